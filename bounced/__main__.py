@@ -1,0 +1,3 @@
+from bounced.cli import main
+
+main()

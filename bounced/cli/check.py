@@ -1,0 +1,6 @@
+"""Placeholder: commands registered here are being written."""
+import click
+
+
+def register(group: click.Group) -> None:
+    pass

@@ -1,0 +1,263 @@
+"""Configuration: one frozen object built from TOML and passed in; no module reads globals.
+
+Loaded from ``--config``, else ``$BOUNCED_CONFIG``, else ``/etc/bounced/bounced.toml`` when
+present, else the embedded defaults (``bounced/default.toml``, identical to
+``config/bounced.toml``), so ``make run`` works with no file. Every key is checked: an unknown
+key, a wrong type or an impossible value is a :class:`ConfigError` naming the key and the file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bounced.model import Kind
+from bounced.reasons import DEFAULT_KINDS, REASONS, SENDER_SIDE
+
+SYSTEM_CONFIG = Path("/etc/bounced/bounced.toml")
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the key and the file."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: {key}: {problem}")
+        self.source, self.key, self.problem = source, key, problem
+
+
+@dataclass(frozen=True)
+class Listener:
+    host: str = "127.0.0.1"
+    port: int = 2525
+    lmtp: bool = False
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    listeners: tuple[Listener, ...] = (Listener(),)
+    hostname: str = ""  # banner name; empty = the machine's FQDN
+    max_message_size: int = 10 * 1024 * 1024
+    max_connections: int = 100
+    max_recipients: int = 100
+    command_timeout: float = 60.0  # seconds a client may idle between commands
+    data_timeout: float = 300.0  # seconds allowed to transfer one message
+    tls_cert: str = ""
+    tls_key: str = ""
+    batch_max: int = 64  # messages committed together by the writer (group commit)
+    batch_wait_ms: float = 2.0  # how long the writer waits to fill a batch
+    parse_workers: int = 0  # 0 = parse in the writer thread
+
+
+@dataclass(frozen=True)
+class BounceConfig:
+    """Which addresses are ours: the local parts and domains the daemon accepts RCPT for."""
+
+    local_parts: tuple[str, ...] = ("bounces",)
+    domains: tuple[str, ...] = ("localhost",)  # empty tuple = any domain
+    verp_delimiter: str = "+"
+    # extra headers of the returned original to keep (campaign or stream tags)
+    original_headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = "bounced.db"
+    busy_timeout_ms: int = 5000
+    local_part_case_sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    soft_threshold: int = 3  # consecutive soft bounces before suppressing
+    soft_min_spread_hours: float = 24.0  # first to last soft bounce must span this
+    soft_window_days: float = 30.0  # soft bounces older than this do not count
+    soft_expiry_days: float = 14.0  # a soft suppression lifts itself after this
+    suppress_complaints: bool = True
+    reason_kinds: typing.Mapping[str, Kind] = field(default_factory=lambda: dict(DEFAULT_KINDS))
+    sender_side: tuple[str, ...] = tuple(sorted(SENDER_SIDE))
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9425
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    format: str = "auto"  # auto (console on a terminal, else json), json, console
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    dns_timeout: float = 3.0
+    dns_concurrency: int = 20
+    nameservers: tuple[str, ...] = ()  # empty = the system resolver
+    dns_port: int = 53
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = ServerConfig()
+    bounce: BounceConfig = BounceConfig()
+    store: StoreConfig = StoreConfig()
+    policy: PolicyConfig = PolicyConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    log: LogConfig = LogConfig()
+    check: CheckConfig = CheckConfig()
+    source: str = field(default="<defaults>", compare=False)
+
+
+_CHOICES = {
+    "log.format": {"auto", "json", "console"},
+    "log.level": {"debug", "info", "warning", "error"},
+}
+_POSITIVE = {
+    "server.max_message_size", "server.max_connections", "server.max_recipients",
+    "server.command_timeout", "server.data_timeout", "server.batch_max",
+    "policy.soft_threshold", "policy.soft_window_days", "policy.soft_expiry_days",
+    "check.dns_timeout", "check.dns_concurrency",
+}
+
+
+def _convert(value: Any, tp: Any, key: str, source: str) -> Any:
+    origin = typing.get_origin(tp)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(source, key, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(source, key, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(source, key, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(source, key, f"expected a string, got {value!r}")
+        return value
+    if tp is Kind:
+        try:
+            return Kind(value)
+        except ValueError:
+            raise ConfigError(source, key, f"unknown kind {value!r}; one of {', '.join(k.value for k in Kind)}") from None
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(source, key, f"expected a table, got {value!r}")
+        return _build(tp, value, key, source)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(source, key, f"expected a list, got {value!r}")
+        (item_tp, _) = typing.get_args(tp)
+        return tuple(_convert(v, item_tp, f"{key}[{i}]", source) for i, v in enumerate(value))
+    if origin in (typing.Mapping, dict) or tp is typing.Mapping:
+        raise AssertionError("mappings are handled by their owner")  # pragma: no cover
+    raise AssertionError(f"unsupported config type {tp!r}")  # pragma: no cover
+
+
+def _build(cls: type, data: dict, prefix: str, source: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    kwargs: dict[str, Any] = {}
+    for k, v in data.items():
+        key = f"{prefix}.{k}" if prefix else k
+        if k not in names:
+            raise ConfigError(source, key, f"unknown key; known keys here: {', '.join(sorted(names))}")
+        if cls is PolicyConfig and k == "reason_kinds":
+            kwargs[k] = _reason_kinds(v, key, source)
+            continue
+        if cls is PolicyConfig and k == "sender_side":
+            vals = _convert(v, tuple[str, ...], key, source)
+            for i, r in enumerate(vals):
+                if r not in REASONS:
+                    raise ConfigError(source, f"{key}[{i}]", f"unknown reason {r!r}")
+            kwargs[k] = vals
+            continue
+        val = _convert(v, hints[k], key, source)
+        if key in _POSITIVE and val <= 0:
+            raise ConfigError(source, key, f"must be greater than 0, got {v!r}")
+        if key in _CHOICES and val not in _CHOICES[key]:
+            raise ConfigError(source, key, f"must be one of {', '.join(sorted(_CHOICES[key]))}, got {v!r}")
+        if k == "port" and not 0 <= val <= 65535:
+            raise ConfigError(source, key, f"not a port number: {v!r}")
+        kwargs[k] = val
+    return cls(**kwargs)
+
+
+def _reason_kinds(value: Any, key: str, source: str) -> dict[str, Kind]:
+    if not isinstance(value, dict):
+        raise ConfigError(source, key, f"expected a table of reason = kind, got {value!r}")
+    merged = dict(DEFAULT_KINDS)
+    for reason, kind in value.items():
+        if reason not in REASONS:
+            raise ConfigError(source, f"{key}.{reason}", "unknown reason")
+        merged[reason] = _convert(kind, Kind, f"{key}.{reason}", source)
+    return types.MappingProxyType(merged)  # type: ignore[return-value]
+
+
+def from_dict(data: dict, source: str = "<dict>") -> Config:
+    cfg = _build(Config, data, "", source)
+    if not cfg.server.listeners:
+        raise ConfigError(source, "server.listeners", "at least one listener is needed")
+    if not cfg.bounce.local_parts:
+        raise ConfigError(source, "bounce.local_parts", "at least one bounce local part is needed")
+    if len(cfg.bounce.verp_delimiter) != 1:
+        raise ConfigError(source, "bounce.verp_delimiter", "must be a single character")
+    if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
+        raise ConfigError(source, "server.tls_cert", "tls_cert and tls_key must be set together")
+    return dataclasses.replace(cfg, source=source)
+
+
+def load_file(path: str | os.PathLike[str]) -> Config:
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(p), "-", "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(p), "-", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(p), "-", f"not valid TOML: {exc}") from None
+    return from_dict(data, str(p))
+
+
+def load(path: str | os.PathLike[str] | None = None, environ: typing.Mapping[str, str] | None = None) -> Config:
+    """The effective configuration, following the documented search order."""
+    env = os.environ if environ is None else environ
+    if path:
+        return load_file(path)
+    if env.get("BOUNCED_CONFIG"):
+        return load_file(env["BOUNCED_CONFIG"])
+    if SYSTEM_CONFIG.is_file():
+        return load_file(SYSTEM_CONFIG)
+    cfg = Config()
+    state = env.get("STATE_DIRECTORY")
+    if state:  # under systemd the database lives in StateDirectory
+        cfg = dataclasses.replace(cfg, store=dataclasses.replace(cfg.store, path=str(Path(state.split(":")[0]) / "bounced.db")))
+    return cfg
+
+
+def to_dict(cfg: Config) -> dict[str, Any]:
+    """The effective configuration as plain data (for ``bounced config check``)."""
+
+    def plain(v: Any) -> Any:
+        if dataclasses.is_dataclass(v):
+            return {f.name: plain(getattr(v, f.name)) for f in dataclasses.fields(v) if f.name != "source"}
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, typing.Mapping):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, Kind):
+            return v.value
+        return v
+
+    return plain(cfg)

@@ -1,0 +1,51 @@
+"""The one path from raw bytes to a store-ready record, shared by the daemon and ``bounced ingest``.
+
+``prepare`` is pure CPU (hash + parse) so the daemon can run it off the event loop; the store then
+commits many prepared messages in one transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bounced.model import ParseResult
+from bounced.parse import ParseOptions, parse_message
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    raw: bytes
+    sha256: str
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    received_at: datetime
+    result: ParseResult
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    sha256: str
+    message_id: int | None  # row id in the store's messages table
+    duplicate: bool
+    events: int
+    parse_failed: bool
+
+
+def prepare(raw: bytes, mail_from: str = "", rcpt_tos: tuple[str, ...] = (),
+            options: ParseOptions = ParseOptions(), received_at: datetime | None = None) -> Incoming:
+    envelope_rcpt = rcpt_tos[0] if rcpt_tos else None
+    return Incoming(
+        raw=raw,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        mail_from=mail_from,
+        rcpt_tos=tuple(rcpt_tos),
+        received_at=received_at or datetime.now(timezone.utc),
+        result=parse_message(raw, options, envelope_rcpt),
+    )
+
+
+def parse_options(cfg: "Config") -> ParseOptions:  # noqa: F821 - avoids an import cycle at runtime
+    b = cfg.bounce
+    return ParseOptions(bounce_local_parts=b.local_parts, bounce_domains=b.domains,
+                        verp_delimiter=b.verp_delimiter, extra_headers=b.original_headers)

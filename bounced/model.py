@@ -1,0 +1,85 @@
+"""Result types shared by the parser, the store and the CLI.
+
+Frozen dataclasses so a parse result can be handed between threads (the daemon parses off the
+event loop) and cached without fear of mutation.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What a recipient result means for sending; the policy keys on this."""
+
+    HARD = "hard"
+    SOFT = "soft"
+    COMPLAINT = "complaint"
+    AUTO_REPLY = "auto_reply"
+    DELAY = "delay"
+    DELIVERED = "delivered"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a format module extracted for one recipient, before classification.
+
+    ``reason`` is only set where the format itself decides it (ARF -> feedback, an auto-reply ->
+    vacation, an MTA whose wording maps unambiguously); otherwise the classifier decides.
+    """
+
+    recipient: str | None
+    original_recipient: str | None = None
+    action: str | None = None
+    status: str | None = None
+    reply_code: str | None = None
+    diagnostic: str = ""
+    remote_mta: str | None = None
+    last_attempt: str | None = None
+    feedback_type: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientResult:
+    recipient: str
+    original_recipient: str | None
+    action: str | None
+    status: str | None
+    reply_code: str | None
+    diagnostic: str
+    remote_mta: str | None
+    last_attempt: str | None
+    reason: str
+    kind: Kind
+    feedback_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["kind"] = str(self.kind)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """One returned message, parsed. ``error`` says what went wrong when nothing usable was found."""
+
+    format: str
+    message_id: str | None = None
+    original_message_id: str | None = None
+    original_headers: tuple[tuple[str, str], ...] = ()
+    recipients: tuple[RecipientResult, ...] = ()
+    error: str | None = None
+    subject: str | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "message_id": self.message_id,
+            "original_message_id": self.original_message_id,
+            "original_headers": dict(self.original_headers),
+            "recipients": [r.to_dict() for r in self.recipients],
+            "error": self.error,
+        }

@@ -1,0 +1,184 @@
+"""Small text helpers shared by the provider modules.
+
+Kept private to this package until ``bounced/parse/smtp.py`` offers the same (see NOTES-P3b.md):
+header-first detection needs a cheap sender domain, body parsers need the decoded text of the
+notice (never the returned original) capped in size, and status / reply codes found in it.
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced import mime
+
+MAX_TEXT = 64 * 1024
+"""Notices are short; the returned original may be huge. Never scan more than this."""
+
+ADDR = r"[^\s<>()\[\]\"',;:@]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z0-9-]{2,}"
+ADDR_RE = re.compile(ADDR)
+_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_REPLY_RE = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ -]|$)")
+_FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
+_BLANKS_RE = re.compile(r"\s+")
+
+
+def sender(msg: Message) -> str:
+    """The From address, lower-cased ('' if none)."""
+    value = mime.header(msg, "From")
+    found = _FROM_ADDR_RE.findall(value)
+    return found[-1].lower() if found else value.strip().lower()
+
+
+def sender_domain(msg: Message) -> str:
+    addr = sender(msg)
+    return addr.rpartition("@")[2] if "@" in addr else ""
+
+
+def domain_is(domain: str, *suffixes: str) -> bool:
+    """True when ``domain`` is one of ``suffixes`` or a subdomain of one."""
+    return any(domain == s or domain.endswith("." + s) for s in suffixes)
+
+
+def has_delivery_status(msg: Message) -> bool:
+    """A message/delivery-status part means an RFC 3464 report: the rfc3464 module's job."""
+    if not msg.is_multipart():
+        return False
+    for part in msg.walk():
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
+            return True
+    return False
+
+
+def body_text(msg: Message, *, html: bool = False) -> str:
+    """The decoded notice text: the first text/plain part outside any returned message
+    (text/html with tags removed when ``html`` and nothing plain exists), capped."""
+    html_part = None
+    for part in _notice_parts(msg):
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            return _clean(mime.part_text(part)[:MAX_TEXT])
+        if ctype == "text/html" and html_part is None:
+            html_part = part
+    if html and html_part is not None:
+        return _clean(strip_tags(mime.part_text(html_part)[:MAX_TEXT]))
+    return ""
+
+
+def all_text(msg: Message) -> str:
+    """The decoded text of every text/plain part outside returned messages, joined, capped."""
+    out: list[str] = []
+    size = 0
+    for part in _notice_parts(msg):
+        if part.get_content_type() == "text/plain":
+            t = mime.part_text(part)[:MAX_TEXT]
+            out.append(t)
+            size += len(t)
+            if size >= MAX_TEXT:
+                break
+    return _clean("\n".join(out)[:MAX_TEXT])
+
+
+def _notice_parts(msg: Message):
+    """Leaf parts, not descending into message/* (the returned original)."""
+    stack = [msg]
+    count = 0
+    while stack and count < 50:
+        part = stack.pop(0)
+        count += 1
+        if part.get_content_maintype() == "message" and part is not msg:
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack[0:0] = payload
+            continue
+        yield part
+
+
+_TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^>]*>|<[^>]*>", re.I)
+
+
+def strip_tags(html: str) -> str:
+    import html as _html
+
+    return _html.unescape(_TAG_RE.sub(lambda m: "\n" if m.group(0)[1:3].lower() in ("br", "p ", "p>", "di", "tr", "li") else "", html))
+
+
+def _clean(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def unfold(text: str) -> str:
+    """Collapse runs of white space (folded lines) into single spaces."""
+    return _BLANKS_RE.sub(" ", text).strip()
+
+
+def find_status(text: str) -> str | None:
+    """The first RFC 3463 enhanced status code in ``text`` (class 2, 4 or 5)."""
+    m = _STATUS_RE.search(text)
+    return f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else None
+
+
+def find_reply_code(text: str) -> str | None:
+    """The first SMTP reply code (2xx/4xx/5xx) that starts a word in ``text``."""
+    m = _REPLY_RE.search(text)
+    return m.group(1) if m else None
+
+
+def codes(diagnostic: str) -> tuple[str | None, str | None]:
+    """(status, reply code) found in a diagnostic; the status' class agrees with the reply code
+    when both are present."""
+    status = find_status(diagnostic)
+    reply = find_reply_code(diagnostic)
+    if status and reply and status[0] != reply[0]:
+        # '554 ... <421 4.4.2 ...>': keep the pair that belongs together
+        reply = next((m.group(1) for m in _REPLY_RE.finditer(diagnostic) if m.group(1)[0] == status[0]), reply)
+    return status, reply
+
+
+def first_addr(text: str) -> str | None:
+    m = ADDR_RE.search(text)
+    return m.group(0).strip(".") if m else None
+
+
+_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
+
+
+def dsn_fields(text: str) -> list[dict[str, str]]:
+    """RFC 3464 style fields written inline in a text part ('Final-Recipient: rfc822; a@b'),
+    grouped per recipient; continuation lines are unfolded. Keys are lower-cased."""
+    groups: list[dict[str, str]] = []
+    per_message: dict[str, str] = {}
+    current: dict[str, str] | None = None
+    last_key = ""
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and last_key and line.strip():
+            target = current if current is not None else per_message
+            target[last_key] = target.get(last_key, "") + " " + line.strip()
+            continue
+        m = _FIELD_RE.match(line.strip())
+        if not m:
+            last_key = ""
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if key in ("final-recipient", "original-recipient") and (current is None or key in current or (
+                key == "original-recipient" and "final-recipient" in current)):
+            current = {}
+            groups.append(current)
+        target = current if current is not None else per_message
+        target[key] = value
+        last_key = key
+    for g in groups:
+        for k, v in per_message.items():
+            g.setdefault(k, v)
+    return groups
+
+
+def typed_value(value: str) -> str:
+    """'rfc822; a@b' -> 'a@b'; 'smtp; 550 ...' -> '550 ...'."""
+    head, sep, rest = value.partition(";")
+    if sep and " " not in head.strip() and len(head) < 16:
+        return rest.strip()
+    return value.strip()

@@ -1,0 +1,137 @@
+"""Amazon SES: bounce/complaint/delivery notifications, as JSON or as a plain-text notice.
+
+JSON arrives by e-mail from SNS (From no-reply@sns.amazonaws.com, ``x-amz-sns-message-id``):
+either the SNS envelope whose "Message" string holds the SES JSON, or the SES JSON itself
+(raw message delivery). Some mail clients wrap long lines and mark the break with a trailing
+"!"; those are joined back. notificationType Bounce gives per-recipient action, status and
+diagnosticCode; Complaint gives complained recipients (reason ``feedback``, the complaint's
+feedback type); Delivery gives delivered recipients (reason ``delivered``).
+
+The older text form ("The following message to <addr> was undeliverable.") carries RFC 3464
+fields inline in text/plain; it is recognised by the ``X-SES-Outgoing`` / ``X-AWS-Outgoing``
+headers and left to other modules when it comes from Amazon WorkMail.
+"""
+from __future__ import annotations
+
+import json
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+
+from . import _text
+
+FORMAT = "amazonses"
+_TEXT_START = ("The following message to <", "An error occurred while trying to deliver the mail")
+_FEEDBACK_TYPES = {"abuse", "auth-failure", "fraud", "not-spam", "other", "virus", "opt-out"}
+
+
+def extract(msg: Message) -> list[Found] | None:
+    if msg.get("x-amz-sns-message-id") is not None or _text.domain_is(_text.sender_domain(msg), "sns.amazonaws.com"):
+        return _from_json(_text.body_text(msg))
+    if msg.get("X-SES-Outgoing") is None and msg.get("X-AWS-Outgoing") is None:
+        return None
+    if mime.header(msg, "X-Mailer").startswith("Amazon WorkMail") or _text.has_delivery_status(msg):
+        return None
+    text = _text.body_text(msg)
+    if '"notificationType"' in text:
+        return _from_json(text)
+    start = next((text.find(s) for s in _TEXT_START if s in text), -1)
+    if start < 0:
+        return None
+    return _from_fields(text[start:])
+
+
+def _from_fields(text: str) -> list[Found]:
+    out = []
+    for g in _text.dsn_fields(text):
+        rcpt = _text.typed_value(g.get("final-recipient", ""))
+        if "@" not in rcpt:
+            continue
+        diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
+        status = _text.find_status(g.get("status", "")) or _text.find_status(diagnostic)
+        out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
+                         reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic,
+                         remote_mta=_text.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
+    return out
+
+
+def _load_json(text: str) -> dict | None:
+    """The SES notification object; None if the text holds none."""
+    start = text.find("{")
+    if start < 0:
+        return None
+    body = text[start:]
+    cut = re.search(r"^--\s*$", body, re.M)
+    if cut:
+        body = body[:cut.start()]
+    candidates = [body]
+    if re.search(r"!\n", body):
+        candidates.append(re.sub(r"!\n[ \t]*", "", body))
+    obj = None
+    for c in candidates:
+        try:
+            obj = json.loads(c.strip())
+            break
+        except ValueError:
+            try:
+                obj, _ = json.JSONDecoder().raw_decode(c.strip())
+                break
+            except ValueError:
+                continue
+    if not isinstance(obj, dict):
+        return None
+    inner = obj.get("Message")
+    if isinstance(inner, str):
+        try:
+            inner = json.loads(inner)
+        except ValueError:
+            return None
+    if isinstance(inner, dict):
+        obj = inner
+    return obj if isinstance(obj.get("notificationType") or obj.get("eventType"), str) else None
+
+
+def _from_json(text: str) -> list[Found] | None:
+    obj = _load_json(text)
+    if obj is None:
+        return None
+    kind = obj.get("notificationType") or obj.get("eventType")
+    out: list[Found] = []
+    if kind == "Bounce":
+        b = obj.get("bounce") or {}
+        temporary = b.get("bounceType") == "Transient"
+        remote = _text.typed_value(b.get("reportingMTA") or "") or None
+        for r in b.get("bouncedRecipients") or []:
+            addr = (r or {}).get("emailAddress") or ""
+            if "@" not in addr:
+                continue
+            diagnostic = _text.unfold(_text.typed_value(r.get("diagnosticCode") or ""))
+            status = _text.find_status(r.get("status") or "") or _text.find_status(diagnostic)
+            if not diagnostic:
+                diagnostic = " ".join(x for x in (b.get("bounceType"), b.get("bounceSubType")) if x)
+            action = r.get("action") or ("delayed" if temporary and not status else "failed")
+            out.append(Found(recipient=addr.lower(), action=action, status=status,
+                             reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic, remote_mta=remote,
+                             last_attempt=b.get("timestamp")))
+    elif kind == "Complaint":
+        c = obj.get("complaint") or {}
+        ftype = (c.get("complaintFeedbackType") or "").lower() or None
+        for r in c.get("complainedRecipients") or []:
+            addr = (r or {}).get("emailAddress") or ""
+            if "@" in addr:
+                out.append(Found(recipient=addr.lower(), reason="feedback", last_attempt=c.get("timestamp"),
+                                 feedback_type=ftype if ftype in _FEEDBACK_TYPES else ("other" if ftype else None)))
+    elif kind == "Delivery":
+        d = obj.get("delivery") or {}
+        diagnostic = _text.unfold(d.get("smtpResponse") or "")
+        status, reply = _text.codes(diagnostic)
+        for addr in d.get("recipients") or []:
+            if isinstance(addr, str) and "@" in addr:
+                out.append(Found(recipient=addr.lower(), action="delivered", status=status, reply_code=reply,
+                                 diagnostic=diagnostic, remote_mta=d.get("reportingMTA"), reason="delivered",
+                                 last_attempt=d.get("timestamp")))
+    else:
+        return []
+    return out

@@ -1,0 +1,39 @@
+"""DragonFly Mail Agent (dma), the small MTA of DragonFly BSD and some appliances.
+
+"This is the DragonFly Mail Agent v0.13 at host." then "There was an error delivering your mail
+to <addr>." and the error: "mx.example.com [192.0.2.1] did not like our RCPT TO:" followed by
+the remote reply, or dma's own text (DNS, connection, timeouts); the notice ends at
+"Message headers follow." or "Original message follows.". One recipient per notice.
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced.model import Found
+
+from . import _text
+
+FORMAT = "dragonfly"
+_MARK = "This is the DragonFly Mail Agent"
+_RCPT = re.compile(r"There was an error delivering your mail to <(" + _text.ADDR + r")>\.?")
+_END = re.compile(r"^\s*(Message headers follow|Original message follows)\.?\s*$", re.M)
+_DID_NOT_LIKE = re.compile(r"^\s*(\S+) \[[^\]]*\] did not like our ([A-Z ]+?):?\s*$", re.M)
+
+
+def extract(msg: Message) -> list[Found] | None:
+    text = _text.body_text(msg)
+    if _MARK not in text[:2000]:
+        return None
+    out = []
+    for m in _RCPT.finditer(text):
+        end = _END.search(text, m.end())
+        block = text[m.end():end.start() if end else m.end() + 4000]
+        like = _DID_NOT_LIKE.search(block)
+        remote = like.group(1).rstrip(".") if like else None
+        detail = block[like.end():] if like else block
+        diagnostic = _text.unfold(detail)
+        status, reply = _text.codes(diagnostic)
+        out.append(Found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
+                         diagnostic=diagnostic, remote_mta=remote))
+    return out

@@ -1,0 +1,23 @@
+"""GMX (and web.de, same operator): Exim notices with "The following address failed:",
+the address in angle brackets, then "Reason:" and the text, ended by
+"--- The header of the original message is following. ---"."""
+from __future__ import annotations
+
+from email.message import Message
+
+from bounced.model import Found
+
+from . import _exim, _text
+
+FORMAT = "gmx"
+
+
+def extract(msg: Message) -> list[Found] | None:
+    if not _text.domain_is(_text.sender_domain(msg), "gmx.com", "gmx.net", "gmx.de", "gmx.at", "gmx.ch", "web.de"):
+        return None
+    if _text.has_delivery_status(msg):
+        return None
+    text = _text.body_text(msg)
+    if "could not be delivered" not in text:
+        return None
+    return _exim.extract_blocks(text)

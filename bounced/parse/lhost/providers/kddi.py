@@ -1,0 +1,30 @@
+"""KDDI (au one net, dion.ne.jp) notices: "Your mail sent on: <date>" / "Could not be
+delivered to: <addr>" / "As their mailbox is full." (or another reason on that line)."""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced.model import Found
+
+from . import _text
+
+FORMAT = "kddi"
+_RCPT = re.compile(r"Could not be delivered to:\s*<?(" + _text.ADDR + r")>?", re.I)
+_AS = re.compile(r"^\s*(As their .*?|.*?)\s*$", re.M)
+
+
+def extract(msg: Message) -> list[Found] | None:
+    domain = _text.sender_domain(msg)
+    if not (_text.domain_is(domain, "dion.ne.jp", "auone-net.jp", "au.com", "kddi.com")
+            or any("auone-net.jp" in v for v in msg.get_all("Received", [])[:3])):
+        return None
+    text = _text.body_text(msg)
+    out = []
+    for m in _RCPT.finditer(text):
+        rest = text[m.end():].lstrip(" \t>").split("\n\n", 1)[0]
+        diagnostic = _text.unfold(rest)
+        status, reply = _text.codes(diagnostic)
+        out.append(Found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
+                         diagnostic=diagnostic))
+    return out if out else None

@@ -1,0 +1,32 @@
+"""m-FILTER (Digital Arts' mail gateway, X-Mailer: m-FILTER): a Japanese notice listing the
+addresses after "以下のメールアドレスへの送信に失敗しました。", then "-------server message" with the
+remote reply and "-------SMTP command" with the command that failed."""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+
+from . import _text
+
+FORMAT = "mfilter"
+_SERVER = re.compile(r"^-{3,}\s*server message\s*$", re.M)
+_NEXT = re.compile(r"^-{3,}", re.M)
+
+
+def extract(msg: Message) -> list[Found] | None:
+    if not mime.header(msg, "X-Mailer").lower().startswith("m-filter"):
+        return None
+    text = _text.body_text(msg)
+    srv = _SERVER.search(text)
+    if not srv:
+        return []
+    head = text[:srv.start()]
+    nxt = _NEXT.search(text, srv.end())
+    diagnostic = _text.unfold(text[srv.end():nxt.start() if nxt else srv.end() + 2000])
+    status, reply = _text.codes(diagnostic)
+    addrs = [ln.strip() for ln in head.splitlines() if _text.ADDR_RE.fullmatch(ln.strip())]
+    return [Found(recipient=a.lower(), action="failed", status=status, reply_code=reply, diagnostic=diagnostic)
+            for a in dict.fromkeys(addrs)]

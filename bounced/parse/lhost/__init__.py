@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from bounced.parse.lhost import domino, exchange, exim, generic, imail, postfix, qmail, sendmail
+
 try:  # P3b's package may not exist yet on every branch
     from bounced.parse.lhost.providers import PROVIDER_MODULES as _PROVIDERS
 except ImportError:  # pragma: no cover - depends on merge order
     _PROVIDERS = []
 
-MODULES: list[ModuleType] = [*_PROVIDERS]
+MODULES: list[ModuleType] = [*_PROVIDERS, postfix, exim, sendmail, qmail, exchange, domino, imail, generic]

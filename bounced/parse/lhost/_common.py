@@ -1,0 +1,263 @@
+"""Helpers shared by the plain-text MTA modules: the report text, addresses, SMTP codes.
+
+Every module reads the same thing, the human-readable report an MTA wrote above the returned
+original, so it is built once per module call by :func:`report_text` (text parts outside any
+attached message, HTML reduced to text, cut where the copy of the original begins, capped at
+64 kB) and scanned with the precompiled patterns below.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+
+MAX_TEXT = 64 * 1024
+
+# An address as bounces print it: no display names, no comments; local parts may be quoted-free
+# Unicode (SMTPUTF8).  The domain needs at least one dot, which keeps "user@localhost" out.
+ADDR_PAT = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?:[\w](?:[\w-]{0,62}[\w])?\.)+[\w](?:[\w-]{0,62}[\w])?(?![\w-])"
+"""The address pattern without a group, for embedding in other patterns."""
+ADDR = re.compile(r"(?<![\w.+=-])(?!['.])(" + ADDR_PAT + ")")
+# RFC 3463 enhanced status code; not part of an IP address or version number.
+STATUS = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)")
+# SMTP reply code of a failure (4xx/5xx), as servers print it: "550 ", "550-", "550:" or at the end.
+REPLY = re.compile(r"(?<![\w.:/#=-])([45][0-5]\d)(?=[ \-:]|$)", re.M)
+# "(#5.1.1)" / "[#4.1.9]" / "#5.0.0": qmail and its descendants append the enhanced code so.
+HASH_STATUS = re.compile(r"[(\[]#([245]\.\d{1,3}\.\d{1,3})[)\]]")
+
+# Local parts that belong to mail systems, never to a bouncing recipient.
+SYSTEM_LOCALS = frozenset(
+    {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "daemon", "root", "abuse",
+     "mail.delivery.system", "mailadmin", "mdaemon", "noreply", "no-reply", "nobody"}
+)
+_BOUNCE_FROM = re.compile(
+    r"mailer-daemon|mail-daemon|postmaster|mail\.delivery\.system|mail delivery|mdaemon|"
+    r"delivery subsystem|administrator|daemon|smtp|notification|interscan|bounce|mailer@",
+    re.I,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|returned mail|returning message|delivery fail|failure notice|"
+    r"delivery status notification|mail delivery|could not be delivered|not delivered|"
+    r"delivery problem|delivery error|delivery notification|failed mail|mail error|"
+    r"nondeliver|non-deliver|rejected|warning: message|delayed|delivery warning|"
+    r"permanent delivery|mail system error|error sending|failure delivery|bounce",
+    re.I,
+)
+
+# Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
+# it matches after stripping decoration ("----", "|---", "***", "===").
+_CUT_MARKERS = re.compile(
+    r"""^[\s\-=*|_>]*(?:
+        this\ is\ a\ copy\ of\ (?:the|your)\ message
+      | (?:--+\s*)?below\ (?:this|the\ next)\ line\ is\ a\ copy
+      | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)
+      | (?:message|mail)\ (?:header|headers|text)\ follow
+      | message\ headers?\ follows?
+      | header\ of\ the\ (?:original|source)
+      | the\ header\ of\ the\ original
+      | (?:a\ )?copy\ of\ the\ (?:original\ )?message\ (?:below|follows|is\ attached)
+      | included\ is\ a\ copy
+      | enclosed\ is\ a\ copy
+      | attachment\ is\ a\ copy
+      | start\ of\ returned\ message
+      | your\ message\ reads
+      | the\ (?:header\ and\ )?(?:top|first)\ \d+\ lines\ of
+      | a\ summary\ of\ the\ undelivered
+      | (?:below\ is\ )?a\ copy\ of\ the\ original\ message
+      | below\ is\ a\ copy\ of
+      | original\ message\ (?:follows|attached|as\ received|headers|details)
+      | unsent\ message\ (?:below|follows)
+      | message\ body\ suppressed
+      | mensaje\ original
+    )""",
+    re.I | re.X,
+)
+# Header lines that can only belong to the attached original (the report itself never starts a
+# line with them).
+_HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
+_TAG = re.compile(r"<[^>]*>")
+_BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
+_WS = re.compile(r"\s+")
+
+_SKIP_TYPES = frozenset(
+    {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
+     "message/global", "message/global-headers", "message/global-delivery-status",
+     "message/disposition-notification", "message/partial", "message/external-body"}
+)
+
+
+def _text_parts(msg: Message) -> Iterator[Message]:
+    """The text/* leaves of the report, never descending into an attached message."""
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            if ctype in _SKIP_TYPES or ctype.startswith("message/"):
+                continue
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(reversed(payload))
+            continue
+        if ctype in _SKIP_TYPES or not (ctype.startswith("text/") or ctype == "message/x-unknown"):
+            continue
+        if part is not msg and "attachment" in str(part.get("Content-Disposition", "")).lower():
+            continue
+        yield part
+
+
+def html_to_text(text: str) -> str:
+    text = _BR.sub("\n", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def report_text(msg: Message) -> str:
+    """The bounce's own words: text parts outside the returned original, cut where a copy of the
+    original begins, at most MAX_TEXT characters, line endings normalised."""
+    return cut_original(raw_report_text(msg))
+
+
+def raw_report_text(msg: Message) -> str:
+    """Like :func:`report_text` but not cut at the start of the returned original."""
+    out: list[str] = []
+    size = 0
+    for part in _text_parts(msg):
+        text = mime.part_text(part)
+        if part.get_content_type() == "text/html":
+            text = html_to_text(text)
+        out.append(text)
+        size += len(text)
+        if size >= MAX_TEXT:
+            break
+    text = "\n".join(out)[:MAX_TEXT]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def cut_original(text: str) -> str:
+    """Drop everything from the line announcing the returned original (or its first header)."""
+    pos = 0
+    for line in text.split("\n"):
+        if _CUT_MARKERS.match(line) or (_HEADER_START.match(line) and pos > 0):
+            return text[:pos]
+        pos += len(line) + 1
+    return text
+
+
+def unfold(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def addresses(text: str) -> list[str]:
+    return [m.group(1) for m in ADDR.finditer(text)]
+
+
+def local_part(addr: str) -> str:
+    return addr.rsplit("@", 1)[0].lower()
+
+
+def is_system_address(addr: str) -> bool:
+    return local_part(addr) in SYSTEM_LOCALS
+
+
+def header_addresses(msg: Message, *names: str) -> set[str]:
+    found: set[str] = set()
+    for name in names:
+        for addr in addresses(mime.header(msg, name)):
+            found.add(addr.lower())
+    return found
+
+
+def looks_like_bounce(msg: Message) -> bool:
+    """Cheap header test: From a mail system or a subject bounces use."""
+    sender = mime.header(msg, "From")
+    if not sender or _BOUNCE_FROM.search(sender):
+        return True
+    return bool(_BOUNCE_SUBJECT.search(mime.header(msg, "Subject")))
+
+
+def has_dsn_recipients(msg: Message) -> bool:
+    """A message/delivery-status part with per-recipient fields: the RFC 3464 parser's job."""
+    for part in msg.walk():
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
+            text = part.as_string() if part.is_multipart() else mime.part_text(part)
+            low = text.lower()
+            if "final-recipient:" in low or "original-recipient:" in low:
+                return True
+    return False
+
+
+def codes(diagnostic: str) -> tuple[str | None, str | None]:
+    """(enhanced status, reply code) found in a diagnostic text, either may be None."""
+    status = None
+    m = HASH_STATUS.search(diagnostic)
+    if m:
+        status = m.group(1)
+    reply = None
+    r = REPLY.search(diagnostic)
+    if r:
+        reply = r.group(1)
+    if status is None:
+        for s in STATUS.finditer(diagnostic):
+            # prefer the code that follows the reply code ("550 5.1.1"), else the first one
+            if reply is None or s.group(1) == reply[0]:
+                status = s.group(0)
+                break
+    return status, reply
+
+
+def found(recipient: str, diagnostic: str, *, action: str = "failed", remote_mta: str | None = None,
+          status: str | None = None, reply_code: str | None = None) -> Found:
+    diagnostic = unfold(diagnostic)
+    st, rc = codes(diagnostic)
+    return Found(
+        recipient=recipient,
+        action=action,
+        status=status or st,
+        reply_code=reply_code or rc,
+        diagnostic=diagnostic,
+        remote_mta=remote_mta,
+    )
+
+
+def dedupe(items: Iterable[Found]) -> list[Found]:
+    """One entry per recipient (case-insensitive); the first with a diagnostic wins."""
+    seen: dict[str, int] = {}
+    out: list[Found] = []
+    for f in items:
+        key = (f.recipient or "").lower()
+        if key in seen:
+            i = seen[key]
+            if not out[i].diagnostic and f.diagnostic:
+                out[i] = f
+            continue
+        seen[key] = len(out)
+        out.append(f)
+    return out
+
+
+_FIELD = re.compile(r"^(Final-Recipient|Original-Recipient|Action|Status):\s*(?:rfc822;\s*)?(.*?)\s*$", re.I | re.M)
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+
+
+def dsn_fields(text: str) -> dict[str, tuple[str | None, str | None]]:
+    """RFC 3464 per-recipient fields pasted into a plain-text body: recipient -> (status, action)."""
+    if "Status:" not in text and "status:" not in text:
+        return {}
+    out: dict[str, tuple[str | None, str | None]] = {}
+    current = None
+    for m in _FIELD.finditer(text):
+        name, value = m.group(1).lower(), m.group(2)
+        if name == "final-recipient":
+            current = value.strip("<>").lower()
+            out[current] = (None, None)
+        elif current is not None and name == "status" and STATUS.fullmatch(value.split()[0] if value else ""):
+            out[current] = (value.split()[0], out[current][1])
+        elif current is not None and name == "action" and value.lower() in _ACTIONS:
+            out[current] = (out[current][0], value.lower())
+    return out

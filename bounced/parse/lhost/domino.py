@@ -1,0 +1,79 @@
+"""Lotus/HCL Domino and the older Lotus Notes SMTP MTA.
+
+Domino::
+
+    Your message
+      Subject: ...
+    was not delivered to:
+      user@example.com
+    because:
+      User some.name (user@example.com) not listed in Domino Directory
+
+Notes (the reason comes before the address, often in the site's language and charset)::
+
+    ------- Failure Reasons  --------
+    User not listed in public Name & Address Book
+    user@example.com
+    ------- Returned Message --------
+
+Quirks: no SMTP codes unless a remote server answered; the subject repeats the reason
+("DELIVERY FAILURE: User ... not listed in Domino Directory") and is a fallback diagnostic.
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse.lhost import _common as c
+
+FORMAT = "domino"
+
+_NOT_DELIVERED = re.compile(r"^\s*was not delivered to:?\s*$", re.I | re.M)
+_BECAUSE = re.compile(r"^\s*because:?\s*$", re.I | re.M)
+_NOTES_START = re.compile(r"^-+\s*Failure Reasons\s*-+\s*$", re.I | re.M)
+_NOTES_END = re.compile(r"^-+\s*Returned Message\s*-+\s*$", re.I | re.M)
+_SUBJECT_REASON = re.compile(r"^DELIVERY[ _]FAILURE:\s*(.*)$", re.I)
+
+
+def extract(msg: Message) -> list[Found] | None:
+    if not c.looks_like_bounce(msg) or c.has_dsn_recipients(msg):
+        return None
+    whole = c.raw_report_text(msg)
+    subject = mime.header(msg, "Subject")
+    m = _NOT_DELIVERED.search(whole)
+    if m:
+        b = _BECAUSE.search(whole, m.end())
+        rcpt_text = whole[m.end(): b.start() if b else len(whole)]
+        reason = ""
+        if b:
+            para = []
+            for line in whole[b.end():].split("\n"):
+                if not line.strip():
+                    if para:
+                        break
+                    continue
+                para.append(line.strip())
+            reason = " ".join(para)
+        if not reason:
+            s = _SUBJECT_REASON.match(subject)
+            reason = s.group(1) if s else ""
+        return c.dedupe(c.found(a, reason) for a in c.addresses(rcpt_text))
+    n = _NOTES_START.search(whole)
+    if n:
+        e = _NOTES_END.search(whole, n.end())
+        section = whole[n.end(): e.start() if e else len(whole)]
+        rcpts: list[str] = []
+        reasons: list[str] = []
+        for line in section.split("\n"):
+            s = line.strip()
+            if not s:
+                continue
+            found = c.addresses(s)
+            if found and s.strip("<>") == found[0]:
+                rcpts.append(found[0])
+            else:
+                reasons.append(s)
+        return c.dedupe(c.found(a, " ".join(reasons)) for a in rcpts)
+    return None

@@ -1,0 +1,119 @@
+"""Sendmail's plain bounce, including the old V5/V8-without-DSN form.
+
+Layout::
+
+       ----- The following addresses had permanent fatal errors -----
+    <user@example.com>
+        (reason: 550 5.1.1 <user@example.com>... User unknown)
+        (expanded from: <alias@example.org>)
+
+       ----- Transcript of session follows -----
+    ... while talking to mx.example.com.:
+    >>> RCPT To:<user@example.com>
+    <<< 550 5.1.1 <user@example.com>... User unknown
+    550 5.1.1 <user@example.com>... User unknown
+
+Quirks: the address list may be missing (V5 writes only the transcript, where
+``554 <user@example.com>... 550 Host unknown`` names the recipient); "transient non-fatal
+errors" means a delay warning; the best diagnostic is the remote server's ``<<<`` reply in the
+transcript block that mentions the recipient, else the "(reason: ...)" line, else the
+transcript line naming it.
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse.lhost import _common as c
+
+FORMAT = "sendmail"
+
+_SECTION = re.compile(r"^\s*-{3,}\s*(.+?)\s*-{3,}\s*$", re.M)
+_FATAL = re.compile(r"had (?:permanent fatal|transient non-fatal) errors|following addresses had", re.I)
+_TRANSCRIPT = re.compile(r"transcript of session", re.I)
+_ADDR_LINE = re.compile(r"^\s*<?(" + c.ADDR_PAT + r")>?\s*(?:\.\.\..*)?$")
+_REASON = re.compile(r"^\s*\(reason:\s*(.*?)\)?\s*$", re.I)
+_CODE_ADDR = re.compile(r"^\s*(?:<<<\s*)?[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<(" + c.ADDR_PAT + r")>\.\.\.\s*(.*)$")
+_TALKING = re.compile(r"while talking to ([\w.-]+?)\.?:", re.I)
+_SERVER_REPLY = re.compile(r"^\s*<<<\s*([45]\d\d.*)$")
+_DELAY_SUBJECT = re.compile(r"warning: could not send|delayed|transient", re.I)
+
+
+def extract(msg: Message) -> list[Found] | None:
+    if not c.looks_like_bounce(msg) or c.has_dsn_recipients(msg):
+        return None
+    text = c.report_text(msg)
+    sections = list(_SECTION.finditer(text))
+    if not any(_FATAL.search(s.group(1)) or _TRANSCRIPT.search(s.group(1)) for s in sections):
+        return None
+    subject = mime.header(msg, "Subject")
+    action = "failed"
+    listed: list[str] = []
+    reasons: dict[str, str] = {}
+    transcript = ""
+    for i, s in enumerate(sections):
+        body = text[s.end(): sections[i + 1].start() if i + 1 < len(sections) else len(text)]
+        title = s.group(1)
+        if _FATAL.search(title):
+            if "transient" in title.lower():
+                action = "delayed"
+            last = None
+            for line in body.split("\n"):
+                am = _ADDR_LINE.match(line)
+                if am and not line.startswith((" " * 4, "\t")):
+                    last = am.group(1)
+                    listed.append(last)
+                    continue
+                rm = _REASON.match(line)
+                if rm and last:
+                    reasons[last.lower()] = rm.group(1)
+        elif _TRANSCRIPT.search(title):
+            transcript += body
+    if action == "failed" and _DELAY_SUBJECT.search(subject) and not listed:
+        action = "delayed"
+    diags, remotes, coded = _scan_transcript(transcript)
+    recipients = listed or coded
+    out: list[Found] = []
+    for r in recipients:
+        key = r.lower()
+        diag = diags.get(key) or reasons.get(key) or ""
+        if not diag and len(recipients) == 1:
+            diag = " ".join(ln.strip() for ln in transcript.split("\n") if ln.strip())
+        out.append(c.found(r, diag, action=action, remote_mta=remotes.get(key)))
+    return c.dedupe(out)
+
+
+def _scan_transcript(text: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Per-recipient diagnostics from a transcript, the remote host, and recipients it names."""
+    diags: dict[str, str] = {}
+    remotes: dict[str, str] = {}
+    coded: list[str] = []
+    host = None
+    last_reply = None
+    for line in text.split("\n"):
+        t = _TALKING.search(line)
+        if t:
+            host = t.group(1)
+            last_reply = None
+            continue
+        sr = _SERVER_REPLY.match(line)
+        if sr:
+            last_reply = sr.group(1)
+        cm = _CODE_ADDR.match(line)
+        if cm:
+            key = cm.group(1).lower()
+            if key not in (x.lower() for x in coded):
+                coded.append(cm.group(1))
+            rest = cm.group(2).strip()
+            if last_reply and key in last_reply.lower():
+                diag = last_reply
+            elif re.match(r"[45]\d\d\b", rest):  # V5: "554 <addr>... 550 Host unknown"
+                diag = rest
+            else:
+                diag = line.strip().lstrip("<").strip()
+            diags.setdefault(key, diag)
+            if host:
+                remotes.setdefault(key, host)
+    return diags, remotes, coded

@@ -24,6 +24,7 @@ def load(name: str):
 CASES = [
     (P.gmail, "gmail-permanent.eml", [("nobody.here@example.org", "5.1.1", "550", "failed")]),
     (P.gmail, "gmail-delayed.eml", [("busy.box@example.com", "4.2.2", "452", "delayed")]),
+    (P.googleworkspace, "googleworkspace.eml", [("far.away@example.net", "5.7.1", "550", "failed")]),
     (P.googlegroups, "googlegroups.eml", [("closed-list@googlegroups.com", None, None, "failed")]),
     (P.yahoo, "yahoo-current.eml", [("gone.user@example.jp", "5.1.1", "550", "failed")]),
     (P.yahoo, "yahoo-legacy.eml", [("first@example.com", None, None, "failed"),
@@ -31,6 +32,8 @@ CASES = [
     (P.aol, "aol.eml", [("somescreen@aol.com", None, None, "failed")]),
     (P.amazonses, "amazonses-sns.eml", [("missing@example.org", "5.1.1", "550", "failed"),
                                         ("second@example.org", "5.2.2", "552", "failed")]),
+    (P.amazonses, "amazonses-text.eml", [("no.such@example.org", "5.1.1", "550", "failed")]),
+    (P.amazonses, "amazonses-folded.eml", [("stuffed@example.jp", "4.2.2", "452", "failed")]),
     (P.amazonses, "amazonses-complaint.eml", [("angry@example.org", None, None, None)]),
     (P.amazonworkmail, "amazonworkmail.eml", [("full.box@example.jp", "5.2.2", "552", "failed")]),
     (P.office365, "office365.eml", [("absent@contoso.example", "5.1.10", "550", "failed")]),
@@ -135,7 +138,7 @@ def _claim(raw: bytes):
 
 
 # Sisimai sample families whose non-RFC 3464 samples these modules must read
-FAMILIES = ("gmail", "googlegroups", "yahoo", "amazonses", "amazonworkmail", "office365", "mailru", "gmx",
+FAMILIES = ("gmail", "googlegroups", "googleworkspace", "gsuite", "yahoo", "amazonses", "amazonworkmail", "office365", "mailru", "gmx",
             "einsundeins", "zoho", "kddi", "ezweb", "verizon", "dragonfly", "fml", "mfilter", "activehunter")
 
 

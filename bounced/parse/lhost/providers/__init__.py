@@ -24,6 +24,7 @@ from . import (
     gmail,
     gmx,
     googlegroups,
+    googleworkspace,
     hotpop,
     kddi,
     mailru,
@@ -39,6 +40,7 @@ from . import (
 PROVIDER_MODULES: list[ModuleType] = [
     googlegroups,
     gmail,
+    googleworkspace,
     yahoo,
     aol,
     amazonworkmail,

@@ -138,6 +138,20 @@ def codes(diagnostic: str) -> tuple[str | None, str | None]:
     return status, reply
 
 
+def best_status(field: str | None, diagnostic: str) -> str | None:
+    """The Status field's code, unless it is only generic (X.0.0, X.1.0) and the diagnostic
+    quotes a more specific one of the same class ("5.1.0 - Unknown address error 550-'5.1.1 ...'")."""
+    status = find_status(field or "")
+    if status is None:
+        return find_status(diagnostic)
+    if status[2:] in ("0.0", "1.0"):
+        for m in _STATUS_RE.finditer(diagnostic):
+            code = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+            if code[0] == status[0] and code[2:] not in ("0.0", "1.0"):
+                return code
+    return status
+
+
 def first_addr(text: str) -> str | None:
     m = ADDR_RE.search(text)
     return m.group(0).strip(".") if m else None

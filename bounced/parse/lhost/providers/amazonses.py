@@ -5,7 +5,8 @@ either the SNS envelope whose "Message" string holds the SES JSON, or the SES JS
 (raw message delivery). Some mail clients wrap long lines and mark the break with a trailing
 "!"; those are joined back. notificationType Bounce gives per-recipient action, status and
 diagnosticCode; Complaint gives complained recipients (reason ``feedback``, the complaint's
-feedback type); Delivery gives delivered recipients (reason ``delivered``).
+feedback type); Delivery gives delivered recipients (reason ``delivered``); DeliveryDelay (event
+publishing) gives delayed recipients.
 
 The older text form ("The following message to <addr> was undeliverable.") carries RFC 3464
 fields inline in text/plain; it is recognised by the ``X-SES-Outgoing`` / ``X-AWS-Outgoing``
@@ -50,7 +51,7 @@ def _from_fields(text: str) -> list[Found]:
         if "@" not in rcpt:
             continue
         diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
-        status = _text.find_status(g.get("status", "")) or _text.find_status(diagnostic)
+        status = _text.best_status(g.get("status"), diagnostic)
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
                          reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic,
                          remote_mta=_text.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
@@ -108,7 +109,7 @@ def _from_json(text: str) -> list[Found] | None:
             if "@" not in addr:
                 continue
             diagnostic = _text.unfold(_text.typed_value(r.get("diagnosticCode") or ""))
-            status = _text.find_status(r.get("status") or "") or _text.find_status(diagnostic)
+            status = _text.best_status(r.get("status"), diagnostic)
             if not diagnostic:
                 diagnostic = " ".join(x for x in (b.get("bounceType"), b.get("bounceSubType")) if x)
             action = r.get("action") or ("delayed" if temporary and not status else "failed")
@@ -132,6 +133,16 @@ def _from_json(text: str) -> list[Found] | None:
                 out.append(Found(recipient=addr.lower(), action="delivered", status=status, reply_code=reply,
                                  diagnostic=diagnostic, remote_mta=d.get("reportingMTA"), reason="delivered",
                                  last_attempt=d.get("timestamp")))
+    elif kind == "DeliveryDelay":
+        d = obj.get("deliveryDelay") or {}
+        for r in d.get("delayedRecipients") or []:
+            addr = (r or {}).get("emailAddress") or ""
+            if "@" not in addr:
+                continue
+            diagnostic = _text.unfold(_text.typed_value(r.get("diagnosticCode") or "")) or d.get("delayType") or ""
+            out.append(Found(recipient=addr.lower(), action="delayed", status=_text.best_status(r.get("status"), diagnostic),
+                             reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic,
+                             remote_mta=d.get("reportingMTA"), last_attempt=d.get("timestamp")))
     else:
         return []
     return out

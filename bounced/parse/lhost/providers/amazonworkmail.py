@@ -29,7 +29,7 @@ def extract(msg: Message) -> list[Found] | None:
         if "@" not in rcpt:
             continue
         diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
-        status = _text.find_status(g.get("status", "")) or _text.find_status(diagnostic)
+        status = _text.best_status(g.get("status"), diagnostic)
         reply = _text.codes(diagnostic)[1]
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
                          reply_code=reply, diagnostic=diagnostic))

@@ -113,6 +113,30 @@ def test_not_mine(mod):
             assert mod.extract(load(fixture)) is None, f"{mod.FORMAT} claims {fixture}"
 
 
+# ordinary mail that carries a provider's marks but is no bounce
+LOOKALIKES = {
+    "gmx-user": b"From: someone@gmx.net\nSubject: re: order\n\nThe parcel could not be delivered to one of\n"
+                b"its recipients. The following address failed:\n  shop@example.com\n    closed\n",
+    "fml-post": b"From: member@example.org\nX-MLServer: fml [fml 4.0.3]\nSubject: loop question (neko ML)\n\n"
+                b"You are not a member of <team@example.org> yet?\n",
+    "zoho-user": b"From: person@zoho.com\nX-ZohoMail: Si\nX-Mailer: Zoho Mail\nSubject: hi\n\n"
+                 b"x@example.org Invalid Address, ERROR_CODE :550, seen in our logs\n",
+    "workmail-user": b"From: boss@corp.example\nX-Mailer: Amazon WorkMail\nX-SES-Outgoing: 2024.01.01-192.0.2.1\n"
+                     b"Subject: lunch\n\nSee you at noon.\n",
+    "ses-user": b"From: news@shop.example\nX-SES-Outgoing: 2024.01.01-192.0.2.1\nSubject: Sale\n\n"
+                b"The following message to <you@example.org> is a sale.\n",
+    "vzw-phone": b"From: 5550100@vzwpix.com\nSubject: pic\n\nError: my camera\nTo: me@example.org\n",
+    "gmail-user": b"From: friend@gmail.com\nSubject: Delivery Status Notification (Failure)\n\n"
+                  b"Delivery to the following recipient failed permanently: funny, right?\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOKALIKES))
+def test_lookalikes_not_claimed(name):
+    msg = mime.load(LOOKALIKES[name])
+    assert [m.FORMAT for m in PROVIDER_MODULES if m.extract(msg) is not None] == []
+
+
 @pytest.mark.parametrize("mod", PROVIDER_MODULES, ids=lambda m: m.FORMAT)
 def test_garbage_does_not_raise(mod):
     for raw in (b"", b"\x00\xff" * 50, b"From: MAILER-DAEMON@yahoo.com\n\n<:\n", b"Content-Type: multipart/mixed\n\n--"):

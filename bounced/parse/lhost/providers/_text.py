@@ -29,6 +29,17 @@ def sender(msg: Message) -> str:
     return found[-1].lower() if found else value.strip().lower()
 
 
+_DAEMONS = ("mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "post_master", "sysadmin",
+            "mail-daemon", "maildaemon")
+
+
+def from_daemon(msg: Message) -> bool:
+    """True when the From is a mail system's own address (MAILER-DAEMON, postmaster, ...), so a
+    provider's ordinary user mail is never read as its bounce."""
+    local = sender(msg).partition("@")[0]
+    return local.startswith(_DAEMONS) or "mailer-daemon" in mime.header(msg, "From").lower()
+
+
 def sender_domain(msg: Message) -> str:
     addr = sender(msg)
     return addr.rpartition("@")[2] if "@" in addr else ""

@@ -35,6 +35,8 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     if mime.header(msg, "X-Mailer").startswith("Amazon WorkMail") or _text.has_delivery_status(msg):
         return None
+    if not _text.from_daemon(msg):
+        return None  # SES stamps X-SES-Outgoing on every message it sends
     text = _text.body_text(msg)
     if '"notificationType"' in text:
         return _from_json(text)

@@ -20,7 +20,7 @@ _NAME = re.compile(r"^\s+([A-Za-z0-9._+-]+(?:@[A-Za-z0-9.-]+)?)\s*$")
 
 def extract(msg: Message) -> list[Found] | None:
     domain = _text.sender_domain(msg)
-    if not _text.domain_is(domain, "aol.com"):
+    if not _text.domain_is(domain, "aol.com") or not _text.from_daemon(msg):
         return None
     text = _text.body_text(msg)
     start = _START.search(text)

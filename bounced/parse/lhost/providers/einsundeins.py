@@ -19,7 +19,7 @@ def extract(msg: Message) -> list[Found] | None:
     if not (_text.domain_is(domain, "kundenserver.de", "ionos.com", "ionos.de", "1and1.com", "1und1.de")
             or (domain.startswith("kundenserver.") and "mailer-daemon" in _text.sender(msg))):
         return None
-    if _text.has_delivery_status(msg):
+    if not _text.from_daemon(msg) or _text.has_delivery_status(msg):
         return None
     text = _text.body_text(msg)
     if "could not be delivered" not in text:

@@ -16,8 +16,9 @@ from . import _text
 
 FORMAT = "fml"
 _RULES = (
-    (re.compile(r"are not a member|not member|reject(?:ed)? (?:mail|post)|deny|not permitted", re.I), "rejected"),
-    (re.compile(r"Duplicated Message-ID|Loop Alert|loop", re.I), "system_error"),
+    (re.compile(r"are not a member|are not member|not member|reject(?:ed)? (?:mail|post)|not permitted to post", re.I),
+     "rejected"),
+    (re.compile(r"Duplicated Message-ID|Loop Alert", re.I), "system_error"),
     (re.compile(r"Security Alert|Security Warning", re.I), "security_error"),
 )
 _ADDR = re.compile(r"<(" + _text.ADDR + r")>")
@@ -26,6 +27,9 @@ _ADDR = re.compile(r"<(" + _text.ADDR + r")>")
 def extract(msg: Message) -> list[Found] | None:
     if not mime.header(msg, "X-MLServer").lower().startswith("fml"):
         return None
+    local = _text.sender(msg).partition("@")[0]
+    if not (local.endswith(("-admin", "-ctl", "-request", "-owner")) or local in ("fml", "fmlserv")):
+        return None  # an ordinary post to the list carries X-MLServer too
     subject = mime.header(msg, "Subject")
     text = _text.body_text(msg)
     first = "\n".join(text.strip().splitlines()[:3])

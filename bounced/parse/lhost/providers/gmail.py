@@ -27,7 +27,8 @@ _DOUBLE_CODE = re.compile(r"^([245]\d\d) \1 ")
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "googlemail.com", "google.com", "gmail.com"):
+    if not _text.domain_is(_text.sender_domain(msg), "googlemail.com", "google.com", "gmail.com") \
+            or not _text.from_daemon(msg):
         return None
     if _text.has_delivery_status(msg):
         return None

@@ -13,7 +13,8 @@ FORMAT = "gmx"
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "gmx.com", "gmx.net", "gmx.de", "gmx.at", "gmx.ch", "web.de"):
+    if not _text.domain_is(_text.sender_domain(msg), "gmx.com", "gmx.net", "gmx.de", "gmx.at", "gmx.ch", "web.de") \
+            or not _text.from_daemon(msg):
         return None
     if _text.has_delivery_status(msg):
         return None

@@ -19,7 +19,7 @@ _MARKERS = ("groups.google.com", "Google Groups", "Google Group")
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "googlemail.com", "google.com"):
+    if not _text.domain_is(_text.sender_domain(msg), "googlemail.com", "google.com") or not _text.from_daemon(msg):
         return None
     failed = mime.header(msg, "X-Failed-Recipients")
     if not failed:

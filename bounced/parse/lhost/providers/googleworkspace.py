@@ -41,7 +41,8 @@ def _original_to(msg: Message) -> list[str]:
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "googlemail.com", "google.com", "gmail.com"):
+    if not _text.domain_is(_text.sender_domain(msg), "googlemail.com", "google.com", "gmail.com") \
+            or not _text.from_daemon(msg):
         return None
     if "Delivery Status Notification" not in mime.header(msg, "Subject") or _text.has_delivery_status(msg):
         return None

@@ -15,7 +15,7 @@ _REASON = re.compile(r"^Reason:\s*(.*?)(?:^\s*$|^System Contact:)", re.M | re.S)
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "hotpop.com"):
+    if not _text.domain_is(_text.sender_domain(msg), "hotpop.com") or not _text.from_daemon(msg):
         return None
     text = _text.body_text(msg)
     addrs = _ADDR.findall(text)

@@ -16,7 +16,7 @@ FORMAT = "mailru"
 def extract(msg: Message) -> list[Found] | None:
     domain = _text.sender_domain(msg)
     if not (_text.domain_is(domain, "mail.ru", "bk.ru", "inbox.ru", "list.ru")
-            and ("mailer-daemon" in _text.sender(msg))):
+            and _text.from_daemon(msg)):
         return None
     if _text.has_delivery_status(msg):
         return None

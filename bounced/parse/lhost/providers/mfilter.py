@@ -22,7 +22,7 @@ def extract(msg: Message) -> list[Found] | None:
     text = _text.body_text(msg)
     srv = _SERVER.search(text)
     if not srv:
-        return []
+        return None  # m-FILTER's other notices (and mail it merely relayed) are not bounces
     head = text[:srv.start()]
     nxt = _NEXT.search(text, srv.end())
     diagnostic = _text.unfold(text[srv.end():nxt.start() if nxt else srv.end() + 2000])

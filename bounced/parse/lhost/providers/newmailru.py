@@ -16,7 +16,7 @@ _PHRASE = "we were not able to deliver your message to the following address"
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "newmail.ru"):
+    if not _text.domain_is(_text.sender_domain(msg), "newmail.ru") or not _text.from_daemon(msg):
         return None
     text = _text.body_text(msg)
     if _PHRASE not in text:

@@ -14,7 +14,7 @@ FORMAT = "sina"
 
 def extract(msg: Message) -> list[Found] | None:
     if not (_text.domain_is(_text.sender_domain(msg), "sina.com", "sina.com.cn")
-            or mime.header(msg, "X-Mailer").startswith("SinaMail")):
+            or mime.header(msg, "X-Mailer").startswith("SinaMail")) or not _text.from_daemon(msg):
         return None
     text = _text.body_text(msg)
     blocks = _blocks.address_blocks(text)

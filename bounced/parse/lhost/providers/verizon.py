@@ -22,7 +22,8 @@ _DASH_REPLY = re.compile(r"^\s*([245]\d\d) - (.+)$", re.M)
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "vzwpix.com", "vtext.com", "vzw.com"):
+    if not _text.domain_is(_text.sender_domain(msg), "vzwpix.com", "vtext.com", "vzw.com") \
+            or not _text.from_daemon(msg):
         return None
     text = _text.body_text(msg)
     err = _ERROR.search(text)

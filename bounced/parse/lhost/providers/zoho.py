@@ -22,7 +22,7 @@ _ORIGINAL = re.compile(r"^Received:\s*from", re.M | re.I)
 
 def extract(msg: Message) -> list[Found] | None:
     if not (_text.domain_is(_text.sender_domain(msg), "zoho.com", "zohomail.com", "zoho.eu", "zoho.in")
-            or msg.get("X-ZohoMail") is not None):
+            or msg.get("X-ZohoMail") is not None) or not _text.from_daemon(msg):
         return None
     if _text.has_delivery_status(msg):
         return None

@@ -48,6 +48,8 @@ CASES = [
     (P.fml, "fml.eml", [("members-only@example.org", None, None, "failed")]),
     (P.mfilter, "mfilter.eml", [("nouser@example.co.jp", "5.1.1", "550", "failed")]),
     (P.activehunter, "activehunter.eml", [("gone@example.org", "5.1.1", "550", "failed")]),
+    (P.biglobe, "biglobe.eml", [("stuffed@example.biglobe.ne.jp", None, None, "failed")]),
+    (P.facebook, "facebook.eml", [("someone@facebook.com", "5.1.1", "550", "failed")]),
     (P.hotpop, "hotpop.eml", [("over.quota@example.com", None, None, "failed")]),
     (P.sina, "sina.eml", [("one@sina.com", None, None, "failed"), ("two@sina.com", None, None, "failed")]),
     (P.newmailru, "newmailru.eml", [("full@newmail.ru", None, None, "failed")]),
@@ -163,7 +165,7 @@ def _claim(raw: bytes):
 
 # Sisimai sample families whose non-RFC 3464 samples these modules must read
 FAMILIES = ("gmail", "googlegroups", "googleworkspace", "gsuite", "yahoo", "amazonses", "amazonworkmail", "office365", "mailru", "gmx",
-            "einsundeins", "zoho", "kddi", "ezweb", "verizon", "dragonfly", "fml", "mfilter", "activehunter")
+            "einsundeins", "zoho", "kddi", "ezweb", "verizon", "dragonfly", "fml", "mfilter", "activehunter", "biglobe", "facebook")
 
 
 def test_corpus_provider_samples():

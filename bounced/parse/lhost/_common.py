@@ -78,6 +78,7 @@ _CUT_MARKERS = re.compile(
 )
 # Header lines that can only belong to the attached original (the report itself never starts a
 # line with them).
+_ATTACHED = re.compile(r"^Content-Type:\s*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I)
 _HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
 _TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
@@ -91,8 +92,12 @@ _SKIP_TYPES = frozenset(
 
 
 def _text_parts(msg: Message) -> Iterator[Message]:
-    """The text/* leaves of the report, never descending into an attached message."""
+    """The text/* leaves of the report, never descending into an attached message.
+
+    A text part marked as an attachment counts only while no report text came before it
+    (McAfee attaches its report; others attach the original's headers as text after it)."""
     stack = [msg]
+    seen_text = False
     while stack:
         part = stack.pop()
         ctype = part.get_content_type()
@@ -103,10 +108,12 @@ def _text_parts(msg: Message) -> Iterator[Message]:
             if isinstance(payload, list):
                 stack.extend(reversed(payload))
             continue
-        if ctype in _SKIP_TYPES or not (ctype.startswith("text/") or ctype == "message/x-unknown"):
+        # a multipart whose boundary is missing arrives as one flat part: read it as text
+        if ctype in _SKIP_TYPES or not (ctype.startswith(("text/", "multipart/")) or ctype == "message/x-unknown"):
             continue
-        if part is not msg and "attachment" in str(part.get("Content-Disposition", "")).lower():
+        if seen_text and part is not msg and "attachment" in str(part.get("Content-Disposition", "")).lower():
             continue
+        seen_text = True
         yield part
 
 
@@ -143,7 +150,7 @@ def cut_original(text: str) -> str:
     """Drop everything from the line announcing the returned original (or its first header)."""
     pos = 0
     for line in text.split("\n"):
-        if _CUT_MARKERS.match(line) or (_HEADER_START.match(line) and pos > 0):
+        if _CUT_MARKERS.match(line) or _ATTACHED.match(line) or (_HEADER_START.match(line) and pos > 0):
             return text[:pos]
         pos += len(line) + 1
     return text
@@ -176,7 +183,7 @@ def header_addresses(msg: Message, *names: str) -> set[str]:
 def looks_like_bounce(msg: Message) -> bool:
     """Cheap header test: From a mail system or a subject bounces use."""
     sender = mime.header(msg, "From")
-    if not sender or _BOUNCE_FROM.search(sender):
+    if "@" not in sender or _BOUNCE_FROM.search(sender):  # "<>" or a bare name: a mail system
         return True
     return bool(_BOUNCE_SUBJECT.search(mime.header(msg, "Subject")))
 

@@ -86,8 +86,10 @@ _MAX_BLOCK_LINES = 8
 # wrapped sentence ("mike@example.edu fails, try ...").
 _TRAIL = re.compile(
     r"""^[>\]"')]*\s*(?:$|[:;,]|\.{2,}|\.\s*$|-\s|\(|\[|<|\d{3}\b|[245]\.\d|
-        (?:on|is|was|has|does|did|could|cannot|can't|user|mailbox|account|unknown|not|no|failed|rejected|error|
-           permanent|temporary|reason|status|host|quota|over|too|delivery|does)\b)""",
+        (?:on|is|was|has|does|doesn't|did|could|cannot|can't|user|mailbox|account|address|unknown|not|no|
+           failed|rejected|error|invalid|refused|denied|blocked|bounced|unavailable|unreachable|disabled|
+           suspended|inactive|expired|deferred|delayed|permanent(?:ly)?|temporar(?:y|ily)|reason|status|host|
+           quota|over|too|delivery|because|returned|domain|smtp)\b)""",
     re.I | re.X,
 )
 
@@ -124,10 +126,12 @@ def extract(msg: Message) -> list[Found] | None:
         for m in c.ADDR.finditer(line):
             addr = m.group(1)
             key = addr.lower()
-            if key in exclude or c.is_system_address(addr):
+            if key in exclude:
                 continue
-            mention_lines.setdefault(key, []).append(no)
             strength = _classify(line, m.start(1), m.end(1))
+            if c.is_system_address(addr) and strength < 2:
+                continue  # "contact postmaster@..." prose; a listed postmaster@ can still bounce
+            mention_lines.setdefault(key, []).append(no)
             if key in failed_hdr:
                 strength = max(strength, 2)
             if not strength:

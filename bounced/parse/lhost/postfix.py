@@ -47,7 +47,8 @@ def extract(msg: Message) -> list[Found] | None:
     text = c.report_text(msg)
     if subject.startswith("Postfix SMTP server") or (_TRANSCRIPT.search(text) and _RCPT.search(text)):
         return _transcript(text)
-    if not (_MARKER.search(text) or subject.lower().startswith("undelivered mail returned to sender")):
+    marked = bool(_MARKER.search(text))
+    if not (marked or subject.lower().startswith("undelivered mail returned to sender")):
         return None
     action = "delayed" if _DELAY.search(subject) else "failed"
     fields = c.dsn_fields(text)
@@ -58,6 +59,8 @@ def extract(msg: Message) -> list[Found] | None:
         status, dsn_action = fields.get(m.group(1).lower(), (None, None))
         out.append(c.found(m.group(1), diag, action=dsn_action or action, status=status,
                            remote_mta=remote.group(1) if remote else None))
+    if not out and not marked:
+        return None  # only the subject matched: another vendor's text, let later modules try
     return c.dedupe(out)
 
 

@@ -33,7 +33,8 @@ FORMAT = "sendmail"
 _SECTION = re.compile(r"^\s*-{3,}\s*(.+?)\s*-{3,}\s*$", re.M)
 _FATAL = re.compile(r"had (?:permanent fatal|transient non-fatal) errors|following addresses had", re.I)
 _TRANSCRIPT = re.compile(r"transcript of session", re.I)
-_ADDR_LINE = re.compile(r"^\s*<?(" + c.ADDR_PAT + r")>?\s*(?:\.\.\..*)?$")
+_ADDR_LINE = re.compile(r"^\s*<?(" + c.ADDR_PAT + r")>?(?:\s*\.\.\.|\s+|$)(.*)$")
+_EXPANDED = re.compile(r"^\s*\(expanded from:?\s*<?(" + c.ADDR_PAT + r")>?\)", re.I)
 _REASON = re.compile(r"^\s*\(reason:\s*(.*?)\)?\s*$", re.I)
 _CODE_ADDR = re.compile(r"^\s*(?:<<<\s*)?[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<(" + c.ADDR_PAT + r")>\.\.\.\s*(.*)$")
 _TALKING = re.compile(r"while talking to ([\w.-]+?)\.?:", re.I)
@@ -60,15 +61,37 @@ def extract(msg: Message) -> list[Found] | None:
             if "transient" in title.lower():
                 action = "delayed"
             last = None
+            pipe_or_file = False  # a listed "|program" or "/file" names its address in "(expanded from:)"
+            pending_reason = ""
             for line in body.split("\n"):
+                if not line.strip():
+                    continue
+                indented = line.startswith((" " * 4, "\t"))
                 am = _ADDR_LINE.match(line)
-                if am and not line.startswith((" " * 4, "\t")):
+                if am and not indented:
                     last = am.group(1)
                     listed.append(last)
+                    pipe_or_file = False
+                    trailing = am.group(2).strip().strip("()")
+                    if trailing:
+                        reasons[last.lower()] = trailing
+                    continue
+                if not indented:
+                    last, pipe_or_file = None, True
+                    continue
+                em = _EXPANDED.match(line)
+                if em and pipe_or_file:
+                    last = em.group(1)
+                    listed.append(last)
+                    if pending_reason:
+                        reasons[last.lower()] = pending_reason
+                    pipe_or_file = False
                     continue
                 rm = _REASON.match(line)
                 if rm and last:
                     reasons[last.lower()] = rm.group(1)
+                elif rm and pipe_or_file:
+                    pending_reason = rm.group(1)
         elif _TRANSCRIPT.search(title):
             transcript += body
     if action == "failed" and _DELAY_SUBJECT.search(subject) and not listed:

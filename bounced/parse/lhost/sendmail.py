@@ -102,8 +102,9 @@ def extract(msg: Message) -> list[Found] | None:
     for r in recipients:
         key = r.lower()
         diag = diags.get(key) or reasons.get(key) or ""
-        if not diag and len(recipients) == 1:
-            diag = " ".join(ln.strip() for ln in transcript.split("\n") if ln.strip())
+        if len(recipients) == 1 and not c.REPLY.search(diag):
+            # e.g. "(reason: 75)" for a program: the transcript carries the mailer's error
+            diag = " ".join([diag, *(ln.strip() for ln in transcript.split("\n") if ln.strip())]).strip()
         out.append(c.found(r, diag, action=action, remote_mta=remotes.get(key)))
     return c.dedupe(out)
 

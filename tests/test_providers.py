@@ -139,9 +139,20 @@ def test_lookalikes_not_claimed(name):
     assert [m.FORMAT for m in PROVIDER_MODULES if m.extract(msg) is not None] == []
 
 
+HOSTILE_BODIES = (
+    b"{" * 50_000,
+    b'{"a":' * 20_000,
+    b"Sorry, we were unable to deliver your message to the following address.\n" + b"<a@b.example>:\n" * 5_000,
+    b"a" * 200_000,
+    b"x [" * 30_000,
+    b"[Status: Error, Address: <a@b.example>, ResponseCode 421," * 2_000,
+)
+
+
 @pytest.mark.parametrize("mod", PROVIDER_MODULES, ids=lambda m: m.FORMAT)
 def test_garbage_does_not_raise(mod):
-    for raw in (b"", b"\x00\xff" * 50, b"From: MAILER-DAEMON@yahoo.com\n\n<:\n", b"Content-Type: multipart/mixed\n\n--"):
+    for raw in (b"", b"\x00\xff" * 50, b"From: MAILER-DAEMON@yahoo.com\n\n<:\n", b"Content-Type: multipart/mixed\n\n--",
+                *(b"From: mailer-daemon@sns.amazonaws.com\nx-amz-sns-message-id: 1\n\n" + b for b in HOSTILE_BODIES)):
         result = mod.extract(mime.load(raw))
         assert result is None or all(isinstance(f, Found) for f in result)
 

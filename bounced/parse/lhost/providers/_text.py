@@ -14,9 +14,11 @@ from bounced import mime
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
 
-ADDR = r"[^\s<>()\[\]\"',;:@]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z0-9-]{2,}"
+# starts only at a token boundary and is bounded in length, so scanning long runs stays linear
+ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
+        r"@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z0-9-]{2,63}")
 ADDR_RE = re.compile(ADDR)
-_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _REPLY_RE = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ -]|$)")
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
 _BLANKS_RE = re.compile(r"\s+")
@@ -106,7 +108,7 @@ def _notice_parts(msg: Message):
         yield part
 
 
-_TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^>]*>|<[^>]*>", re.I)
+_TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^<>]*>|<[^<>]*>", re.I)
 
 
 def strip_tags(html: str) -> str:

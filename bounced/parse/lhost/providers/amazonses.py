@@ -77,11 +77,11 @@ def _load_json(text: str) -> dict | None:
         try:
             obj = json.loads(c.strip())
             break
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             try:
                 obj, _ = json.JSONDecoder().raw_decode(c.strip())
                 break
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
     if not isinstance(obj, dict):
         return None
@@ -89,7 +89,7 @@ def _load_json(text: str) -> dict | None:
     if isinstance(inner, str):
         try:
             inner = json.loads(inner)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if isinstance(inner, dict):
         obj = inner

@@ -18,17 +18,21 @@ FORMAT = "dragonfly"
 _MARK = "This is the DragonFly Mail Agent"
 _RCPT = re.compile(r"There was an error delivering your mail to <(" + _text.ADDR + r")>\.?")
 _END = re.compile(r"^\s*(Message headers follow|Original message follows)\.?\s*$", re.M)
-_DID_NOT_LIKE = re.compile(r"^\s*(\S+) \[[^\]]*\] did not like our ([A-Z ]+?):?\s*$", re.M)
+_DID_NOT_LIKE = re.compile(r"^[ \t]*(\S+) \[[^\]\n]*\] did not like our ([A-Z ]+?):?[ \t]*$", re.M)
 
 
 def extract(msg: Message) -> list[Found] | None:
     text = _text.body_text(msg)
     if _MARK not in text[:2000]:
         return None
+    end = _END.search(text)
+    if end:
+        text = text[:end.start()]
+    matches = list(_RCPT.finditer(text))
     out = []
-    for m in _RCPT.finditer(text):
-        end = _END.search(text, m.end())
-        block = text[m.end():end.start() if end else m.end() + 4000]
+    for i, m in enumerate(matches):
+        stop = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        block = text[m.end():min(stop, m.end() + 4000)]
         like = _DID_NOT_LIKE.search(block)
         remote = like.group(1).rstrip(".") if like else None
         detail = block[like.end():] if like else block

@@ -11,7 +11,8 @@ from . import _text
 
 FORMAT = "hotpop"
 _ADDR = re.compile(r"^Undeliverable Address:\s*(" + _text.ADDR + r")\s*$", re.M)
-_REASON = re.compile(r"^Reason:\s*(.*?)(?:^\s*$|^System Contact:)", re.M | re.S)
+_REASON = re.compile(r"^Reason:[ \t]*", re.M)
+_REASON_END = re.compile(r"\n[ \t]*\n|\nSystem Contact:")
 
 
 def extract(msg: Message) -> list[Found] | None:
@@ -22,5 +23,8 @@ def extract(msg: Message) -> list[Found] | None:
     if not addrs:
         return None
     m = _REASON.search(text)
-    diagnostic = _text.unfold(m.group(1)) if m else ""
+    diagnostic = ""
+    if m:
+        end = _REASON_END.search(text, m.end())
+        diagnostic = _text.unfold(text[m.end():end.start() if end else m.end() + 1000])
     return [Found(recipient=a.lower(), action="failed", diagnostic=diagnostic) for a in dict.fromkeys(addrs)]

@@ -28,8 +28,11 @@ def extract(msg: Message) -> list[Found] | None:
     reason = "filtered" if mime.header(msg, "X-SPASIGN").upper() == "NG" else None
     out = []
     for m in _RCPT.finditer(text):
-        rest = text[m.end():].lstrip(" \t>").split("\n\n", 1)[0]
-        diagnostic = _text.unfold(rest)
+        stop = text.find("\n\n", m.end())
+        nxt = text.find("Could not be delivered", m.end())
+        ends = [e for e in (stop, nxt) if e >= 0]
+        rest = text[m.end():min(ends) if ends else m.end() + 1000][:1000]
+        diagnostic = _text.unfold(rest.lstrip(" \t>"))
         status, reply = _text.codes(diagnostic)
         out.append(Found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
                          diagnostic=diagnostic, reason=reason))

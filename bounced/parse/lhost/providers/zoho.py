@@ -16,7 +16,7 @@ from . import _text
 
 FORMAT = "zoho"
 _FAIL = re.compile(r"^\s*(" + _text.ADDR + r")\s+(.*ERROR_CODE.*)$", re.M)
-_DELAY = re.compile(r"\[Status:\s*\w+,\s*Address:\s*<?(" + _text.ADDR + r")>?,\s*ResponseCode\s*(\d{3})?,?(.*?)\]", re.S)
+_DELAY = re.compile(r"\[Status:\s*\w+,\s*Address:\s*<?(" + _text.ADDR + r")>?,\s*ResponseCode\s*(\d{3})?,?([^\]\n]{0,500})\]")
 _ORIGINAL = re.compile(r"^Received:\s*from", re.M | re.I)
 
 

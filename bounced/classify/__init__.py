@@ -1,22 +1,50 @@
-"""Turn the fields a format module found into a reason and a kind, from data tables.
+"""Turn the fields a format module found into a reason, a kind and a normalized status.
 
-Precedence (the one list; first decision wins) -- filled in as the tables grow:
+Everything the classifier knows is data: :mod:`.status` (RFC 3463 code -> reason),
+:mod:`.replycode` (SMTP reply code -> reason), :mod:`.phrases` (diagnostic wording -> reason) and
+:mod:`.receivers` (a large provider's own codes and wording). This module only decides which
+piece of evidence wins.
 
-1. a reason pre-set by the format module (feedback, vacation, an MTA-specific decision);
-2. the status code's class/subject/detail;
-3. the class default (``undefined``).
+Status: ``Found.status`` with any comment stripped ("5.0.0 (permanent failure)" -> "5.0.0"). When
+it is missing or says nothing beyond its class (X.0.0), the first enhanced code in the diagnostic
+of the same class replaces it ("550 5.1.1 <a@b>... User unknown" under Status: 5.0.0 -> 5.1.1).
 
-The kind comes from the reason's default (:data:`bounced.reasons.DEFAULT_KINDS`) adjusted by
-the action and the status class.
+Precedence, first decision wins:
+
+1. a reason the format module set itself (``Found.reason``: feedback, vacation, an MTA-specific
+   decision);
+2. ``delivered`` for Action delivered/relayed/expanded or a 2.X.X status;
+3. the receiver's own table, when the remote MTA, the recipient domain or a marker in the
+   diagnostic names a known provider;
+4. the diagnostic's wording against the status code:
+   a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
+      higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
+      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`;
+   b. otherwise the first matching phrase row;
+   c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
+5. the SMTP reply code (552 -> mailbox_full, 521/556 -> not_accept, ...);
+6. ``expired`` for Action delayed, else ``undefined``.
+
+Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
+delay; user_unknown, host_unknown, has_moved and not_accept are hard when the failure is permanent
+(5.X.X or 5XX or no code) and soft when it is 4.X.X/4XX; every other reason takes its default from
+:data:`bounced.reasons.DEFAULT_KINDS`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bounced.model import Found, Kind
 from bounced.reasons import DEFAULT_KINDS
 
-__all__ = ["Classification", "classify"]
+from .phrases import PHRASE_ROWS
+from .receivers import RECEIVER_ROWS, RECEIVERS
+from .replycode import REPLY_ROWS
+from .status import STATUS_ROWS, STRONG
+
+__all__ = ["Classification", "classify", "normalize_status", "match_phrase", "match_receiver", "pick_receiver"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +56,218 @@ class Classification:
     status: str | None
 
 
+# --- compiled tables (built once at import) -----------------------------------------------------
+
+_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+_SPACE = re.compile(r"\s+")
+_DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+_HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved", "not_accept"})
+
+
+def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
+    """Consecutive rows of one reason become one alternation, keeping first-match order cheap."""
+    runs: list[tuple[int, str, list[str]]] = []
+    for index, (reason, pattern, _note) in enumerate(rows):
+        if runs and runs[-1][1] == reason:
+            runs[-1][2].append(pattern)
+        else:
+            runs.append((index, reason, [pattern]))
+    return tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps))) for i, r, ps in runs)
+
+
+_PHRASE_RUNS = _runs(PHRASE_ROWS)
+_RANK: dict[str, int] = {}
+for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
+    _RANK.setdefault(_reason, _i)
+_LAST = len(PHRASE_ROWS)
+
+_STATUS: dict[str, tuple[str, str]] = {}
+for _code, _reason, _strength, _note in STATUS_ROWS:
+    _STATUS[_code] = (_reason, _strength)
+
+_REPLY: dict[str, str] = {code: reason for code, reason, _note in REPLY_ROWS}
+
+_RECEIVER_RUNS: dict[str, tuple[tuple[int, str, re.Pattern[str]], ...]] = {}
+for _name, *_rest in RECEIVERS:
+    _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
+_MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+def _first_code(text: str) -> str | None:
+    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok")."""
+    for m in _CODE.finditer(text):
+        if m.group(1) != "2":
+            return ".".join(m.groups())
+    return None
+
+
+_FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
+_SUBJECT_GIVES_WAY = (".5.1", ".5.2", ".5.4", ".5.5")
+
+
+def normalize_status(status: str | None, diagnostic: str = "", reply_code: str | None = None) -> str | None:
+    """The enhanced status code to report: the Status field's code, or the diagnostic's.
+
+    The field wins unless it is missing, or says less than the remote server's own code in the
+    diagnostic: a class-only or subject-only code (5.0.0, 5.2.0), a catch-all an MTA writes for
+    any remote refusal (4.4.7 "delivery time expired" over the real last error, 4.7.0, 5.3.X,
+    the X.5.1/2/4/5 protocol codes, Sendmail's 5.1.1 over a remote 5.7.1), or when the classes
+    differ and the reply code sides with the diagnostic's. "5.0.0 (comment)" -> "5.0.0".
+    """
+    found = _CODE.search(status) if status else None
+    field = ".".join(found.groups()) if found else None
+    inmesg = _first_code(diagnostic) if diagnostic else None
+    if inmesg is None or inmesg == field:
+        return field
+    if field is None:
+        return inmesg
+    if field[0] != inmesg[0]:
+        first = (reply_code or "").strip()[:1]
+        return inmesg if first == inmesg[0] else field
+    if field.endswith(".0.0"):
+        return field if inmesg.endswith(".0.0") else inmesg
+    if ".0" in field and ".0" not in inmesg:
+        return inmesg
+    if inmesg.endswith(".0.0"):
+        return field
+    if field == "5.1.1" and (".0" in inmesg or inmesg.startswith("5.5.")):
+        return field
+    if field in _FIELD_GIVES_WAY or field.startswith("5.3.") or field[1:5] in _SUBJECT_GIVES_WAY:
+        return inmesg
+    return field
+
+
+def _status_reason(code: str | None) -> tuple[str, str] | None:
+    """Look a code up exactly, then as X.subject.detail; Exchange's 5.7.606-649 range is one row."""
+    if not code:
+        return None
+    hit = _STATUS.get(code)
+    if hit is None:
+        _cls, subject, detail = code.split(".")
+        hit = _STATUS.get(f"X.{subject}.{detail}")
+        if hit is None and subject == "7" and 606 <= int(detail) <= 649:
+            hit = _STATUS.get("X.7.606")
+    return hit
+
+
+# --- phrases and receivers ------------------------------------------------------------------------
+
+def _normalize_text(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def match_phrase(text: str) -> tuple[int, str] | None:
+    """(row index, reason) of the first phrase row matching ``"<status> <diagnostic>"`` (lower-cased).
+
+    The index is that of the first row of the matching run; tests use :func:`_row_for` to get the
+    exact row.
+    """
+    for index, reason, rx in _PHRASE_RUNS:
+        if rx.search(text):
+            return index, reason
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _host_receiver(host: str) -> str | None:
+    for name, hosts, _domains, _markers, _note in RECEIVERS:
+        for suffix in hosts:
+            if host == suffix or host.endswith("." + suffix):
+                return name
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _domain_receiver(domain: str) -> str | None:
+    for name, _hosts, domains, _markers, _note in RECEIVERS:
+        if domain in domains:
+            return name
+    return None
+
+
+def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str) -> str | None:
+    """The provider whose table applies: by remote MTA host, then recipient domain, then markers."""
+    if remote_mta:
+        tokens = remote_mta.lower().split(";", 1)[-1].split()
+        host = tokens[0].strip("[]<>()").rstrip(".") if tokens else ""
+        if host:
+            name = _host_receiver(host)
+            if name:
+                return name
+    if recipient and "@" in recipient:
+        name = _domain_receiver(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
+        if name:
+            return name
+    for name, markers in _MARKERS:
+        for marker in markers:
+            if marker in diagnostic:
+                return name
+    return None
+
+
+def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None:
+    """The reason a receiver's rows give for ``"<status> <diagnostic>"``, or None."""
+    text = f"{status or ''} {diagnostic}"
+    for _index, reason, rx in _RECEIVER_RUNS.get(name, ()):
+        if rx.search(text):
+            return reason
+    return None
+
+
+# --- the decision ---------------------------------------------------------------------------------
+
+def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
+    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
+    if receiver is not None:
+        reason = match_receiver(receiver, status, diagnostic)
+        if reason is not None:
+            return reason
+    phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
+    coded = _status_reason(status)
+    if coded is not None and coded[1] == STRONG:
+        if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
+            return coded[0]
+        return phrase[1]
+    if phrase is not None:
+        return phrase[1]
+    if coded is not None:
+        return coded[0]
+    reply = (found.reply_code or "").strip()
+    if reply in _REPLY:
+        return _REPLY[reply]
+    if action == "delayed":
+        return "expired"
+    return "undefined"
+
+
+def _kind(reason: str, action: str, status: str | None, reply: str | None) -> Kind:
+    default = DEFAULT_KINDS[reason]
+    if default in (Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.DELIVERED):
+        return default
+    if action == "delayed":
+        return Kind.DELAY
+    if reason in _HARD_REASONS:
+        first = (status or reply or "5")[:1]
+        return Kind.SOFT if first == "4" else Kind.HARD
+    return default
+
+
 def classify(found: Found, fmt: str) -> Classification:
-    """Classify one recipient of a message in format ``fmt``; never raises."""
-    status = found.status
-    action = (found.action or "").lower()
+    """Classify one recipient of a message in format ``fmt``.
+
+    Pure and cheap (precompiled tables, no I/O); ``fmt`` is accepted so a format can be given its
+    own defaults without changing the call.
+    """
+    action = (found.action or "").strip().lower()
+    diagnostic = _normalize_text(found.diagnostic or "")
+    status = normalize_status(found.status, diagnostic, found.reply_code)
     if found.reason in DEFAULT_KINDS:
         reason = found.reason
-    elif action in ("delivered", "relayed", "expanded"):
+    elif action in _DELIVERED_ACTIONS or (status or "").startswith("2."):
         reason = "delivered"
-    elif action == "delayed":
-        reason = "expired"
     else:
-        reason = "undefined"
-    kind = DEFAULT_KINDS[reason]
-    if action in ("delivered", "relayed", "expanded"):
-        kind = Kind.DELIVERED
-    elif action == "delayed":
-        kind = Kind.DELAY
-    return Classification(reason=reason, kind=kind, status=status)
+        reason = _reason(found, diagnostic, status, action)
+    reply = (found.reply_code or "").strip() or None
+    return Classification(reason=reason, kind=_kind(reason, action, status, reply), status=status)

@@ -51,7 +51,7 @@ _BOUNCE_SUBJECT = re.compile(
 # Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
 # it matches after stripping decoration ("----", "|---", "***", "===").
 _CUT_MARKERS = re.compile(
-    r"""^[\s\-=*|_>]*(?:
+    r"""^[ \t\-=*|_>]*(?:
         this\ is\ a\ copy\ of\ (?:the|your)\ message
       | (?:--+\s*)?below\ (?:this|the\ next)\ line\ is\ a\ copy
       | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)
@@ -74,12 +74,12 @@ _CUT_MARKERS = re.compile(
       | message\ body\ suppressed
       | mensaje\ original
     )""",
-    re.I | re.X,
+    re.I | re.X | re.M,
 )
 # Header lines that can only belong to the attached original (the report itself never starts a
 # line with them).
-_ATTACHED = re.compile(r"^Content-Type:\s*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I)
-_HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
+_ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I | re.M)
+_HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
 _TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
 _WS = re.compile(r"\s+")
@@ -122,14 +122,27 @@ def html_to_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
+def _memo(msg: Message, key: str, compute):  # noqa: ANN001, ANN202 - tiny private helper
+    """Compute a derived value once per message: every module in MODULES asks for the same
+    report text, so it is kept on the message object itself (no module-level cache)."""
+    cache = msg.__dict__.setdefault("_bounced_lhost", {})
+    if key not in cache:
+        cache[key] = compute(msg)
+    return cache[key]
+
+
 def report_text(msg: Message) -> str:
     """The bounce's own words: text parts outside the returned original, cut where a copy of the
     original begins, at most MAX_TEXT characters, line endings normalised."""
-    return cut_original(raw_report_text(msg))
+    return _memo(msg, "cut", lambda m: cut_original(raw_report_text(m)))
 
 
 def raw_report_text(msg: Message) -> str:
     """Like :func:`report_text` but not cut at the start of the returned original."""
+    return _memo(msg, "raw", _raw_report_text)
+
+
+def _raw_report_text(msg: Message) -> str:
     out: list[str] = []
     size = 0
     for part in _text_parts(msg):
@@ -148,12 +161,12 @@ def raw_report_text(msg: Message) -> str:
 
 def cut_original(text: str) -> str:
     """Drop everything from the line announcing the returned original (or its first header)."""
-    pos = 0
-    for line in text.split("\n"):
-        if _CUT_MARKERS.match(line) or _ATTACHED.match(line) or (_HEADER_START.match(line) and pos > 0):
-            return text[:pos]
-        pos += len(line) + 1
-    return text
+    end = len(text)
+    for pattern, start in ((_CUT_MARKERS, 0), (_ATTACHED, 0), (_HEADER_START, 1)):
+        m = pattern.search(text, start, end)
+        if m:
+            end = m.start()
+    return text[:end]
 
 
 def unfold(text: str) -> str:
@@ -190,6 +203,12 @@ def looks_like_bounce(msg: Message) -> bool:
 
 def has_dsn_recipients(msg: Message) -> bool:
     """A message/delivery-status part with per-recipient fields: the RFC 3464 parser's job."""
+    return _memo(msg, "dsn", _has_dsn_recipients)
+
+
+def _has_dsn_recipients(msg: Message) -> bool:
+    if not msg.is_multipart():
+        return False
     for part in msg.walk():
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
             text = part.as_string() if part.is_multipart() else mime.part_text(part)

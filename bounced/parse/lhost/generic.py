@@ -143,13 +143,16 @@ def extract(msg: Message) -> list[Found] | None:
             elif strength > prev[0]:
                 anchors[key] = (strength, no, m.end(1))
     if not order:
-        return None
+        if not failed_hdr:
+            return None
+        # X-Failed-Recipients names them although the text does not (a localised template)
+        order = sorted(failed_hdr)
+        anchors = {a: (2, len(lines), 0) for a in order}
+        lines = [*lines, ""]
     anchor_lines = {v[1] for v in anchors.values()}
     delayed = bool(_DELAY.search(mime.header(msg, "Subject")) or _DELAY.search(text)) and not _PERMANENT.search(text)
     action = "delayed" if delayed else "failed"
-    error_lines = [ln.strip() for ln in lines if ln.strip() and _ERR_LINE.search(ln)]
-    # lines with an SMTP code or enhanced status first: they are the remote server's words
-    error_lines.sort(key=lambda ln: 0 if (c.REPLY.search(ln) or c.STATUS.search(ln)) else 1)
+    error_lines: list[str] | None = None  # computed only when a recipient's own block says nothing
     fields = c.dsn_fields(text)
     out: list[Found] = []
     for addr in order:
@@ -159,7 +162,11 @@ def extract(msg: Message) -> list[Found] | None:
         if not _ERR_LINE.search(diag):
             mentions = [lines[i].strip() for i in mention_lines.get(key, []) if i != no and _ERR_LINE.search(lines[i])]
             mentions.sort(key=lambda ln: 0 if c.REPLY.search(ln) else 1)
-            diag = " ".join([diag, *mentions[:2]]) if mentions else " ".join([diag, *error_lines[:3]])
+            if not mentions and error_lines is None:
+                error_lines = [ln.strip() for ln in lines if ln.strip() and _ERR_LINE.search(ln)]
+                # lines with an SMTP code or enhanced status first: they are the remote server's words
+                error_lines.sort(key=lambda ln: 0 if (c.REPLY.search(ln) or c.STATUS.search(ln)) else 1)
+            diag = " ".join([diag, *mentions[:2]]) if mentions else " ".join([diag, *(error_lines or [])[:3]])
         status, dsn_action = fields.get(key, (None, None))
         remote = _REMOTE.search(diag)
         out.append(c.found(addr, diag, action=dsn_action or action, status=status,

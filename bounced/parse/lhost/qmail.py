@@ -48,7 +48,9 @@ def extract(msg: Message) -> list[Found] | None:
     whole = c.raw_report_text(msg)
     text = c.cut_original(whole)
     blocks = list(_BLOCK.finditer(text))
-    if not blocks or not _QMAIL.search(whole):
+    if not blocks:
+        return None
+    if not _QMAIL.search(whole) and "qmail" not in " ".join(str(v) for v in msg.get_all("Received", [])):
         return None
     permanent = "permanent error" in text.lower() or "given up" in text.lower()
     out: list[Found] = []

@@ -10,10 +10,11 @@ from bounced.model import Found
 from . import _exim, _text
 
 FORMAT = "gmx"
+DOMAINS = ("gmx.com", "gmx.net", "gmx.de", "gmx.at", "gmx.ch", "web.de")
 
 
 def extract(msg: Message) -> list[Found] | None:
-    if not _text.domain_is(_text.sender_domain(msg), "gmx.com", "gmx.net", "gmx.de", "gmx.at", "gmx.ch", "web.de") \
+    if not _text.domain_is(_text.sender_domain(msg), *DOMAINS) \
             or not _text.from_daemon(msg):
         return None
     if _text.has_delivery_status(msg):

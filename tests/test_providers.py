@@ -29,6 +29,7 @@ CASES = [
     (P.yahoo, "yahoo-current.eml", [("gone.user@example.jp", "5.1.1", "550", "failed")]),
     (P.yahoo, "yahoo-legacy.eml", [("first@example.com", None, None, "failed"),
                                    ("second@example.com", None, None, "failed")]),
+    (P.yahoo, "yahoo-summary.eml", [("reader@example.com", None, None, "failed")]),
     (P.aol, "aol.eml", [("somescreen@aol.com", None, None, "failed")]),
     (P.amazonses, "amazonses-sns.eml", [("missing@example.org", "5.1.1", "550", "failed"),
                                         ("second@example.org", "5.2.2", "552", "failed")]),

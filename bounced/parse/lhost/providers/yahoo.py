@@ -26,6 +26,9 @@ _PHRASES = (
 _PARTNERS = ("sbcglobal.net", "att.net", "bellsouth.net", "pacbell.net", "swbell.net", "ameritech.net",
              "flash.net", "nvbell.net", "wans.net", "snet.net", "prodigy.net", "rogers.com", "btinternet.com",
              "ymail.com", "rocketmail.com")
+_SUMMARY_PHRASE = "I'm afraid I wasn't able to deliver the following message"
+_SUMMARY_TO = re.compile(r"^\s*To:\s*(.+)$", re.M)
+_BELOW = re.compile(r"^-{2,}\s*Below this line", re.M | re.I)
 _COMMAND = re.compile(r"\s*\[(RCPT_TO|MAIL_FROM|DATA|CONNECT|EHLO|HELO)\]\s*$")
 _SAID = re.compile(r"^Remote host said:\s*")
 _COLON_CODE = re.compile(r"^([245]\d\d):\s*:?\s*")
@@ -37,7 +40,9 @@ def extract(msg: Message) -> list[Found] | None:
         or "yahoo" in domain
     if not (yahoo or mime.header(msg, "Subject").lower() == "failure notice"):
         return None
-    text = _text.body_text(msg)
+    text = _text.body_text(msg, html=True)
+    if yahoo and _SUMMARY_PHRASE in text:
+        return _summary_form(text)
     phrase = _PHRASES[0] if _PHRASES[0] in text else (_PHRASES[1] if yahoo and _PHRASES[1] in text else None)
     if phrase is None:
         return None
@@ -53,3 +58,16 @@ def extract(msg: Message) -> list[Found] | None:
         out.append(Found(recipient=addr.lower(), action="failed", status=status,
                          reply_code=reply or found_reply, diagnostic=diagnostic))
     return out
+
+
+def _summary_form(text: str) -> list[Found]:
+    """The newest notice (HTML, no Subject): Yahoo's sentence, then a summary of the original
+    ("Subject: ...", "To: user@example.com") above "---Below this line is a copy of the message."."""
+    start = text.index(_SUMMARY_PHRASE)
+    below = _BELOW.search(text, start)
+    notice = text[start:below.start() if below else start + 4000]
+    to = _SUMMARY_TO.search(notice)
+    lines = [ln.strip() for ln in notice[:to.start() if to else len(notice)].splitlines() if ln.strip()]
+    diagnostic = _text.unfold(" ".join(ln for ln in lines if not ln.lower().startswith("subject:")))
+    addrs = _text.ADDR_RE.findall(to.group(1)) if to else []
+    return [Found(recipient=a.lower(), action="failed", diagnostic=diagnostic) for a in dict.fromkeys(addrs)]

@@ -42,6 +42,7 @@ CASES = [
     (P.gmx, "gmx.eml", [("slow.host@example.co.jp", None, None, "failed")]),
     (P.einsundeins, "einsundeins.eml", [("someone@example.fr", "5.1.1", "550", "failed")]),
     (P.zoho, "zoho.eml", [("nobody@example.org", "5.1.1", "550", "failed")]),
+    (P.zoho, "zoho-softbreak.eml", [("lost.user@example.co.jp", "5.1.1", "550", "failed")]),
     (P.kddi, "kddi.eml", [("phone@1234.dion.ne.jp", None, None, "failed")]),
     (P.ezweb, "ezweb.eml", [("handset@ezweb.ne.jp", None, "550", "failed")]),
     (P.verizon, "verizon.eml", [("5550100@vzwpix.com", None, None, "failed")]),

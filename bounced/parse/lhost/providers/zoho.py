@@ -4,6 +4,8 @@ Failures: "user@example.org Invalid Address, ERROR_CODE :550, ERROR_CODE :Reques
 taken: mailbox unavailable" on one line after the preamble. Delays: "[Status: Error, Address:
 <user@example.org>, ResponseCode 421, , Host not reachable.]" with "THIS IS A WARNING MESSAGE
 ONLY". The returned headers follow without a separator, so only lines before them are read.
+Some notices keep quoted-printable soft line breaks ("ERROR_CODE :5.1.=" / "1 <user@...") in a
+body not declared quoted-printable; they are joined first.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ def extract(msg: Message) -> list[Found] | None:
     if _text.has_delivery_status(msg):
         return None
     text = _text.body_text(msg)
+    if "=\n" in text:
+        # quoted-printable soft breaks left in a body not declared as such
+        text = text.replace("=\n", "").replace("=20", " ")
     cut = _ORIGINAL.search(text)
     if cut:
         text = text[:cut.start()]

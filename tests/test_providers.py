@@ -38,6 +38,7 @@ CASES = [
     (P.amazonses, "amazonses-complaint.eml", [("angry@example.org", None, None, None)]),
     (P.amazonworkmail, "amazonworkmail.eml", [("full.box@example.jp", "5.2.2", "552", "failed")]),
     (P.office365, "office365.eml", [("absent@contoso.example", "5.1.10", "550", "failed")]),
+    (P.office365, "office365-wrapped.eml", [("stuffed@fabrikam.example", "5.2.2", "552", "failed")]),
     (P.mailru, "mailru.eml", [("missing@example.jp", "5.1.1", "550", "failed")]),
     (P.gmx, "gmx.eml", [("slow.host@example.co.jp", None, None, "failed")]),
     (P.einsundeins, "einsundeins.eml", [("someone@example.fr", "5.1.1", "550", "failed")]),

@@ -95,6 +95,14 @@ def test_diagnostic_is_the_remote_text():
     assert f.diagnostic == "550 5.1.1 <gone.user@example.jp>: no such user"
 
 
+def test_non_ascii_recipient_kept():
+    raw = ("From: MAILER-DAEMON@yahoo.com\nSubject: Failure Notice\nContent-Type: text/plain; charset=utf-8\n\n"
+           "Sorry, we were unable to deliver your message to the following address.\n\n"
+           "<почта@пример.рф>:\nRemote host said: 550 5.1.1 mailbox unavailable [RCPT_TO]\n").encode()
+    (f,) = P.yahoo.extract(mime.load(raw))
+    assert (f.recipient, f.status) == ("почта@пример.рф", "5.1.1")
+
+
 def test_protocol():
     formats = [m.FORMAT for m in PROVIDER_MODULES]
     assert len(formats) == len(set(formats)), "FORMAT names must be unique"

@@ -41,6 +41,7 @@ CASES = [
     (P.office365, "office365-wrapped.eml", [("stuffed@fabrikam.example", "5.2.2", "552", "failed")]),
     (P.mailru, "mailru.eml", [("missing@example.jp", "5.1.1", "550", "failed")]),
     (P.gmx, "gmx.eml", [("slow.host@example.co.jp", None, None, "failed")]),
+    (P.gmx, "gmx-quoted.eml", [("nobody@example.jp", "5.1.1", None, "failed")]),
     (P.einsundeins, "einsundeins.eml", [("someone@example.fr", "5.1.1", "550", "failed")]),
     (P.zoho, "zoho.eml", [("nobody@example.org", "5.1.1", "550", "failed")]),
     (P.zoho, "zoho-softbreak.eml", [("lost.user@example.co.jp", "5.1.1", "550", "failed")]),

@@ -8,7 +8,7 @@ preamble:
         SMTP error from remote mail server after RCPT TO:<user@example.com>:
         host mx.example.com [192.0.2.1]: 550 5.1.1 User unknown
 
-Variants: the address in angle brackets or followed by a colon; "Reason:" / "For the following
+Variants: the address in angle brackets or quotes, or followed by a colon; "Reason:" / "For the following
 reason:" before the text (GMX, 1&1); the error on the same line as "reason:". The notice ends
 at a blank line followed by unindented text, or at the returned original's marker.
 """
@@ -21,10 +21,10 @@ from bounced.model import Found
 from . import _text
 
 _FAILED = re.compile(r"The following address(?:\(es\)|es)?\s+failed:?", re.I)
-_ADDR_LINE = re.compile(r"^[ \t]*<?(" + _text.ADDR + r")>?:?\s*$")
+_ADDR_LINE = re.compile(r"^[ \t]*[<\"]?(" + _text.ADDR + r")[>\"]?:?\s*$")
 _END = re.compile(r"^\s*(-{2,}|={3,}|\*{3,})|^\s*(This message was created|Recommend|Рекомендуем)", re.I)
 _LABEL = re.compile(r"^\s*(?:For the following reason|Reason):\s*", re.I)
-_HOST = re.compile(r"\bhost:?\s+([A-Za-z0-9][A-Za-z0-9.-]+\.[A-Za-z]{2,})\s*[\[(]")
+_HOST = re.compile(r"\bhost:?\s+([A-Za-z0-9][A-Za-z0-9.-]{0,250}\.[A-Za-z]{2,63})(?=\s|[\[(:]|$)")
 _RETRY = re.compile(r"retry time(?:out)? (?:not reached|exceeded)", re.I)
 
 

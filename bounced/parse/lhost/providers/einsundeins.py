@@ -20,7 +20,8 @@ _REASON = re.compile(r"^.*?\breason:\s*", re.I)
 
 def extract(msg: Message) -> list[Found] | None:
     domain = _text.sender_domain(msg)
-    if not _text.from_daemon(msg) or _text.has_delivery_status(msg) or _text.domain_is(domain, *gmx.DOMAINS):
+    if not _text.from_daemon(msg) or _text.has_delivery_status(msg) or _text.domain_is(domain, *gmx.DOMAINS) \
+            or msg.get("X-GMX-Antispam") is not None:
         return None
     ours = _text.domain_is(domain, "kundenserver.de", "ionos.com", "ionos.de", "1and1.com", "1und1.de") \
         or domain.startswith("kundenserver.")

@@ -36,7 +36,7 @@ _COLON_CODE = re.compile(r"^([245]\d\d):\s*:?\s*")
 
 def extract(msg: Message) -> list[Found] | None:
     domain = _text.sender_domain(msg)
-    yahoo = any(k.lower().startswith("x-yahoo") for k in msg.keys()) or _text.domain_is(domain, *_PARTNERS) \
+    yahoo = any(k.lower().startswith(("x-yahoo", "x-ymail")) for k in msg.keys()) or _text.domain_is(domain, *_PARTNERS) \
         or "yahoo" in domain
     if not (yahoo or mime.header(msg, "Subject").lower() == "failure notice"):
         return None
@@ -48,7 +48,8 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     out: list[Found] = []
     for addr, error in _blocks.address_blocks(text[text.index(phrase):]):
-        diagnostic = _COMMAND.sub("", _SAID.sub("", error))
+        # some notices carry the remote reply's line breaks as a literal backslash-n
+        diagnostic = _COMMAND.sub("", _SAID.sub("", _text.unfold(error.replace("\\n", " "))))
         reply = None
         m = _COLON_CODE.match(diagnostic)
         if m:

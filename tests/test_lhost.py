@@ -85,6 +85,30 @@ def test_module_protocol(module):
         assert result is None or isinstance(result, list)
 
 
+_HOSTILE_HEAD = (b"From: MAILER-DAEMON@x.example\nSubject: Undelivered Mail Returned to Sender\nX-Mailer: <SMTP32 v1>\n\n"
+                 b"This is the Postfix program at host x\nThe following address(es) failed:\n"
+                 b"did not reach the following recipient(s):\n   ----- Transcript of session follows -----\n")
+HOSTILE = {
+    "dash-line": b"-" * 300_000 + b"\n",
+    "space-run": (b" " * 60_000 + b"x\n") * 3,
+    "status-spaces": b"Final-Recipient: rfc822; a@b.example\nStatus: " + b" " * 60_000 + b"x\n",
+    "reply-then-words": (b"550 " + b"x " * 1000 + b"a@b.example\n") * 30,
+    "dashed-section": (b"--- " + b"a-" * 2000 + b"\n") * 10,
+    "at-run": b"a@" * 200_000,
+    "long-domain": b"a" * 64 + b"@" + (b"a" * 63 + b".") * 500 + b"-\n",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_input_is_answered(body):
+    """Patterns are bounded (possessive prefixes, capped lines): these finish at once rather than
+    backtracking for minutes; the test only checks that every module answers."""
+    msg = mime.load(_HOSTILE_HEAD + body)
+    for module in MODULES:
+        result = module.extract(msg)
+        assert result is None or isinstance(result, list)
+
+
 def test_modules_list_order():
     names = [m.__name__ for m in MODULES]
     mine = [m.__name__ for m in MINE]

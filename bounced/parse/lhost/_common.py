@@ -16,6 +16,7 @@ from bounced import mime
 from bounced.model import Found
 
 MAX_TEXT = 64 * 1024
+MAX_LINE = 2048
 
 # An address as bounces print it: no display names, no comments; local parts may be quoted-free
 # Unicode (SMTPUTF8).  The domain needs at least one dot, which keeps "user@localhost" out.
@@ -51,9 +52,9 @@ _BOUNCE_SUBJECT = re.compile(
 # Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
 # it matches after stripping decoration ("----", "|---", "***", "===").
 _CUT_MARKERS = re.compile(
-    r"""^[ \t\-=*|_>]*(?:
+    r"""^[ \t\-=*|_>]*+(?:
         this\ is\ a\ copy\ of\ (?:the|your)\ message
-      | (?:--+\s*)?below\ (?:this|the\ next)\ line\ is\ a\ copy
+      | below\ (?:this|the\ next)\ line\ is\ a\ copy
       | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)
       | (?:message|mail)\ (?:header|headers|text)\ follow
       | message\ headers?\ follows?
@@ -156,6 +157,9 @@ def _raw_report_text(msg: Message) -> str:
     text = "\n".join(out)[:MAX_TEXT]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_LINE and any(len(line) > MAX_LINE for line in text.split("\n")):
+        # no report line is this long; bounding lines bounds every per-line pattern's work
+        text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
     return text
 
 
@@ -267,7 +271,7 @@ def dedupe(items: Iterable[Found]) -> list[Found]:
     return out
 
 
-_FIELD = re.compile(r"^(Final-Recipient|Original-Recipient|Action|Status):\s*(?:rfc822;\s*)?(.*?)\s*$", re.I | re.M)
+_FIELD = re.compile(r"^(Final-Recipient|Original-Recipient|Action|Status):[ \t]*+(?:rfc822;[ \t]*+)?(.*)$", re.I | re.M)
 _ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
 
 
@@ -278,7 +282,7 @@ def dsn_fields(text: str) -> dict[str, tuple[str | None, str | None]]:
     out: dict[str, tuple[str | None, str | None]] = {}
     current = None
     for m in _FIELD.finditer(text):
-        name, value = m.group(1).lower(), m.group(2)
+        name, value = m.group(1).lower(), m.group(2).strip()
         if name == "final-recipient":
             current = value.strip("<>").lower()
             out[current] = (None, None)

@@ -36,7 +36,7 @@ _START = re.compile(
     re.I,
 )
 _RCPT = re.compile(
-    r"^(?P<indent>[ \t]*)(?:[^\n@]*?dda:SMTP=)?\"?(?P<addr>" + c.ADDR_PAT + r")\"?;?"
+    r"^(?P<indent>[ \t]*+)(?:[^\n@]{0,200}?dda:SMTP=)?\"?(?P<addr>" + c.ADDR_PAT + r")\"?;?"
     r"(?:\s*<(?:mailto:)?[^>]*>|\s*\([^)]*\))?\s*(?:on\s.*)?$",
     re.I,
 )

@@ -40,7 +40,7 @@ _MARKER = re.compile(
 _START = re.compile(
     r"(?:address(?:\(es\)|es)?\s+failed|address failed|has not yet been delivered is|"
     r"not yet been delivered to the following addresses|"
-    r"following address(?:\(es\)|es)? (?:failed|have not yet been delivered))\s*:?\s*$",
+    r"following address(?:\(es\)|es)? (?:failed|have not yet been delivered))[ \t]*+:?[ \t]*+$",
     re.I | re.M,
 )
 _ADDR_LINE = re.compile(r"^[ \t]{0,3}<?(" + c.ADDR_PAT + r")>?:?(?:[ \t]+(.*))?$")

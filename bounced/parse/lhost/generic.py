@@ -30,7 +30,7 @@ from bounced.parse.lhost import _common as c
 FORMAT = "generic"
 
 _LEAD = re.compile(
-    r"""^[\s\-*>|#=+~.\u2022]*(?:\d{1,3}[.)]\s*)?
+    r"""^[\s\-*>|#=+~.\u2022]*+(?:\d{1,3}[.)]\s*)?
     (?:(?:failed|final|intended|original|invalid|unknown|bad|rejected)?\s*
        (?:recipient(?:\(s\))?|recipients|addressee|address(?:\(es\))?|undeliverable\ address|error-for|
           unknown\ user|user|mailbox|rcpt|e-?mail)\s*(?:address)?\s*[:=]\s*)?
@@ -38,7 +38,7 @@ _LEAD = re.compile(
     re.I | re.X,
 )
 _CODE_LEAD = re.compile(
-    r"^\s*(?:<<<|>>>|received\s*>>>|[-*\s])*\s*[45]\d\d[\s-]+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?(?:\S+\s+){0,3}?[<\[(\"']?$",
+    r"^(?:<<<|>>>|received\s*>>>|[-*\s])*+[45]\d\d[\s-]+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?(?:\S+\s+){0,3}?[<\[(\"']?$",
     re.I,
 )
 _PHRASE = re.compile(
@@ -99,10 +99,11 @@ def _classify(line: str, start: int, end: int) -> int:
     before = line[:start]
     if _SENDER_CTX.search(before[-40:]):
         return 0
-    if _CODE_LEAD.match(before):
-        return 3
-    if _LEAD.match(before) and _TRAIL.match(line[end:]):
-        return 2
+    if len(before) <= 120:  # a longer prefix is prose, not a label or an SMTP reply
+        if _CODE_LEAD.match(before):
+            return 3
+        if _LEAD.match(before) and _TRAIL.match(line[end:end + 40]):
+            return 2
     if _PHRASE.search(before[-80:]):
         return 1
     return 0

@@ -30,12 +30,12 @@ from bounced.parse.lhost import _common as c
 
 FORMAT = "sendmail"
 
-_SECTION = re.compile(r"^\s*-{3,}\s*(.+?)\s*-{3,}\s*$", re.M)
+_SECTION = re.compile(r"^[ \t]*+-{3,}+[ \t]*+([^\n]{1,200}?)[ \t]*-{3,}[ \t]*$", re.M)
 _FATAL = re.compile(r"had (?:permanent fatal|transient non-fatal) errors|following addresses had", re.I)
 _TRANSCRIPT = re.compile(r"transcript of session", re.I)
 _ADDR_LINE = re.compile(r"^\s*<?(" + c.ADDR_PAT + r")>?(?:\s*\.\.\.|\s+|$)(.*)$")
 _EXPANDED = re.compile(r"^\s*\(expanded from:?\s*<?(" + c.ADDR_PAT + r")>?\)", re.I)
-_REASON = re.compile(r"^\s*\(reason:\s*(.*?)\)?\s*$", re.I)
+_REASON = re.compile(r"^[ \t]*+\(reason:[ \t]*+(.*)$", re.I)
 _CODE_ADDR = re.compile(r"^\s*(?:<<<\s*)?[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<(" + c.ADDR_PAT + r")>\.\.\.\s*(.*)$")
 _TALKING = re.compile(r"while talking to ([\w.-]+?)\.?:", re.I)
 _SERVER_REPLY = re.compile(r"^\s*<<<\s*([45]\d\d.*)$")
@@ -89,9 +89,9 @@ def extract(msg: Message) -> list[Found] | None:
                     continue
                 rm = _REASON.match(line)
                 if rm and last:
-                    reasons[last.lower()] = rm.group(1)
+                    reasons[last.lower()] = rm.group(1).strip().removesuffix(")")
                 elif rm and pipe_or_file:
-                    pending_reason = rm.group(1)
+                    pending_reason = rm.group(1).strip().removesuffix(")")
         elif _TRANSCRIPT.search(title):
             transcript += body
     if action == "failed" and _DELAY_SUBJECT.search(subject) and not listed:

@@ -40,6 +40,7 @@ CASES = [
     (P.office365, "office365.eml", [("absent@contoso.example", "5.1.10", "550", "failed")]),
     (P.office365, "office365-wrapped.eml", [("stuffed@fabrikam.example", "5.2.2", "552", "failed")]),
     (P.mailru, "mailru.eml", [("missing@example.jp", "5.1.1", "550", "failed")]),
+    (P.mailru, "mailru-delayed.eml", [("slow@example.jp", "4.7.1", "451", "delayed")]),
     (P.gmx, "gmx.eml", [("slow.host@example.co.jp", None, None, "failed")]),
     (P.gmx, "gmx-quoted.eml", [("nobody@example.jp", "5.1.1", None, "failed")]),
     (P.einsundeins, "einsundeins.eml", [("someone@example.fr", "5.1.1", "550", "failed")]),

@@ -10,7 +10,9 @@ preamble:
 
 Variants: the address in angle brackets or quotes, or followed by a colon; "Reason:" / "For the following
 reason:" before the text (GMX, 1&1); the error on the same line as "reason:". The notice ends
-at a blank line followed by unindented text, or at the returned original's marker.
+at a blank line followed by unindented text, or at the returned original's marker. Exim's delay
+warning ("The address to which the message has not yet been delivered is:", each address with a
+"Delay reason:") gives action ``delayed``.
 """
 from __future__ import annotations
 
@@ -21,15 +23,23 @@ from bounced.model import Found
 from . import _text
 
 _FAILED = re.compile(r"The following address(?:\(es\)|es)?\s+failed:?", re.I)
+# Exim's delay warning: "The address(es) to which the message has not yet been delivered is/are:"
+_DELAYED = re.compile(r"to which the message has not yet been delivered (?:is|are):?|"
+                      r"The following address(?:\(es\)|es)? ha(?:s|ve) not yet been delivered:?", re.I)
 _ADDR_LINE = re.compile(r"^[ \t]*[<\"]?(" + _text.ADDR + r")[>\"]?:?\s*$")
-_END = re.compile(r"^\s*(-{2,}|={3,}|\*{3,})|^\s*(This message was created|Recommend|Рекомендуем)", re.I)
-_LABEL = re.compile(r"^\s*(?:For the following reason|Reason):\s*", re.I)
+_END = re.compile(r"^\s*(-{2,}|={3,}|\*{3,})|^\s*(This message was created|Recommend|Рекомендуем|No action is required)",
+                  re.I)
+_LABEL = re.compile(r"^\s*(?:For the following reason|Reason|Delay reason):\s*", re.I)
 _HOST = re.compile(r"\bhost:?\s+([A-Za-z0-9][A-Za-z0-9.-]{0,250}\.[A-Za-z]{2,63})(?=\s|[\[(:]|$)")
 _RETRY = re.compile(r"retry time(?:out)? (?:not reached|exceeded)", re.I)
 
 
 def extract_blocks(text: str) -> list[Found]:
     m = _FAILED.search(text)
+    action = "failed"
+    if not m:
+        m = _DELAYED.search(text)
+        action = "delayed"
     if not m:
         return []
     found: list[tuple[str, list[str]]] = []
@@ -58,7 +68,7 @@ def extract_blocks(text: str) -> list[Found]:
         diagnostic = _text.unfold(" ".join(lines))
         status, reply = _text.codes(diagnostic)
         host = _HOST.search(diagnostic)
-        out.append(Found(recipient=addr.lower(), action="failed", status=status, reply_code=reply,
+        out.append(Found(recipient=addr.lower(), action=action, status=status, reply_code=reply,
                          diagnostic=diagnostic, remote_mta=host.group(1) if host else None))
     seen: dict[str, Found] = {}
     for f in out:

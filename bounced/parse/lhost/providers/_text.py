@@ -6,6 +6,7 @@ notice (never the returned original) capped in size, and status / reply codes fo
 """
 from __future__ import annotations
 
+import html as _html
 import re
 from email.message import Message
 
@@ -111,10 +112,12 @@ def _notice_parts(msg: Message):
 _TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^<>]*>|<[^<>]*>", re.I)
 
 
-def strip_tags(html: str) -> str:
-    import html as _html
+_BLOCK_TAGS = ("br", "p ", "p>", "di", "tr", "li")
 
-    return _html.unescape(_TAG_RE.sub(lambda m: "\n" if m.group(0)[1:3].lower() in ("br", "p ", "p>", "di", "tr", "li") else "", html))
+
+def strip_tags(markup: str) -> str:
+    """HTML to plain text: block tags become line breaks, entities are decoded."""
+    return _html.unescape(_TAG_RE.sub(lambda m: "\n" if m.group(0)[1:3].lower() in _BLOCK_TAGS else "", markup))
 
 
 def _clean(text: str) -> str:

@@ -154,8 +154,11 @@ def _status_reason(code: str | None) -> tuple[str, str] | None:
 
 # --- phrases and receivers ------------------------------------------------------------------------
 
+_MAX_DIAGNOSTIC = 16_384  # what a reply plus a provider's explanation needs; bounds the hot path
+
+
 def _normalize_text(text: str) -> str:
-    return _SPACE.sub(" ", text).strip().lower()
+    return _SPACE.sub(" ", text[:_MAX_DIAGNOSTIC]).strip().lower()
 
 
 def match_phrase(text: str) -> tuple[int, str] | None:

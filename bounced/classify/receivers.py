@@ -43,7 +43,7 @@ RECEIVERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], s
 
 RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     # Gmail SMTP error reference: support.google.com/a/answer/3726730
-    ("google", "auth_failure", r"^[45]\.7\.2[3-7] |^[45]\.7\.3[02] |unauthenticated email|not accepted due to domain's dmarc policy|authenticate with (?:either )?(?:spf|dkim)", "Gmail 5.7.26/4.7.26 'Unauthenticated email ... DMARC policy', 4.7.27/4.7.30 'senders to authenticate with SPF/DKIM'"),
+    ("google", "auth_failure", r"^[45]\.7\.(?:2[3467]|3[02]) |unauthenticated email|not accepted due to domain's dmarc policy|authenticate with (?:either )?(?:spf|dkim)", "Gmail 5.7.26/4.7.26 'Unauthenticated email ... DMARC policy', 4.7.27/4.7.30 'senders to authenticate with SPF/DKIM'"),
     ("google", "bad_reputation", r"very low reputation of the sending", "Gmail 421 4.7.0 / 550 5.7.1 'very low reputation of the sending IP address/domain'"),
     ("google", "blocked", r"unusual rate of (?:unsolicited )?mail|ip not in whitelist for rcpt domain|not authorized to send email directly to our servers", "Gmail 421 4.7.28 / 550 5.7.1 'unusual rate of unsolicited mail originating from your IP'"),
     ("google", "suspend", r"account that you tried to reach is (?:disabled|inactive)|^5\.2\.1 .*(?:disabled|inactive)", "Gmail 550 5.2.1 'The email account that you tried to reach is disabled' (?p=DisabledUser)"),
@@ -95,6 +95,7 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("orange", "user_unknown", r"(?:ofr|lpn)\w*_416\b", "Orange/La Poste 416 'Adresse d au moins un destinataire invalide. Invalid recipient'"),
     ("orange", "mailbox_full", r"(?:ofr|lpn)\w*_417\b", "Orange 417 'Boite du destinataire pleine. Recipient overquota'"),
     ("orange", "suspend", r"(?:ofr|lpn)\w*_(?:420|426)\b", "La Poste 420 'Boite du destinataire archivee', 426 'recipient account is blocked'"),
+    ("orange", "undefined", r"(?:ofr|lpn)\w*_(?:105|107|108|109|201|423|424)\b", "Orange/La Poste 105-109, 201, 423, 424 'Service refused, please try later': the code gives no reason"),
     ("orange", "system_error", r"(?:ofr|lpn)\w*_505\b", "Orange 505 'Service refuse. Veuillez essayer plus tard'"),
     ("orange", "spam_detected", r"(?:ofr|lpn)\w*_506\b", "Orange 506 'Mail rejete. Mail rejected'"),
     ("orange", "message_too_big", r"(?:ofr|lpn)\w*_514\b", "Orange 514 'Taille limite du message atteinte'"),
@@ -134,8 +135,8 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("mimecast", "too_many_conn", r"account service is temporarily unavailable|exceeding outbound thread limit|too many recipients", "Mimecast 451 concurrent connection limits, 452 'Too many recipients'"),
     # MessageLabs / Symantec Email Security.cloud
     ("messagelabs", "user_unknown", r"no such user|user unknown|\brejected\b(?!.*spam)", "MessageLabs address registration check: '550 ... No such user', '542 ... Rejected'"),
-    ("messagelabs", "blocked", r"blacklisted|\bblocked\b", "MessageLabs 553 'sorry, your IP address is blacklisted'"),
     ("messagelabs", "rejected", r"your email address has been blacklisted", "MessageLabs 'Your email address has been blacklisted'"),
+    ("messagelabs", "blocked", r"blacklisted|\bblocked\b", "MessageLabs 553 'sorry, your IP address is blacklisted'"),
     # Tencent QQ Mail: service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022
     ("tencent", "auth_failure", r"dmarc check failed|spf check failed", "QQ Mail 550 'DMARC check failed' (help no=1001508)"),
     ("tencent", "mailbox_full", r"mailbox is full|space has been used up|over quota", "QQ Mail 'user's space has been used up'"),

@@ -33,7 +33,7 @@ STATUS_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("X.2.0", "filtered", WEAK, "RFC 3463 3.3 X.2.0 other or undefined mailbox status"),
     ("X.2.1", "filtered", WEAK, "RFC 3463 3.3 X.2.1 mailbox disabled, not accepting messages"),
     ("X.2.2", "mailbox_full", STRONG, "RFC 3463 3.3 X.2.2 mailbox full"),
-    ("X.2.3", "message_too_big", STRONG, "RFC 3463 3.3 X.2.3 message length exceeds administrative limit"),
+    ("X.2.3", "exceed_limit", STRONG, "RFC 3463 3.3 X.2.3 message length exceeds a per-mailbox administrative limit (below the system limit of X.3.4)"),
     ("X.2.4", "filtered", WEAK, "RFC 3463 3.3 X.2.4 mailing list expansion problem"),
     ("X.3.0", "system_error", WEAK, "RFC 3463 3.4 X.3.0 other or undefined mail system status"),
     ("X.3.1", "system_full", STRONG, "RFC 3463 3.4 X.3.1 mail system full"),

@@ -35,6 +35,7 @@ CASES = [
                                         ("second@example.org", "5.2.2", "552", "failed")]),
     (P.amazonses, "amazonses-text.eml", [("no.such@example.org", "5.1.1", "550", "failed")]),
     (P.amazonses, "amazonses-folded.eml", [("stuffed@example.jp", "4.2.2", "452", "failed")]),
+    (P.amazonses, "amazonses-expired.eml", [("unreachable@example.org", "4.4.2", "421", "failed")]),
     (P.amazonses, "amazonses-complaint.eml", [("angry@example.org", None, None, None)]),
     (P.amazonworkmail, "amazonworkmail.eml", [("full.box@example.jp", "5.2.2", "552", "failed")]),
     (P.office365, "office365.eml", [("absent@contoso.example", "5.1.10", "550", "failed")]),

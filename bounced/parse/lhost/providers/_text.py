@@ -168,6 +168,18 @@ def best_status(field: str | None, diagnostic: str) -> str | None:
     return status
 
 
+_EMBEDDED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^<>]{0,300}>\s*$")
+
+
+def last_attempt_codes(diagnostic: str) -> tuple[str, str] | None:
+    """(status, reply code) of a remote reply quoted at the end of a sender's own message, as
+    Amazon SES and WorkMail do when they give up: "554 4.4.7 Message expired: unable to deliver
+    in 840 minutes.<421 4.4.2 Connection timed out>" -> ("4.4.2", "421"): the remote server's
+    answer is the more specific one."""
+    m = _EMBEDDED_REPLY.search(diagnostic)
+    return (m.group(2), m.group(1)) if m and m.group(1)[0] == m.group(2)[0] else None
+
+
 def first_addr(text: str) -> str | None:
     m = ADDR_RE.search(text)
     return m.group(0).strip(".") if m else None

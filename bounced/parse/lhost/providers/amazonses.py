@@ -10,7 +10,9 @@ publishing) gives delayed recipients.
 
 The older text form ("The following message to <addr> was undeliverable.") carries RFC 3464
 fields inline in text/plain; it is recognised by the ``X-SES-Outgoing`` / ``X-AWS-Outgoing``
-headers and left to other modules when it comes from Amazon WorkMail.
+headers and left to other modules when it comes from Amazon WorkMail. When SES gives up it
+quotes the last remote reply at the end of its own text ("554 4.4.7 Message expired ...<421
+4.4.2 Connection timed out>"); that reply's codes are reported.
 """
 from __future__ import annotations
 
@@ -46,6 +48,14 @@ def extract(msg: Message) -> list[Found] | None:
     return _from_fields(text[start:])
 
 
+def _codes(status_field: str | None, diagnostic: str) -> tuple[str | None, str | None]:
+    """Status and reply code; a remote reply quoted at the end of SES's own text wins."""
+    inner = _text.last_attempt_codes(diagnostic)
+    if inner:
+        return inner
+    return _text.best_status(status_field, diagnostic), _text.codes(diagnostic)[1]
+
+
 def _from_fields(text: str) -> list[Found]:
     out = []
     for g in _text.dsn_fields(text):
@@ -53,9 +63,9 @@ def _from_fields(text: str) -> list[Found]:
         if "@" not in rcpt:
             continue
         diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
-        status = _text.best_status(g.get("status"), diagnostic)
+        status, reply = _codes(g.get("status"), diagnostic)
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
-                         reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic,
+                         reply_code=reply, diagnostic=diagnostic,
                          remote_mta=_text.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
     return out
 
@@ -111,12 +121,12 @@ def _from_json(text: str) -> list[Found] | None:
             if "@" not in addr:
                 continue
             diagnostic = _text.unfold(_text.typed_value(r.get("diagnosticCode") or ""))
-            status = _text.best_status(r.get("status"), diagnostic)
+            status, reply = _codes(r.get("status"), diagnostic)
             if not diagnostic:
                 diagnostic = " ".join(x for x in (b.get("bounceType"), b.get("bounceSubType")) if x)
             action = r.get("action") or ("delayed" if temporary and not status else "failed")
             out.append(Found(recipient=addr.lower(), action=action, status=status,
-                             reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic, remote_mta=remote,
+                             reply_code=reply, diagnostic=diagnostic, remote_mta=remote,
                              last_attempt=b.get("timestamp")))
     elif kind == "Complaint":
         c = obj.get("complaint") or {}

@@ -1,6 +1,8 @@
 """Amazon WorkMail: a multipart/mixed notice (X-Mailer: Amazon WorkMail, sent through SES)
 whose text/plain part lists the recipients and then a "Technical report:" with RFC 3464 fields
-written as plain text, followed by the original's text, HTML and a TNEF attachment."""
+written as plain text, followed by the original's text, HTML and a TNEF attachment. When WorkMail
+gives up it quotes the last remote reply at the end ("...in 840 minutes.<421 4.4.2 Connection
+timed out>"); that reply's codes are reported."""
 from __future__ import annotations
 
 from email.message import Message
@@ -31,6 +33,9 @@ def extract(msg: Message) -> list[Found] | None:
         diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
         status = _text.best_status(g.get("status"), diagnostic)
         reply = _text.codes(diagnostic)[1]
+        inner = _text.last_attempt_codes(diagnostic)
+        if inner:
+            status, reply = inner
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
                          reply_code=reply, diagnostic=diagnostic))
     if not out:

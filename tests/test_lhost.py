@@ -45,6 +45,7 @@ CASES = [
     ("exim-undisclosed.eml", exim, [("henry@example.org", None, None, "failed")]),
     ("sendmail-fatal-crlf.eml", sendmail, [("judy@example.com", "5.1.1", "550", "failed")]),
     ("sendmail-v5.eml", sendmail, [("leo@mail.example.invalid", None, "550", "failed")]),
+    ("sendmail-old-warning.eml", sendmail, [("peter@slow.example.net", None, None, "delayed")]),
     ("sendmail-pipe.eml", sendmail, [("support@example.com", "5.3.0", "554", "failed")]),
     ("qmail-two.eml", qmail, [("oscar@example.com", "5.1.1", "550", "failed"),
                               ("pam@example.com", "5.2.2", "552", "failed")]),
@@ -77,6 +78,7 @@ def test_module_protocol(module):
     assert isinstance(module.FORMAT, str) and module.FORMAT
     assert module.__doc__ and len(module.__doc__) > 80  # each explains its format's quirks
     assert module.extract(_load("not-bounce.eml")) is None
+    assert not module.extract(_load("not-bounce-challenge.eml"))
     assert module.extract(mime.load(b"")) is None
     for raw in (b"From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<a@b.example>:\n",
                 b"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain\n\n\xff\xfe@@<>:\n--x",

@@ -76,6 +76,15 @@ _DELAY = re.compile(
     r"delivery (?:status notification \()?delay|delayed|transient|temporar(?:y|ily) (?:failure|deferred)|still trying",
     re.I,
 )
+# A report must say that something failed; a challenge-response request or a notice from a mail
+# system ("please confirm", "your quarantine summary") names addresses without any of this.
+_FAILURE = re.compile(
+    r"could not|couldn't|cannot|can't|unable to|was not|wasn't|has not|not been|did not|didn't|failed|"
+    r"failure|undeliver|not deliver|rejected|returned|permanent|temporar|delay|error|bounced|not reach|"
+    r"unknown|not known|no such|does not exist|doesn't exist|over quota|quota|full mailbox|mailbox (?:is )?full|"
+    r"problem|postponed|not accepted|no longer|invalid|[45]\d\d[ -][245]\.",
+    re.I,
+)
 _PERMANENT = re.compile(r"permanent|given up|giving up|not going to try again|failed permanently|fatal", re.I)
 _REMOTE = re.compile(r"\b(?:host|server|mx)\s+([a-z0-9][\w-]*(?:\.[\w-]+)+)(?:\s*\[|\s*\(|:)", re.I)
 _ORIGINAL_DETAIL = re.compile(r"^\s*(?:subject|date|sent|cc|from|to)\s*:", re.I)
@@ -113,7 +122,7 @@ def extract(msg: Message) -> list[Found] | None:
     if not c.looks_like_bounce(msg) or c.has_dsn_recipients(msg):
         return None
     text = c.report_text(msg)
-    if "@" not in text:
+    if "@" not in text or not _FAILURE.search(text):
         return None
     failed_hdr = c.header_addresses(msg, "X-Failed-Recipients")
     exclude = c.header_addresses(msg, "From", "To", "Cc", "Reply-To", "Sender", "Return-Path", "Errors-To") - failed_hdr

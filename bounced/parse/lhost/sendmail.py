@@ -36,7 +36,11 @@ _TRANSCRIPT = re.compile(r"transcript of session", re.I)
 _ADDR_LINE = re.compile(r"^\s*<?(" + c.ADDR_PAT + r")>?(?:\s*\.\.\.|\s+|$)(.*)$")
 _EXPANDED = re.compile(r"^\s*\(expanded from:?\s*<?(" + c.ADDR_PAT + r")>?\)", re.I)
 _REASON = re.compile(r"^[ \t]*+\(reason:[ \t]*+(.*)$", re.I)
-_CODE_ADDR = re.compile(r"^\s*(?:<<<\s*)?[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s+)?<(" + c.ADDR_PAT + r")>\.\.\.\s*(.*)$")
+# "550 5.1.1 <user@example.com>... User unknown", "550 user@example.com... User unknown" (old),
+# "<user@example.com>... Deferred: Connection refused" (warnings carry no code)
+_CODE_ADDR = re.compile(
+    r"^[ \t]*+(?:<<<[ \t]*)?(?:[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}[ \t]+)?)?<?(" + c.ADDR_PAT + r")>?\.\.\.[ \t]*(.*)$"
+)
 _TALKING = re.compile(r"while talking to ([\w.-]+?)\.?:", re.I)
 _SERVER_REPLY = re.compile(r"^\s*<<<\s*([45]\d\d.*)$")
 _DELAY_SUBJECT = re.compile(r"warning: could not send|delayed|transient", re.I)

@@ -49,11 +49,13 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("iua-mailbox-frozen", None, "550 Mailbox is frozen. See http://mail.i.ua/err/3/", "suspend"),
     ("recipient-suspended", None, "550 5.2.1 Recipient is suspended", "suspend"),
     ("laposte-archived", None, "550 5.5.0 Boite du destinataire archivee. Archived recipient. LPN007_420", "suspend"),
+    ("qq-deactivated", None, "550 Mailbox unavailable or access denied: a@qq.com is a deactivated mailbox", "suspend"),
     ("yahoo-no-longer-valid", None, "554 delivery error: dd kijitora@yahoo.com is no longer valid. [-20] - mta1.mail.yahoo.com", "suspend"),
     ("courier-no-longer-on-server", None, "550 5.1.6 recipient no longer on server: kijitora@example.go.jp", "has_moved"),
     ("rfc5321-551-user-not-local", None, "551 User not local; please try <kijitora@example.net>", "has_moved"),
     ("null-mx", None, "556 5.1.10 Recipient address has null MX", "not_accept"),
     ("qmail-no-mail-exchanger", None, "Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)", "not_accept"),
+    ("qmail-auth-rcpthosts", None, "553 sorry, you don't authenticate or the domain isn't in my list of allowed rcpthosts (#5.7.1)", "security_error"),
     ("postfix-relay-access-denied", None, "554 5.7.1 <kijitora@example.org>: Relay access denied", "no_relaying"),
     ("qmail-rcpthosts", None, "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", "no_relaying"),
     ("gworkspace-invalid-credentials", None, "550 5.7.1 Invalid credentials for relay [192.0.2.1]. The IP address you've registered", "no_relaying"),
@@ -345,8 +347,8 @@ def test_every_reason_is_known_and_every_row_has_a_note():
         assert name in {r[0] for r in RECEIVERS}
     for _code, reason, strength, note in STATUS_ROWS:
         assert reason in REASONS and note.strip() and strength in (STRONG, WEAK)
-    for _code, reason, note in REPLY_ROWS:
-        assert reason in REASONS and note.strip()
+    for _code, reason, strength, note in REPLY_ROWS:
+        assert reason in REASONS and note.strip() and strength in (STRONG, WEAK)
     for name, hosts, domains, markers, note in RECEIVERS:
         assert note.strip() and (hosts or domains or markers)
         assert all(x == x.lower() for x in (*hosts, *domains, *markers))
@@ -383,6 +385,7 @@ PRECEDENCE_CASES = [
     ("weak-status-5.7.1-alone", _found("", "5.7.1"), "security_error", Kind.SOFT),
     # 5. reply code only when nothing else speaks
     ("reply-code-fallback", _found("552 Requested action aborted", None, reply="552"), "mailbox_full", Kind.SOFT),
+    ("strong-reply-556-over-lower-phrase", _found("556 example.org does not accept mail (nullMX); spam", None, reply="556"), "not_accept", Kind.HARD),
     ("reply-code-loses-to-phrase", _found("552 Message size exceeds fixed limit", None, reply="552"), "message_too_big", Kind.SOFT),
     # 6. defaults
     ("delayed-without-words", _found("", "4.0.0", action="delayed"), "expired", Kind.DELAY),

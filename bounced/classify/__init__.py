@@ -22,7 +22,8 @@ Precedence, first decision wins:
       mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
-5. the SMTP reply code (552 -> mailbox_full, 521/556 -> not_accept, ...);
+5. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
+   accepted at all) count as a strong code in step 4;
 6. ``expired`` for Action delayed, else ``undefined``.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
@@ -85,7 +86,7 @@ _STATUS: dict[str, tuple[str, str]] = {}
 for _code, _reason, _strength, _note in STATUS_ROWS:
     _STATUS[_code] = (_reason, _strength)
 
-_REPLY: dict[str, str] = {code: reason for code, reason, _note in REPLY_ROWS}
+_REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason, strength, _note in REPLY_ROWS}
 
 _RECEIVER_RUNS: dict[str, tuple[tuple[int, str, re.Pattern[str]], ...]] = {}
 for _name, *_rest in RECEIVERS:
@@ -228,7 +229,10 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
         if reason is not None:
             return reason
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
+    reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
+    if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
+        coded = _REPLY[reply]
     if coded is not None and coded[1] == STRONG:
         if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
             return coded[0]
@@ -237,9 +241,8 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
         return phrase[1]
     if coded is not None:
         return coded[0]
-    reply = (found.reply_code or "").strip()
     if reply in _REPLY:
-        return _REPLY[reply]
+        return _REPLY[reply][0]
     if action == "delayed":
         return "expired"
     return "undefined"

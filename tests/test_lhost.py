@@ -43,6 +43,8 @@ CASES = [
     ("exim-rcpt-550.eml", exim, [("erin@example.com", "5.1.1", "550", "failed")]),
     ("exim-delay.eml", exim, [("gina@example.net", "4.7.1", "451", "delayed")]),
     ("exim-undisclosed.eml", exim, [("henry@example.org", None, None, "failed")]),
+    ("exim-pipe.eml", exim, [("sue@host.example.org", None, None, "failed")]),
+    ("sendmail-x1-style.eml", sendmail, [("wendy@x1.example.com", None, None, "failed")]),
     ("sendmail-fatal-crlf.eml", sendmail, [("judy@example.com", "5.1.1", "550", "failed")]),
     ("sendmail-v5.eml", sendmail, [("leo@mail.example.invalid", None, "550", "failed")]),
     ("sendmail-old-warning.eml", sendmail, [("peter@slow.example.net", None, None, "delayed")]),
@@ -59,6 +61,9 @@ CASES = [
     ("generic-mailmarshal.eml", generic, [("dina@gw.example.com", "5.1.1", "550", "failed")]),
     ("generic-interscan.eml", generic, [("fay@scan.example.com", "5.1.1", "550", "failed")]),
     ("generic-bulleted.eml", generic, [("hana@example.com", "5.3.0", "553", "failed")]),
+    ("generic-messagingserver.eml", generic, [("ursula@ms.example.com", "5.1.1", "550", "failed")]),
+    ("generic-james.eml", generic, [("yvonne@james.example.com", None, "550", "failed")]),
+    ("generic-plain-dsn-fields.eml", generic, [("adam@bf.example.com", "5.1.1", "553", "failed")]),
     ("generic-sender-noise.eml", generic, [("jade@example.com", "5.7.1", "550", "failed")]),
 ]
 

@@ -54,6 +54,7 @@ CASES = [
     ("qmail-hash-status.eml", qmail, [("quinn@nowhere.example", "5.1.2", None, "failed")]),
     ("exchange-ims.eml", exchange, [("rita@corp.example.com", None, None, "failed")]),
     ("exchange-2003.eml", exchange, [("tina@ad.example.com", "5.1.1", None, "failed")]),
+    ("exchange-2007-fr.eml", exchange, [("cedric@ex.example.fr", "5.1.1", "550", "failed")]),
     ("domino.eml", domino, [("victor@notes.example.com", None, None, "failed")]),
     ("notes.eml", domino, [("xena@n.example.co.jp", None, None, "failed")]),
     ("imail.eml", imail, [("zack@imail.example.com", "5.1.1", "550", "failed")]),

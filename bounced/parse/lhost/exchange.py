@@ -40,11 +40,19 @@ _RCPT = re.compile(
     r"(?:\s*<(?:mailto:)?[^>]*>|\s*\([^)]*\))?\s*(?:on\s.*)?$",
     re.I,
 )
-_ADMIN = re.compile(r"^\s*Diagnostic information for administrators", re.I | re.M)
-_REMOTE_RETURNED = re.compile(r"Remote Server returned '([^']*)'|^\s*(#\d{3}[ -].*?)\s*(?:##.*)?$", re.I | re.M)
-_GENERATING = re.compile(r"Generating server:\s*([\w.-]+)", re.I)
+# The administrators' section, in English or French (Exchange localises it with the NDR).
+_ADMIN = re.compile(
+    r"^[ \t]*(?:Diagnostic information for administrators|Informations de diagnostic pour les administrateurs)",
+    re.I | re.M,
+)
+_REMOTE_RETURNED = re.compile(
+    r"Remote Server (?:at [^\n']{0,120}? )?returned '([^'\n]*)'|^[ \t]*(#\d{3}[ -][^\n]*?)[ \t]*(?:##[^\n]*)?$",
+    re.I | re.M,
+)
+_GENERATING = re.compile(r"(?:Generating server|Serveur de g\S+ration)\s*:\s*([\w.-]+)", re.I)
 _NOISE = re.compile(r"MTS-ID of the original message|^;|^\s*$")
-_END = re.compile(r"^\s*(?:Original message headers|Diagnostic information for administrators)", re.I)
+_END = re.compile(r"^\s*(?:Original message headers|En-t\S+tes de message d'origine|Diagnostic information for "
+                  r"administrators|Informations de diagnostic pour les administrateurs)", re.I)
 
 
 def extract(msg: Message) -> list[Found] | None:
@@ -57,10 +65,10 @@ def extract(msg: Message) -> list[Found] | None:
     if c.has_dsn_recipients(msg):
         return None
     text = c.report_text(msg)
-    start = _START.search(text)
+    start = _START.search(text) or _ADMIN.search(text)
     if start is None:
         return None
-    body = text[text.find("\n", start.end()) + 1:]
+    body = text[text.find("\n", start.end()) + 1:] if start.re is _START else text[start.start():]
     admin = _ADMIN.search(body)
     listing = body[: admin.start()] if admin else body
     recipients: list[tuple[str, list[str]]] = []

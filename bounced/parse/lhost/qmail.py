@@ -30,7 +30,7 @@ from bounced.parse.lhost import _common as c
 
 FORMAT = "qmail"
 
-_BLOCK = re.compile(r"^[ \t]*<(" + c.ADDR_PAT + r")>:[ \t]*$", re.M)
+_BLOCK = re.compile(r"^[ \t]*+(?:To[ \t]*:[ \t]*)?<(" + c.ADDR_PAT + r")>:[ \t]*$", re.M)
 _QMAIL = re.compile(
     r"qmail-send program|This is the (?:qmail|deliver|mail delivery agent|machine generated)|"
     r"I'm afraid I wasn't able to deliver|I wasn't able to deliver|Unable to deliver message to the following|"

@@ -56,6 +56,8 @@ CASES = [
     ("exchange-2003.eml", exchange, [("tina@ad.example.com", "5.1.1", None, "failed")]),
     ("exchange-2007-fr.eml", exchange, [("cedric@ex.example.fr", "5.1.1", "550", "failed")]),
     ("domino.eml", domino, [("victor@notes.example.com", None, None, "failed")]),
+    ("domino-two.eml", domino, [("dora@notes.example.com", None, None, "failed"),
+                                 ("egon@notes.example.com", None, None, "failed")]),
     ("notes.eml", domino, [("xena@n.example.co.jp", None, None, "failed")]),
     ("imail.eml", imail, [("zack@imail.example.com", "5.1.1", "550", "failed")]),
     ("generic-opensmtpd.eml", generic, [("beth@example.com", "5.7.1", "550", "failed")]),

@@ -42,24 +42,17 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     whole = c.raw_report_text(msg)
     subject = mime.header(msg, "Subject")
-    m = _NOT_DELIVERED.search(whole)
-    if m:
-        b = _BECAUSE.search(whole, m.end())
-        rcpt_text = whole[m.end(): b.start() if b else len(whole)]
-        reason = ""
-        if b:
-            para = []
-            for line in whole[b.end():].split("\n"):
-                if not line.strip():
-                    if para:
-                        break
-                    continue
-                para.append(line.strip())
-            reason = " ".join(para)
-        if not reason:
-            s = _SUBJECT_REASON.match(subject)
-            reason = s.group(1) if s else ""
-        return c.dedupe(c.found(a, reason) for a in c.addresses(rcpt_text))
+    blocks = list(_NOT_DELIVERED.finditer(whole))
+    if blocks:
+        out: list[Found] = []
+        s = _SUBJECT_REASON.match(subject)
+        for i, m in enumerate(blocks):
+            end = blocks[i + 1].start() if i + 1 < len(blocks) else len(whole)
+            b = _BECAUSE.search(whole, m.end(), end)
+            rcpt_text = whole[m.end(): b.start() if b else end]
+            reason = _paragraph(whole[b.end():end]) if b else ""
+            out.extend(c.found(a, reason or (s.group(1) if s else "")) for a in c.addresses(rcpt_text))
+        return c.dedupe(out)
     n = _NOTES_START.search(whole)
     if n:
         e = _NOTES_END.search(whole, n.end())
@@ -77,3 +70,15 @@ def extract(msg: Message) -> list[Found] | None:
                 reasons.append(s)
         return c.dedupe(c.found(a, " ".join(reasons)) for a in rcpts)
     return None
+
+
+def _paragraph(text: str) -> str:
+    """The first paragraph of text, unfolded."""
+    para: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip():
+            if para:
+                break
+            continue
+        para.append(line.strip())
+    return " ".join(para)

@@ -34,6 +34,7 @@ _NOT_DELIVERED = re.compile(r"^\s*was not delivered to:?\s*$", re.I | re.M)
 _BECAUSE = re.compile(r"^\s*because:?\s*$", re.I | re.M)
 _NOTES_START = re.compile(r"^-+\s*Failure Reasons\s*-+\s*$", re.I | re.M)
 _NOTES_END = re.compile(r"^-+\s*Returned Message\s*-+\s*$", re.I | re.M)
+_TO = re.compile(r"^To:[ \t]*([^\n]*)", re.M | re.I)
 _SUBJECT_REASON = re.compile(r"^DELIVERY[ _]FAILURE:\s*(.*)$", re.I)
 
 
@@ -63,11 +64,15 @@ def extract(msg: Message) -> list[Found] | None:
             s = line.strip()
             if not s:
                 continue
-            found = c.addresses(s)
-            if found and s.strip("<>") == found[0]:
-                rcpts.append(found[0])
-            else:
+            m = c.ADDR.match(s.lstrip("<"))
+            if m:
+                rcpts.append(m.group(1))
+            elif not s.startswith("-"):
                 reasons.append(s)
+        if not rcpts and e:
+            # no address among the reasons: the returned message's To: names the recipient
+            to = _TO.search(whole, e.end())
+            rcpts = c.addresses(to.group(1))[:1] if to else []
         return c.dedupe(c.found(a, " ".join(reasons)) for a in rcpts)
     return None
 

@@ -32,7 +32,9 @@ FORMAT = "qmail"
 
 _BLOCK = re.compile(r"^[ \t]*+(?:To[ \t]*:[ \t]*)?<(" + c.ADDR_PAT + r")>:[ \t]*$", re.M)
 _QMAIL = re.compile(
-    r"qmail-send program|This is the (?:qmail|deliver|mail delivery agent|machine generated)|"
+    r"qmail-send program|This is the (?:qmail|deliver|mail delivery agent|machine generated)|He/Her is not|"
+    r"unable to deliver your message to the following|Su mensaje no pudo ser entregado|"
+    r"your mail was not delivered to the following|Your (?:mail )?message to the following address|We're sorry\.|"
     r"I'm afraid I wasn't able to deliver|I wasn't able to deliver|Unable to deliver message to the following|"
     r"Below this line is a copy of the message|Original message follows|(?:\(|\[)#[245]\.\d",
     re.I,

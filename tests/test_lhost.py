@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bounced import mime
-from bounced.parse.lhost import MODULES, _common, domino, exchange, exim, generic, imail, postfix, qmail, sendmail
+from bounced.parse.lhost import MODULES, _common, domino, exchange, exim, generic, imail, mcafee, postfix, qmail, sendmail
 
 DATA = Path(__file__).parent / "data" / "lhost"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
-MINE = [postfix, exim, sendmail, qmail, exchange, domino, imail, generic]
+MINE = [postfix, exim, mcafee, sendmail, qmail, exchange, domino, imail, generic]
 
 
 def _load(name: str):
@@ -45,6 +45,7 @@ CASES = [
     ("exim-undisclosed.eml", exim, [("henry@example.org", None, None, "failed")]),
     ("exim-pipe.eml", exim, [("sue@host.example.org", None, None, "failed")]),
     ("sendmail-x1-style.eml", sendmail, [("wendy@x1.example.com", None, None, "failed")]),
+    ("mcafee.eml", mcafee, [("gail@mx.example.com", "5.1.1", "550", "failed")]),
     ("sendmail-fatal-crlf.eml", sendmail, [("judy@example.com", "5.1.1", "550", "failed")]),
     ("sendmail-v5.eml", sendmail, [("leo@mail.example.invalid", None, "550", "failed")]),
     ("sendmail-old-warning.eml", sendmail, [("peter@slow.example.net", None, None, "delayed")]),

@@ -217,7 +217,7 @@ def _has_dsn_recipients(msg: Message) -> bool:
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
             text = part.as_string() if part.is_multipart() else mime.part_text(part)
             low = text.lower()
-            if "final-recipient:" in low or "original-recipient:" in low:
+            if "final-recipient:" in low:  # McAfee's Original-Recipient-only part is read as text
                 return True
     return False
 

@@ -29,7 +29,7 @@ STATUS_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("X.1.7", "rejected", STRONG, "RFC 3463 3.2 X.1.7 bad sender's mailbox address syntax"),
     ("X.1.8", "rejected", STRONG, "RFC 3463 3.2 X.1.8 bad sender's system address"),
     ("X.1.9", "system_error", WEAK, "RFC 3886 X.1.9 message relayed to non-compliant mailer"),
-    ("X.1.10", "not_accept", STRONG, "RFC 7505 section 4.2 X.1.10 recipient address has null MX"),
+    ("X.1.10", "not_accept", WEAK, "RFC 7505 section 4.2 X.1.10 recipient address has null MX (Exchange Online also uses 5.1.10 for RecipientNotFound, so the wording decides)"),
     ("X.2.0", "filtered", WEAK, "RFC 3463 3.3 X.2.0 other or undefined mailbox status"),
     ("X.2.1", "filtered", WEAK, "RFC 3463 3.3 X.2.1 mailbox disabled, not accepting messages"),
     ("X.2.2", "mailbox_full", STRONG, "RFC 3463 3.3 X.2.2 mailbox full"),

@@ -5,9 +5,11 @@ Everything the classifier knows is data: :mod:`.status` (RFC 3463 code -> reason
 :mod:`.receivers` (a large provider's own codes and wording). This module only decides which
 piece of evidence wins.
 
-Status: ``Found.status`` with any comment stripped ("5.0.0 (permanent failure)" -> "5.0.0"). When
-it is missing or says nothing beyond its class (X.0.0), the first enhanced code in the diagnostic
-of the same class replaces it ("550 5.1.1 <a@b>... User unknown" under Status: 5.0.0 -> 5.1.1).
+Status (:func:`normalize_status`): ``Found.status`` with any comment stripped; when it is missing,
+class- or subject-only (5.0.0, 5.2.0) or a catch-all an MTA writes over the remote's own answer
+(4.4.7, 5.3.X, ...), the remote server's code in the diagnostic replaces it ("550 5.1.1 <a@b>...
+User unknown" under Status: 5.0.0 -> 5.1.1). No code is invented from a bare reply code: 550 says
+"permanent", not which of the 5.X.X causes. The normalized status is what steps 4 and the kind use.
 
 Precedence, first decision wins:
 

@@ -147,7 +147,10 @@ def _raw_report_text(msg: Message) -> str:
     out: list[str] = []
     size = 0
     for part in _text_parts(msg):
-        text = mime.part_text(part)
+        try:
+            text = mime.part_text(part)
+        except Exception:  # noqa: BLE001 - e.g. a charset name with a NUL byte; skip the part
+            continue
         if part.get_content_type() == "text/html":
             text = html_to_text(text)
         out.append(text)
@@ -215,11 +218,28 @@ def _has_dsn_recipients(msg: Message) -> bool:
         return False
     for part in msg.walk():
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
-            text = part.as_string() if part.is_multipart() else mime.part_text(part)
-            low = text.lower()
-            if "final-recipient:" in low:  # McAfee's Original-Recipient-only part is read as text
+            # McAfee's Original-Recipient-only part is read as text by its module
+            if any("final-recipient:" in block.lower() for block in status_blocks(part)):
                 return True
     return False
+
+
+def status_blocks(part: Message) -> list[str]:
+    """The field blocks of a message/delivery-status part as text, without the generator (which
+    raises on mangled charsets): the parser keeps each block as a header-only sub-message."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        out = []
+        for block in payload:
+            try:
+                out.append("\n".join(f"{k}: {v}" for k, v in block.items()))
+            except Exception:  # noqa: BLE001 - a mangled block is skipped, never fatal
+                continue
+        return out
+    try:
+        return re.split(r"\n[ \t]*\n", mime.part_text(part))
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def codes(diagnostic: str) -> tuple[str | None, str | None]:

@@ -41,8 +41,7 @@ def extract(msg: Message) -> list[Found] | None:
     for part in msg.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
-        status_text = part.as_string() if part.is_multipart() else mime.part_text(part)
-        for block in re.split(r"\n[ \t]*\n", status_text):
+        for block in c.status_blocks(part):
             o = _ORIGINAL.search(block)
             d = _DIAG.search(block)
             if o and d:

@@ -120,6 +120,21 @@ def test_hostile_input_is_answered(body):
         assert result is None or isinstance(result, list)
 
 
+@pytest.mark.parametrize("fixture", sorted(p.name for p in DATA.glob("*.eml")))
+def test_mangled_fixtures_are_answered(fixture):
+    """Truncated, byte-flipped and charset-mangled versions of every fixture never raise."""
+    raw = (DATA / fixture).read_bytes()
+    variants = [raw[: len(raw) * k // 7] for k in range(1, 7)]
+    variants.append(raw.replace(b"\n", b"\r"))
+    variants.append(raw.replace(b"Content-Type: text/plain", b"Content-Type: text/plain; charset=\"us-ascii\x00\xff\""))
+    variants.append(bytes(b ^ 0x20 if i % 97 == 0 else b for i, b in enumerate(raw)))
+    for variant in variants:
+        msg = mime.load(variant)
+        for module in MINE:
+            result = module.extract(msg)
+            assert result is None or all(f.recipient for f in result)
+
+
 def test_modules_list_order():
     names = [m.__name__ for m in MODULES]
     mine = [m.__name__ for m in MINE]

@@ -209,13 +209,16 @@ def looks_like_bounce(msg: Message) -> bool:
 
 
 def has_dsn_recipients(msg: Message) -> bool:
-    """A message/delivery-status part with per-recipient fields: the RFC 3464 parser's job."""
+    """A message/delivery-status part with per-recipient fields (or an ARF report): another
+    parser's job, so every module here answers None."""
     return _memo(msg, "dsn", _has_dsn_recipients)
 
 
 def _has_dsn_recipients(msg: Message) -> bool:
     if not msg.is_multipart():
         return False
+    if msg.get_content_type() == "multipart/report" and msg.get_param("report-type", "").lower() == "feedback-report":
+        return True  # an ARF complaint is never an MTA's bounce
     for part in msg.walk():
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
             # McAfee's Original-Recipient-only part is read as text by its module

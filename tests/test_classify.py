@@ -12,7 +12,7 @@ import re
 import pytest
 
 from bounced.classify import Classification, classify, normalize_status, pick_receiver
-from bounced.classify.phrases import PHRASE_ROWS
+from bounced.classify.phrases import IDENTIFIER_ROWS, PHRASE_ROWS
 from bounced.classify.receivers import RECEIVER_ROWS, RECEIVERS
 from bounced.classify.replycode import REPLY_ROWS
 from bounced.classify.status import STATUS_ROWS, STRONG, WEAK
@@ -69,6 +69,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("sendmail-domain-of-sender", None, "553 5.1.8 <httpd@host1.example.jp>... Domain of sender address httpd@host1.example.jp does not exist", "rejected"),
     ("orange-invalid-sender", None, "501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405]", "rejected"),
     ("senderid-pra", None, "550 5.7.1 can't determine Purported Responsible Address", "rejected"),
+    ("qmail-not-enough-free-space", None, "Requested action not taken: mailbox unavailable (not enough free space)", "system_full"),
     ("docomo-5.2.0-unknown-user", "5.2.0", "550 Unknown user kijitora@docomo.example.ne.jp", "filtered"),
     ("postfix-unknown-user-after-data", None, "host mx.example.jp said: 550 Unknown user kijitora@example.jp (in reply to end of DATA command)", "filtered"),
     ("postfix-user-unknown", None, "550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in local recipient table", "user_unknown"),
@@ -159,6 +160,35 @@ def test_phrase_case(status, diagnostic, expected):
 @pytest.mark.parametrize("index", range(len(PHRASE_ROWS)), ids=[f"{r[0]}-{i}" for i, r in enumerate(PHRASE_ROWS)])
 def test_every_phrase_row_decides_a_case(index):
     assert index in _phrase_deciders(), f"no case is decided by phrase row {index}: {PHRASE_ROWS[index][1]!r}"
+
+
+# --------------------------------------------------------------------------------------------
+# MTA error identifiers: (id, status, diagnostic, expected)
+# --------------------------------------------------------------------------------------------
+IDENTIFIER_CASES = [
+    ("exchange-recipnotfound-over-5.2.2", "5.2.2", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "user_unknown"),
+    ("exchange-nonexistentdomain", None, "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", "host_unknown"),
+    ("exchange-mxloopback", None, "554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for the destination computer are misconfigured", "network_error"),
+    ("exchange-reciplimit", None, "550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients", "too_many_conn"),
+    ("exchange-badprimary", None, "550 5.2.0 RESOLVER.ADR.BadPrimary; primary address is invalid", "system_error"),
+    ("exchange-authrequired", None, "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required", "security_error"),
+    ("exchange-notauthorized", None, "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"),
+    ("exchange-recipsizelimit", None, "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "exceed_limit"),
+    ("exchange-queue-expired", None, "Remote Server at mydomain.com (10.1.1.3) returned '550 4.4.7 QUEUE.Expired; message expired'", "expired"),
+    ("exchange2003-ambiguous", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (000C0595) Ambiguous Recipient", "filtered"),
+    ("exchange2003-conversion", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (00050311) Conversion to Internet format failed", "content_error"),
+]
+
+
+@pytest.mark.parametrize("status,diagnostic,expected", [c[1:] for c in IDENTIFIER_CASES], ids=[c[0] for c in IDENTIFIER_CASES])
+def test_identifier_case(status, diagnostic, expected):
+    assert classify(_found(diagnostic, status), "exchange").reason == expected
+
+
+@pytest.mark.parametrize("index", range(len(IDENTIFIER_ROWS)), ids=[f"{r[0]}-{i}" for i, r in enumerate(IDENTIFIER_ROWS)])
+def test_every_identifier_row_decides_a_case(index):
+    deciders = {_first_row(IDENTIFIER_ROWS, d.lower()) for _id, _s, d, _e in IDENTIFIER_CASES}
+    assert index in deciders
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,14 +361,14 @@ def test_exchange_banned_ip_range():
 _ESCAPES = re.compile(r"\\[A-Za-z]")
 
 
-@pytest.mark.parametrize("pattern", [r[1] for r in PHRASE_ROWS] + [r[2] for r in RECEIVER_ROWS])
+@pytest.mark.parametrize("pattern", [r[1] for r in PHRASE_ROWS + IDENTIFIER_ROWS] + [r[2] for r in RECEIVER_ROWS])
 def test_patterns_are_lower_case_and_compile(pattern):
     assert _ESCAPES.sub("", pattern) == _ESCAPES.sub("", pattern).lower()
     re.compile(pattern)
 
 
 def test_no_duplicate_rows():
-    phrases = [r[1] for r in PHRASE_ROWS]
+    phrases = [r[1] for r in PHRASE_ROWS + IDENTIFIER_ROWS]
     assert len(phrases) == len(set(phrases))
     receivers = [(r[0], r[2]) for r in RECEIVER_ROWS]
     assert len(receivers) == len(set(receivers))
@@ -351,7 +381,7 @@ def test_no_duplicate_rows():
 
 
 def test_every_reason_is_known_and_every_row_has_a_note():
-    for reason, _pattern, note in PHRASE_ROWS:
+    for reason, _pattern, note in PHRASE_ROWS + IDENTIFIER_ROWS:
         assert reason in REASONS and note.strip()
     for name, reason, _pattern, note in RECEIVER_ROWS:
         assert reason in REASONS and note.strip()

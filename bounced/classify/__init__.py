@@ -9,7 +9,7 @@ Status (:func:`normalize_status`): ``Found.status`` with any comment stripped; w
 class- or subject-only (5.0.0, 5.2.0) or a catch-all an MTA writes over the remote's own answer
 (4.4.7, 5.3.X, ...), the remote server's code in the diagnostic replaces it ("550 5.1.1 <a@b>...
 User unknown" under Status: 5.0.0 -> 5.1.1). No code is invented from a bare reply code: 550 says
-"permanent", not which of the 5.X.X causes. The normalized status is what steps 4 and the kind use.
+"permanent", not which of the 5.X.X causes. The normalized status is what step 5 and the kind use.
 
 Precedence, first decision wins:
 
@@ -18,15 +18,17 @@ Precedence, first decision wins:
 2. ``delivered`` for Action delivered/relayed/expanded or a 2.X.X status;
 3. the receiver's own table, when the remote MTA, the recipient domain or a marker in the
    diagnostic names a known provider;
-4. the diagnostic's wording against the status code:
+4. an MTA's machine-readable error identifier in the diagnostic (Exchange ``RESOLVER.ADR.*``,
+   ``QUEUE.Expired``, MSEXCH ``(000C05A6)``: :data:`.phrases.IDENTIFIER_ROWS`);
+5. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
       higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
       mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
-5. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
-   accepted at all) count as a strong code in step 4;
-6. ``expired`` for Action delayed, else ``undefined``.
+6. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
+   accepted at all) count as a strong code in step 5;
+7. ``expired`` for Action delayed, else ``undefined``.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
 delay; user_unknown, host_unknown, has_moved and not_accept are hard when the failure is permanent
@@ -42,7 +44,7 @@ from functools import lru_cache
 from bounced.model import Found, Kind
 from bounced.reasons import DEFAULT_KINDS
 
-from .phrases import PHRASE_ROWS
+from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
 from .replycode import REPLY_ROWS
 from .status import STATUS_ROWS, STRONG
@@ -79,6 +81,7 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[tuple[int, str, re.Pa
 
 
 _PHRASE_RUNS = _runs(PHRASE_ROWS)
+_IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
 _RANK: dict[str, int] = {}
 for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
     _RANK.setdefault(_reason, _i)
@@ -229,6 +232,9 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     if receiver is not None:
         reason = match_receiver(receiver, status, diagnostic)
         if reason is not None:
+            return reason
+    for _index, reason, rx in _IDENTIFIER_RUNS:
+        if rx.search(diagnostic):
             return reason
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
     reply = (found.reply_code or "").strip()

@@ -157,6 +157,8 @@ def test_codes_ignore_ip_addresses_and_versions():
     assert _common.codes("host 192.0.2.250 said: 550 5.1.1 no") == ("5.1.1", "550")
     assert _common.codes("relay 203.0.113.5 (8.14.4/8.14.4) failed") == (None, None)
     assert _common.codes("Sorry (#4.4.1) later") == ("4.4.1", None)
+    assert _common.codes("connect to mx port 465 refused (code 451)") == (None, "451")
+    assert _common.codes("remote said 550-5.7.26 unauthenticated") == ("5.7.26", "550")
 
 
 # ---------------------------------------------------------------------------------------------

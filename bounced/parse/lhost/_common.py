@@ -26,7 +26,7 @@ ADDR = re.compile(r"(?<![\w.+=-])(?!['.])(" + ADDR_PAT + ")")
 # RFC 3463 enhanced status code; not part of an IP address or version number.
 STATUS = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)")
 # SMTP reply code of a failure (4xx/5xx), as servers print it: "550 ", "550-", "550:" or at the end.
-REPLY = re.compile(r"(?<![\w.:/#=-])([45][0-5]\d)(?=[ \-:]|$)", re.M)
+REPLY = re.compile(r"(?<![\w.:/#=-])(?<!port )([45][0-5]\d)(?=[ \-:,)]|$)", re.M)
 # "(#5.1.1)" / "[#4.1.9]" / "#5.0.0": qmail and its descendants append the enhanced code so.
 HASH_STATUS = re.compile(r"[(\[]#([245]\.\d{1,3}\.\d{1,3})[)\]]")
 

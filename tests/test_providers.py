@@ -160,6 +160,9 @@ HOSTILE_BODIES = (
     b"a" * 200_000,
     b"x [" * 30_000,
     b"[Status: Error, Address: <a@b.example>, ResponseCode 421," * 2_000,
+    b'{"Message": 5}',
+    b'{"notificationType": "Bounce", "bounce": {"bouncedRecipients": [null, 5, {"emailAddress": 7}]}}',
+    b'{"notificationType": "Complaint", "complaint": [1, 2]}',
 )
 
 

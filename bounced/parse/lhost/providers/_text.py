@@ -63,6 +63,19 @@ def has_delivery_status(msg: Message) -> bool:
     return False
 
 
+def part_text(part: Message) -> str:
+    """``mime.part_text``, guarded: a charset name with a NUL in it makes bytes.decode raise
+    ValueError there (see NOTES-P3b.md); fall back to Latin-1 so a notice is still read."""
+    try:
+        return mime.part_text(part)
+    except (ValueError, LookupError, TypeError):
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001 - a broken part reads as empty, never raises
+            return ""
+        return payload.decode("latin-1") if isinstance(payload, bytes) else ""
+
+
 def body_text(msg: Message, *, html: bool = False) -> str:
     """The decoded notice text: the first text/plain part outside any returned message
     (text/html with tags removed when ``html`` and nothing plain exists), capped."""
@@ -70,11 +83,11 @@ def body_text(msg: Message, *, html: bool = False) -> str:
     for part in _notice_parts(msg):
         ctype = part.get_content_type()
         if ctype == "text/plain":
-            return _clean(mime.part_text(part)[:MAX_TEXT])
+            return _clean(part_text(part)[:MAX_TEXT])
         if ctype == "text/html" and html_part is None:
             html_part = part
     if html and html_part is not None:
-        return _clean(strip_tags(mime.part_text(html_part)[:MAX_TEXT]))
+        return _clean(strip_tags(part_text(html_part)[:MAX_TEXT]))
     return ""
 
 
@@ -84,7 +97,7 @@ def all_text(msg: Message) -> str:
     size = 0
     for part in _notice_parts(msg):
         if part.get_content_type() == "text/plain":
-            t = mime.part_text(part)[:MAX_TEXT]
+            t = part_text(part)[:MAX_TEXT]
             out.append(t)
             size += len(t)
             if size >= MAX_TEXT:

@@ -106,55 +106,68 @@ def _load_json(text: str) -> dict | None:
     return obj if isinstance(obj.get("notificationType") or obj.get("eventType"), str) else None
 
 
+def _obj(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _from_json(text: str) -> list[Found] | None:
+    """Recipients of one SES notification; JSON of an unexpected shape yields no recipient."""
     obj = _load_json(text)
     if obj is None:
         return None
-    kind = obj.get("notificationType") or obj.get("eventType")
+    kind = _str(obj.get("notificationType")) or _str(obj.get("eventType"))
     out: list[Found] = []
     if kind == "Bounce":
-        b = obj.get("bounce") or {}
+        b = _obj(obj.get("bounce"))
         temporary = b.get("bounceType") == "Transient"
-        remote = _text.typed_value(b.get("reportingMTA") or "") or None
-        for r in b.get("bouncedRecipients") or []:
-            addr = (r or {}).get("emailAddress") or ""
+        remote = _text.typed_value(_str(b.get("reportingMTA"))) or None
+        for r in map(_obj, _items(b.get("bouncedRecipients"))):
+            addr = _str(r.get("emailAddress"))
             if "@" not in addr:
                 continue
-            diagnostic = _text.unfold(_text.typed_value(r.get("diagnosticCode") or ""))
-            status, reply = _codes(r.get("status"), diagnostic)
+            diagnostic = _text.unfold(_text.typed_value(_str(r.get("diagnosticCode"))))
+            status, reply = _codes(_str(r.get("status")), diagnostic)
             if not diagnostic:
-                diagnostic = " ".join(x for x in (b.get("bounceType"), b.get("bounceSubType")) if x)
-            action = r.get("action") or ("delayed" if temporary and not status else "failed")
-            out.append(Found(recipient=addr.lower(), action=action, status=status,
-                             reply_code=reply, diagnostic=diagnostic, remote_mta=remote,
-                             last_attempt=b.get("timestamp")))
+                diagnostic = " ".join(x for x in (_str(b.get("bounceType")), _str(b.get("bounceSubType"))) if x)
+            action = _str(r.get("action")) or ("delayed" if temporary and not status else "failed")
+            out.append(Found(recipient=addr.lower(), action=action, status=status, reply_code=reply,
+                             diagnostic=diagnostic, remote_mta=remote, last_attempt=_str(b.get("timestamp")) or None))
     elif kind == "Complaint":
-        c = obj.get("complaint") or {}
-        ftype = (c.get("complaintFeedbackType") or "").lower() or None
-        for r in c.get("complainedRecipients") or []:
-            addr = (r or {}).get("emailAddress") or ""
+        c = _obj(obj.get("complaint"))
+        ftype = _str(c.get("complaintFeedbackType")).lower() or None
+        for r in map(_obj, _items(c.get("complainedRecipients"))):
+            addr = _str(r.get("emailAddress"))
             if "@" in addr:
-                out.append(Found(recipient=addr.lower(), reason="feedback", last_attempt=c.get("timestamp"),
+                out.append(Found(recipient=addr.lower(), reason="feedback", last_attempt=_str(c.get("timestamp")) or None,
                                  feedback_type=ftype if ftype in _FEEDBACK_TYPES else ("other" if ftype else None)))
     elif kind == "Delivery":
-        d = obj.get("delivery") or {}
-        diagnostic = _text.unfold(d.get("smtpResponse") or "")
+        d = _obj(obj.get("delivery"))
+        diagnostic = _text.unfold(_str(d.get("smtpResponse")))
         status, reply = _text.codes(diagnostic)
-        for addr in d.get("recipients") or []:
+        for addr in _items(d.get("recipients")):
             if isinstance(addr, str) and "@" in addr:
                 out.append(Found(recipient=addr.lower(), action="delivered", status=status, reply_code=reply,
-                                 diagnostic=diagnostic, remote_mta=d.get("reportingMTA"), reason="delivered",
-                                 last_attempt=d.get("timestamp")))
+                                 diagnostic=diagnostic, remote_mta=_str(d.get("reportingMTA")) or None,
+                                 reason="delivered", last_attempt=_str(d.get("timestamp")) or None))
     elif kind == "DeliveryDelay":
-        d = obj.get("deliveryDelay") or {}
-        for r in d.get("delayedRecipients") or []:
-            addr = (r or {}).get("emailAddress") or ""
+        d = _obj(obj.get("deliveryDelay"))
+        for r in map(_obj, _items(d.get("delayedRecipients"))):
+            addr = _str(r.get("emailAddress"))
             if "@" not in addr:
                 continue
-            diagnostic = _text.unfold(_text.typed_value(r.get("diagnosticCode") or "")) or d.get("delayType") or ""
-            out.append(Found(recipient=addr.lower(), action="delayed", status=_text.best_status(r.get("status"), diagnostic),
-                             reply_code=_text.codes(diagnostic)[1], diagnostic=diagnostic,
-                             remote_mta=d.get("reportingMTA"), last_attempt=d.get("timestamp")))
+            diagnostic = _text.unfold(_text.typed_value(_str(r.get("diagnosticCode")))) or _str(d.get("delayType"))
+            status, reply = _codes(_str(r.get("status")), diagnostic)
+            out.append(Found(recipient=addr.lower(), action="delayed", status=status, reply_code=reply,
+                             diagnostic=diagnostic, remote_mta=_str(d.get("reportingMTA")) or None,
+                             last_attempt=_str(d.get("timestamp")) or None))
     else:
         return []
     return out

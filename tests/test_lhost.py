@@ -56,6 +56,7 @@ CASES = [
     ("exchange-ims.eml", exchange, [("rita@corp.example.com", None, None, "failed")]),
     ("exchange-2003.eml", exchange, [("tina@ad.example.com", "5.1.1", None, "failed")]),
     ("exchange-2007-fr.eml", exchange, [("cedric@ex.example.fr", "5.1.1", "550", "failed")]),
+    ("exchange-kerio-style.eml", exchange, [("karl@remote.example.net", "5.1.1", "550", "failed")]),
     ("domino.eml", domino, [("victor@notes.example.com", None, None, "failed")]),
     ("domino-two.eml", domino, [("dora@notes.example.com", None, None, "failed"),
                                  ("egon@notes.example.com", None, None, "failed")]),
@@ -68,6 +69,9 @@ CASES = [
     ("generic-messagingserver.eml", generic, [("ursula@ms.example.com", "5.1.1", "550", "failed")]),
     ("generic-james.eml", generic, [("yvonne@james.example.com", None, "550", "failed")]),
     ("generic-plain-dsn-fields.eml", generic, [("adam@bf.example.com", "5.1.1", "553", "failed")]),
+    ("generic-mdaemon.eml", generic, [("iris@md-remote.example.com", "5.1.1", "550", "failed")]),
+    ("generic-exim-german.eml", generic, [("marco@example.de", None, None, "failed")]),
+    ("generic-delay-warning.eml", generic, [("otto@slow.example.com", None, None, "delayed")]),
     ("generic-sender-noise.eml", generic, [("jade@example.com", "5.7.1", "550", "failed")]),
 ]
 

@@ -16,8 +16,9 @@ Order, and why:
    earlier.
 
 All of them leave a message with an RFC 3464 delivery-status part naming Final-Recipients to
-the RFC 3464 parser (they return ``None``), and share one decoded report text per message
-(``_common.report_text``).
+the RFC 3464 parser, and answer ``None`` rather than ``[]`` when they find no recipient, so the
+modules after them (and the dispatcher's own fallbacks) still get their turn. They share one
+decoded report text per message (``_common.report_text``).
 """
 from __future__ import annotations
 

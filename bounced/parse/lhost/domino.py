@@ -53,7 +53,7 @@ def extract(msg: Message) -> list[Found] | None:
             rcpt_text = whole[m.end(): b.start() if b else end]
             reason = _paragraph(whole[b.end():end]) if b else ""
             out.extend(c.found(a, reason or (s.group(1) if s else "")) for a in c.addresses(rcpt_text))
-        return c.dedupe(out)
+        return c.dedupe(out) or None
     n = _NOTES_START.search(whole)
     if n:
         e = _NOTES_END.search(whole, n.end())
@@ -73,7 +73,7 @@ def extract(msg: Message) -> list[Found] | None:
             # no address among the reasons: the returned message's To: names the recipient
             to = _TO.search(whole, e.end())
             rcpts = c.addresses(to.group(1))[:1] if to else []
-        return c.dedupe(c.found(a, " ".join(reasons)) for a in rcpts)
+        return c.dedupe(c.found(a, " ".join(reasons)) for a in rcpts) or None
     return None
 
 

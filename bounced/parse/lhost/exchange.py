@@ -105,4 +105,4 @@ def extract(msg: Message) -> list[Found] | None:
     for addr, lines in recipients:
         diag = admin_diag.get(addr.lower()) or " ".join(lines)
         out.append(c.found(addr, diag, remote_mta=remote))
-    return c.dedupe(out)
+    return c.dedupe(out) or None

@@ -80,8 +80,8 @@ def extract(msg: Message) -> list[Found] | None:
             if blocks:
                 blocks[-1][1].append("")
             continue
-        if _END.match(line.strip()) and blocks:
-            break
+        if blocks and not line.startswith((" ", "\t")) and _END.match(line):
+            break  # the closing prose; an indented "Please ..." is still the server's text
         am = _ADDR_LINE.match(line)
         if am and not (blocks and line.startswith((" " * 4, "\t")) ):
             blocks.append((am.group(1), [am.group(2) or ""]))
@@ -127,4 +127,4 @@ def extract(msg: Message) -> list[Found] | None:
         out.append(c.found(addr, diag, action=action, remote_mta=host.group(1) if host else None))
     if not out and failed_hdr:
         out = [c.found(a, "", action=action) for a in sorted(failed_hdr)]
-    return c.dedupe(out)
+    return c.dedupe(out) or None

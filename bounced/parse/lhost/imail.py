@@ -44,4 +44,4 @@ def extract(msg: Message) -> list[Found] | None:
             out[-1][1].append(line.strip())
     return c.dedupe(
         c.found(a, " ".join(d), action="delayed" if _DELAY.search(" ".join(d)) else "failed") for a, d in out
-    )
+    ) or None

@@ -51,4 +51,4 @@ def extract(msg: Message) -> list[Found] | None:
     for m in _LINE.finditer(text):
         diag, remote = fields.get(m.group(1).lower(), (m.group(2), None))
         out.append(c.found(m.group(1), diag, remote_mta=remote))
-    return c.dedupe(out)
+    return c.dedupe(out) or None

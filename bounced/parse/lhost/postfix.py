@@ -59,13 +59,11 @@ def extract(msg: Message) -> list[Found] | None:
         status, dsn_action = fields.get(m.group(1).lower(), (None, None))
         out.append(c.found(m.group(1), diag, action=dsn_action or action, status=status,
                            remote_mta=remote.group(1) if remote else None))
-    if not out and not marked:
-        return None  # only the subject matched: another vendor's text, let later modules try
-    return c.dedupe(out)
+    return c.dedupe(out) or None
 
 
 def _transcript(text: str) -> list[Found]:
     rcpts = [m.group(1) for m in _RCPT.finditer(text)]
     err = _OUT_ERR.search(text)
     diag = err.group(1) if err else ""
-    return c.dedupe(c.found(r, diag) for r in rcpts)
+    return c.dedupe(c.found(r, diag) for r in rcpts) or None

@@ -65,4 +65,4 @@ def extract(msg: Message) -> list[Found] | None:
         action = "delayed" if not permanent and _DELAY.search(body) else "failed"
         out.append(c.found(m.group(1), diag, action=action,
                            remote_mta=remote.group(1) if remote else None))
-    return c.dedupe(out)
+    return c.dedupe(out) or None

@@ -110,7 +110,7 @@ def extract(msg: Message) -> list[Found] | None:
             # e.g. "(reason: 75)" for a program: the transcript carries the mailer's error
             diag = " ".join([diag, *(ln.strip() for ln in transcript.split("\n") if ln.strip())]).strip()
         out.append(c.found(r, diag, action=action, remote_mta=remotes.get(key)))
-    return c.dedupe(out)
+    return c.dedupe(out) or None
 
 
 def _scan_transcript(text: str) -> tuple[dict[str, str], dict[str, str], list[str]]:

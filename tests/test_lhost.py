@@ -86,6 +86,11 @@ def test_fixture(fixture, module, expected):
     assert all(f.reason is None for f in found)  # the classifier decides
 
 
+def test_alias_is_kept_as_original_recipient():
+    _, found = _first(_load("postfix-550-5.1.1.eml"), MINE)
+    assert [f.original_recipient for f in found] == [None, "team@example.org"]
+
+
 @pytest.mark.parametrize("module", MINE, ids=[m.FORMAT for m in MINE])
 def test_module_protocol(module):
     assert isinstance(module.FORMAT, str) and module.FORMAT

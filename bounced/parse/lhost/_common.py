@@ -265,11 +265,13 @@ def codes(diagnostic: str) -> tuple[str | None, str | None]:
 
 
 def found(recipient: str, diagnostic: str, *, action: str = "failed", remote_mta: str | None = None,
-          status: str | None = None, reply_code: str | None = None) -> Found:
+          status: str | None = None, reply_code: str | None = None,
+          original_recipient: str | None = None) -> Found:
     diagnostic = unfold(diagnostic)
     st, rc = codes(diagnostic)
     return Found(
         recipient=recipient,
+        original_recipient=original_recipient,
         action=action,
         status=status or st,
         reply_code=reply_code or rc,

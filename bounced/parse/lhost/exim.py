@@ -124,7 +124,9 @@ def extract(msg: Message) -> list[Found] | None:
         diag_lines = [ln for ln in kept if not _GENERATED.search(ln)]
         diag = " ".join(ln.strip() for ln in diag_lines)
         host = _HOST.search(diag)
-        out.append(c.found(addr, diag, action=action, remote_mta=host.group(1) if host else None))
+        generated = next((g.group(1) for g in map(_GENERATED.search, kept) if g), None)
+        out.append(c.found(addr, diag, action=action, remote_mta=host.group(1) if host else None,
+                           original_recipient=generated if generated and generated.lower() != addr.lower() else None))
     if not out and failed_hdr:
         out = [c.found(a, "", action=action) for a in sorted(failed_hdr)]
     return c.dedupe(out) or None

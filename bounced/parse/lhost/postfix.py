@@ -30,7 +30,7 @@ FORMAT = "postfix"
 
 _MARKER = re.compile(r"This is the (?:[\w .()/-]{0,60}program|mail system) at host|^\s*The [\w .()/-]{0,60}program\s*$", re.M | re.I)
 _PARA = re.compile(
-    r"^<(" + c.ADDR_PAT + r")>(?:\s*\(expanded from <?[^>)]*>?\))?:[ \t]*(.*(?:\n(?:[ \t]+\S.*))*)",
+    r"^<(" + c.ADDR_PAT + r")>(?:\s*\(expanded from <?([^>)\s]*)>?\))?:[ \t]*(.*(?:\n(?:[ \t]+\S.*))*)",
     re.M,
 )
 _REMOTE = re.compile(r"\bhost ([\w.-]+)\[", re.I)
@@ -54,11 +54,12 @@ def extract(msg: Message) -> list[Found] | None:
     fields = c.dsn_fields(text)
     out: list[Found] = []
     for m in _PARA.finditer(text):
-        diag = m.group(2)
+        diag = m.group(3)
         remote = _REMOTE.search(diag)
         status, dsn_action = fields.get(m.group(1).lower(), (None, None))
         out.append(c.found(m.group(1), diag, action=dsn_action or action, status=status,
-                           remote_mta=remote.group(1) if remote else None))
+                           remote_mta=remote.group(1) if remote else None,
+                           original_recipient=m.group(2) or None))
     return c.dedupe(out) or None
 
 

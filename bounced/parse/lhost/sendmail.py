@@ -57,6 +57,7 @@ def extract(msg: Message) -> list[Found] | None:
     action = "failed"
     listed: list[str] = []
     reasons: dict[str, str] = {}
+    aliases: dict[str, str] = {}  # recipient -> the address it was expanded from
     transcript = ""
     for i, s in enumerate(sections):
         body = text[s.end(): sections[i + 1].start() if i + 1 < len(sections) else len(text)]
@@ -91,6 +92,9 @@ def extract(msg: Message) -> list[Found] | None:
                         reasons[last.lower()] = pending_reason
                     pipe_or_file = False
                     continue
+                if em and last:
+                    aliases[last.lower()] = em.group(1)
+                    continue
                 rm = _REASON.match(line)
                 if rm and last:
                     reasons[last.lower()] = rm.group(1).strip().removesuffix(")")
@@ -109,7 +113,7 @@ def extract(msg: Message) -> list[Found] | None:
         if len(recipients) == 1 and not c.REPLY.search(diag):
             # e.g. "(reason: 75)" for a program: the transcript carries the mailer's error
             diag = " ".join([diag, *(ln.strip() for ln in transcript.split("\n") if ln.strip())]).strip()
-        out.append(c.found(r, diag, action=action, remote_mta=remotes.get(key)))
+        out.append(c.found(r, diag, action=action, remote_mta=remotes.get(key), original_recipient=aliases.get(key)))
     return c.dedupe(out) or None
 
 

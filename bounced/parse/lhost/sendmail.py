@@ -106,6 +106,7 @@ def extract(msg: Message) -> list[Found] | None:
         action = "delayed"
     diags, remotes, coded = _scan_transcript(transcript)
     recipients = listed or coded
+    fields = c.dsn_fields(text)  # a DSN pasted as text below the transcript (no MIME headers)
     out: list[Found] = []
     for r in recipients:
         key = r.lower()
@@ -113,7 +114,9 @@ def extract(msg: Message) -> list[Found] | None:
         if len(recipients) == 1 and not c.REPLY.search(diag):
             # e.g. "(reason: 75)" for a program: the transcript carries the mailer's error
             diag = " ".join([diag, *(ln.strip() for ln in transcript.split("\n") if ln.strip())]).strip()
-        out.append(c.found(r, diag, action=action, remote_mta=remotes.get(key), original_recipient=aliases.get(key)))
+        status, dsn_action = fields.get(key, (None, None))
+        out.append(c.found(r, diag, action=dsn_action or action, status=status, remote_mta=remotes.get(key),
+                           original_recipient=aliases.get(key)))
     return c.dedupe(out) or None
 
 

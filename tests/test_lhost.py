@@ -40,6 +40,7 @@ CASES = [
     ("postfix-550-5.1.1.eml", postfix, [("bob@example.com", "5.1.1", "550", "failed"),
                                         ("carol@example.com", "5.2.2", "552", "failed")]),
     ("postfix-transcript.eml", postfix, [("dave@example.net", "4.3.1", "452", "failed")]),
+    ("postfix-transcript-rcpt.eml", postfix, [("gone@example.net", "5.1.1", "550", "failed")]),
     ("exim-rcpt-550.eml", exim, [("erin@example.com", "5.1.1", "550", "failed")]),
     ("exim-delay.eml", exim, [("gina@example.net", "4.7.1", "451", "delayed")]),
     ("exim-undisclosed.eml", exim, [("henry@example.org", None, None, "failed")]),

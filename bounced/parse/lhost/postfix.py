@@ -37,7 +37,7 @@ _REMOTE = re.compile(r"\bhost ([\w.-]+)\[", re.I)
 _DELAY = re.compile(r"delayed mail|delivery status notification \(delay\)|not yet been delivered|will be retried", re.I)
 _TRANSCRIPT = re.compile(r"^\s*Transcript of session follows", re.M | re.I)
 _RCPT = re.compile(r"^\s*In:\s+RCPT\s+TO:\s*<(" + c.ADDR_PAT + r")>", re.M | re.I)
-_OUT_ERR = re.compile(r"^\s*Out:\s+([45]\d\d(?:[ -].*)?)$", re.M)
+_OUT = re.compile(r"^\s*Out:\s+(\d{3}(?:[ -].*)?)$")
 
 
 def extract(msg: Message) -> list[Found] | None:
@@ -63,8 +63,28 @@ def extract(msg: Message) -> list[Found] | None:
     return c.dedupe(out) or None
 
 
-def _transcript(text: str) -> list[Found]:
-    rcpts = [m.group(1) for m in _RCPT.finditer(text)]
-    err = _OUT_ERR.search(text)
-    diag = err.group(1) if err else ""
-    return c.dedupe(c.found(r, diag) for r in rcpts) or None
+def _transcript(text: str) -> list[Found] | None:
+    """Pair each ``RCPT TO`` with the server's next reply: a 4xx/5xx there fails that recipient;
+    a 4xx/5xx later (DATA, end of data) fails every recipient accepted so far."""
+    failed: list[tuple[str, str]] = []
+    accepted: list[str] = []
+    pending = None
+    for line in text.split("\n"):
+        rm = _RCPT.match(line)
+        if rm:
+            pending = rm.group(1)
+            continue
+        om = _OUT.match(line)
+        if not om:
+            continue
+        reply = om.group(1)
+        if pending is not None:
+            if reply[0] in "45":
+                failed.append((pending, reply))
+            else:
+                accepted.append(pending)
+            pending = None
+        elif reply[0] in "45" and accepted:
+            failed.extend((r, reply) for r in accepted)
+            accepted = []
+    return c.dedupe(c.found(r, diag) for r, diag in failed) or None

@@ -14,8 +14,8 @@ Layout of the bounce::
 Quirks: one paragraph per recipient, opened by ``<address>:`` (``<address> (expanded from
 <alias>):`` for aliases), continued by lines indented four spaces; vendors rebrand "Postfix"
 ("This is the Keftamail program"). The "Postfix SMTP server: errors from ..." notice to the
-postmaster is a session transcript instead: the recipients are the ``RCPT TO`` commands and
-the error is the first 4xx/5xx reply the server gave (``Out: 451 4.3.0 ...``).
+postmaster is a session transcript instead: a recipient fails with the 4xx/5xx reply to its
+``RCPT TO`` or, once accepted, with a later 4xx/5xx (``Out: 451 4.3.0 ...`` after DATA).
 """
 from __future__ import annotations
 

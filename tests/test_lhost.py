@@ -169,6 +169,7 @@ def test_codes_ignore_ip_addresses_and_versions():
     assert _common.codes("Sorry (#4.4.1) later") == ("4.4.1", None)
     assert _common.codes("connect to mx port 465 refused (code 451)") == (None, "451")
     assert _common.codes("remote said 550-5.7.26 unauthenticated") == ("5.7.26", "550")
+    assert _common.codes("<<< 250 2.1.5 ok\n<<< 550 5.1.1 unknown") == ("5.1.1", "550")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,11 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 
+try:  # the parser's shared SMTP code finder (P1); this module's own patterns until it lands
+    from bounced.parse.smtp import find_codes as _find_codes
+except ImportError:  # pragma: no cover - depends on merge order
+    _find_codes = None
+
 MAX_TEXT = 64 * 1024
 MAX_LINE = 2048
 
@@ -246,7 +251,17 @@ def status_blocks(part: Message) -> list[str]:
 
 
 def codes(diagnostic: str) -> tuple[str | None, str | None]:
-    """(enhanced status, reply code) found in a diagnostic text, either may be None."""
+    """(enhanced status, reply code) of a failure found in a diagnostic text, either may be None.
+
+    Uses the parser's shared finder (``bounced.parse.smtp``) when it is there and its answer is a
+    failure; a transcript that quotes a 2xx reply first ("250 2.1.5 ok ... 550 5.1.1") falls
+    through to the failure-only patterns below."""
+    if _find_codes is not None:
+        found_codes = _find_codes(diagnostic)
+        reply = getattr(found_codes, "reply_code", None)
+        status = getattr(found_codes, "status", None)
+        if (reply or status) and (reply or "4")[0] in "45" and (status or "4")[0] in "45":
+            return status, reply
     status = None
     m = HASH_STATUS.search(diagnostic)
     if m:

@@ -50,7 +50,11 @@ _BOUNCE_SUBJECT = re.compile(
     r"delivery status notification|mail delivery|could not be delivered|not delivered|"
     r"delivery problem|delivery error|delivery notification|failed mail|mail error|"
     r"nondeliver|non-deliver|rejected|warning: message|delayed|delivery warning|"
-    r"permanent delivery|mail system error|error sending|failure delivery|bounce",
+    r"permanent delivery|mail system error|error sending|failure delivery|bounce|"
+    # the same in the languages Exchange and others localise their subjects into
+    r"unzustellbar|nicht zugestellt|non remis|non distribu|non recapitabile|onbestelbaar|"
+    r"no se (?:pudo|puede) entregar|no entregado|n[aã]o (?:foi )?entregue|olevererbar|ei voitu toimittaa|"
+    r"niedostarczon|nedoru[cč]|配信|送信できません|退信|投递失败",
     re.I,
 )
 

@@ -1,0 +1,171 @@
+"""RFC 3464 delivery status notifications (and RFC 6533 global ones).
+
+Quirks of real DSNs this module copes with:
+
+* the status part is ``message/delivery-status`` or ``message/global-delivery-status`` (UTF-8
+  fields, ``utf-8;`` address type with ``\\x{HHHH}`` escapes), sometimes base64 or QP encoded,
+  sometimes mislabelled ``text/plain`` as the second part of a ``multipart/report``;
+* fields have continuation lines, lower-case names, and blank lines missing between
+  recipients; several recipients share one report;
+* the Status is often missing or generic (5.0.0) while the Diagnostic-Code quotes the remote
+  server's "550 5.1.1 ..." reply; the reply code and a better status are taken from there
+  (:mod:`bounced.parse.smtp`);
+* no Diagnostic-Code at all: the human-readable part's paragraph naming the recipient stands in;
+* a report nested inside an attached message (a bounce of a bounce) counts only when the outer
+  message has none.
+
+Only recipient blocks are returned; a status part without any recipient field is "not mine"
+(``None``) so the plain-text modules can try their luck with the message.
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse import fields, smtp
+
+FORMAT = "rfc3464"
+
+STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_ATTACHED_TYPES = frozenset({"message/rfc822", "message/global", "message/partial"})
+_HUMAN_TYPES = frozenset({"text/plain", "text/html"})
+_ACTIONS = {
+    "failed": "failed", "failure": "failed", "fail": "failed", "expired": "failed", "bounced": "failed",
+    "delayed": "delayed", "delay": "delayed", "delivered": "delivered", "relayed": "relayed",
+    "expanded": "expanded",
+}
+_TAG = re.compile(r"<[^>]{0,2000}>")
+MAX_CONTEXT = 1000
+
+
+def status_parts(msg: Message) -> list[Message]:
+    """Delivery-status parts, those of the message itself before any inside a returned original."""
+    outer: list[Message] = []
+    inner: list[Message] = []
+    inside: set[int] = set()
+    for part, _depth in mime.walk(msg):
+        ctype = mime.content_type(part)
+        nested = id(part) in inside
+        if ctype in _ATTACHED_TYPES or nested:
+            for sub, _d in mime.walk(part, max_depth=8):
+                if sub is not part:
+                    inside.add(id(sub))
+        if ctype in STATUS_TYPES:
+            (inner if nested else outer).append(part)
+        elif ctype == "multipart/report" and mime.param(part, "report-type").lower() in (
+                "delivery-status", "global-delivery-status"):
+            children = part.get_payload()
+            if isinstance(children, list) and len(children) >= 2:
+                second = children[1]
+                if isinstance(second, Message) and mime.content_type(second) in _HUMAN_TYPES | {"text/rfc822-headers"}:
+                    text = mime.part_text(second)
+                    if re.search(r"(?im)^(?:final|original)-recipient\s*:", text):
+                        (inner if nested else outer).append(second)
+    return outer or inner
+
+
+def _human_text(msg: Message) -> str:
+    """The readable notice: text parts outside any status part or returned original."""
+    out: list[str] = []
+    skip: set[int] = set()
+    for part, _depth in mime.walk(msg):
+        if id(part) in skip:
+            continue
+        ctype = mime.content_type(part)
+        if ctype.startswith("message/") or ctype in ("text/rfc822-headers",):
+            for sub, _d in mime.walk(part, max_depth=8):
+                skip.add(id(sub))
+            continue
+        if ctype in _HUMAN_TYPES:
+            text = mime.part_text(part)
+            if ctype == "text/html":
+                text = _TAG.sub(" ", text)
+            out.append(text)
+            if sum(map(len, out)) > 32 * 1024:
+                break
+    return "\n".join(out)[: 32 * 1024]
+
+
+def _context(text: str, recipient: str | None) -> str:
+    """The paragraph of the notice that names ``recipient`` (unfolded, bounded)."""
+    if not text or not recipient:
+        return ""
+    i = text.lower().find(recipient.lower())
+    if i < 0:
+        return ""
+    start = text.rfind("\n\n", 0, i)
+    start = 0 if start < 0 else start + 2
+    end = text.find("\n\n", i)
+    if end < 0:
+        end = len(text)
+    para = text[start:end]
+    if para.strip().lower().strip("<>").rstrip(":") == recipient.lower():
+        # the address alone on a line: the explanation is the paragraph after it
+        nxt = text.find("\n\n", end + 2)
+        para = f"{para} {text[end:nxt if nxt > 0 else len(text)]}"
+    return fields.unfold(para)[:MAX_CONTEXT]
+
+
+def _action(value: str) -> str | None:
+    word = value.strip().split(" ", 1)[0].strip("();,").lower() if value.strip() else ""
+    return _ACTIONS.get(word)
+
+
+def recipient_found(block: dict[str, str], per_message: dict[str, str], human: str) -> Found:
+    """One per-recipient block as a :class:`Found`."""
+    final = fields.clean_address(block.get("final-recipient"))
+    original = fields.clean_address(block.get("original-recipient"))
+    actual = fields.clean_address(block.get("x-actual-recipient"))
+    recipient = final or actual or original
+    diagnostic = fields.typed_value(block.get("diagnostic-code", ""))
+    status_field = block.get("status", "")
+    if not diagnostic:
+        diagnostic = _context(human, recipient)
+    codes = smtp.find_codes(diagnostic)
+    status = smtp.find_status(status_field)
+    if status is None:
+        status = codes.status
+    elif smtp.is_generic(status) and codes.status and codes.status[0] == status[0] and not smtp.is_generic(codes.status):
+        status = codes.status
+    action = _action(block.get("action", ""))
+    if action is None and status:
+        action = {"2": "delivered", "4": "delayed", "5": "failed"}.get(status[0])
+    remote = fields.typed_value(block.get("remote-mta", "")) or None
+    return Found(
+        recipient=recipient,
+        original_recipient=original,
+        action=action,
+        status=status,
+        reply_code=codes.reply_code,
+        diagnostic=diagnostic,
+        remote_mta=remote,
+        last_attempt=fields.iso_date(block.get("last-attempt-date") or per_message.get("last-attempt-date")),
+    )
+
+
+def _is_recipient_block(block: dict[str, str]) -> bool:
+    return any(k in block for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
+
+
+def extract(msg: Message) -> list[Found] | None:
+    """Recipients of the first delivery-status part that names any; None when there is none."""
+    human: str | None = None
+    for part in status_parts(msg)[:5]:
+        text = mime.part_text(part)
+        parsed = fields.blocks(text)
+        per_message: dict[str, str] = {}
+        for b in parsed:
+            if not _is_recipient_block(b):
+                for k, v in b.items():
+                    per_message.setdefault(k, v)
+        rblocks = [b for b in parsed if _is_recipient_block(b)]
+        if not rblocks:
+            continue
+        if human is None:
+            human = _human_text(msg)
+        out = [recipient_found(b, per_message, human) for b in rblocks]
+        if any(f.recipient for f in out):
+            return out
+    return None

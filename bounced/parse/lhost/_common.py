@@ -230,10 +230,16 @@ def _has_dsn_recipients(msg: Message) -> bool:
         return True  # an ARF complaint is never an MTA's bounce
     for part in msg.walk():
         if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
-            # McAfee's Original-Recipient-only part is read as text by its module
-            if any("final-recipient:" in block.lower() for block in status_blocks(part)):
-                return True
+            # McAfee's Original-Recipient-only part is read as text by its module, and so is a
+            # report whose Final-Recipient holds no address ("rfc822; @mx.example.org")
+            for block in status_blocks(part):
+                m = _FINAL.search(block)
+                if m and ADDR.search(m.group(1)):
+                    return True
     return False
+
+
+_FINAL = re.compile(r"^Final-Recipient:([^\n]*)", re.I | re.M)
 
 
 def status_blocks(part: Message) -> list[str]:

@@ -86,7 +86,7 @@ _FAILURE = re.compile(
     re.I,
 )
 _PERMANENT = re.compile(r"permanent|given up|giving up|not going to try again|failed permanently|fatal", re.I)
-_REMOTE = re.compile(r"\b(?:host|server|mx)\s+([a-z0-9][\w-]*(?:\.[\w-]+)+)(?:\s*\[|\s*\(|:)", re.I)
+_REMOTE = re.compile(r"\b(?:host|server|mx)\s+(?=[\w.-]*[a-z])([a-z0-9][\w-]*(?:\.[\w-]+)+)(?:\s*\[|\s*\(|:)", re.I)
 _ORIGINAL_DETAIL = re.compile(r"^\s*(?:subject|date|sent|cc|from|to)\s*:", re.I)
 _MAX_BLOCK_LINES = 8
 

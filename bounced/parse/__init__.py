@@ -24,6 +24,7 @@ tried; a message nothing can be made of yields format ``unknown`` and an ``error
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from email.message import Message
 from types import ModuleType
@@ -93,11 +94,42 @@ def _plain_classify(found: Found, fmt: str) -> _Verdict:
 
 
 def parse_message(raw: bytes, options: ParseOptions = ParseOptions(), envelope_rcpt: str | None = None) -> ParseResult:
-    """Parse one message; never raises."""
+    """Parse one message; never raises.
+
+    An mbox holding several messages (a file saved from a mail client) is parsed message by
+    message and the recipients merged; the first message gives format and Message-IDs."""
     try:
-        return _parse(raw, options, envelope_rcpt)
+        pieces = _mbox_split(raw) if isinstance(raw, (bytes, bytearray)) else [raw]
+        if len(pieces) == 1:
+            return _parse(pieces[0], options, envelope_rcpt)
+        results = [_parse(p, options, envelope_rcpt) for p in pieces]
+        return _merge(results)
     except Exception as exc:  # noqa: BLE001 - the contract: a result, always
         return ParseResult(format="unknown", error=f"parser failure: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+_MBOX_SEP = re.compile(rb"\n\n(?=From [^\n]{0,200}\n[A-Za-z][A-Za-z0-9-]{0,60}:)")
+MAX_MBOX_MESSAGES = 20
+
+
+def _mbox_split(raw: bytes) -> list[bytes]:
+    """Messages of an mbox ("From " separator lines after a blank line); else the input as is."""
+    if not raw.startswith(b"From ") or len(raw) > mime.MAX_BYTES:
+        return [raw]
+    probe = raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw
+    parts = _MBOX_SEP.split(probe, MAX_MBOX_MESSAGES - 1)
+    return parts if len(parts) > 1 else [raw]
+
+
+def _merge(results: list[ParseResult]) -> ParseResult:
+    with_rcpts = [r for r in results if r.recipients]
+    first = with_rcpts[0] if with_rcpts else results[0]
+    merged: dict[str, RecipientResult] = {}
+    for r in with_rcpts:
+        for rec in r.recipients:
+            merged.setdefault(rec.recipient.lower(), rec)
+    return replace(first, recipients=tuple(merged.values()),
+                   error=None if merged else first.error)
 
 
 def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> ParseResult:

@@ -97,6 +97,8 @@ def clean_address(value: str | None) -> str | None:
         else:
             addr = addr.strip().strip("<>").strip()
     addr = addr.strip().strip("<>\"'.,;:").strip()
+    if addr.startswith("@") and ":" in addr:  # RFC 5321 source route "@relay:user@host"
+        addr = addr.rsplit(":", 1)[1]
     if addr.lower().startswith(("rfc822:", "smtp:", "mailto:")):
         addr = addr.split(":", 1)[1]
     if not addr or "@" not in addr or " " in addr:

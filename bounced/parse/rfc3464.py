@@ -20,6 +20,7 @@ Only recipient blocks are returned; a status part without any recipient field is
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from email.message import Message
 
 from bounced import mime
@@ -34,7 +35,7 @@ _HUMAN_TYPES = frozenset({"text/plain", "text/html"})
 _ACTIONS = {
     "failed": "failed", "failure": "failed", "fail": "failed", "expired": "failed", "bounced": "failed",
     "delayed": "delayed", "delay": "delayed", "delivered": "delivered", "relayed": "relayed",
-    "expanded": "expanded",
+    "expanded": "expanded", "deliverable": "delivered", "delivery": "delivered",
 }
 _TAG = re.compile(r"<[^>]{0,2000}>")
 MAX_CONTEXT = 1000
@@ -118,7 +119,9 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: s
     final = fields.clean_address(block.get("final-recipient"))
     original = fields.clean_address(block.get("original-recipient"))
     actual = fields.clean_address(block.get("x-actual-recipient"))
-    recipient = final or actual or original
+    # the Original-Recipient is the address as the sender gave it (RFC 3461 ORCPT), the one a
+    # mailing list knows; the Final-Recipient may be an alias target or a local rewrite
+    recipient = original if _usable(original) else (final if _usable(final) else (actual or final or original))
     diagnostic = fields.typed_value(block.get("diagnostic-code", ""))
     status_field = block.get("status", "")
     if not diagnostic:
@@ -145,14 +148,29 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: s
     )
 
 
+_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_SYSTEM = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|root|daemon|abuse|noreply|no-reply)@", re.I)
+
+
+def _only_address(text: str) -> str | None:
+    """The one address a notice names (system mailboxes aside); None when zero or several."""
+    seen = {m.group(0).lower(): m.group(0) for m in _ADDR.finditer(text[:16 * 1024]) if not _SYSTEM.match(m.group(0))}
+    return next(iter(seen.values())) if len(seen) == 1 else None
+
+
+def _usable(addr: str | None) -> bool:
+    return bool(addr) and "." in addr.rpartition("@")[2]
+
+
 def _is_recipient_block(block: dict[str, str]) -> bool:
     return any(k in block for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
 
 
 def extract(msg: Message) -> list[Found] | None:
-    """Recipients of the first delivery-status part that names any; None when there is none."""
+    """Recipients of the delivery-status parts (one report may hold several); None when none."""
     human: str | None = None
-    for part in status_parts(msg)[:5]:
+    out: list[Found] = []
+    for part in status_parts(msg)[:20]:
         text = mime.part_text(part)
         parsed = fields.blocks(text)
         per_message: dict[str, str] = {}
@@ -165,7 +183,11 @@ def extract(msg: Message) -> list[Found] | None:
             continue
         if human is None:
             human = _human_text(msg)
-        out = [recipient_found(b, per_message, human) for b in rblocks]
-        if any(f.recipient for f in out):
-            return out
-    return None
+        found = [recipient_found(b, per_message, human) for b in rblocks]
+        if len(found) == 1 and not _usable(found[0].recipient):
+            # "Final-Recipient: rfc822; @mx.example.org": the notice usually names the address
+            alone = _only_address(human)
+            if alone:
+                found = [replace(found[0], recipient=alone, diagnostic=found[0].diagnostic or _context(human, alone))]
+        out.extend(found)
+    return out if any(f.recipient for f in out) else None

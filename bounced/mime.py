@@ -210,12 +210,15 @@ def decode_transfer(body: bytes, cte: str) -> bytes:
     return body
 
 
+def _payload(part: Message) -> object:
+    """The payload as parsed. ``get_payload()`` itself re-decodes 8-bit text with the declared
+    charset and replaces what fails, which would lose UTF-8 in an undeclared part."""
+    return getattr(part, "_payload", None)
+
+
 def part_bytes(part: Message) -> bytes:
     """The transfer-decoded body of a non-multipart part, at most MAX_TEXT bytes; never raises."""
-    try:
-        raw = part.get_payload()
-    except Exception:  # noqa: BLE001
-        return b""
+    raw = _payload(part)
     if isinstance(raw, list):  # message/* and multipart: rebuild the text without the generator
         return part_raw_text(part).encode("utf-8", "surrogateescape")
     if not isinstance(raw, str):
@@ -248,10 +251,7 @@ def part_raw_text(part: Message) -> str:
     parts exist)."""
     out: list[str] = []
     size = 0
-    try:
-        payload = part.get_payload()
-    except Exception:  # noqa: BLE001
-        return ""
+    payload = _payload(part)
     if isinstance(payload, str):
         return part_text(part)
     if not isinstance(payload, list):
@@ -264,10 +264,7 @@ def part_raw_text(part: Message) -> str:
         except Exception:  # noqa: BLE001
             lines = []
         block = "\n".join(_fix_surrogates(str(x)) for x in lines)
-        try:
-            body = sub.get_payload()
-        except Exception:  # noqa: BLE001
-            body = None
+        body = _payload(sub)
         if isinstance(body, str) and body:
             block = f"{block}\n\n{_fix_surrogates(body)}" if block else _fix_surrogates(body)
         elif isinstance(body, list):

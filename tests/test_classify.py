@@ -6,6 +6,7 @@ reason it names through the public ``classify()``.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 
@@ -15,6 +16,7 @@ from bounced.classify import Classification, classify, normalize_status, pick_re
 from bounced.classify.phrases import IDENTIFIER_ROWS, PHRASE_ROWS
 from bounced.classify.receivers import RECEIVER_ROWS, RECEIVERS
 from bounced.classify.replycode import REPLY_ROWS
+from bounced.classify.stages import STAGE_ROWS
 from bounced.classify.status import STATUS_ROWS, STRONG, WEAK
 from bounced.model import Found, Kind
 from bounced.reasons import REASONS
@@ -249,6 +251,7 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("laposte-554-lpn-630", "smtpz4.laposte.net", "a@laposte.net", "554 5.7.1 Client host rejected LPN000_630", "policy_violation"),
     ("laposte-421-lpn-107", "smtpz4.laposte.net", "a@laposte.net", "421 4.2.1 Service refuse. Veuillez essayer plus tard. Service refused, please try later. LPN006_107", "undefined"),
     ("kddi-550-filtered", "lsean.ezweb.ne.jp", "a@ezweb.ne.jp", "550 : User unknown", "filtered"),
+    ("kddi-550-no-address-relayed", None, "a@ezweb.ne.jp", "550 User unknown", "filtered"),
     ("kddi-550-user-unknown", "lsean.ezweb.ne.jp", "a@ezweb.ne.jp", "550 <a@ezweb.ne.jp>: User unknown", "user_unknown"),
     ("docomo-550-5.2.0", "mfsmax.docomo.ne.jp", "a@docomo.ne.jp", "5.2.0 550 Unknown user a@docomo.ne.jp", "filtered"),
     ("docomo-552-too-much", "mfsmax.docomo.ne.jp", "a@docomo.ne.jp", "552 too much mail data", "mailbox_full"),
@@ -506,3 +509,43 @@ def test_classification_is_frozen():
 def test_odd_input_never_raises(found):
     got = classify(found, "unknown")
     assert got.reason in REASONS
+
+
+# --------------------------------------------------------------------------------------------
+# SMTP stage (used when a format module knows the refused command)
+# --------------------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class _FoundWithCommand:
+    """Found plus the SMTP command, as a format that reads transcripts would report it."""
+
+    recipient: str | None
+    action: str | None = "failed"
+    status: str | None = None
+    reply_code: str | None = None
+    diagnostic: str = ""
+    remote_mta: str | None = None
+    reason: str | None = None
+    command: str | None = None
+
+
+STAGE_CASES = [
+    ("data-unknown-user-is-filter", "5.0.0", "550 Unknown user kijitora@example.net", "DATA", "filtered"),
+    ("rcpt-unknown-user-stays", "5.0.0", "550 Unknown user kijitora@example.net", "RCPT", "user_unknown"),
+    ("data-but-5.1.1-is-explicit", "5.1.1", "550 5.1.1 User unknown", "DATA", "user_unknown"),
+    ("mail-from-vague-is-rejected", "5.0.0", "553 neko.example.com does not exist", "MAIL", "rejected"),
+    ("ehlo-vague-is-blocked", "5.0.0", "550 Access denied", "EHLO", "blocked"),
+    ("specific-wording-kept-at-data", "5.0.0", "552 Mailbox full", "DATA", "mailbox_full"),
+    ("no-command-no-change", "5.0.0", "550 Unknown user kijitora@example.net", None, "user_unknown"),
+]
+
+
+@pytest.mark.parametrize("status,diagnostic,command,expected", [c[1:] for c in STAGE_CASES], ids=[c[0] for c in STAGE_CASES])
+def test_stage(status, diagnostic, command, expected):
+    found = _FoundWithCommand(recipient="a@example.net", status=status, diagnostic=diagnostic, command=command)
+    assert classify(found, "rfc3464").reason == expected  # type: ignore[arg-type]
+
+
+def test_every_stage_row_is_a_known_reason():
+    for command, sources, target, note in STAGE_ROWS:
+        assert command.isupper() and note.strip()
+        assert target in REASONS and sources <= REASONS

@@ -28,7 +28,10 @@ Precedence, first decision wins:
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
 6. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
    accepted at all) count as a strong code in step 5;
-7. ``expired`` for Action delayed, else ``undefined``.
+7. ``expired`` for Action delayed, else ``undefined``;
+8. when the format knows which SMTP command was refused (a ``command`` attribute), a vague reason
+   is corrected by the stage (:mod:`.stages`: "unknown user" after DATA -> filtered, anything
+   vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X code.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
 delay; user_unknown, host_unknown, has_moved and not_accept are hard when the failure is permanent
@@ -47,6 +50,7 @@ from bounced.reasons import DEFAULT_KINDS
 from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
 from .replycode import REPLY_ROWS
+from .stages import STAGE_ROWS
 from .status import STATUS_ROWS, STRONG
 
 __all__ = ["Classification", "classify", "normalize_status", "match_phrase", "match_receiver", "pick_receiver"]
@@ -90,6 +94,8 @@ _LAST = len(PHRASE_ROWS)
 _STATUS: dict[str, tuple[str, str]] = {}
 for _code, _reason, _strength, _note in STATUS_ROWS:
     _STATUS[_code] = (_reason, _strength)
+
+_STAGES: dict[str, tuple[frozenset[str], str]] = {cmd: (src, dst) for cmd, src, dst, _note in STAGE_ROWS}
 
 _REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason, strength, _note in REPLY_ROWS}
 
@@ -256,6 +262,17 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     return "undefined"
 
 
+def _at_stage(reason: str, found: Found, status: str | None) -> str:
+    """Correct a vague reason by the SMTP command it answered (:mod:`.stages`), when known."""
+    command = getattr(found, "command", None)  # set by formats that see the SMTP transcript
+    if not command or (status or "")[1:4] == ".1.":
+        return reason
+    stage = _STAGES.get(str(command).strip().upper())
+    if stage is not None and reason in stage[0]:
+        return stage[1]
+    return reason
+
+
 def _kind(reason: str, action: str, status: str | None, reply: str | None) -> Kind:
     default = DEFAULT_KINDS[reason]
     if default in (Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.DELIVERED):
@@ -282,6 +299,6 @@ def classify(found: Found, fmt: str) -> Classification:
     elif action in _DELIVERED_ACTIONS or (status or "").startswith("2."):
         reason = "delivered"
     else:
-        reason = _reason(found, diagnostic, status, action)
+        reason = _at_stage(_reason(found, diagnostic, status, action), found, status)
     reply = (found.reply_code or "").strip() or None
     return Classification(reason=reason, kind=_kind(reason, action, status, reply), status=status)

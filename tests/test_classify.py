@@ -449,9 +449,10 @@ def test_precedence(found, reason, kind):
 # --------------------------------------------------------------------------------------------
 KIND_CASES = [
     ("user-unknown-5xx-hard", _found("550 5.1.1 User unknown", "5.1.1"), Kind.HARD),
-    ("user-unknown-4xx-soft", _found("450 4.1.1 <a@b>: Recipient address rejected: User unknown in virtual alias table", "4.1.1"), Kind.SOFT),
+    ("user-unknown-4xx-given-up-hard", _found("450 4.1.1 <a@b>: Recipient address rejected: User unknown in virtual alias table", "4.1.1"), Kind.HARD),
     ("user-unknown-no-code-hard", _found("No such user", None), Kind.HARD),
-    ("user-unknown-reply-4xx-soft", _found("450 No such user", None, reply="450"), Kind.SOFT),
+    ("user-unknown-reply-4xx-given-up-hard", _found("450 No such user", None, reply="450"), Kind.HARD),
+    ("not-accept-reply-4xx-soft", _found("421 host does not accept mail", None, reply="421"), Kind.SOFT),
     ("host-unknown-hard", _found("550 Host unknown", "5.1.2"), Kind.HARD),
     ("has-moved-hard", _found("550 5.1.6 recipient no longer on server", "5.1.6"), Kind.HARD),
     ("null-mx-hard", _found("556 5.1.10 Recipient address has null MX", "5.1.10"), Kind.HARD),

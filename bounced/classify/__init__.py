@@ -34,8 +34,11 @@ Precedence, first decision wins:
    vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X code.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
-delay; user_unknown, host_unknown, has_moved and not_accept are hard when the failure is permanent
-(5.X.X or 5XX or no code) and soft when it is 4.X.X/4XX; every other reason takes its default from
+delay. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
+has_moved are hard whatever the code's class (a 4.1.1 the MTA retried until it gave up still names
+an address that does not exist); not_accept is hard for 5.X.X/5XX or no code and soft for
+4.X.X/4XX (a host refusing all mail for now). This is Sisimai's hardbounce rule
+(``smtp/failure`` IsHardBounce). Every other reason takes its default from
 :data:`bounced.reasons.DEFAULT_KINDS`.
 """
 from __future__ import annotations
@@ -70,7 +73,7 @@ class Classification:
 _CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _SPACE = re.compile(r"\s+")
 _DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
-_HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved", "not_accept"})
+_HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved"})
 
 
 def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
@@ -280,8 +283,9 @@ def _kind(reason: str, action: str, status: str | None, reply: str | None) -> Ki
     if action == "delayed":
         return Kind.DELAY
     if reason in _HARD_REASONS:
-        first = (status or reply or "5")[:1]
-        return Kind.SOFT if first == "4" else Kind.HARD
+        return Kind.HARD
+    if reason == "not_accept":
+        return Kind.SOFT if (status or reply or "5")[:1] == "4" else Kind.HARD
     return default
 
 

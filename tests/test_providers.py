@@ -2,6 +2,7 @@
 protocol every module keeps, and checks against the shared corpus (skipped when it is absent)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import providers as P
-from bounced.parse.lhost.providers import PROVIDER_MODULES
+from bounced.parse.lhost.providers import PROVIDER_MODULES, _text
 
 DATA = Path(__file__).parent / "data" / "providers"
 CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus"
@@ -104,6 +105,30 @@ def test_non_ascii_recipient_kept():
            "<почта@пример.рф>:\nRemote host said: 550 5.1.1 mailbox unavailable [RCPT_TO]\n").encode()
     (f,) = P.yahoo.extract(mime.load(raw))
     assert (f.recipient, f.status) == ("почта@пример.рф", "5.1.1")
+
+
+@pytest.mark.parametrize("name,expected", [("RCPT_TO", "RCPT"), ("MAIL FROM", "MAIL"), ("final DATA", "DATA"),
+                                           ("end of data", "DATA"), ("TEXT", "DATA"), ("EHLO", "EHLO"), ("AUTH", None)])
+def test_smtp_command_names(name, expected):
+    assert _text.smtp_command(name) == expected
+
+
+# fixture -> the SMTP command the notice says was refused
+COMMANDS = [(P.yahoo, "yahoo-current.eml", "RCPT"), (P.dragonfly, "dragonfly.eml", "RCPT"),
+            (P.mfilter, "mfilter.eml", "RCPT"), (P.mailru, "mailru.eml", "RCPT"),
+            (P.einsundeins, "einsundeins.eml", "RCPT"), (P.gmx, "gmx-quoted.eml", "RCPT")]
+
+
+@pytest.mark.parametrize("mod,fixture,command", COMMANDS, ids=[c[1] for c in COMMANDS])
+def test_refused_command_passed_on(monkeypatch, mod, fixture, command):
+    """Found has no ``command`` field yet; once it has, the modules fill it (shown with a stand-in)."""
+    @dataclasses.dataclass(frozen=True)
+    class FoundWithCommand(Found):
+        command: str | None = None
+
+    monkeypatch.setattr(_text, "Found", FoundWithCommand)
+    monkeypatch.setattr(_text, "_FOUND_FIELDS", frozenset(f.name for f in dataclasses.fields(FoundWithCommand)))
+    assert [f.command for f in mod.extract(load(fixture))] == [command]
 
 
 def test_protocol():

@@ -31,6 +31,8 @@ _END = re.compile(r"^\s*(-{2,}|={3,}|\*{3,})|^\s*(This message was created|Recom
                   re.I)
 _LABEL = re.compile(r"^\s*(?:For the following reason|Reason|Delay reason):\s*", re.I)
 _HOST = re.compile(r"\bhost:?\s+([A-Za-z0-9][A-Za-z0-9.-]{0,250}\.[A-Za-z]{2,63})(?=\s|[\[(:]|$)")
+_AFTER = re.compile(r"SMTP error from remote (?:mail )?server (?:after|for) (RCPT TO|MAIL FROM|RCPT|MAIL|end of data|"
+                    r"DATA|TEXT|EHLO|HELO|initial connection)", re.I)
 _RETRY = re.compile(r"retry time(?:out)? (?:not reached|exceeded)", re.I)
 
 
@@ -68,8 +70,13 @@ def extract_blocks(text: str) -> list[Found]:
         diagnostic = _text.unfold(" ".join(lines))
         status, reply = _text.codes(diagnostic)
         host = _HOST.search(diagnostic)
-        out.append(Found(recipient=addr.lower(), action=action, status=status, reply_code=reply,
-                         diagnostic=diagnostic, remote_mta=host.group(1) if host else None))
+        after = _AFTER.search(diagnostic)
+        command = None
+        if after:
+            word = after.group(1)
+            command = "CONN" if word.lower() == "initial connection" else _text.smtp_command(word)
+        out.append(_text.found(recipient=addr.lower(), action=action, status=status, reply_code=reply,
+                               diagnostic=diagnostic, remote_mta=host.group(1) if host else None, command=command))
     seen: dict[str, Found] = {}
     for f in out:
         seen.setdefault(f.recipient or "", f)

@@ -6,11 +6,13 @@ notice (never the returned original) capped in size, and status / reply codes fo
 """
 from __future__ import annotations
 
+import dataclasses
 import html as _html
 import re
 from email.message import Message
 
 from bounced import mime
+from bounced.model import Found
 
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
@@ -237,3 +239,25 @@ def typed_value(value: str) -> str:
     if sep and " " not in head.strip() and len(head) < 16:
         return rest.strip()
     return value.strip()
+
+
+_FOUND_FIELDS = frozenset(f.name for f in dataclasses.fields(Found))
+_COMMANDS = {"RCPT_TO": "RCPT", "RCPT TO": "RCPT", "MAIL_FROM": "MAIL", "MAIL FROM": "MAIL", "FINAL DATA": "DATA",
+             "END OF DATA": "DATA", "TEXT": "DATA", "CONNECT": "CONN"}
+
+
+def smtp_command(name: str | None) -> str | None:
+    """The refused SMTP command in the classifier's vocabulary (CONN/EHLO/HELO/MAIL/RCPT/DATA)."""
+    if not name:
+        return None
+    key = " ".join(name.upper().replace("-", " ").split())
+    key = _COMMANDS.get(key, key)
+    return key if key in ("CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA") else None
+
+
+def found(*, command: str | None = None, **fields) -> Found:
+    """A Found; ``command`` (the refused SMTP command, when the notice names it) is passed on
+    once the shared model has such a field, and dropped until then (see NOTES-P3b.md)."""
+    if command and "command" in _FOUND_FIELDS:
+        fields["command"] = command
+    return Found(**fields)

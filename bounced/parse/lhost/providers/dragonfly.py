@@ -38,6 +38,7 @@ def extract(msg: Message) -> list[Found] | None:
         detail = block[like.end():] if like else block
         diagnostic = _text.unfold(detail)
         status, reply = _text.codes(diagnostic)
-        out.append(Found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
-                         diagnostic=diagnostic, remote_mta=remote))
+        out.append(_text.found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
+                               diagnostic=diagnostic, remote_mta=remote,
+                               command=_text.smtp_command(like.group(2)) if like else None))
     return out

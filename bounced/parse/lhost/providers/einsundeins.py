@@ -36,6 +36,6 @@ def extract(msg: Message) -> list[Found] | None:
         if " reason: " in diag:
             diag = _REASON.sub("", diag)
         status, reply = _text.codes(diag)
-        out.append(Found(recipient=f.recipient, action=f.action, status=status, reply_code=reply,
-                         diagnostic=diag, remote_mta=f.remote_mta))
+        out.append(_text.found(recipient=f.recipient, action=f.action, status=status, reply_code=reply,
+                               diagnostic=diag, remote_mta=f.remote_mta, command=getattr(f, "command", None)))
     return out

@@ -14,6 +14,7 @@ from . import _text
 FORMAT = "mfilter"
 _SERVER = re.compile(r"^-{3,}\s*server message\s*$", re.M)
 _NEXT = re.compile(r"^-{3,}", re.M)
+_COMMAND = re.compile(r"-{3,}\s*SMTP command\s*\n\s*(\S[^\n]*)")
 
 
 def extract(msg: Message) -> list[Found] | None:
@@ -27,6 +28,11 @@ def extract(msg: Message) -> list[Found] | None:
     nxt = _NEXT.search(text, srv.end())
     diagnostic = _text.unfold(text[srv.end():nxt.start() if nxt else srv.end() + 2000])
     status, reply = _text.codes(diagnostic)
+    command = None
+    cmd = _COMMAND.match(text, nxt.start()) if nxt else None
+    if cmd:
+        words = cmd.group(1).split()
+        command = _text.smtp_command(" ".join(words[:2])) or _text.smtp_command(words[0])
     addrs = [ln.strip() for ln in head.splitlines() if _text.ADDR_RE.fullmatch(ln.strip())]
-    return [Found(recipient=a.lower(), action="failed", status=status, reply_code=reply, diagnostic=diagnostic)
-            for a in dict.fromkeys(addrs)]
+    return [_text.found(recipient=a.lower(), action="failed", status=status, reply_code=reply, diagnostic=diagnostic,
+                        command=command) for a in dict.fromkeys(addrs)]

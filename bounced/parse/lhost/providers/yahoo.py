@@ -49,15 +49,18 @@ def extract(msg: Message) -> list[Found] | None:
     out: list[Found] = []
     for addr, error in _blocks.address_blocks(text[text.index(phrase):]):
         # some notices carry the remote reply's line breaks as a literal backslash-n
-        diagnostic = _COMMAND.sub("", _SAID.sub("", _text.unfold(error.replace("\\n", " "))))
+        error = _text.unfold(error.replace("\\n", " "))
+        cmd = _COMMAND.search(error)
+        diagnostic = _COMMAND.sub("", _SAID.sub("", error))
         reply = None
         m = _COLON_CODE.match(diagnostic)
         if m:
             reply = m.group(1)
             diagnostic = reply + " " + diagnostic[m.end():]
         status, found_reply = _text.codes(diagnostic)
-        out.append(Found(recipient=addr.lower(), action="failed", status=status,
-                         reply_code=reply or found_reply, diagnostic=diagnostic))
+        out.append(_text.found(recipient=addr.lower(), action="failed", status=status,
+                               reply_code=reply or found_reply, diagnostic=diagnostic,
+                               command=_text.smtp_command(cmd.group(1) if cmd else None)))
     return out
 
 

@@ -1,8 +1,8 @@
 """Small text helpers shared by the provider modules.
 
-Kept private to this package until ``bounced/parse/smtp.py`` offers the same (see NOTES-P3b.md):
-header-first detection needs a cheap sender domain, body parsers need the decoded text of the
-notice (never the returned original) capped in size, and status / reply codes found in it.
+Header-first detection needs a cheap sender domain; body parsers need the decoded text of the
+notice (never the returned original) capped in size, and the status / reply codes in it (found
+by the project's ``bounced.parse.smtp``; the few provider-specific rules are kept here).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import smtp
 
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
@@ -21,8 +22,6 @@ MAX_TEXT = 64 * 1024
 ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
         r"@[^\W_](?:[\w.-]{0,251}[^\W_])?\.(?:[^\W_]|-){2,63}")  # non-ASCII (IDN) domains too
 ADDR_RE = re.compile(ADDR)
-_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
-_REPLY_RE = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ -]|$)")
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
 _BLANKS_RE = re.compile(r"\s+")
 
@@ -148,25 +147,18 @@ def unfold(text: str) -> str:
 
 def find_status(text: str) -> str | None:
     """The first RFC 3463 enhanced status code in ``text`` (class 2, 4 or 5)."""
-    m = _STATUS_RE.search(text)
-    return f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else None
+    return smtp.find_status(text)
 
 
 def find_reply_code(text: str) -> str | None:
     """The first SMTP reply code (2xx/4xx/5xx) that starts a word in ``text``."""
-    m = _REPLY_RE.search(text)
-    return m.group(1) if m else None
+    return smtp.find_reply_code(text)
 
 
 def codes(diagnostic: str) -> tuple[str | None, str | None]:
-    """(status, reply code) found in a diagnostic; the status' class agrees with the reply code
-    when both are present."""
-    status = find_status(diagnostic)
-    reply = find_reply_code(diagnostic)
-    if status and reply and status[0] != reply[0]:
-        # '554 ... <421 4.4.2 ...>': keep the pair that belongs together
-        reply = next((m.group(1) for m in _REPLY_RE.finditer(diagnostic) if m.group(1)[0] == status[0]), reply)
-    return status, reply
+    """(status, reply code) of the server's answer in a diagnostic (``bounced.parse.smtp``)."""
+    c = smtp.find_codes(diagnostic)
+    return c.status, c.reply_code
 
 
 def best_status(field: str | None, diagnostic: str) -> str | None:
@@ -176,7 +168,7 @@ def best_status(field: str | None, diagnostic: str) -> str | None:
     if status is None:
         return find_status(diagnostic)
     if status[2:] in ("0.0", "1.0"):
-        for m in _STATUS_RE.finditer(diagnostic):
+        for m in smtp.STATUS_RE.finditer(diagnostic[:smtp.MAX_SCAN]):
             code = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
             if code[0] == status[0] and code[2:] not in ("0.0", "1.0"):
                 return code

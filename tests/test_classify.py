@@ -91,6 +91,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("address-wrong", None, "550 This email address is wrong or no longer valid", "user_unknown"),
     ("qmail-badrcptto", None, "553 sorry, this recipient is in my badrecipientto list (#5.7.1)", "user_unknown"),
     ("french-utilisateur-inconnu", None, "550 Utilisateur inconnu !", "user_unknown"),
+    ("french-adresse-n-existe-pas", None, "L'adresse de messagerie référencée ci-dessus n'existe pas.", "user_unknown"),
+    ("aol-not-accepting-from", None, "Your mail to the following recipients could not be delivered because they are not accepting mail from a@example.com", "filtered"),
     ("trendmicro-check-address", None, "Unable to deliver message to <a@example.jp>. Please check if address is correct.", "user_unknown"),
     ("recipient-preferences", None, "550 Refused due to recipient preferences", "filtered"),
     ("not-listed-in-directory-is-not-a-dnsbl", None, "550 Recipient not listed in public Name & Address Book", "user_unknown"),

@@ -116,6 +116,12 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("exim-after-mail-from", None, "SMTP error from remote mail server after MAIL FROM:<a@example.com>: 553 5.1.0 b example.com does not exist", "rejected"),
     ("exim-too-many-received", None, "Too many \"Received\" headers - suspected mail loop", "content_error"),
     ("postfix-access-denied", None, "550 5.7.1 Access denied", "rejected"),
+    ("exchange-client-not-authenticated", None, "530 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM", "security_error"),
+    ("exchange-send-hello-first", None, "503 5.5.2 Send hello first", "syntax_error"),
+    ("exchange-insufficient-resources", None, "452 4.3.1 Insufficient system resources", "system_full"),
+    ("exchange-service-not-active", None, "421 4.3.2 Service not active", "system_error"),
+    ("exchange-rfc2606", None, "550 5.1.4 Recipient address reserved by RFC 2606", "user_unknown"),
+    ("exchange-bad-outbound-sender", None, "550 5.1.8 Access denied, bad outbound sender", "rejected"),
     ("sendmail-too-many-hops", None, "554 5.4.6 Too many hops", "network_error"),
     ("postfix-host-not-found-try-again", None, "Host or domain name not found. Host not found, try again", "network_error"),
     ("sendmail-host-unknown", None, "550 Host unknown", "host_unknown"),
@@ -180,6 +186,11 @@ IDENTIFIER_CASES = [
     ("exchange-recipsizelimit", None, "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "exceed_limit"),
     ("exchange-queue-expired", None, "Remote Server at mydomain.com (10.1.1.3) returned '550 4.4.7 QUEUE.Expired; message expired'", "expired"),
     ("exchange2003-ambiguous", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (000C0595) Ambiguous Recipient", "filtered"),
+    ("o365-submission-quota-over-5.2.2", "5.2.2", "550 5.2.2 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Submission quota exceeded", "speeding"),
+    ("outlook-4.7.652-connections", "4.7.652", "451 4.7.652 The mail server [192.0.2.251] has exceeded the maximum number of connections. (S3115)", "too_many_conn"),
+    ("o365-4.4.4-no-subscriptions", "4.4.4", "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "not_accept"),
+    ("o365-5.7.505-banned-recipient", "5.7.505", "550 5.7.505 Access denied, banned recipient", "suspend"),
+    ("o365-4.4.318-suspicious", "4.4.318", "450 4.4.318 Connection was closed abruptly (SuspiciousRemoteServerError)", "system_error"),
     ("exchange2003-conversion", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (00050311) Conversion to Internet format failed", "content_error"),
 ]
 
@@ -213,6 +224,14 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("gmail-552-5.7.0-attachment", GMAIL, "a@gmail.com", "552-5.7.0 This message was blocked because its content presents a potential security issue.", "policy_violation"),
     ("gmail-552-5.3.4", GMAIL, "a@gmail.com", "552-5.3.4 Your message exceeded Google's message size limits.", "message_too_big"),
     ("gmail-452-4.5.3", GMAIL, "a@gmail.com", "452-4.5.3 Your message has too many recipients.", "too_many_conn"),
+    ("gmail-550-5.7.1-not-authorized", GMAIL, "a@gmail.com", "550-5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers.", "no_relaying"),
+    ("gmail-421-4.7.0-closing", GMAIL, "a@gmail.com", "421-4.7.0 Try again later, closing connection.", "blocked"),
+    ("gmail-553-5.1.2", GMAIL, "a@gmail.com", "553-5.1.2 We weren't able to find the recipient domain. Please check for any spelling errors", "host_unknown"),
+    ("gmail-553-5.1.7", GMAIL, "a@gmail.com", "553-5.1.7 The sender address <x> is not a valid RFC 5321 address.", "not_compliant_rfc"),
+    ("gmail-553-5.1.3", GMAIL, "a@gmail.com", "553-5.1.3 The recipient address <a b@gmail.com> is not a valid RFC 5321 address.", "user_unknown"),
+    ("gmail-535-5.7.8", GMAIL, "a@gmail.com", "535-5.7.8 Username and Password not accepted.", "security_error"),
+    ("gmail-451-4.3.0", GMAIL, "a@gmail.com", "451-4.3.0 Multiple destination domains per transaction is unsupported.", "system_error"),
+    ("gmail-451-4.4.2", GMAIL, "a@gmail.com", "451-4.4.2 Timeout - closing connection.", "expired"),
     ("yahoo-553-bl21", YAHOO, "a@yahoo.com", "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.25, because the ip is in Spamhaus's list", "blocked"),
     ("yahoo-421-tss04", YAHOO, "a@yahoo.com", "421 4.7.0 [TSS04] Messages from 192.0.2.25 temporarily deferred due to unexpected volume or user complaints", "rejected"),
     ("yahoo-550-5.7.9-unauth", YAHOO, "a@yahoo.com", "550 5.7.9 This mail has been blocked because the sender is unauthenticated.", "auth_failure"),
@@ -222,6 +241,9 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("yahoo-450-too-quickly", YAHOO, "a@yahoo.com", "450 User is receiving mail too quickly", "speeding"),
     ("yahoo-421-max-per-connection", YAHOO, "a@yahoo.com", "421 Max message per connection reached, closing transmission channel", "too_many_conn"),
     ("outlook-550-5.7.1-s3150", OUTLOOK, "a@hotmail.com", "550 5.7.1 Unfortunately, messages from [192.0.2.5] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).", "blocked"),
+    ("outlook-421-rp-001", OUTLOOK, "a@hotmail.com", "421 RP-001 (COL004-MC1F1) Unfortunately, some messages from 192.0.2.1 weren't sent.", "bad_reputation"),
+    ("outlook-550-sc-002", OUTLOOK, "a@hotmail.com", "550 SC-002 (COL004-MC1F1) Mail rejected by Outlook.com for policy reasons.", "policy_violation"),
+    ("outlook-550-dy-001", OUTLOOK, "a@hotmail.com", "550 DY-001 (SNT004-MC1F1) Unfortunately, messages from 192.0.2.1 weren't sent.", "blocked"),
     ("outlook-451-4.7.650", OUTLOOK, "a@outlook.com", "451 4.7.650 The mail server [192.0.2.25] has been temporarily rate limited due to IP reputation. (S3113)", "bad_reputation"),
     ("o365-550-5.7.509", OUTLOOK, "a@example.com", "550 5.7.509 Access denied, sending domain example.org does not pass DMARC verification", "auth_failure"),
     ("o365-550-5.4.1", OUTLOOK, "a@example.org", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "user_unknown"),
@@ -376,7 +398,12 @@ def test_receiver_picked_by_host_domain_and_marker():
 # status and reply-code tables
 # --------------------------------------------------------------------------------------------
 def _concrete(code: str) -> list[str]:
-    return [code] if not code.startswith("X.") else ["5" + code[1:], "4" + code[1:]]
+    if "-" in code:  # a detail range: both ends
+        head, span = code.rsplit(".", 1)
+        code_list = [f"{head}.{end}" for end in span.split("-")]
+    else:
+        code_list = [code]
+    return [c if not c.startswith("X.") else f"5{c[1:]}" for c in code_list] + [f"4{c[1:]}" for c in code_list if c.startswith("X.")]
 
 
 @pytest.mark.parametrize("code,reason,strength", [r[:3] for r in STATUS_ROWS], ids=[r[0] for r in STATUS_ROWS])
@@ -442,7 +469,7 @@ def test_every_reason_is_known_and_every_row_has_a_note():
 
 def test_status_codes_are_well_formed():
     for code, *_ in STATUS_ROWS:
-        assert re.fullmatch(r"(?:[245]|X)\.\d{1,3}\.\d{1,3}", code), code
+        assert re.fullmatch(r"(?:[245]|X)\.\d{1,3}\.\d{1,3}(?:-\d{1,3})?", code), code
 
 
 # --------------------------------------------------------------------------------------------

@@ -95,8 +95,13 @@ for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
 _LAST = len(PHRASE_ROWS)
 
 _STATUS: dict[str, tuple[str, str]] = {}
+_STATUS_RANGES: list[tuple[str, int, int, tuple[str, str]]] = []  # (subject, low, high, verdict)
 for _code, _reason, _strength, _note in STATUS_ROWS:
-    _STATUS[_code] = (_reason, _strength)
+    if "-" in _code:
+        _head, _low, _high = _code.rsplit(".", 1)[0], *_code.rsplit(".", 1)[1].split("-")
+        _STATUS_RANGES.append((_head.split(".", 1)[1], int(_low), int(_high), (_reason, _strength)))
+    else:
+        _STATUS[_code] = (_reason, _strength)
 
 _STAGES: dict[str, tuple[frozenset[str], str]] = {cmd: (src, dst) for cmd, src, dst, _note in STAGE_ROWS}
 
@@ -155,15 +160,18 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
 
 
 def _status_reason(code: str | None) -> tuple[str, str] | None:
-    """Look a code up exactly, then as X.subject.detail; Exchange's 5.7.606-649 range is one row."""
+    """Look a code up exactly, then as X.subject.detail, then in the detail ranges (X.7.606-649)."""
     if not code:
         return None
     hit = _STATUS.get(code)
     if hit is None:
         _cls, subject, detail = code.split(".")
         hit = _STATUS.get(f"X.{subject}.{detail}")
-        if hit is None and subject == "7" and 606 <= int(detail) <= 649:
-            hit = _STATUS.get("X.7.606")
+        if hit is None:
+            number = int(detail)
+            for range_subject, low, high, verdict in _STATUS_RANGES:
+                if subject == range_subject and low <= number <= high:
+                    return verdict
     return hit
 
 

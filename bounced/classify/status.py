@@ -1,7 +1,7 @@
 """RFC 3463 enhanced status codes -> reason, one code a line.
 
-A row is ``(code, reason, strength, note)``. ``code`` is a full code ("5.1.1") or a class-free
-subject.detail ("X.1.1" matches 4.1.1 and 5.1.1). ``strength`` says how much the code alone is
+A row is ``(code, reason, strength, note)``. ``code`` is a full code ("5.1.1"), a class-free
+subject.detail ("X.1.1" matches 4.1.1 and 5.1.1) or a detail range ("X.7.606-649"). ``strength`` says how much the code alone is
 worth against the diagnostic's wording (see :mod:`bounced.classify` for the precedence):
 
 - ``strong``: the code names one cause (5.1.1 no such mailbox); a phrase only overrides it when the
@@ -105,6 +105,9 @@ STATUS_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("X.7.511", "blocked", STRONG, "Exchange Online NDR 5.7.511: access denied, banned sender"),
     ("X.7.513", "blocked", STRONG, "Exchange Online NDR 5.7.513: blocked by the recipient's customer block list"),
     ("X.7.515", "auth_failure", STRONG, "Exchange Online NDR 5.7.515: sending domain doesn't meet the required authentication level"),
-    ("X.7.606", "blocked", STRONG, "Exchange Online NDR 5.7.606-649: access denied, banned sending IP"),
+    ("X.7.501-503", "rejected", STRONG, "Exchange Online NDR 5.7.501-503: access denied, spam abuse detected / banned sender (the sending account)"),
+    ("X.7.606-649", "blocked", STRONG, "Exchange Online NDR 5.7.606-649: access denied, banned sending IP"),
+    ("X.7.700-749", "speeding", STRONG, "Exchange Online NDR 5.7.700-749: tenant has exceeded threshold / traffic not accepted from this IP"),
+    ("X.7.900-999", "policy_violation", STRONG, "Exchange mail flow (transport) rule rejections 5.7.900-999"),
     ("X.7.650", "bad_reputation", STRONG, "Outlook.com 4.7.650: rate limited due to IP reputation"),
 )

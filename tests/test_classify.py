@@ -72,6 +72,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("orange-invalid-sender", None, "501 5.1.0 Emetteur invalide. Invalid Sender. OFR004_405 [405]", "rejected"),
     ("senderid-pra", None, "550 5.7.1 can't determine Purported Responsible Address", "rejected"),
     ("qmail-not-enough-free-space", None, "Requested action not taken: mailbox unavailable (not enough free space)", "system_full"),
+    ("sender-ip-address-rejected", None, "554 5.7.1 <unknown[192.0.2.1]>: Sender IP address rejected", "blocked"),
     ("docomo-5.2.0-unknown-user", "5.2.0", "550 Unknown user kijitora@docomo.example.ne.jp", "filtered"),
     ("postfix-unknown-user-after-data", None, "host mx.example.jp said: 550 Unknown user kijitora@example.jp (in reply to end of DATA command)", "filtered"),
     ("postfix-user-unknown", None, "550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in local recipient table", "user_unknown"),
@@ -128,6 +129,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("qmail-ldap", None, "Unable to contact LDAP server. (#4.4.3)I'm not going to try again; this message has been in the queue too long.", "system_error"),
     ("qmail-queue-too-long", None, "Resources temporarily unavailable. (#4.3.0) I'm not going to try again; this message has been in the queue too long.", "expired"),
     ("qmail-does-not-like-recipient", None, "192.0.2.1 does not like recipient. Remote host said: 550 go elsewhere Giving up on 192.0.2.1.", "user_unknown"),
+    ("filter-spam-or-virus", None, "554 Message contains spam or virus", "spam_detected"),
     ("clamav-virus", None, "550 5.7.0 Virus found: Eicar-Test-Signature", "virus_detected"),
     ("amavis-spam", None, "554 5.7.0 Reject, id=20025-09 - SPAM", "spam_detected"),
     ("barracuda-content-rejected", None, "550 5.7.1 message content rejected", "spam_detected"),
@@ -191,6 +193,7 @@ IDENTIFIER_CASES = [
     ("o365-4.4.4-no-subscriptions", "4.4.4", "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a hosted tenant which has no mail-enabled subscriptions.", "not_accept"),
     ("o365-5.7.505-banned-recipient", "5.7.505", "550 5.7.505 Access denied, banned recipient", "suspend"),
     ("o365-4.4.318-suspicious", "4.4.318", "450 4.4.318 Connection was closed abruptly (SuspiciousRemoteServerError)", "system_error"),
+    ("ses-throttling", None, "Throttling failure: Daily message quota exceeded.", "too_many_conn"),
     ("exchange2003-conversion", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (00050311) Conversion to Internet format failed", "content_error"),
 ]
 

@@ -36,6 +36,7 @@ MAX_PARTS = 200
 MAX_DEPTH = 20
 # the email package's parser recurses once per nesting level; beyond this the message is cut
 _MAX_BOUNDARIES = 64
+_BLANK_RUNS = re.compile(rb"\n(?:[ \t]*\n){3,}")
 
 
 def load(raw: bytes) -> Message:
@@ -51,6 +52,8 @@ def load(raw: bytes) -> Message:
         raw = raw[nl + 1:] if nl >= 0 else b""
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    # runs of empty lines say nothing, but cost every line-based scan downstream
+    raw = _BLANK_RUNS.sub(b"\n\n\n", raw)
     if raw.count(b"boundary") > _MAX_BOUNDARIES:
         return _headers_only(raw)
     try:
@@ -86,22 +89,29 @@ def has_headers(msg: Message) -> bool:
 
 def header(msg: Message, name: str) -> str:
     """A header decoded to text (RFC 2047 words, raw 8-bit as UTF-8), unfolded; '' if absent."""
+    values = _raw_values(msg, name, first=True)
+    return decode_header_value(values[0]) if values else ""
+
+
+def _raw_values(msg: Message, name: str, first: bool = False) -> list[object]:
+    """Header values as parsed. ``Message.get`` turns raw 8-bit values into ``unknown-8bit``
+    Header objects whose text is lost; the stored value still holds the bytes."""
+    lname = name.lower()
+    out: list[object] = []
     try:
-        value = msg.get(name)
+        for k, v in msg._headers:  # noqa: SLF001
+            if k.lower() == lname:
+                out.append(v)
+                if first:
+                    break
     except Exception:  # noqa: BLE001
-        return ""
-    if value is None:
-        return ""
-    return decode_header_value(value)
+        return []
+    return out
 
 
 def header_all(msg: Message, name: str) -> list[str]:
     """Every occurrence of a header, decoded and unfolded."""
-    try:
-        values = msg.get_all(name) or []
-    except Exception:  # noqa: BLE001
-        return []
-    return [decode_header_value(v) for v in values]
+    return [decode_header_value(v) for v in _raw_values(msg, name)[:100]]
 
 
 def decode_header_value(value: object) -> str:
@@ -189,15 +199,17 @@ def _cte(part: Message) -> str:
         return ""
 
 
-_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]+")
 
 
 def decode_transfer(body: bytes, cte: str) -> bytes:
     """Undo a Content-Transfer-Encoding leniently: broken base64 keeps what decodes."""
     cte = cte.strip().lower()
     if cte == "base64":
-        data = _B64_JUNK.sub(b"", body)
-        data = data[: len(data) - len(data) % 4]
+        data = _B64_JUNK.sub(b"", body.split(b"=", 1)[0])  # padding ends the data
+        if len(data) % 4 == 1:  # a lone trailing sextet cannot make a byte
+            data = data[:-1]
+        data += b"=" * (-len(data) % 4)
         try:
             return binascii.a2b_base64(data)
         except (binascii.Error, ValueError):

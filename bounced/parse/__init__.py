@@ -153,7 +153,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     bounce_like = fmt is not None or signals.looks_like_bounce(msg)
     if not resolved and bounce_like:
         try:
-            got = fallback.extract(msg)
+            got = fallback.extract(msg if len(raw) <= fallback.MAX_INPUT else mime.load(fallback.bounded(raw)))
         except Exception as exc:  # noqa: BLE001
             errors.append(f"{fallback.FORMAT}: {type(exc).__name__}: {exc}"[:200])
             got = None

@@ -16,6 +16,20 @@ from bounced.parse import fields, smtp
 
 FORMAT = "flufl"
 MAX_ADDRESSES = 50
+MAX_INPUT = 64 * 1024
+MAX_LINES = 2000
+
+
+def bounded(raw: bytes) -> bytes:
+    """The first MAX_INPUT bytes and MAX_LINES lines of a message: flufl's detectors run a
+    dozen patterns over every line, so a huge body would cost seconds."""
+    raw = raw[:MAX_INPUT]
+    cut = -1
+    for _ in range(MAX_LINES):
+        cut = raw.find(b"\n", cut + 1)
+        if cut < 0:
+            return raw
+    return raw[: cut + 1]
 
 
 def _notice_text(msg: Message) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -641,3 +643,37 @@ def test_every_stage_row_is_a_known_reason():
     for command, sources, target, note in STAGE_ROWS:
         assert command.isupper() and note.strip()
         assert target in REASONS and sources <= REASONS
+
+
+# --------------------------------------------------------------------------------------------
+# end to end on the Sisimai corpus (skips in a plain clone): a floor, so a table edit that
+# breaks many real bounces fails here rather than only in the scorer
+# --------------------------------------------------------------------------------------------
+_CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "sisimai"
+
+
+def _label_reason(name: str) -> str:
+    return {"mesgtoobig": "messagetoobig", "emailtoolarge": "messagetoobig", "ratelimited": "speeding"}.get(name, name)
+
+
+def test_corpus_reason_and_hard_accuracy_floor() -> None:
+    labels_path = _CORPUS / "labels.json"
+    if not labels_path.is_file():
+        pytest.skip("corpus sisimai not available")
+    from bounced.parse import parse_message
+
+    labels = json.loads(labels_path.read_text())
+    total = reason_ok = hard_ok = 0
+    for name, expected in labels.items():
+        result = parse_message((_CORPUS / name).read_bytes())
+        got = {r.recipient.lower(): r for r in result.recipients}
+        for label in expected:
+            total += 1
+            rec = got.get((label["recipient"] or "").lower()) or (result.recipients[0] if len(result.recipients) == 1 else None)
+            if rec is None:
+                continue
+            reason_ok += rec.reason.replace("_", "") == _label_reason(label["reason"])
+            hard_ok += (rec.kind == Kind.HARD) == label["hard"]
+    assert total > 250
+    assert reason_ok / total >= 0.90, f"reason accuracy {reason_ok / total:.3f}"
+    assert hard_ok / total >= 0.92, f"hard/soft accuracy {hard_ok / total:.3f}"

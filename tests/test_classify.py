@@ -553,6 +553,7 @@ KIND_CASES = [
     ("mailbox-full-5xx-soft", _found("552 5.2.2 Mailbox full", "5.2.2"), Kind.SOFT),
     ("delayed-user-unknown-is-delay", _found("450 4.1.1 User unknown", "4.1.1", action="delayed"), Kind.DELAY),
     ("expanded-delivered", _found("", "2.0.0", action="expanded"), Kind.DELIVERED),
+    ("action-with-comment", _found("450 4.2.2 mailbox full", "4.2.2", action="Delayed (will retry)"), Kind.DELAY),
 ]
 
 

@@ -303,7 +303,7 @@ def classify(found: Found, fmt: str) -> Classification:
     Pure and cheap (precompiled tables, no I/O); ``fmt`` is accepted so a format can be given its
     own defaults without changing the call.
     """
-    action = (found.action or "").strip().lower()
+    action = (found.action or "").strip().lower().partition(" ")[0]  # "failed (permanent)" -> "failed"
     diagnostic = _normalize_text(found.diagnostic or "")
     status = normalize_status(found.status, diagnostic, found.reply_code)
     if found.reason in DEFAULT_KINDS:

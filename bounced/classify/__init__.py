@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from bounced.model import Found, Kind
 from bounced.reasons import DEFAULT_KINDS
@@ -97,9 +96,10 @@ _LAST = len(PHRASE_ROWS)
 _STATUS: dict[str, tuple[str, str]] = {}
 _STATUS_RANGES: list[tuple[str, int, int, tuple[str, str]]] = []  # (subject, low, high, verdict)
 for _code, _reason, _strength, _note in STATUS_ROWS:
-    if "-" in _code:
-        _head, _low, _high = _code.rsplit(".", 1)[0], *_code.rsplit(".", 1)[1].split("-")
-        _STATUS_RANGES.append((_head.split(".", 1)[1], int(_low), int(_high), (_reason, _strength)))
+    _cls, _subject, _detail = _code.split(".")
+    if "-" in _detail:  # "X.7.606-649"
+        _low, _high = _detail.split("-")
+        _STATUS_RANGES.append((_subject, int(_low), int(_high), (_reason, _strength)))
     else:
         _STATUS[_code] = (_reason, _strength)
 
@@ -111,6 +111,13 @@ _RECEIVER_RUNS: dict[str, tuple[tuple[int, str, re.Pattern[str]], ...]] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
 _MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+_HOST_SUFFIXES: dict[str, str] = {}
+_RECIPIENT_DOMAINS: dict[str, str] = {}
+for _name, _hosts, _domains, _markers, _note in RECEIVERS:
+    for _host in _hosts:
+        _HOST_SUFFIXES.setdefault(_host, _name)
+    for _domain in _domains:
+        _RECIPIENT_DOMAINS.setdefault(_domain, _name)
 
 
 # --- status ---------------------------------------------------------------------------------------
@@ -196,19 +203,12 @@ def match_phrase(text: str) -> tuple[int, str] | None:
     return None
 
 
-@lru_cache(maxsize=4096)
 def _host_receiver(host: str) -> str | None:
-    for name, hosts, _domains, _markers, _note in RECEIVERS:
-        for suffix in hosts:
-            if host == suffix or host.endswith("." + suffix):
-                return name
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _domain_receiver(domain: str) -> str | None:
-    for name, _hosts, domains, _markers, _note in RECEIVERS:
-        if domain in domains:
+    """Match the host and each parent domain of it ("a.b.google.com", "b.google.com", ...)."""
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        name = _HOST_SUFFIXES.get(".".join(labels[start:]))
+        if name is not None:
             return name
     return None
 
@@ -223,7 +223,7 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
             if name:
                 return name
     if recipient and "@" in recipient:
-        name = _domain_receiver(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
+        name = _RECIPIENT_DOMAINS.get(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
         if name:
             return name
     for name, markers in _MARKERS:

@@ -6,7 +6,6 @@ reason it names through the public ``classify()``.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import re
@@ -609,20 +608,6 @@ def test_odd_input_never_raises(found):
 # --------------------------------------------------------------------------------------------
 # SMTP stage (used when a format module knows the refused command)
 # --------------------------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class _FoundWithCommand:
-    """Found plus the SMTP command, as a format that reads transcripts would report it."""
-
-    recipient: str | None
-    action: str | None = "failed"
-    status: str | None = None
-    reply_code: str | None = None
-    diagnostic: str = ""
-    remote_mta: str | None = None
-    reason: str | None = None
-    command: str | None = None
-
-
 STAGE_CASES = [
     ("data-unknown-user-is-filter", "5.0.0", "550 Unknown user kijitora@example.net", "DATA", "filtered"),
     ("rcpt-unknown-user-stays", "5.0.0", "550 Unknown user kijitora@example.net", "RCPT", "user_unknown"),
@@ -636,8 +621,8 @@ STAGE_CASES = [
 
 @pytest.mark.parametrize("status,diagnostic,command,expected", [c[1:] for c in STAGE_CASES], ids=[c[0] for c in STAGE_CASES])
 def test_stage(status, diagnostic, command, expected):
-    found = _FoundWithCommand(recipient="a@example.net", status=status, diagnostic=diagnostic, command=command)
-    assert classify(found, "rfc3464").reason == expected  # type: ignore[arg-type]
+    found = Found(recipient="a@example.net", action="failed", status=status, diagnostic=diagnostic, command=command)
+    assert classify(found, "rfc3464").reason == expected
 
 
 def test_every_stage_row_is_a_known_reason():

@@ -29,7 +29,7 @@ Precedence, first decision wins:
 6. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
    accepted at all) count as a strong code in step 5;
 7. ``expired`` for Action delayed, else ``undefined``;
-8. when the format knows which SMTP command was refused (a ``command`` attribute), a vague reason
+8. when the format knows which SMTP command was refused (``Found.command``), a vague reason
    is corrected by the stage (:mod:`.stages`: "unknown user" after DATA -> filtered, anything
    vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X code.
 
@@ -275,7 +275,7 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
 
 def _at_stage(reason: str, found: Found, status: str | None) -> str:
     """Correct a vague reason by the SMTP command it answered (:mod:`.stages`), when known."""
-    command = getattr(found, "command", None)  # set by formats that see the SMTP transcript
+    command = found.command  # set by formats that see the SMTP transcript or "(in reply to X command)"
     if not command or (status or "")[1:4] == ".1.":
         return reason
     stage = _STAGES.get(str(command).strip().upper())

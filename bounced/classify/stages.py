@@ -6,7 +6,7 @@ MAIL FROM only the client host is known, at MAIL FROM the envelope sender, and a
 recipient had already been accepted. A status code of the addressing subject (X.1.X) is explicit
 and is never corrected.
 
-Used only when the format module knows the command (a ``command`` attribute on the found record:
+Used only when the format module knows the command (``Found.command``:
 Postfix "(in reply to end of DATA command)", a Sendmail transcript ">>> DATA", Exim "after RCPT TO:").
 """
 from __future__ import annotations

@@ -283,6 +283,7 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("laposte-421-lpn-107", "smtpz4.laposte.net", "a@laposte.net", "421 4.2.1 Service refuse. Veuillez essayer plus tard. Service refused, please try later. LPN006_107", "undefined"),
     ("kddi-550-filtered", "lsean.ezweb.ne.jp", "a@ezweb.ne.jp", "550 : User unknown", "filtered"),
     ("kddi-550-no-address-relayed", None, "a@ezweb.ne.jp", "550 User unknown", "filtered"),
+    ("kddi-550-at-rcpt-is-the-address", None, "a@ezweb.ne.jp", "<a@ezweb.ne.jp>: 550 user unknown (in reply to RCPT TO command)", "user_unknown"),
     ("kddi-550-user-unknown", "lsean.ezweb.ne.jp", "a@ezweb.ne.jp", "550 <a@ezweb.ne.jp>: User unknown", "user_unknown"),
     ("docomo-550-5.2.0", "mfsmax.docomo.ne.jp", "a@docomo.ne.jp", "5.2.0 550 Unknown user a@docomo.ne.jp", "filtered"),
     ("docomo-552-too-much", "mfsmax.docomo.ne.jp", "a@docomo.ne.jp", "552 too much mail data", "mailbox_full"),

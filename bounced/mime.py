@@ -88,9 +88,18 @@ def has_headers(msg: Message) -> bool:
 
 
 def header(msg: Message, name: str) -> str:
-    """A header decoded to text (RFC 2047 words, raw 8-bit as UTF-8), unfolded; '' if absent."""
-    values = _raw_values(msg, name, first=True)
-    return decode_header_value(values[0]) if values else ""
+    """A header decoded to text (RFC 2047 words, raw 8-bit as UTF-8), unfolded; '' if absent.
+
+    Remembered on the message: the format modules ask for the same few headers many times."""
+    memo = msg.__dict__.get("_bounced_headers")
+    if memo is None:
+        memo = msg.__dict__["_bounced_headers"] = {}
+    key = name.lower()
+    value = memo.get(key)
+    if value is None:
+        values = _raw_values(msg, name, first=True)
+        value = memo[key] = decode_header_value(values[0]) if values else ""
+    return value
 
 
 def _raw_values(msg: Message, name: str, first: bool = False) -> list[object]:
@@ -162,11 +171,19 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
 
 
 def content_type(part: Message) -> str:
-    """The part's content type, lower case; ``text/plain`` when unreadable."""
-    try:
-        return part.get_content_type()
-    except Exception:  # noqa: BLE001
-        return "text/plain"
+    """The part's content type, lower case; ``text/plain`` when unreadable.
+
+    Remembered on the part: every format module asks for the same parts' types, and the
+    standard library re-parses the header each time."""
+    memo = part.__dict__
+    ctype = memo.get("_bounced_ctype")
+    if ctype is None:
+        try:
+            ctype = part.get_content_type()
+        except Exception:  # noqa: BLE001
+            ctype = "text/plain"
+        memo["_bounced_ctype"] = ctype
+    return ctype
 
 
 def param(part: Message, name: str) -> str:
@@ -294,7 +311,19 @@ def part_raw_text(part: Message) -> str:
 
 
 def walk(msg: Message, max_parts: int = MAX_PARTS, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Message, int]]:
-    """Every part (depth first, in document order) with its depth; bounded, never recursive."""
+    """Every part (depth first, in document order) with its depth; bounded, never recursive.
+
+    The default walk is computed once per message and remembered on it."""
+    if max_parts == MAX_PARTS and max_depth == MAX_DEPTH:
+        memo = msg.__dict__
+        parts = memo.get("_bounced_walk")
+        if parts is None:
+            parts = memo["_bounced_walk"] = list(_walk(msg, max_parts, max_depth))
+        return iter(parts)
+    return _walk(msg, max_parts, max_depth)
+
+
+def _walk(msg: Message, max_parts: int, max_depth: int) -> Iterator[tuple[Message, int]]:
     stack: list[tuple[Message, int]] = [(msg, 0)]
     seen = 0
     while stack and seen < max_parts:

@@ -57,6 +57,18 @@ def _addresses(value: str) -> list[str]:
     return out
 
 
+def _jmrp_recipients(msg: Message) -> list[str]:
+    """Microsoft JMRP: an attached message carrying X-HmXmrOriginalRecipient."""
+    for part, depth in mime.walk(msg):
+        if depth == 1 and mime.content_type(part) == "message/rfc822":
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                value = mime.header(inner[0], "X-HmXmrOriginalRecipient")
+                if value:
+                    return _addresses(value)
+    return []
+
+
 def _summary(msg: Message) -> str:
     for part, _depth in mime.walk(msg):
         if mime.content_type(part) == "text/plain":
@@ -68,11 +80,10 @@ def extract(msg: Message) -> list[Found] | None:
     report = _report_part(msg)
     if report is not None:
         return _arf(msg, report)
-    original = find_original(msg)
-    if original is not None and mime.header(original.headers, "X-HmXmrOriginalRecipient"):
-        rcpts = _addresses(mime.header(original.headers, "X-HmXmrOriginalRecipient"))
+    jmrp = _jmrp_recipients(msg)
+    if jmrp:
         return [Found(recipient=a, feedback_type="abuse", reason="feedback", diagnostic=mime.header(msg, "Subject"))
-                for a in rcpts]
+                for a in jmrp]
     if mime.header(msg, "X-Apple-Unsubscribe").lower() == "true":
         rcpts = _addresses(mime.header(msg, "From"))[:1]
         return [Found(recipient=a, feedback_type="opt-out", reason="feedback", diagnostic=mime.header(msg, "Subject"))

@@ -22,6 +22,7 @@ STANDARD = ("Message-ID", "From", "To", "Subject", "Date")
 # a header line an original starts with (used to find an inline-quoted copy)
 _HEADER_LINE = re.compile(r"^[ \t>|]{0,4}([A-Za-z][A-Za-z0-9-]{1,60}):[ \t]", re.M)
 _KEY_FIELDS = {"message-id", "from"}
+_KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]", re.M)
 _OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
 MAX_INLINE = 64 * 1024
 
@@ -35,7 +36,16 @@ class Original:
 
 
 def find_original(msg: Message) -> Original | None:
-    """The first attached original (or its headers), else an inline-quoted one; None if absent."""
+    """The first attached original (or its headers), else an inline-quoted one; None if absent.
+
+    Remembered on the message (the ARF module and the dispatcher both ask)."""
+    memo = msg.__dict__
+    if "_bounced_original" not in memo:
+        memo["_bounced_original"] = _find_original(msg)
+    return memo["_bounced_original"]
+
+
+def _find_original(msg: Message) -> Original | None:
     for part, depth in mime.walk(msg):
         if depth == 0:
             continue
@@ -81,7 +91,12 @@ def inline_headers(text: str) -> Message | None:
 
     Looks for the first run of consecutive header lines (continuations allowed) that contains a
     Message-ID or From and at least one other typical field."""
-    lines = text.split("\n")
+    first = _KEY_LINE.search(text)
+    if first is None:
+        return None
+    # start a little before the first Message-ID/From line: the run may begin with Received
+    begin = max(0, text.rfind("\n\n", 0, first.start()))
+    lines = text[begin:begin + MAX_INLINE].split("\n")
     i = 0
     n = len(lines)
     while i < n:

@@ -20,6 +20,7 @@ Only recipient blocks are returned; a status part without any recipient field is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from email.message import Message
 
@@ -37,6 +38,8 @@ _ACTIONS = {
     "delayed": "delayed", "delay": "delayed", "delivered": "delivered", "relayed": "relayed",
     "expanded": "expanded", "deliverable": "delivered", "delivery": "delivered",
 }
+# Diagnostic-Code types whose text is an SMTP/LMTP reply (RFC 3464 "smtp"; Postfix's own)
+_SMTP_TYPES = frozenset({"", "smtp", "esmtp", "lmtp", "x-postfix", "x-smtp", "x-exim", "x-qmail"})
 _TAG = re.compile(r"<[^>]{0,2000}>")
 MAX_CONTEXT = 1000
 
@@ -45,26 +48,39 @@ def status_parts(msg: Message) -> list[Message]:
     """Delivery-status parts, those of the message itself before any inside a returned original."""
     outer: list[Message] = []
     inner: list[Message] = []
-    inside: set[int] = set()
-    for part, _depth in mime.walk(msg):
+    attached_at = -1  # depth of the returned original we are inside, -1 when outside
+    for part, depth in mime.walk(msg):
+        if attached_at >= 0 and depth <= attached_at:
+            attached_at = -1
         ctype = mime.content_type(part)
-        nested = id(part) in inside
-        if ctype in _ATTACHED_TYPES or nested:
-            for sub, _d in mime.walk(part, max_depth=8):
-                if sub is not part:
-                    inside.add(id(sub))
+        nested = attached_at >= 0
+        if ctype in _ATTACHED_TYPES and not nested:
+            attached_at = depth
         if ctype in STATUS_TYPES:
             (inner if nested else outer).append(part)
-        elif ctype == "multipart/report" and mime.param(part, "report-type").lower() in (
-                "delivery-status", "global-delivery-status"):
-            children = part.get_payload()
-            if isinstance(children, list) and len(children) >= 2:
-                second = children[1]
-                if isinstance(second, Message) and mime.content_type(second) in _HUMAN_TYPES | {"text/rfc822-headers"}:
-                    text = mime.part_text(second)
-                    if re.search(r"(?im)^(?:final|original)-recipient\s*:", text):
-                        (inner if nested else outer).append(second)
+        elif ctype == "multipart/report":
+            second = _mislabelled_status(part)
+            if second is not None:
+                (inner if nested else outer).append(second)
     return outer or inner
+
+
+def _mislabelled_status(report: Message) -> Message | None:
+    """The second part of a delivery-status report when it holds the fields under a text type."""
+    if not mime.param(report, "report-type").lower().endswith("delivery-status"):
+        return None
+    children = report.get_payload()
+    if not isinstance(children, list) or len(children) < 2 or not isinstance(children[1], Message):
+        return None
+    second = children[1]
+    if mime.content_type(second) not in _HUMAN_TYPES | {"text/rfc822-headers"}:
+        return None
+    if _RCPT_FIELD.search(mime.part_text(second)[:65536]):
+        return second
+    return None
+
+
+_RCPT_FIELD = re.compile(r"(?im)^(?:final|original)-recipient\s*:")
 
 
 def _human_text(msg: Message) -> str:
@@ -114,7 +130,7 @@ def _action(value: str) -> str | None:
     return _ACTIONS.get(word)
 
 
-def recipient_found(block: dict[str, str], per_message: dict[str, str], human: str) -> Found:
+def recipient_found(block: dict[str, str], per_message: dict[str, str], human: Callable[[], str]) -> Found:
     """One per-recipient block as a :class:`Found`."""
     final = fields.clean_address(block.get("final-recipient"))
     original = fields.clean_address(block.get("original-recipient"))
@@ -122,11 +138,15 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: s
     # the Original-Recipient is the address as the sender gave it (RFC 3461 ORCPT), the one a
     # mailing list knows; the Final-Recipient may be an alias target or a local rewrite
     recipient = original if _usable(original) else (final if _usable(final) else (actual or final or original))
-    diagnostic = fields.typed_value(block.get("diagnostic-code", ""))
+    dtype, diagnostic = fields.split_type(block.get("diagnostic-code", ""))
+    diagnostic = fields.unfold(diagnostic)
+    if dtype and dtype not in _SMTP_TYPES:
+        # "X-Unix; 255" is a local program's exit code, not an SMTP reply: keep the type visible
+        diagnostic = f"{dtype}; {diagnostic}"
     status_field = block.get("status", "")
     if not diagnostic:
-        diagnostic = _context(human, recipient)
-    codes = smtp.find_codes(diagnostic)
+        diagnostic = _context(human(), recipient)  # the notice is decoded only when needed
+    codes = smtp.find_codes(diagnostic) if dtype in _SMTP_TYPES else smtp.Codes(None, smtp.find_status(diagnostic))
     status = smtp.find_status(status_field)
     if status is None:
         status = codes.status
@@ -168,7 +188,13 @@ def _is_recipient_block(block: dict[str, str]) -> bool:
 
 def extract(msg: Message) -> list[Found] | None:
     """Recipients of the delivery-status parts (one report may hold several); None when none."""
-    human: str | None = None
+    cache: list[str] = []
+
+    def human() -> str:
+        if not cache:
+            cache.append(_human_text(msg))
+        return cache[0]
+
     out: list[Found] = []
     for part in status_parts(msg)[:20]:
         text = mime.part_text(part)
@@ -181,13 +207,11 @@ def extract(msg: Message) -> list[Found] | None:
         rblocks = [b for b in parsed if _is_recipient_block(b)]
         if not rblocks:
             continue
-        if human is None:
-            human = _human_text(msg)
         found = [recipient_found(b, per_message, human) for b in rblocks]
         if len(found) == 1 and not _usable(found[0].recipient):
             # "Final-Recipient: rfc822; @mx.example.org": the notice usually names the address
-            alone = _only_address(human)
+            alone = _only_address(human())
             if alone:
-                found = [replace(found[0], recipient=alone, diagnostic=found[0].diagnostic or _context(human, alone))]
+                found = [replace(found[0], recipient=alone, diagnostic=found[0].diagnostic or _context(human(), alone))]
         out.extend(found)
     return out if any(f.recipient for f in out) else None

@@ -1,15 +1,15 @@
 """Turn the fields a format module found into a reason, a kind and a normalized status.
 
 Everything the classifier knows is data: :mod:`.status` (RFC 3463 code -> reason),
-:mod:`.replycode` (SMTP reply code -> reason), :mod:`.phrases` (diagnostic wording -> reason) and
-:mod:`.receivers` (a large provider's own codes and wording). This module only decides which
-piece of evidence wins.
+:mod:`.replycode` (SMTP reply code -> reason), :mod:`.phrases` (diagnostic wording and MTA error
+identifiers -> reason), :mod:`.receivers` (a large provider's own codes and wording) and
+:mod:`.stages` (the refused SMTP command). This module only decides which piece of evidence wins.
 
 Status (:func:`normalize_status`): ``Found.status`` with any comment stripped; when it is missing,
 class- or subject-only (5.0.0, 5.2.0) or a catch-all an MTA writes over the remote's own answer
 (4.4.7, 5.3.X, ...), the remote server's code in the diagnostic replaces it ("550 5.1.1 <a@b>...
 User unknown" under Status: 5.0.0 -> 5.1.1). No code is invented from a bare reply code: 550 says
-"permanent", not which of the 5.X.X causes. The normalized status is what step 5 and the kind use.
+"permanent", not which of the 5.X.X causes. The normalized status is what the steps below and the kind use.
 
 Precedence, first decision wins:
 

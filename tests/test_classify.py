@@ -588,6 +588,11 @@ def test_normalize_status(field, diagnostic, reply, expected):
     assert normalize_status(field, diagnostic.lower(), reply) == expected
 
 
+@pytest.mark.parametrize("reply,expected", [("550", "5.0.0"), ("421", "4.0.0"), ("250", None), ("5xx", None), (None, None)])
+def test_reply_code_gives_only_the_class(reply, expected):
+    assert classify(_found("no code here", None, reply=reply), "rfc3464").status == expected
+
+
 def test_classification_is_frozen():
     got = classify(_found("550 5.1.1 user unknown", "5.1.1"), "rfc3464")
     assert isinstance(got, Classification)

@@ -8,8 +8,9 @@ identifiers -> reason), :mod:`.receivers` (a large provider's own codes and word
 Status (:func:`normalize_status`): ``Found.status`` with any comment stripped; when it is missing,
 class- or subject-only (5.0.0, 5.2.0) or a catch-all an MTA writes over the remote's own answer
 (4.4.7, 5.3.X, ...), the remote server's code in the diagnostic replaces it ("550 5.1.1 <a@b>...
-User unknown" under Status: 5.0.0 -> 5.1.1). No code is invented from a bare reply code: 550 says
-"permanent", not which of the 5.X.X causes. The normalized status is what the steps below and the kind use.
+User unknown" under Status: 5.0.0 -> 5.1.1). A bare reply code gives only the class (550 ->
+5.0.0, RFC 3463's "other undefined status" for when only the class is known), never a detail.
+The normalized status is what the steps below and the kind use.
 
 Precedence, first decision wins:
 
@@ -71,6 +72,7 @@ class Classification:
 
 _CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _SPACE = re.compile(r"\s+")
+_CLASS_REPLY = re.compile(r"[45]\d\d")
 _DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 _HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved"})
 
@@ -313,4 +315,7 @@ def classify(found: Found, fmt: str) -> Classification:
     else:
         reason = _at_stage(_reason(found, diagnostic, status, action), found, status)
     reply = (found.reply_code or "").strip() or None
-    return Classification(reason=reason, kind=_kind(reason, action, status, reply), status=status)
+    kind = _kind(reason, action, status, reply)
+    if status is None and reply is not None and _CLASS_REPLY.fullmatch(reply):
+        status = f"{reply[0]}.0.0"  # RFC 3463 3.1: X.0.0 when only the class is known
+    return Classification(reason=reason, kind=kind, status=status)

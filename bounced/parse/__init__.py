@@ -36,6 +36,8 @@ from bounced.parse import smtp
 __all__ = ["ParseOptions", "parse_message", "format_modules"]
 
 MAX_RECIPIENTS = 500
+# formats that are sure the message is no delivery failure: no bounce fallback for them
+_NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834"})
 
 
 @dataclass(frozen=True)
@@ -143,15 +145,14 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
 
     from bounced.parse import fallback, signals, verp  # small; imported here to keep startup lean
 
-    verp_rcpt = _verp_recipient(msg, options, envelope_rcpt, verp)
-    resolved: list[Found] = []
-    for f in founds:
-        if f.recipient:
-            resolved.append(f)
-        elif verp_rcpt:
-            resolved.append(replace(f, recipient=verp_rcpt))
-    bounce_like = fmt is not None or signals.looks_like_bounce(msg)
-    if not resolved and bounce_like:
+    resolved = [f for f in founds if f.recipient]
+    verp_rcpt = None
+    if len(resolved) < len(founds) or not resolved:  # only then is the VERP address needed
+        verp_rcpt = _verp_recipient(msg, options, envelope_rcpt, verp)
+        if verp_rcpt:
+            resolved += [replace(f, recipient=verp_rcpt) for f in founds if not f.recipient]
+    bounce_like = bool(resolved) or fmt is not None or signals.looks_like_bounce(msg)
+    if not resolved and bounce_like and fmt not in _NOT_BOUNCE_FORMATS:
         try:
             got = fallback.extract(msg if len(raw) <= fallback.MAX_INPUT else mime.load(fallback.bounded(raw)))
         except Exception as exc:  # noqa: BLE001
@@ -160,7 +161,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         if got:
             resolved = got
             fmt = fmt or fallback.FORMAT
-    if not resolved and bounce_like and verp_rcpt:
+    if not resolved and bounce_like and verp_rcpt and fmt not in _NOT_BOUNCE_FORMATS:
         resolved = [_envelope_found(msg, verp_rcpt)]
         fmt = fmt or "unknown"
 

@@ -106,7 +106,7 @@ def _arf(msg: Message, report: Message) -> list[Found]:
     if not rcpts:
         original = find_original(msg)
         if original is not None:
-            rcpts = _addresses(mime.header(original.headers, "To"))[:20]
+            rcpts = _addresses(original.get("To"))[:20]
     diagnostic = _summary(msg)
     arrival = fields.iso_date(info.get("arrival-date") or info.get("received-date"))
     if not rcpts:

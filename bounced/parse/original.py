@@ -25,14 +25,59 @@ _KEY_FIELDS = {"message-id", "from"}
 _KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]", re.M)
 _OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
 MAX_INLINE = 64 * 1024
+_QUOTE = re.compile(r"^[ \t>|]{1,4}(?=[A-Za-z])")
 
 
 @dataclass(frozen=True)
 class Original:
-    """The returned original's headers (a Message holding headers; its body may be absent)."""
+    """The returned original's header fields: lower-case name -> raw value (first occurrence)."""
 
-    headers: Message
+    fields: dict[str, str]
     inline: bool = False
+
+    def get(self, name: str) -> str:
+        """A header of the original, decoded and unfolded; '' when absent."""
+        raw = self.fields.get(name.lower())
+        return mime.decode_header_value(raw) if raw is not None else ""
+
+
+def _from_message(m: Message) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        for k, v in m._headers[:500]:  # noqa: SLF001 - raw values keep 8-bit bytes
+            out.setdefault(str(k).lower(), v)
+    except Exception:  # noqa: BLE001
+        return {}
+    return out
+
+
+_FIELD_LINE = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,76})[ \t]*:[ \t]*(.*)")
+
+
+def header_fields(text: str) -> dict[str, str]:
+    """Header fields at the start of ``text`` (up to the first blank line), continuations joined.
+
+    Cheaper than the email parser for the few fields a bounce's original is read for."""
+    out: dict[str, str] = {}
+    last = ""
+    for line in text[:MAX_INLINE].lstrip("\n").split("\n", 500):
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if last:
+                out[last] = f"{out[last]} {line.strip()}"
+            continue
+        m = _FIELD_LINE.match(line)
+        if not m:
+            last = ""
+            continue
+        name = m.group(1).lower()
+        if name in out:
+            last = ""
+            continue
+        out[name] = m.group(2)
+        last = name
+    return out
 
 
 def find_original(msg: Message) -> Original | None:
@@ -55,17 +100,17 @@ def _find_original(msg: Message) -> Original | None:
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 inner = payload[0]
                 if mime.has_headers(inner) and not _only_junk(inner):
-                    return Original(inner)
+                    return Original(_from_message(inner))
                 text = mime.part_raw_text(part)
             else:
                 text = mime.part_text(part)
-            headers = mime.parse_headers_text(text.lstrip("\n"))
-            if mime.has_headers(headers):
-                return Original(headers)
+            found = header_fields(text)
+            if found:
+                return Original(found)
         elif ctype in HEADER_TYPES:
-            headers = mime.parse_headers_text(mime.part_text(part).lstrip("\n"))
-            if mime.has_headers(headers):
-                return Original(headers)
+            found = header_fields(mime.part_text(part))
+            if found:
+                return Original(found)
     return _inline(msg)
 
 
@@ -81,12 +126,12 @@ def _inline(msg: Message) -> Original | None:
             continue
         text = mime.part_text(part)[:MAX_INLINE]
         found = inline_headers(text)
-        if found is not None:
+        if found:
             return Original(found, inline=True)
     return None
 
 
-def inline_headers(text: str) -> Message | None:
+def inline_headers(text: str) -> dict[str, str] | None:
     """The headers of an original quoted inside a plain-text notice, or None.
 
     Looks for the first run of consecutive header lines (continuations allowed) that contains a
@@ -112,10 +157,10 @@ def inline_headers(text: str) -> Message | None:
                 names.add(hm.group(1).lower())
             i += 1
         if names & _KEY_FIELDS and len(names & (_KEY_FIELDS | _OTHER_FIELDS)) >= 2:
-            block = "\n".join(re.sub(r"^[ \t>|]{1,4}(?=[A-Za-z])", "", ln) for ln in lines[start:i])
-            headers = mime.parse_headers_text(block + "\n\n")
-            if mime.has_headers(headers):
-                return headers
+            block = "\n".join(_QUOTE.sub("", ln) for ln in lines[start:i])
+            found = header_fields(block)
+            if found:
+                return found
         i = max(i, start + 1)
     return None
 
@@ -130,7 +175,7 @@ def selected_headers(original: Original | None, extra: tuple[str, ...] = ()) -> 
         if name.lower() in seen:
             continue
         seen.add(name.lower())
-        value = mime.header(original.headers, name)
+        value = original.get(name)
         if value:
             out.append((name, value[:1000]))
     return tuple(out)

@@ -51,6 +51,9 @@ DSN_CASES = [
                  {"qp-user@rcpt.example": ("failed", "5.1.1", "550", Kind.HARD)}, id="quoted-printable-status-part"),
     pytest.param("rfc3464-bare-cr.eml", "rfc3464",
                  {"cr-user@rcpt.example": ("failed", "5.1.1", "550", Kind.HARD)}, id="bare-cr-line-endings"),
+    pytest.param("rfc3464-no-diagnostic.eml", "rfc3464",
+                 {"first@rcpt.example": ("failed", "5.1.1", "550", Kind.HARD),
+                  "second@rcpt.example": ("failed", "5.2.2", "552", Kind.SOFT)}, id="no-diagnostic-code-notice-lines"),
     pytest.param("rfc3464-truncated.eml", "rfc3464",
                  {"cut@rcpt.example": ("failed", "5.1.1", "550", Kind.HARD)}, id="truncated-mid-field"),
 ]

@@ -106,23 +106,57 @@ def _human_text(msg: Message) -> str:
 
 
 def _context(text: str, recipient: str | None) -> str:
-    """The paragraph of the notice that names ``recipient`` (unfolded, bounded)."""
+    """What the notice says about ``recipient`` (unfolded, bounded).
+
+    The line naming the recipient (with its indented continuation lines), preferring one that
+    carries an SMTP code ("<a@b>... Deferred: ...", "a@b: 550 5.1.1 ..."); when the address
+    stands alone on its line(s), the paragraph that follows it."""
     if not text or not recipient:
         return ""
-    i = text.lower().find(recipient.lower())
-    if i < 0:
-        return ""
-    start = text.rfind("\n\n", 0, i)
-    start = 0 if start < 0 else start + 2
-    end = text.find("\n\n", i)
-    if end < 0:
-        end = len(text)
-    para = text[start:end]
-    if para.strip().lower().strip("<>").rstrip(":") == recipient.lower():
-        # the address alone on a line: the explanation is the paragraph after it
-        nxt = text.find("\n\n", end + 2)
-        para = f"{para} {text[end:nxt if nxt > 0 else len(text)]}"
-    return fields.unfold(para)[:MAX_CONTEXT]
+    low = text.lower()
+    needle = recipient.lower()
+    meaningful = ""
+    alone_at = -1
+    pos = low.find(needle)
+    for _ in range(20):
+        if pos < 0:
+            break
+        line = _line_with_continuations(text, pos)
+        rest = _WORDS.findall(line.replace(recipient, " ").replace(needle, " "))
+        if len(rest) >= 2:
+            if smtp.find_codes(line).reply_code or smtp.find_status(line):
+                return fields.unfold(line)[:MAX_CONTEXT]
+            meaningful = meaningful or line
+        elif alone_at < 0:
+            alone_at = pos
+        pos = low.find(needle, pos + len(needle))
+    if meaningful:
+        return fields.unfold(meaningful)[:MAX_CONTEXT]
+    if alone_at >= 0:
+        end = text.find("\n\n", alone_at)
+        if end >= 0:
+            nxt = text.find("\n\n", end + 2)
+            return fields.unfold(text[end: nxt if nxt > 0 else len(text)])[:MAX_CONTEXT]
+    return ""
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _line_with_continuations(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    end = len(text) if end < 0 else end
+    for _ in range(10):  # indented continuation lines belong to the same entry
+        if end + 1 < len(text) and text[end + 1] in " \t":
+            nxt = text.find("\n", end + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            if not text[end + 1:nxt].strip():
+                break
+            end = nxt
+        else:
+            break
+    return text[start:end]
 
 
 def _action(value: str) -> str | None:

@@ -203,10 +203,14 @@ def param(part: Message, name: str) -> str:
 
 
 def charset(part: Message) -> str | None:
-    try:
-        return part.get_content_charset()
-    except Exception:  # noqa: BLE001
-        return None
+    """The declared charset (lower case) or None; remembered on the part."""
+    memo = part.__dict__
+    if "_bounced_charset" not in memo:
+        try:
+            memo["_bounced_charset"] = part.get_content_charset()
+        except Exception:  # noqa: BLE001
+            memo["_bounced_charset"] = None
+    return memo["_bounced_charset"]
 
 
 def _cte(part: Message) -> str:

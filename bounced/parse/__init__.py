@@ -24,6 +24,7 @@ tried; a message nothing can be made of yields format ``unknown`` and an ``error
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from email.message import Message
@@ -51,11 +52,13 @@ class ParseOptions:
     extra_headers: tuple[str, ...] = ()
 
 
-def format_modules() -> list[ModuleType]:
-    """The ordered list of format modules (see the module docstring for why this order)."""
+@functools.cache
+def format_modules() -> tuple[ModuleType, ...]:
+    """The ordered format modules (see the module docstring for why this order); a constant,
+    built on first use so that importing bounced.parse stays cheap."""
     from bounced.parse import arf, autoreply, rfc3464
 
-    return [arf, rfc3464, *_lhost_modules(), autoreply]
+    return (arf, rfc3464, *_lhost_modules(), autoreply)
 
 
 def _lhost_modules() -> list[ModuleType]:

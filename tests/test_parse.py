@@ -266,6 +266,33 @@ def test_find_codes(text: str, reply: str | None, status: str | None) -> None:
     assert smtp.find_codes(text) == smtp.Codes(reply, status)
 
 
+@pytest.mark.parametrize(("text", "command"), [
+    ("550 Unknown user a@b.example (in reply to end of DATA\n    command)", "DATA"),
+    ("said: 550 5.1.1 <a@b.example>: Recipient address rejected (in reply to RCPT TO command)", "RCPT"),
+    ("550 Unauthenticated senders not allowed (in reply to MAIL FROM command)", "MAIL"),
+    ("SMTP error from remote mail server after RCPT TO:<a@b.example>:\n 550 5.1.1 unknown", "RCPT"),
+    ("SMTP error from remote mail server after initial connection: 554 go away", "CONN"),
+    ("... while talking to mx.b.example.:\n>>> DATA\n<<< 550 5.0.0 <a@b.example>... User unknown\n", "DATA"),
+    (">>> RCPT To:<a@b.example>\n<<< 550-5.1.1 no\n<<< 550 5.1.1 such user\n", "RCPT"),
+    (">>> MAIL From:<x@y.example>\n<<< 250 ok\n", None),
+    ("550 5.1.1 User unknown", None),
+])
+def test_find_command(text: str, command: str | None) -> None:
+    assert smtp.find_command(text) == command
+
+
+def test_refused_command_reaches_the_classifier() -> None:
+    """The notice's "(in reply to ... command)" is passed on: an unknown-user reply after DATA
+    (the recipient was accepted at RCPT) is not classified like one at RCPT."""
+    raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0").replace(
+        b"Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address\n"
+        b"    rejected: User unknown in local recipient table", b"Diagnostic-Code: smtp; 550 Unknown user")
+    at_rcpt = parse_message(raw).recipients[0]
+    at_data = parse_message(raw.replace(b"(in reply to RCPT TO command)", b"(in reply to end of DATA command)")).recipients[0]
+    assert at_rcpt.reason == "user_unknown"
+    assert at_data.reason != at_rcpt.reason
+
+
 @pytest.mark.parametrize(("field", "text", "expected"), [
     ("5.0.0", "550 5.1.1 unknown", "5.1.1"),
     ("5.1.1 (bad mailbox)", "550 5.2.2 full", "5.1.1"),

@@ -159,6 +159,32 @@ def _line_with_continuations(text: str, pos: int) -> str:
     return text[start:end]
 
 
+def _command_in_notice(text: str, recipient: str | None) -> str | None:
+    """The refused SMTP command as the notice states it for ``recipient``: on the line naming
+    the recipient (Postfix), or in the transcript reply that names it (Sendmail)."""
+    if not text or not recipient:
+        return None
+    low = text.lower()
+    pos = low.find(recipient.lower())
+    for _ in range(20):
+        if pos < 0:
+            return None
+        line = _line_with_continuations(text, pos)
+        command = smtp.find_command(line)
+        if command:
+            return command
+        start = text.rfind("\n", 0, pos) + 1
+        if text.startswith("<<<", start):
+            # a transcript reply naming the recipient: the command is the last ">>>" before it
+            sent = text.rfind("\n>>>", 0, start)
+            if sent >= 0:
+                command = smtp.find_command(text[sent + 1: text.find("\n", start) + 1 or len(text)])
+                if command:
+                    return command
+        pos = low.find(recipient.lower(), pos + len(recipient))
+    return None
+
+
 def _action(value: str) -> str | None:
     word = value.strip().split(" ", 1)[0].strip("();,").lower() if value.strip() else ""
     return _ACTIONS.get(word)
@@ -190,6 +216,9 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
     if action is None and status:
         action = {"2": "delivered", "4": "delayed", "5": "failed"}.get(status[0])
     remote = fields.typed_value(block.get("remote-mta", "")) or None
+    command = smtp.find_command(diagnostic)
+    if command is None and status and status[0] in "45":
+        command = _command_in_notice(human(), recipient)
     return Found(
         recipient=recipient,
         original_recipient=original,
@@ -199,6 +228,7 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
         diagnostic=diagnostic,
         remote_mta=remote,
         last_attempt=fields.iso_date(block.get("last-attempt-date") or per_message.get("last-attempt-date")),
+        command=command,
     )
 
 

@@ -81,3 +81,30 @@ def better_status(field: str | None, text: str) -> str | None:
     if found and (field_code is None or found[0] == field_code[0]) and not is_generic(found):
         return found
     return field_code or found
+
+
+# --- the SMTP command a reply answered ------------------------------------------------------
+# Postfix "(in reply to end of DATA command)", Exim "SMTP error from remote mail server after
+# RCPT TO:<a@b>", Sendmail transcripts ">>> DATA" followed by "<<< 550 ...".
+_IN_REPLY = re.compile(r"in\s+reply\s+to\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|helo|ehlo|lhlo|starttls)\s+command",
+                       re.I)
+_AFTER = re.compile(r"(?:error|failure|refused|rejected)[^\n]{0,60}?\bafter\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|"
+                    r"initial\s+connection|helo|ehlo|lhlo|starttls)\b", re.I)
+_TRANSCRIPT = re.compile(r"^>>>[ \t]*([A-Za-z]{4})[^\n]*\n(?:(?:<<<|>>>)[ \t]*[^\n]*\n){0,20}?<<<[ \t]*([45]\d\d)", re.M)
+_COMMANDS = {"end of data": "DATA", "data": "DATA", "rcpt to": "RCPT", "mail from": "MAIL", "helo": "HELO",
+             "ehlo": "EHLO", "lhlo": "EHLO", "starttls": "STARTTLS", "initial connection": "CONN",
+             "rcpt": "RCPT", "mail": "MAIL", "quit": "QUIT", "rset": "RSET"}
+
+
+def find_command(text: str) -> str | None:
+    """The SMTP command a failure reply in ``text`` answered (DATA, RCPT, MAIL, HELO, EHLO,
+    STARTTLS, CONN for the greeting), or None when the text does not say."""
+    text = text[:MAX_SCAN]
+    for pattern in (_IN_REPLY, _AFTER):
+        m = pattern.search(text)
+        if m:
+            return _COMMANDS.get(" ".join(m.group(1).lower().split()))
+    m = _TRANSCRIPT.search(text)
+    if m:
+        return _COMMANDS.get(m.group(1).lower())
+    return None

@@ -118,13 +118,13 @@ def _context(text: str, recipient: str | None) -> str:
     meaningful = ""
     alone_at = -1
     pos = low.find(needle)
-    for _ in range(20):
+    for _ in range(MAX_MENTIONS):
         if pos < 0:
             break
         line = _line_with_continuations(text, pos)
         rest = _WORDS.findall(line.replace(recipient, " ").replace(needle, " "))
         if len(rest) >= 2:
-            if smtp.find_codes(line).reply_code or smtp.find_status(line):
+            if _DIGIT3.search(line) and (smtp.find_reply_code(line) or smtp.find_status(line)):
                 return fields.unfold(line)[:MAX_CONTEXT]
             meaningful = meaningful or line
         elif alone_at < 0:
@@ -141,6 +141,8 @@ def _context(text: str, recipient: str | None) -> str:
 
 
 _WORDS = re.compile(r"[^\W\d_]{2,}")
+_DIGIT3 = re.compile(r"\d\d\d|\d\.\d")
+MAX_MENTIONS = 8  # mentions of one recipient looked at in the notice
 
 
 def _line_with_continuations(text: str, pos: int) -> str:
@@ -166,7 +168,7 @@ def _command_in_notice(text: str, recipient: str | None) -> str | None:
         return None
     low = text.lower()
     pos = low.find(recipient.lower())
-    for _ in range(20):
+    for _ in range(MAX_MENTIONS):
         if pos < 0:
             return None
         line = _line_with_continuations(text, pos)

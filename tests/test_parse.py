@@ -54,6 +54,8 @@ DSN_CASES = [
     pytest.param("rfc3464-no-diagnostic.eml", "rfc3464",
                  {"first@rcpt.example": ("failed", "5.1.1", "550", Kind.HARD),
                   "second@rcpt.example": ("failed", "5.2.2", "552", Kind.SOFT)}, id="no-diagnostic-code-notice-lines"),
+    pytest.param("rfc3464-broken-boundary.eml", "rfc3464",
+                 {"disabled@rcpt.example": ("failed", "5.2.1", "550", None)}, id="broken-closing-boundary"),
     pytest.param("rfc3464-truncated.eml", "rfc3464",
                  {"cut@rcpt.example": ("failed", "5.1.1", "550", Kind.HARD)}, id="truncated-mid-field"),
 ]
@@ -106,9 +108,19 @@ def test_original_headers_and_extra_header() -> None:
     pytest.param("rfc3464-base64.eml", "<orig-b64@sender.example>", id="qp-encoded-headers-part"),
     pytest.param("arf-abuse.eml", "<sale-2026@sender.example>", id="arf-message-rfc822"),
     pytest.param("verp-plain.eml", "<newsletter-99@sender.example>", id="inline-quoted-original"),
+    pytest.param("rfc3464-broken-boundary.eml", "<swallowed-original@sender.example>", id="broken-closing-boundary"),
 ])
 def test_original_message_id(name: str, message_id: str) -> None:
     assert parse(name).original_message_id == message_id
+
+
+def test_original_with_unindented_continuation_line() -> None:
+    raw = (DATA / "rfc3464-single.eml").read_bytes().replace(
+        b"Return-Path: <bounces@sender.example>\n",
+        b"Return-Path: <bounces@sender.example>\nReceived: from [127.0.0.1] (localhost)\nby mx.sender.example id 1\n")
+    headers = dict(parse_message(raw).original_headers)
+    assert headers["Message-ID"] == "<campaign-42.7@sender.example>"
+    assert headers["To"] == "nobody@rcpt.example"
 
 
 ARF_TYPES = ["abuse", "fraud", "opt-out", "virus", "other", "not-spam", "auth-failure"]

@@ -25,6 +25,7 @@ _KEY_FIELDS = {"message-id", "from"}
 _KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]", re.M)
 _OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
 MAX_INLINE = 64 * 1024
+_INLINE_TYPES = frozenset({"text/plain", "message/delivery-status", "message/global-delivery-status"})
 _QUOTE = re.compile(r"^[ \t>|]{1,4}(?=[A-Za-z])")
 
 
@@ -100,7 +101,13 @@ def _find_original(msg: Message) -> Original | None:
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 inner = payload[0]
                 if mime.has_headers(inner) and not _only_junk(inner):
-                    return Original(_from_message(inner))
+                    found = _from_message(inner)
+                    body = getattr(inner, "_payload", None)
+                    if not _KEY_FIELDS & found.keys() and isinstance(body, str):
+                        # a continuation line without its leading blank ended the headers early
+                        for k, v in header_fields(body).items():
+                            found.setdefault(k, v)
+                    return Original(found)
                 text = mime.part_raw_text(part)
             else:
                 text = mime.part_text(part)
@@ -121,8 +128,10 @@ def _only_junk(m: Message) -> bool:
 
 
 def _inline(msg: Message) -> Original | None:
+    """An original quoted in a text part, or swallowed by a status part whose closing boundary
+    is broken (the parts after it then arrive as its text)."""
     for part, _depth in mime.walk(msg):
-        if mime.content_type(part) != "text/plain":
+        if mime.content_type(part) not in _INLINE_TYPES:
             continue
         text = mime.part_text(part)[:MAX_INLINE]
         found = inline_headers(text)

@@ -621,6 +621,7 @@ STAGE_CASES = [
     ("mail-from-vague-is-rejected", "5.0.0", "553 neko.example.com does not exist", "MAIL", "rejected"),
     ("ehlo-vague-is-blocked", "5.0.0", "550 Access denied", "EHLO", "blocked"),
     ("specific-wording-kept-at-data", "5.0.0", "552 Mailbox full", "DATA", "mailbox_full"),
+    ("mail-from-security-stays", "5.0.0", "550 Unauthenticated senders not allowed", "MAIL", "security_error"),
     ("no-command-no-change", "5.0.0", "550 Unknown user kijitora@example.net", None, "user_unknown"),
 ]
 
@@ -629,6 +630,13 @@ STAGE_CASES = [
 def test_stage(status, diagnostic, command, expected):
     found = Found(recipient="a@example.net", action="failed", status=status, diagnostic=diagnostic, command=command)
     assert classify(found, "rfc3464").reason == expected
+
+
+def test_receiver_decision_is_not_corrected_by_stage():
+    found = Found(recipient="a@yahoo.com", action="failed", status="5.0.0", remote_mta="mta6.am0.yahoodns.net",
+                  diagnostic="554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]",
+                  command="DATA")
+    assert classify(found, "rfc3464").reason == "user_unknown"
 
 
 def test_every_stage_row_is_a_known_reason():

@@ -30,9 +30,10 @@ Precedence, first decision wins:
 6. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
    accepted at all) count as a strong code in step 5;
 7. ``expired`` for Action delayed, else ``undefined``;
-8. when the format knows which SMTP command was refused (``Found.command``), a vague reason
-   is corrected by the stage (:mod:`.stages`: "unknown user" after DATA -> filtered, anything
-   vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X code.
+8. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
+   steps 5-7 is corrected by the stage (:mod:`.stages`: "unknown user" after DATA -> filtered,
+   anything vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X
+   code. Decisions of steps 3-4 (a receiver's table, an error identifier) stand.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
 delay. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
@@ -255,6 +256,11 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     for _index, reason, rx in _IDENTIFIER_RUNS:
         if rx.search(diagnostic):
             return reason
+    return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
+
+
+def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
+    """Steps 5-7: wording against status codes, then the reply code, then the defaults."""
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
     reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
@@ -313,7 +319,7 @@ def classify(found: Found, fmt: str) -> Classification:
     elif action in _DELIVERED_ACTIONS or (status or "").startswith("2."):
         reason = "delivered"
     else:
-        reason = _at_stage(_reason(found, diagnostic, status, action), found, status)
+        reason = _reason(found, diagnostic, status, action)
     reply = (found.reply_code or "").strip() or None
     kind = _kind(reason, action, status, reply)
     if status is None and reply is not None and _CLASS_REPLY.fullmatch(reply):

@@ -593,6 +593,11 @@ def test_reply_code_gives_only_the_class(reply, expected):
     assert classify(_found("no code here", None, reply=reply), "rfc3464").status == expected
 
 
+def test_undecoded_iso_2022_jp_diagnostic_is_read():
+    raw = "X-Notes; ユーザー Neko (a@example.co.jp) は Domino ディレクトリには見つかりません。".encode("iso2022_jp").decode("ascii")
+    assert classify(_found(raw, "5.0.0"), "rfc3464").reason == "user_unknown"
+
+
 def test_classification_is_frozen():
     got = classify(_found("550 5.1.1 user unknown", "5.1.1"), "rfc3464")
     assert isinstance(got, Classification)

@@ -191,7 +191,13 @@ _MAX_DIAGNOSTIC = 16_384  # what a reply plus a provider's explanation needs; bo
 
 
 def _normalize_text(text: str) -> str:
-    return _SPACE.sub(" ", text[:_MAX_DIAGNOSTIC]).strip().lower()
+    text = text[:_MAX_DIAGNOSTIC]
+    if "\x1b$" in text:  # 7-bit ISO-2022-JP passed through undecoded (Japanese MTAs' DSN fields)
+        try:
+            text = text.encode("ascii").decode("iso2022_jp")
+        except (UnicodeError, LookupError):
+            pass
+    return _SPACE.sub(" ", text).strip().lower()
 
 
 def match_phrase(text: str) -> tuple[int, str] | None:

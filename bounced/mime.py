@@ -10,8 +10,11 @@ The work is bounded so hostile input is answered in bounded time and memory:
 * a header value is looked at up to :data:`MAX_HEADER` characters,
 * a decoded part up to :data:`MAX_TEXT` characters,
 * :func:`walk` visits at most :data:`MAX_PARTS` parts, :data:`MAX_DEPTH` levels deep, without
-  recursion; a message nested so deeply that the standard parser itself recurses too far is
-  re-read with its headers only.
+  recursion.
+
+The tree is built by :mod:`bounced.mimetree` (the standard library's Message objects, built
+about twice as fast as by its line-by-line parser, nesting and part count bounded); the
+standard parser is the fallback.
 """
 from __future__ import annotations
 
@@ -27,6 +30,8 @@ import re
 from collections.abc import Iterator
 from email.message import Message
 
+from bounced import mimetree
+
 _POLICY = email.policy.compat32  # lenient and fast; we decode headers ourselves
 
 MAX_BYTES = 1 << 20
@@ -36,6 +41,8 @@ MAX_PARTS = 200
 MAX_DEPTH = 20
 # the email package's parser recurses once per nesting level; beyond this the message is cut
 _MAX_BOUNDARIES = 64
+_TREE_DEPTH = 32  # deeper parts are kept as text
+_TREE_PARTS = 400
 _BLANK_RUNS = re.compile(rb"\n(?:[ \t]*\n){3,}")
 
 
@@ -54,6 +61,11 @@ def load(raw: bytes) -> Message:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     # runs of empty lines say nothing, but cost every line-based scan downstream
     raw = _BLANK_RUNS.sub(b"\n\n\n", raw)
+    try:
+        # the same tree as email.message_from_bytes (compat32), built without its per-line loop
+        return mimetree.build(raw.decode("ascii", "surrogateescape"), _TREE_DEPTH, _TREE_PARTS)
+    except Exception:  # noqa: BLE001 - fall back to the standard parser
+        pass
     if raw.count(b"boundary") > _MAX_BOUNDARIES:
         return _headers_only(raw)
     try:

@@ -77,3 +77,74 @@ def test_input_beyond_cap_is_cut() -> None:
 ])
 def test_decode_unitext(value: str, expected: str) -> None:
     assert mime.decode_unitext(value) == expected
+
+
+# ---- mimetree: the same tree as the standard parser, built faster --------------------------
+import email  # noqa: E402
+import email.policy  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bounced import mimetree  # noqa: E402
+
+_HERE = Path(__file__).parent
+_CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus"
+
+
+def _shape(m, depth=0):  # noqa: ANN001, ANN202 - test helper
+    out = [(depth, m.get_content_type(), tuple(m._headers))]
+    payload = m._payload
+    if isinstance(payload, list):
+        for sub in payload:
+            if not sub._headers and not (sub._payload or "").strip():
+                continue  # the standard parser keeps empty delivery-status blocks; nothing is lost
+            out += _shape(sub, depth + 1)
+    else:
+        out.append(("payload", (payload or "").strip()))
+    return out
+
+
+def _same_as_stdlib(raw: bytes) -> None:
+    raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if raw.startswith(b"From "):
+        raw = raw[raw.find(b"\n") + 1:]
+    std = email.message_from_bytes(raw, policy=email.policy.compat32)
+    new = mimetree.build(raw.decode("ascii", "surrogateescape"), 32, 400)
+    assert _shape(new) == _shape(std)
+
+
+@pytest.mark.parametrize("path", sorted((_HERE / "data" / "parse").glob("*.eml")), ids=lambda p: p.name)
+def test_mimetree_matches_stdlib_on_fixtures(path: Path) -> None:
+    _same_as_stdlib(path.read_bytes())
+
+
+@pytest.mark.parametrize("raw", [
+    pytest.param(b"Subject: x\n\nbody", id="plain"),
+    pytest.param(b"Content-Type: multipart/mixed; boundary=b\n\npre\n--b\n\none\n--b\nContent-Type: text/html\n\ntwo\n--b--\nepi\n", id="multipart"),
+    pytest.param(b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nunterminated", id="no-close-delimiter"),
+    pytest.param(b"Content-Type: multipart/mixed; boundary=b\n\nno delimiter at all\n", id="no-open-delimiter"),
+    pytest.param(b"Content-Type: multipart/mixed\n\n--b\n\nx\n", id="no-boundary-param"),
+    pytest.param(b"Content-Type: message/rfc822\n\nSubject: inner\n\nbody\n", id="message-rfc822"),
+    pytest.param(b"Content-Type: message/delivery-status\n\nA: 1\n\n\nB: 2\n \nC: 3\n\n", id="status-blocks"),
+    pytest.param(b" leading continuation\nSubject: x\n\nb", id="leading-continuation"),
+    pytest.param(b"Subject: x\nnot a header line\nTo: y\n\nb", id="missing-separator"),
+    pytest.param(b": empty name\nSubject: x\n\nb", id="empty-field-name"),
+    pytest.param(b"From: a@b\n", id="headers-only"),
+])
+def test_mimetree_matches_stdlib_on_edge_cases(raw: bytes) -> None:
+    _same_as_stdlib(raw)
+
+
+def test_mimetree_matches_stdlib_on_corpus() -> None:
+    if not _CORPUS.is_dir():
+        pytest.skip("corpus not available")
+    for path in sorted(_CORPUS.rglob("*")):
+        if path.is_file() and path.suffix in (".eml", ".txt"):
+            _same_as_stdlib(path.read_bytes())
+
+
+def test_mimetree_bounds_depth_and_parts() -> None:
+    deep = "".join(f"Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n" for i in range(100))
+    msg = mimetree.build(deep, 10, 1000)
+    assert max(d for _p, d in mime.walk(msg, max_depth=1000, max_parts=1000)) <= 10
+    many = "Content-Type: multipart/mixed; boundary=b\n\n" + "--b\n\nx\n" * 5000
+    assert len(mimetree.build(many, 10, 50).get_payload()) < 50

@@ -78,15 +78,113 @@ _DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 _HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved"})
 
 
-def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[tuple[int, str, re.Pattern[str]], ...]:
-    """Consecutive rows of one reason become one alternation, keeping first-match order cheap."""
+_REGEX_META = frozenset("\\.^$*+?{}[]()|")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _top_branches(pattern: str) -> list[str]:
+    """Split a pattern at its top-level ``|`` (not inside groups, classes or escapes)."""
+    branches, depth, in_class, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+    branches.append(pattern[start:])
+    return branches
+
+
+def _branch_anchor(branch: str) -> str | None:
+    """The longest literal every match of ``branch`` contains: a run of plain characters at
+    group depth 0, less a last character a quantifier makes optional. None when shorter than 3."""
+    best, run, depth, in_class, i = "", "", 0, False, 0
+
+    def close(next_char: str) -> None:
+        nonlocal best, run
+        kept = run[:-1] if run and next_char in _QUANTIFIERS else run
+        best, run = (kept if len(kept) > len(best) else best), ""
+
+    while i < len(branch):
+        ch = branch[i]
+        if in_class:
+            in_class = not (ch == "]")
+            i += 2 if ch == "\\" else 1
+            continue
+        if ch == "\\" and i + 1 < len(branch):
+            escaped = branch[i + 1]
+            i += 2
+            if depth == 0 and not escaped.isalnum():  # "\." is a literal dot; "\b", "\S" are not
+                run += escaped
+                if i < len(branch) and branch[i] in _QUANTIFIERS:
+                    close(branch[i])
+            elif depth == 0:
+                close("")
+            continue
+        if depth == 0 and ch not in _REGEX_META:
+            run += ch
+        else:
+            if depth == 0:
+                close(ch)
+            if ch == "[":
+                in_class = True
+            elif ch in "()":
+                depth += 1 if ch == "(" else -1
+        i += 1
+    close("")
+    return best if len(best) >= 3 else None
+
+
+def _anchors(patterns: list[str]) -> tuple[str, ...] | None:
+    """Literals one of which every match of the patterns contains, or None when a branch has none."""
+    found: list[str] = []
+    for pattern in patterns:
+        for branch in _top_branches(pattern):
+            anchor = _branch_anchor(branch)
+            if anchor is None:
+                return None
+            found.append(anchor)
+    return tuple(dict.fromkeys(found))
+
+
+_Run = tuple[int, str, re.Pattern[str], "tuple[str, ...] | None"]
+
+
+def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[_Run, ...]:
+    """Consecutive rows of one reason become one alternation, keeping first-match order cheap.
+
+    Each run also carries its anchors: a substring test (``in``) rules a run out far faster than
+    the regex engine can, and a run whose patterns have no provable literal is always searched.
+    """
     runs: list[tuple[int, str, list[str]]] = []
     for index, (reason, pattern, _note) in enumerate(rows):
         if runs and runs[-1][1] == reason:
             runs[-1][2].append(pattern)
         else:
             runs.append((index, reason, [pattern]))
-    return tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps))) for i, r, ps in runs)
+    return tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs)
+
+
+def _first_run(runs: tuple[_Run, ...], text: str) -> tuple[int, str] | None:
+    """(first row index, reason) of the first run matching ``text``."""
+    for index, reason, rx, anchors in runs:
+        if anchors is not None:
+            for anchor in anchors:
+                if anchor in text:
+                    break
+            else:
+                continue
+        if rx.search(text):
+            return index, reason
+    return None
 
 
 _PHRASE_RUNS = _runs(PHRASE_ROWS)
@@ -110,7 +208,7 @@ _STAGES: dict[str, tuple[frozenset[str], str]] = {cmd: (src, dst) for cmd, src, 
 
 _REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason, strength, _note in REPLY_ROWS}
 
-_RECEIVER_RUNS: dict[str, tuple[tuple[int, str, re.Pattern[str]], ...]] = {}
+_RECEIVER_RUNS: dict[str, tuple[_Run, ...]] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
 _MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
@@ -206,10 +304,7 @@ def match_phrase(text: str) -> tuple[int, str] | None:
     The index is that of the first row of the matching run; tests use :func:`_row_for` to get the
     exact row.
     """
-    for index, reason, rx in _PHRASE_RUNS:
-        if rx.search(text):
-            return index, reason
-    return None
+    return _first_run(_PHRASE_RUNS, text)
 
 
 def _host_receiver(host: str) -> str | None:
@@ -244,11 +339,8 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
 
 def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None:
     """The reason a receiver's rows give for ``"<status> <diagnostic>"``, or None."""
-    text = f"{status or ''} {diagnostic}"
-    for _index, reason, rx in _RECEIVER_RUNS.get(name, ()):
-        if rx.search(text):
-            return reason
-    return None
+    hit = _first_run(_RECEIVER_RUNS.get(name, ()), f"{status or ''} {diagnostic}")
+    return hit[1] if hit else None
 
 
 # --- the decision ---------------------------------------------------------------------------------
@@ -259,9 +351,9 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
         reason = match_receiver(receiver, status, diagnostic)
         if reason is not None:
             return reason
-    for _index, reason, rx in _IDENTIFIER_RUNS:
-        if rx.search(diagnostic):
-            return reason
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic)
+    if identified is not None:
+        return identified[1]
     return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
 
 

@@ -20,6 +20,69 @@ import re
 from email.message import Message
 
 _POLICY = email.policy.compat32
+
+
+class Part(Message):
+    """A compat32 ``Message`` that remembers its header index and content type.
+
+    Every format module asks the same parts for the same headers; the standard ``get`` scans
+    all fields each time. The caches are dropped by every method that changes the headers."""
+
+    def _index(self) -> dict[str, tuple[str, object]]:
+        idx = self.__dict__.get("_bounced_index")
+        if idx is None:
+            idx = {}
+            for k, v in self._headers:
+                idx.setdefault(k.lower(), (k, v))
+            self.__dict__["_bounced_index"] = idx
+        return idx
+
+    def _changed(self) -> None:
+        self.__dict__.pop("_bounced_index", None)
+        self.__dict__.pop("_bounced_ctype_std", None)
+
+    def get(self, name, failobj=None):  # noqa: ANN001, ANN201 - the standard signature
+        hit = self._index().get(name.lower())
+        if hit is None:
+            return failobj
+        return self.policy.header_fetch_parse(*hit)
+
+    def __getitem__(self, name):  # noqa: ANN001, ANN204
+        return self.get(name)
+
+    def get_content_type(self) -> str:
+        ctype = self.__dict__.get("_bounced_ctype_std")
+        if ctype is None:
+            ctype = self.__dict__["_bounced_ctype_std"] = super().get_content_type()
+        return ctype
+
+    def __setitem__(self, name, val):  # noqa: ANN001, ANN204
+        super().__setitem__(name, val)
+        self._changed()
+
+    def __delitem__(self, name):  # noqa: ANN001, ANN204
+        super().__delitem__(name)
+        self._changed()
+
+    def replace_header(self, _name, _value):  # noqa: ANN001, ANN201
+        super().replace_header(_name, _value)
+        self._changed()
+
+    def add_header(self, _name, _value, **_params):  # noqa: ANN001, ANN003, ANN201
+        super().add_header(_name, _value, **_params)
+        self._changed()
+
+    def set_raw(self, name, value):  # noqa: ANN001, ANN201
+        super().set_raw(name, value)
+        self._changed()
+
+    def set_boundary(self, boundary):  # noqa: ANN001, ANN201
+        super().set_boundary(boundary)
+        self._changed()
+
+    def set_default_type(self, ctype):  # noqa: ANN001, ANN201
+        super().set_default_type(ctype)
+        self._changed()
 # a header field line as the standard parser recognises it (printable name and a colon)
 _FIELD = re.compile(r"[\041-\071\073-\176]*:")
 
@@ -31,7 +94,7 @@ def build(text: str, max_depth: int, max_parts: int) -> Message:
 
 
 def _build(text: str, default_type: str, depth: int, max_depth: int, budget: list[int]) -> Message:
-    msg = Message(_POLICY)
+    msg = Part(_POLICY)
     body = _headers(msg, text)
     if default_type != "text/plain":
         msg.set_default_type(default_type)
@@ -63,7 +126,7 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
             block = block.lstrip("\n")
             if not block.strip():
                 continue
-            sub = Message(_POLICY)
+            sub = Part(_POLICY)
             rest = _headers(sub, block + "\n")
             if rest.strip():
                 sub._payload = rest  # noqa: SLF001

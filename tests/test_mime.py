@@ -148,3 +148,13 @@ def test_mimetree_bounds_depth_and_parts() -> None:
     assert max(d for _p, d in mime.walk(msg, max_depth=1000, max_parts=1000)) <= 10
     many = "Content-Type: multipart/mixed; boundary=b\n\n" + "--b\n\nx\n" * 5000
     assert len(mimetree.build(many, 10, 50).get_payload()) < 50
+
+
+def test_mimetree_part_caches_follow_header_changes() -> None:
+    msg = mimetree.build("Content-Type: text/html\nSubject: a\n\nx", 5, 10)
+    assert (msg.get_content_type(), msg["subject"]) == ("text/html", "a")
+    msg.replace_header("Subject", "b")
+    del msg["Content-Type"]
+    msg["Content-Type"] = "text/plain"
+    assert (msg.get_content_type(), msg.get("SUBJECT")) == ("text/plain", "b")
+    assert msg.get("X-Missing", "fallback") == "fallback"

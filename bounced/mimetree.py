@@ -22,6 +22,9 @@ from email.message import Message
 _POLICY = email.policy.compat32
 
 
+_MISSING = object()
+
+
 class Part(Message):
     """A compat32 ``Message`` that remembers its header index and content type.
 
@@ -40,6 +43,16 @@ class Part(Message):
     def _changed(self) -> None:
         self.__dict__.pop("_bounced_index", None)
         self.__dict__.pop("_bounced_ctype_std", None)
+        self.__dict__.pop("_bounced_params", None)
+
+    def _get_params_preserve(self, failobj, header):  # noqa: ANN001, ANN202 - stdlib internal
+        cache = self.__dict__.setdefault("_bounced_params", {})
+        key = header.lower()
+        if key not in cache:
+            got = super()._get_params_preserve(_MISSING, header)
+            cache[key] = None if got is _MISSING else got
+        got = cache[key]
+        return failobj if got is None else list(got)
 
     def get(self, name, failobj=None):  # noqa: ANN001, ANN201 - the standard signature
         hit = self._index().get(name.lower())

@@ -118,6 +118,9 @@ def _raw_values(msg: Message, name: str, first: bool = False) -> list[object]:
     """Header values as parsed. ``Message.get`` turns raw 8-bit values into ``unknown-8bit``
     Header objects whose text is lost; the stored value still holds the bytes."""
     lname = name.lower()
+    if first and isinstance(msg, mimetree.Part):
+        hit = msg._index().get(lname)  # noqa: SLF001 - the part's own header index
+        return [hit[1]] if hit is not None else []
     out: list[object] = []
     try:
         for k, v in msg._headers:  # noqa: SLF001

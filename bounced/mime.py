@@ -279,15 +279,17 @@ def part_bytes(part: Message) -> bytes:
 def part_text(part: Message) -> str:
     """The decoded text of a part (charset fallback as in :func:`decode_bytes`); never raises.
 
-    For a message/* part the text of the enclosed message (headers and bodies) is returned."""
-    try:
-        payload = part.get_payload()
-    except Exception:  # noqa: BLE001
-        return ""
-    if isinstance(payload, list):
-        return part_raw_text(part)
-    data = part_bytes(part)
-    return _decode_bytes(data, charset(part))[:MAX_TEXT]
+    For a message/* part the text of the enclosed message (headers and bodies) is returned.
+    Remembered on the part: several format modules read the same notice text."""
+    memo = part.__dict__
+    text = memo.get("_bounced_text")
+    if text is None:
+        if isinstance(_payload(part), list):
+            text = part_raw_text(part)
+        else:
+            text = _decode_bytes(part_bytes(part), charset(part))[:MAX_TEXT]
+        memo["_bounced_text"] = text
+    return text
 
 
 def part_raw_text(part: Message) -> str:

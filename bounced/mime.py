@@ -166,8 +166,19 @@ def _fix_surrogates(s: str) -> str:
         return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+_ISO2022_ESC = re.compile(rb"\x1b[$(][@ABDJ]")
+
+
 def _decode_bytes(data: bytes, charset: str | None) -> str:
-    """Bytes to text with the declared charset, else UTF-8, else Latin-1 (which cannot fail)."""
+    """Bytes to text with the declared charset, else UTF-8, else Latin-1 (which cannot fail).
+
+    ISO-2022-JP escape sequences in text declared as ASCII (or not at all) are decoded as such:
+    Japanese MTAs write DSN fields that way."""
+    if b"\x1b" in data and _ISO2022_ESC.search(data):
+        try:
+            return data.decode("iso-2022-jp")
+        except (UnicodeDecodeError, LookupError):
+            pass
     for cs in (charset, "utf-8"):
         if not cs or not isinstance(cs, str):
             continue
@@ -328,6 +339,8 @@ def part_raw_text(part: Message) -> str:
     if cte in ("base64", "quoted-printable") and text:
         data = decode_transfer(text.encode("utf-8", "surrogateescape"), cte)
         text = _decode_bytes(data, charset(part))
+    elif "\x1b" in text:
+        text = _decode_bytes(text.encode("utf-8", "surrogateescape"), charset(part))
     return text
 
 

@@ -172,8 +172,12 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: database schema version {version} is newer than this bounced "
                              f"understands ({SCHEMA_VERSION}); upgrade bounced")
-        if version == SCHEMA_VERSION:
-            return
+        if version < SCHEMA_VERSION:
+            self._upgrade(version)
+        row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
+        self.case_sensitive = bool(int(row[0])) if row else self.case_sensitive
+
+    def _upgrade(self, version: int) -> None:
         if self.readonly:
             raise StoreError(f"{self.path}: database schema version {version} needs migrating; open it read-write once")
         db = sqlite_utils.Database(self.conn)
@@ -188,8 +192,6 @@ class Store:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
-        self.case_sensitive = bool(int(row[0])) if row else self.case_sensitive
 
     def close(self) -> None:
         try:

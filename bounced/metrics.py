@@ -14,6 +14,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 HealthCheck = Callable[[], Awaitable[str | None]]  # None = healthy, else the problem
 
 
+OUTCOMES = ("stored", "duplicate", "parse_failed")
+REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_many_connections", "timeout",
+                 "store_unavailable", "internal_error")
+
+
 class Metrics:
     """The daemon's counters; method names say what happened, labels are the operator's words."""
 
@@ -33,6 +38,10 @@ class Metrics:
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)
         self.store_failures = Counter("bounced_store_failures", "Batches the store could not commit", registry=r)
         self.connections = Gauge("bounced_active_connections", "Open SMTP/LMTP connections", registry=r)
+        for outcome in OUTCOMES:  # known label values start at 0, so rates and alerts work from the start
+            self.messages.labels(outcome=outcome)
+        for cause in REJECT_CAUSES:
+            self.rejects.labels(cause=cause)
 
     def reject(self, cause: str) -> None:
         self.rejects.labels(cause=cause).inc()

@@ -27,7 +27,14 @@ from bounced.config import Config, ConfigError
 from bounced.ingest import parse_options
 from bounced.metrics import Metrics, start_http
 from bounced.notify import Notifier, watchdog_interval
-from bounced.server import SHUTTING_DOWN, Delivery, ServerState, TemporaryFailure, factory, tls_context
+from bounced.server import (
+    SHUTTING_DOWN,
+    Delivery,
+    ServerState,
+    TemporaryFailure,
+    factory,
+    tls_context,
+)
 from bounced.store import StoreError
 from bounced.writer import Stored, StoreLike, Writer, safe_prepare
 
@@ -59,9 +66,9 @@ class Daemon:
         self.metrics = Metrics()
         self.writer: Writer | None = None
         self.state: ServerState | None = None
-        self.listeners: list[asyncio.AbstractServer] = []
+        self.listeners: list[asyncio.Server] = []
         self.addresses: list[tuple[str, int, bool]] = []  # (host, port, lmtp) actually bound
-        self.metrics_server: asyncio.AbstractServer | None = None
+        self.metrics_server: asyncio.Server | None = None
         self.metrics_address: tuple[str, int] | None = None
         self._parse_pool: Executor | None = None
         self._stop = asyncio.Event()

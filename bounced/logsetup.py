@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import IO, Any
+from typing import Any, TextIO
 
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
-def configure(fmt: str = "auto", level: str = "info", stream: IO[str] | None = None) -> Any:
+def configure(fmt: str = "auto", level: str = "info", stream: TextIO | None = None) -> Any:
     """Configure structlog for this process and return a logger. ``fmt``: auto, json or console."""
     out = stream or sys.stdout
     console = fmt == "console" or (fmt == "auto" and out.isatty())

@@ -9,7 +9,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 HealthCheck = Callable[[], Awaitable[str | None]]  # None = healthy, else the problem
 
@@ -59,7 +66,7 @@ class Metrics:
 _STATUS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request", 503: "Service Unavailable"}
 
 
-async def start_http(metrics: Metrics, health: HealthCheck, host: str, port: int) -> asyncio.AbstractServer:
+async def start_http(metrics: Metrics, health: HealthCheck, host: str, port: int) -> asyncio.Server:
     """Serve /metrics and /healthz on host:port (HTTP/1.0 style: one request per connection)."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -171,9 +171,14 @@ class SMTPServer(SMTP):
 
     def close_with(self, reply: str) -> None:
         """Say ``reply`` (a 421) and close; used on shutdown."""
-        if self.transport is not None:
-            self.transport.write((reply + "\r\n").encode())  # type: ignore[attr-defined]
-            self.transport.close()
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        try:
+            transport.write((reply + "\r\n").encode())  # type: ignore[attr-defined]
+        except (OSError, AttributeError, RuntimeError):
+            pass  # already half-gone (a TLS layer torn down under us): just close
+        transport.close()
 
     # -- timeouts --------------------------------------------------------------------------
     def _timeout_cb(self) -> None:

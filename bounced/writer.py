@@ -249,7 +249,7 @@ class Writer:
             self._failures.failure(error, 1)
             batch[0].future.set_exception(StoreError(error))
             return
-        for job, item in zip(batch, items):  # isolate: one bad message must not block the rest
+        for job, item in zip(batch, items, strict=True):  # isolate: one bad message must not block the rest
             single, single_error = self._ingest([item])
             if single_error is None:
                 self._settle([job], [item], single)
@@ -277,7 +277,7 @@ class Writer:
 
     def _settle(self, batch: list[_Job], items: list[Incoming], outcomes: list[IngestOutcome]) -> None:
         self._failures.success()
-        for job, item, outcome in zip(batch, items, outcomes):
+        for job, item, outcome in zip(batch, items, outcomes, strict=True):
             job.future.set_result(Stored(item, outcome))
 
 

@@ -5,10 +5,16 @@ import smtplib
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 from bounced.metrics import Metrics
-from tests.daemon_helpers import BOUNCE_DOMAIN, FaultyStore, LineClient, dsn, store_opener, wait_for
+from tests.daemon_helpers import (
+    BOUNCE_DOMAIN,
+    FaultyStore,
+    LineClient,
+    dsn,
+    store_opener,
+    wait_for,
+)
 
 
 def http(port: int, path: str, method: str = "GET") -> tuple[int, str]:

@@ -21,7 +21,13 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.daemon_helpers import ROOT, ServeProcess, config_dict, serve_cmd, wait_for, write_toml
+from tests.daemon_helpers import (
+    ROOT,
+    ServeProcess,
+    config_dict,
+    serve_cmd,
+    write_toml,
+)
 from tests.postfix_instance import POSTFIX, PostfixInstance, free_port
 
 pytestmark = [

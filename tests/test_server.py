@@ -19,10 +19,17 @@ from pathlib import Path
 
 import pytest
 
-from bounced.store import StoreError
 from tests.daemon_helpers import (
-    BOUNCE_DOMAIN, FaultyStore, LineClient, ServeProcess, config_dict, dsn, store_opener, stored_sha256s,
-    wait_for, write_toml,
+    BOUNCE_DOMAIN,
+    FaultyStore,
+    LineClient,
+    ServeProcess,
+    config_dict,
+    dsn,
+    store_opener,
+    stored_sha256s,
+    wait_for,
+    write_toml,
 )
 
 BOUNCE = f"bounces@{BOUNCE_DOMAIN}"
@@ -331,6 +338,7 @@ def test_starttls(start_daemon, db_path: Path, tmp_path: Path) -> None:
         assert s.rcpt(BOUNCE)[0] == 250
         assert s.data(dsn(token="tls"))[0] == 250
     assert len(stored_sha256s(db_path)) == 1
+    wait_for(lambda: not d.daemon.state.connections, what="the TLS connection to be released")
 
 
 # -- reload in process -------------------------------------------------------------------------------
@@ -529,3 +537,33 @@ def test_unusable_database_directory_is_one_clear_line(tmp_path: Path) -> None:
     blocker.write_text("a file where the database directory should be")
     db = blocker / "bounced.db"
     _one_line_error(_run_serve(write_toml(tmp_path / "b.toml", config_dict(db))), str(db))
+
+
+def test_slow_commit_does_not_count_against_the_client(start_daemon, db_path: Path) -> None:
+    """The command/data timers stop while the store commits: a slow disk is our time, not the client's."""
+
+    class SlowStore:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def ingest_many(self, items):
+            time.sleep(1.0)  # a slow fsync
+            return self.inner.ingest_many(items)
+
+        def check_writable(self):
+            self.inner.check_writable()
+
+        def close(self):
+            self.inner.close()
+
+    real = store_opener()
+    d = start_daemon(open_store=lambda cfg: SlowStore(real(cfg)),
+                     server={"command_timeout": 0.3, "data_timeout": 0.3})
+    assert send(d.port(), dsn(token="slow"), [BOUNCE])[0] == 250
+    assert len(stored_sha256s(db_path)) == 1
+
+
+def test_parse_workers(start_daemon, db_path: Path) -> None:
+    d = start_daemon(server={"parse_workers": 1})
+    assert send(d.port(), dsn(token="pw"), [BOUNCE])[0] == 250
+    assert len(stored_sha256s(db_path)) == 1

@@ -11,7 +11,14 @@ import pytest
 
 from bounced.store import StoreError
 from bounced.writer import FailureLog, Stored, Writer
-from tests.daemon_helpers import FaultyStore, ListLog, dsn, make_config, store_opener, stored_sha256s
+from tests.daemon_helpers import (
+    FaultyStore,
+    ListLog,
+    dsn,
+    make_config,
+    store_opener,
+    stored_sha256s,
+)
 
 
 @pytest.fixture

@@ -86,7 +86,8 @@ class Daemon:
         self.writer = Writer(lambda: self.open_store(self.config), batch_max=cfg.server.batch_max,
                              batch_wait_ms=cfg.server.batch_wait_ms,
                              parse_options=lambda: parse_options(self.config), log=self.log,
-                             on_batch=self.metrics.batch)
+                             on_batch=self.metrics.batch,
+                             more_coming=lambda n: self.state is not None and self.state.in_data > n)
         try:
             await asyncio.to_thread(self.writer.start)
         except StoreError as exc:

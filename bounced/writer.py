@@ -105,11 +105,14 @@ class Writer:
     def __init__(self, open_store: Callable[[], StoreLike], *, batch_max: int = 64, batch_wait_ms: float = 2.0,
                  parse_options: Callable[[], ParseOptions] = ParseOptions, log: Any = None,
                  on_batch: Callable[[int, float, bool], None] | None = None,
-                 failure_log_interval: float = 60.0) -> None:
+                 failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None) -> None:
         self._open_store = open_store
         self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
         self._parse_options = parse_options
         self._on_batch = on_batch
+        # more_coming(n): are messages beyond the n in hand on their way? (None: assume so) Lets a
+        # lone client skip the batch wait while busy periods still fill batches.
+        self._more_coming = more_coming
         self._log = log if log is not None else _NullLog()
         self._failures = FailureLog(self._log, failure_log_interval)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -229,6 +232,8 @@ class Writer:
             if not batch:
                 item = self._queue.get()
                 continue
+            if self._more_coming is not None and not self._more_coming(len(batch)):
+                return batch, controls, False
             if deadline is None:
                 deadline = time.monotonic() + self.batch_wait_ms / 1000
             remaining = deadline - time.monotonic()

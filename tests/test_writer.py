@@ -190,3 +190,12 @@ def test_reopen_failure_keeps_the_old_store(cfg, db_path: Path, tmp_path: Path) 
     assert w.submit(dsn(token="still"), "", ()).result(30)
     w.close()
     assert len(stored_sha256s(db_path)) == 1
+
+
+def test_lone_message_does_not_wait_for_a_batch(cfg, db_path: Path) -> None:
+    # with nobody else sending, the batch wait is skipped (here it would be a minute)
+    w = Writer(lambda: store_opener()(cfg), batch_wait_ms=60_000, more_coming=lambda n: False)
+    w.start()
+    assert w.submit(dsn(token="alone"), "", ()).result(30)
+    w.close()
+    assert len(stored_sha256s(db_path)) == 1

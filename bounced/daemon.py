@@ -48,7 +48,12 @@ class StartupError(Exception):
 def open_real_store(cfg: Config) -> StoreLike:
     from bounced.store import Store
 
-    return Store.open(cfg.store.path, cfg)
+    try:
+        return Store.open(cfg.store.path, cfg)
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the operator sees one line naming the file
+        raise StoreError(f"{cfg.store.path}: cannot open the database: {exc}") from exc
 
 
 class Daemon:

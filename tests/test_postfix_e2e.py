@@ -26,6 +26,7 @@ from tests.daemon_helpers import (
     ServeProcess,
     config_dict,
     serve_cmd,
+    wait_for,
     write_toml,
 )
 from tests.postfix_instance import POSTFIX, PostfixInstance, free_port
@@ -93,6 +94,19 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
         assert all(m["mail_from"] == "" for m in messages)  # DSNs come from the null sender
         assert "status=sent" in postfix.maillog()
         check_store(conf, db_path)
+        # one message for two bounce addresses: Postfix delivers it in one transaction and, over
+        # LMTP, waits for one reply per recipient
+        two = ["bounces+a=remote.test@bounce.test", "bounces+b=remote.test@bounce.test"]
+        with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as s:
+            s.ehlo("mx.remote.test")
+            s.mail("<>")
+            assert all(s.rcpt(r)[0] == 250 for r in two)
+            assert s.data(b"From: MAILER-DAEMON@remote.test\r\nSubject: Delivery Status Notification\r\n"
+                          b"Message-ID: <e2e.2@remote.test>\r\n\r\nreturned\r\n")[0] == 250
+        third = bounced.wait_event("message", timeout=60, count=3)[2]
+        assert sorted(third["rcpt_tos"]) == two
+        wait_for(lambda: postfix.maillog().count("status=sent") >= 4, what="both recipients sent in Postfix's log")
+        assert "status=deferred" not in postfix.maillog().split("e2e.2@remote.test")[-1]
     finally:
         if postfix is not None:
             postfix.stop()

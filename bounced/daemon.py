@@ -154,10 +154,16 @@ class Daemon:
             incoming = await self._loop.run_in_executor(
                 self._parse_pool, safe_prepare, d.raw, d.mail_from, d.rcpt_tos, parse_options(self.config),
                 datetime.now(timezone.utc))
+        # bounded, so a stuck disk gives the MTA a 451 rather than a hung session; if the commit
+        # lands later anyway, the MTA's retry is a duplicate and stored once
+        limit = max(30.0, 4 * self.config.store.busy_timeout_ms / 1000)
         try:
-            stored: Stored = await asyncio.wrap_future(self.writer.submit(d.raw, d.mail_from, d.rcpt_tos, incoming))
+            stored: Stored = await asyncio.wait_for(
+                asyncio.wrap_future(self.writer.submit(d.raw, d.mail_from, d.rcpt_tos, incoming)), limit)
         except StoreError as exc:
             raise TemporaryFailure(str(exc)) from None
+        except asyncio.TimeoutError:
+            raise TemporaryFailure(f"store commit took longer than {limit:.0f}s") from None
         self._record(d, stored, (time.perf_counter() - started) * 1000)
         return stored.incoming.sha256[:16]
 

@@ -199,8 +199,14 @@ class Writer:
         stopping = False
         while not stopping:
             batch, controls, stopping = self._collect()
-            if batch:
-                self._commit(batch)
+            try:
+                if batch:
+                    self._commit(batch)
+            except Exception as exc:  # noqa: BLE001 - a bug here must cost one batch a 451, not the writer
+                self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
             for c in controls:
                 try:
                     c.future.set_result(c.action())

@@ -92,6 +92,9 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
         by_rcpt = {m["rcpt_tos"][0]: m for m in messages}
         assert set(by_rcpt) == {"bounces+user=remote.test@bounce.test", "bounces+full=remote.test@bounce.test"}
         assert all(m["mail_from"] == "" for m in messages)  # DSNs come from the null sender
+        hard, soft = by_rcpt["bounces+user=remote.test@bounce.test"], by_rcpt["bounces+full=remote.test@bounce.test"]
+        assert (hard["recipients"], hard["kinds"], hard["reasons"]) == ([HARD], ["hard"], ["user_unknown"])
+        assert (soft["recipients"], soft["kinds"], soft["reasons"]) == ([SOFT], ["soft"], ["mailbox_full"])
         assert "status=sent" in postfix.maillog()
         check_store(conf, db_path)
         # one message for two bounce addresses: Postfix delivers it in one transaction and, over

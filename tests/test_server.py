@@ -567,3 +567,10 @@ def test_parse_workers(start_daemon, db_path: Path) -> None:
     d = start_daemon(server={"parse_workers": 1})
     assert send(d.port(), dsn(token="pw"), [BOUNCE])[0] == 250
     assert len(stored_sha256s(db_path)) == 1
+
+
+def test_missing_tls_certificate_is_one_clear_line(tmp_path: Path, db_path: Path) -> None:
+    missing = tmp_path / "no-such-cert.pem"
+    conf = write_toml(tmp_path / "b.toml", config_dict(db_path, server={"tls_cert": str(missing),
+                                                                        "tls_key": str(tmp_path / "k.pem")}))
+    _one_line_error(_run_serve(conf), str(missing))

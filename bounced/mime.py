@@ -118,6 +118,9 @@ def _raw_values(msg: Message, name: str, first: bool = False) -> list[object]:
     """Header values as parsed. ``Message.get`` turns raw 8-bit values into ``unknown-8bit``
     Header objects whose text is lost; the stored value still holds the bytes."""
     lname = name.lower()
+    if first and isinstance(msg, mimetree.Part):
+        hit = msg._index().get(lname)  # noqa: SLF001 - the part's own header index
+        return [hit[1]] if hit is not None else []
     out: list[object] = []
     try:
         for k, v in msg._headers:  # noqa: SLF001
@@ -163,8 +166,19 @@ def _fix_surrogates(s: str) -> str:
         return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+_ISO2022_ESC = re.compile(rb"\x1b[$(][@ABDJ]")
+
+
 def _decode_bytes(data: bytes, charset: str | None) -> str:
-    """Bytes to text with the declared charset, else UTF-8, else Latin-1 (which cannot fail)."""
+    """Bytes to text with the declared charset, else UTF-8, else Latin-1 (which cannot fail).
+
+    ISO-2022-JP escape sequences in text declared as ASCII (or not at all) are decoded as such:
+    Japanese MTAs write DSN fields that way."""
+    if b"\x1b" in data and _ISO2022_ESC.search(data):
+        try:
+            return data.decode("iso-2022-jp")
+        except (UnicodeDecodeError, LookupError):
+            pass
     for cs in (charset, "utf-8"):
         if not cs or not isinstance(cs, str):
             continue
@@ -276,15 +290,17 @@ def part_bytes(part: Message) -> bytes:
 def part_text(part: Message) -> str:
     """The decoded text of a part (charset fallback as in :func:`decode_bytes`); never raises.
 
-    For a message/* part the text of the enclosed message (headers and bodies) is returned."""
-    try:
-        payload = part.get_payload()
-    except Exception:  # noqa: BLE001
-        return ""
-    if isinstance(payload, list):
-        return part_raw_text(part)
-    data = part_bytes(part)
-    return _decode_bytes(data, charset(part))[:MAX_TEXT]
+    For a message/* part the text of the enclosed message (headers and bodies) is returned.
+    Remembered on the part: several format modules read the same notice text."""
+    memo = part.__dict__
+    text = memo.get("_bounced_text")
+    if text is None:
+        if isinstance(_payload(part), list):
+            text = part_raw_text(part)
+        else:
+            text = _decode_bytes(part_bytes(part), charset(part))[:MAX_TEXT]
+        memo["_bounced_text"] = text
+    return text
 
 
 def part_raw_text(part: Message) -> str:
@@ -323,6 +339,8 @@ def part_raw_text(part: Message) -> str:
     if cte in ("base64", "quoted-printable") and text:
         data = decode_transfer(text.encode("utf-8", "surrogateescape"), cte)
         text = _decode_bytes(data, charset(part))
+    elif "\x1b" in text:
+        text = _decode_bytes(text.encode("utf-8", "surrogateescape"), charset(part))
     return text
 
 

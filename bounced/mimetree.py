@@ -22,6 +22,9 @@ from email.message import Message
 _POLICY = email.policy.compat32
 
 
+_MISSING = object()
+
+
 class Part(Message):
     """A compat32 ``Message`` that remembers its header index and content type.
 
@@ -40,6 +43,16 @@ class Part(Message):
     def _changed(self) -> None:
         self.__dict__.pop("_bounced_index", None)
         self.__dict__.pop("_bounced_ctype_std", None)
+        self.__dict__.pop("_bounced_params", None)
+
+    def _get_params_preserve(self, failobj, header):  # noqa: ANN001, ANN202 - stdlib internal
+        cache = self.__dict__.setdefault("_bounced_params", {})
+        key = header.lower()
+        if key not in cache:
+            got = super()._get_params_preserve(_MISSING, header)
+            cache[key] = None if got is _MISSING else got
+        got = cache[key]
+        return failobj if got is None else list(got)
 
     def get(self, name, failobj=None):  # noqa: ANN001, ANN201 - the standard signature
         hit = self._index().get(name.lower())
@@ -141,8 +154,24 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
     return msg
 
 
+_BLOCK = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
+_FIELD_RUN = re.compile(r"([\041-\071\073-\176]+):([^\n]*\n(?:[ \t][^\n]*\n)*)")
+
+
 def _headers(msg: Message, text: str) -> str:
-    """Read the header block at the start of ``text`` into ``msg``; return the body."""
+    """Read the header block at the start of ``text`` into ``msg``; return the body.
+
+    The common case (well-formed fields, then an empty line or the end) is one regex pass;
+    anything unusual takes the line-by-line path below, which mirrors the standard parser."""
+    end = _BLOCK.match(text).end()
+    if end == len(text) or text.startswith("\n", end):
+        msg._headers.extend(  # noqa: SLF001
+            (m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")) for m in _FIELD_RUN.finditer(text, 0, end))
+        return text[end + 1:]
+    return _headers_slow(msg, text)
+
+
+def _headers_slow(msg: Message, text: str) -> str:
     pos = 0
     n = len(text)
     lines: list[str] = []
@@ -188,22 +217,35 @@ def _headers(msg: Message, text: str) -> str:
 def _split(body: str, boundary: str) -> tuple[str, list[str], str] | None:
     """(preamble, part texts, epilogue) of a multipart body; None when the opening delimiter is
     missing. Delimiter lines are ``--boundary`` (``--boundary--`` closes) at a line start,
-    optionally followed by blanks."""
-    delim = re.compile(r"^--" + re.escape(boundary) + r"(--)?[ \t]*$", re.M)
+    optionally followed by blanks. Plain string searches: no pattern to compile per boundary."""
+    marker = "--" + boundary
     parts: list[str] = []
-    start = None
+    start: int | None = None
     preamble = ""
-    epilogue = ""
-    for m in delim.finditer(body):
+    pos = 0
+    n = len(body)
+    while True:
+        i = body.find(marker, pos)
+        if i < 0:
+            break
+        pos = i + len(marker)
+        if i > 0 and body[i - 1] != "\n":
+            continue  # not at a line start
+        line_end = body.find("\n", pos)
+        line_end = n if line_end < 0 else line_end
+        tail = body[pos:line_end]
+        closing = tail.startswith("--")
+        if (tail[2:] if closing else tail).strip(" \t"):
+            continue  # "--boundaryX": a longer boundary, not ours
         if start is None:
-            preamble = body[: max(0, m.start() - 1)]
+            preamble = body[: max(0, i - 1)]
         else:
-            parts.append(body[start: max(start, m.start() - 1)])
-        start = m.end() + 1  # past the delimiter line's LF
-        if m.group(1):  # closing delimiter
-            epilogue = body[start:]
-            return preamble, parts, epilogue
+            parts.append(body[start: max(start, i - 1)])
+        start = line_end + 1
+        if closing:
+            return preamble, parts, body[start:]
+        pos = line_end
     if start is None:
         return None
     parts.append(body[start:])
-    return preamble, parts, epilogue
+    return preamble, parts, ""

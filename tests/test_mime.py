@@ -158,3 +158,9 @@ def test_mimetree_part_caches_follow_header_changes() -> None:
     msg["Content-Type"] = "text/plain"
     assert (msg.get_content_type(), msg.get("SUBJECT")) == ("text/plain", "b")
     assert msg.get("X-Missing", "fallback") == "fallback"
+
+
+@pytest.mark.parametrize("headers", [b"Content-Type: text/plain\n", b"Content-Type: text/plain; charset=us-ascii\n"])
+def test_iso_2022_jp_escapes_decoded(headers: bytes) -> None:
+    body = "ユーザーは見つかりません".encode("iso-2022-jp")
+    assert mime.part_text(mime.load(headers + b"\n" + body)).strip() == "ユーザーは見つかりません"

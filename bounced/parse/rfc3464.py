@@ -86,21 +86,24 @@ _RCPT_FIELD = re.compile(r"(?im)^(?:final|original)-recipient\s*:")
 def _human_text(msg: Message) -> str:
     """The readable notice: text parts outside any status part or returned original."""
     out: list[str] = []
-    skip: set[int] = set()
-    for part, _depth in mime.walk(msg):
-        if id(part) in skip:
-            continue
+    size = 0
+    skip_below = -1  # depth of a message/* part whose subtree is skipped, -1 when none
+    for part, depth in mime.walk(msg):
+        if skip_below >= 0:
+            if depth > skip_below:
+                continue
+            skip_below = -1
         ctype = mime.content_type(part)
-        if ctype.startswith("message/") or ctype in ("text/rfc822-headers",):
-            for sub, _d in mime.walk(part, max_depth=8):
-                skip.add(id(sub))
+        if ctype.startswith("message/") or ctype == "text/rfc822-headers":
+            skip_below = depth
             continue
         if ctype in _HUMAN_TYPES:
             text = mime.part_text(part)
             if ctype == "text/html":
                 text = _TAG.sub(" ", text)
             out.append(text)
-            if sum(map(len, out)) > 32 * 1024:
+            size += len(text)
+            if size > 32 * 1024:
                 break
     return "\n".join(out)[: 32 * 1024]
 

@@ -41,7 +41,12 @@ def store_opener() -> Callable[[Config], Any]:
 
 
 def serve_cmd(*args: str) -> list[str]:
-    """argv for `bounced ...` in a subprocess (with the temporary store if the real one is missing)."""
+    """argv for the real `bounced ...` in a subprocess (TEMPORARY: through tests/_tmpstore.py while
+    the real store is missing)."""
+    from tests._tmpstore import real_store_available
+
+    if real_store_available():
+        return [str(Path(sys.executable).with_name("bounced")), *args]
     return [sys.executable, "-m", "tests._tmpstore", *args]
 
 

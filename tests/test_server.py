@@ -574,3 +574,38 @@ def test_missing_tls_certificate_is_one_clear_line(tmp_path: Path, db_path: Path
     conf = write_toml(tmp_path / "b.toml", config_dict(db_path, server={"tls_cert": str(missing),
                                                                         "tls_key": str(tmp_path / "k.pem")}))
     _one_line_error(_run_serve(conf), str(missing))
+
+
+def _chattr(flag: str, *paths: Path) -> bool:
+    try:
+        r = subprocess.run(["chattr", flag, *map(str, paths)], capture_output=True, timeout=30)
+    except FileNotFoundError:
+        return False
+    return r.returncode == 0
+
+
+def test_immutable_database_answers_451_then_recovers(start_daemon, db_path: Path) -> None:
+    """A real write fault, not an injected one: the database files become immutable (even root
+    cannot write them), then writable again."""
+    import hashlib
+
+    d = start_daemon()
+    first = dsn(token="imm0")
+    assert send(d.port(), first, [BOUNCE])[0] == 250
+    files = [p for p in (db_path, db_path.with_name(db_path.name + "-wal"), db_path.parent) if p.exists()]
+    if not _chattr("+i", *files):
+        pytest.skip("chattr +i is not supported here (needs root and a filesystem with the immutable flag)")
+    try:
+        refused = dsn(token="imm1")
+        code, msg = send(d.port(), refused, [BOUNCE])
+        assert (code, msg[:5]) == (451, b"4.3.0"), msg
+        from tests._tmpstore import real_store_available
+
+        if real_store_available():  # the temporary store's check does not write, the real one must fail
+            assert _http(d.metrics_port, "/healthz")[0] == 503
+    finally:
+        assert _chattr("-i", *files)
+    assert send(d.port(), refused, [BOUNCE])[0] == 250  # the MTA's retry
+    assert _http(d.metrics_port, "/healthz")[0] == 200
+    assert len(d.log.events("store_unavailable")) == 1
+    assert sorted(stored_sha256s(db_path)) == sorted(hashlib.sha256(r).hexdigest() for r in (first, refused))

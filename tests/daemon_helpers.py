@@ -30,24 +30,20 @@ BOUNCE_DOMAIN = "bounce.example"
 
 
 def store_opener() -> Callable[[Config], Any]:
-    """The real Store when merged; until then the temporary one (tests/_tmpstore.py)."""
-    from tests._tmpstore import TmpStore, real_store_available
+    """Opens the real store, as the daemon does."""
+    from bounced.store import Store
 
-    if real_store_available():
-        from bounced.store import Store
+    return lambda cfg: Store.open(cfg.store.path, cfg)
 
-        return lambda cfg: Store.open(cfg.store.path, cfg)
-    return lambda cfg: TmpStore.open(cfg.store.path, cfg)
+
+def bounced_bin() -> str:
+    """The installed `bounced` command of this environment."""
+    return str(Path(sys.executable).with_name("bounced"))
 
 
 def serve_cmd(*args: str) -> list[str]:
-    """argv for the real `bounced ...` in a subprocess (TEMPORARY: through tests/_tmpstore.py while
-    the real store is missing)."""
-    from tests._tmpstore import real_store_available
-
-    if real_store_available():
-        return [str(Path(sys.executable).with_name("bounced")), *args]
-    return [sys.executable, "-m", "tests._tmpstore", *args]
+    """argv for the real `bounced ...` in a subprocess."""
+    return [bounced_bin(), *args]
 
 
 def config_dict(db: Path, **sections: dict[str, Any]) -> dict[str, Any]:

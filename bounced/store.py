@@ -252,7 +252,7 @@ class Store:
             "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
             "message_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
             (to_text(it.received_at), it.mail_from, json.dumps(list(it.rcpt_tos)), len(it.raw), it.sha256,
-             zlib.compress(it.raw, 6), status, r.format, r.error, r.message_id))
+             zlib.compress(it.raw, 1), status, r.format, r.error, r.message_id))
         if cur.rowcount == 0:
             return IngestOutcome(it.sha256, None, True, 0, status == "failed")
         msg_id = cur.lastrowid

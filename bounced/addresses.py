@@ -6,7 +6,9 @@ the lookup key lower-cases it too (``store.local_part_case_sensitive`` turns tha
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 class InvalidAddress(ValueError):
@@ -50,14 +52,22 @@ def parse_address(raw: object) -> Address:
         raise InvalidAddress(raw, "missing local part")
     if len(local) > 64 * 4:  # generous for UTF-8 local parts, still bounded
         raise InvalidAddress(raw, "local part too long")
-    if any(c in _BAD_LOCAL for c in local) or "@" in local:
+    if not _BAD_LOCAL.isdisjoint(local) or "@" in local:
         raise InvalidAddress(raw, "local part contains characters that need quoting")
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise InvalidAddress(raw, "local part has a misplaced dot")
-    return Address(local, _domain(raw, domain))
+    try:
+        return Address(local, _domain(domain))
+    except InvalidAddress as exc:
+        raise InvalidAddress(raw, exc.why) from None
 
 
-def _domain(raw: object, domain: str) -> str:
+_ASCII_DOMAIN = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+
+
+@lru_cache(maxsize=16384)  # a mailing list has far fewer domains than addresses
+def _domain(domain: str) -> str:
+    raw = domain
     d = domain.strip().rstrip(".")
     if not d:
         raise InvalidAddress(raw, "missing domain")
@@ -67,6 +77,8 @@ def _domain(raw: object, domain: str) -> str:
         ascii_d = d.encode("idna").decode("ascii").lower() if not d.isascii() else d.lower()
     except UnicodeError:
         raise InvalidAddress(raw, f"domain {d!r} is not a valid internationalized name") from None
+    if len(ascii_d) <= 253 and _ASCII_DOMAIN.fullmatch(ascii_d):
+        return ascii_d
     labels = ascii_d.split(".")
     if len(ascii_d) > 253 or any(not lab or len(lab) > 63 for lab in labels):
         raise InvalidAddress(raw, f"domain {d!r} is malformed")

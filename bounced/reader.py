@@ -98,30 +98,20 @@ class SuppressionList:
 
     def check(self, addresses: list[str] | tuple[str, ...]) -> list[Suppressed]:
         """The suppressed ones among ``addresses``, in input order, with kind and reason."""
-        keys: dict[str, list[str]] = {}
-        for a in addresses:
-            k = self._key(a)
-            if k is not None:
-                keys.setdefault(k, []).append(a)
+        pairs = [(a, self._key(a)) for a in addresses]
+        keys = list(dict.fromkeys(k for _, k in pairs if k is not None))
         if not keys:
             return []
         conn = self._conn()
         now = to_text(utcnow())
         found: dict[str, tuple] = {}
-        ordered = list(keys)
-        for i in range(0, len(ordered), 500):  # stays under SQLite's variable limit
-            chunk = ordered[i:i + 500]
+        for i in range(0, len(keys), 500):  # stays under SQLite's variable limit
+            chunk = keys[i:i + 500]
             sql = ("SELECT address, kind, reason, suppressed_at, expires_at FROM suppressions WHERE address IN "
                    f"({','.join('?' * len(chunk))}) AND active = 1 AND (expires_at IS NULL OR expires_at > ?)")
             for row in self._retry(lambda: conn.execute(sql, (*chunk, now)).fetchall()):
                 found[row[0]] = row
-        out = []
-        for a in addresses:
-            k = self._key(a)
-            if k in found:
-                r = found[k]
-                out.append(Suppressed(a, k, r[1], r[2], r[3], r[4]))
-        return out
+        return [Suppressed(a, k, *found[k][1:]) for a, k in pairs if k in found]
 
     def record_activity(self, address: str, when: datetime | None = None) -> None:
         """The mailer saw this address deliver or engage: its soft-bounce run starts over."""

@@ -1,76 +1,399 @@
 """Never-raising helpers over the standard library's email package.
 
 Every parser goes through these, so decoding quirks (missing or wrong charsets, broken base64,
-bare-CR line endings, non-ASCII headers) are handled once.
+bare-CR line endings, non-ASCII headers, mbox ``From`` lines) are handled once.
+
+The work is bounded so hostile input is answered in bounded time and memory:
+
+* only the first :data:`MAX_BYTES` of a message are parsed (what a bounce says is at its top;
+  a huge returned attachment adds nothing),
+* a header value is looked at up to :data:`MAX_HEADER` characters,
+* a decoded part up to :data:`MAX_TEXT` characters,
+* :func:`walk` visits at most :data:`MAX_PARTS` parts, :data:`MAX_DEPTH` levels deep, without
+  recursion.
+
+The tree is built by :mod:`bounced.mimetree` (the standard library's Message objects, built
+about twice as fast as by its line-by-line parser, nesting and part count bounded); the
+standard parser is the fallback.
 """
 from __future__ import annotations
 
+import binascii
 import email
+import email.errors
 import email.header
+import email.parser
 import email.policy
+import email.utils
+import quopri
+import re
+from collections.abc import Iterator
 from email.message import Message
+
+from bounced import mimetree
 
 _POLICY = email.policy.compat32  # lenient and fast; we decode headers ourselves
 
+MAX_BYTES = 1 << 20
+MAX_HEADER = 16 * 1024
+MAX_TEXT = 256 * 1024
+MAX_PARTS = 200
+MAX_DEPTH = 20
+# the email package's parser recurses once per nesting level; beyond this the message is cut
+_MAX_BOUNDARIES = 64
+_TREE_DEPTH = 32  # deeper parts are kept as text
+_TREE_PARTS = 400
+_BLANK_RUNS = re.compile(rb"\n(?:[ \t]*\n){3,}")
+
 
 def load(raw: bytes) -> Message:
-    """Parse raw bytes into a message tree; mbox 'From ' lines and bare CRs are tolerated."""
+    """Parse raw bytes into a message tree; never raises.
+
+    Tolerates mbox ``From`` lines, CRLF and bare CR endings, truncation anywhere, and nesting
+    deeper than the standard parser can recurse (then the body is kept as unparsed text)."""
+    if not isinstance(raw, (bytes, bytearray)):
+        raw = str(raw).encode("utf-8", "surrogateescape")
+    raw = bytes(raw[:MAX_BYTES])
     if raw.startswith(b"From "):
         nl = raw.find(b"\n")
         raw = raw[nl + 1:] if nl >= 0 else b""
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return email.message_from_bytes(raw, policy=_POLICY)
+    # runs of empty lines say nothing, but cost every line-based scan downstream
+    raw = _BLANK_RUNS.sub(b"\n\n\n", raw)
+    try:
+        # the same tree as email.message_from_bytes (compat32), built without its per-line loop
+        return mimetree.build(raw.decode("ascii", "surrogateescape"), _TREE_DEPTH, _TREE_PARTS)
+    except Exception:  # noqa: BLE001 - fall back to the standard parser
+        pass
+    if raw.count(b"boundary") > _MAX_BOUNDARIES:
+        return _headers_only(raw)
+    try:
+        return email.message_from_bytes(raw, policy=_POLICY)
+    except (RecursionError, MemoryError):
+        return _headers_only(raw)
+    except Exception:  # noqa: BLE001 - the stdlib parser is lenient, but never trust it blindly
+        return _headers_only(raw)
+
+
+def _headers_only(raw: bytes) -> Message:
+    """The top-level headers with the body as one opaque text part."""
+    try:
+        msg = email.parser.BytesHeaderParser(policy=_POLICY).parsebytes(raw)
+    except Exception:  # noqa: BLE001
+        msg = Message()
+    for name in ("Content-Type", "Content-Transfer-Encoding"):
+        del msg[name]
+    msg["Content-Type"] = "text/plain"
+    head_end = raw.find(b"\n\n")
+    body = raw[head_end + 2:] if head_end >= 0 else b""
+    msg.set_payload(body.decode("utf-8", "replace"))
+    return msg
+
+
+def has_headers(msg: Message) -> bool:
+    """Whether the parser found at least one header field (random bytes give none)."""
+    try:
+        return bool(msg.keys())
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def header(msg: Message, name: str) -> str:
-    """A header decoded to text (RFC 2047 words, raw 8-bit as UTF-8), unfolded; '' if absent."""
-    value = msg.get(name)
+    """A header decoded to text (RFC 2047 words, raw 8-bit as UTF-8), unfolded; '' if absent.
+
+    Remembered on the message: the format modules ask for the same few headers many times."""
+    memo = msg.__dict__.get("_bounced_headers")
+    if memo is None:
+        memo = msg.__dict__["_bounced_headers"] = {}
+    key = name.lower()
+    value = memo.get(key)
     if value is None:
-        return ""
+        values = _raw_values(msg, name, first=True)
+        value = memo[key] = decode_header_value(values[0]) if values else ""
+    return value
+
+
+def _raw_values(msg: Message, name: str, first: bool = False) -> list[object]:
+    """Header values as parsed. ``Message.get`` turns raw 8-bit values into ``unknown-8bit``
+    Header objects whose text is lost; the stored value still holds the bytes."""
+    lname = name.lower()
+    if first and isinstance(msg, mimetree.Part):
+        hit = msg._index().get(lname)  # noqa: SLF001 - the part's own header index
+        return [hit[1]] if hit is not None else []
+    out: list[object] = []
+    try:
+        for k, v in msg._headers:  # noqa: SLF001
+            if k.lower() == lname:
+                out.append(v)
+                if first:
+                    break
+    except Exception:  # noqa: BLE001
+        return []
+    return out
+
+
+def header_all(msg: Message, name: str) -> list[str]:
+    """Every occurrence of a header, decoded and unfolded."""
+    return [decode_header_value(v) for v in _raw_values(msg, name)[:100]]
+
+
+def decode_header_value(value: object) -> str:
+    """Decode one raw header value; never raises."""
     try:
         if isinstance(value, email.header.Header):
-            parts = email.header.decode_header(value)
+            s = str(value)
         else:
-            parts = email.header.decode_header(str(value))
-        out = []
-        for text, charset in parts:
-            if isinstance(text, bytes):
-                out.append(_decode_bytes(text, charset))
-            else:
-                out.append(text)
-        s = "".join(out)
+            s = str(value)
+        s = s[:MAX_HEADER]
+        if "=?" in s:
+            out = []
+            for text, charset in email.header.decode_header(s):
+                out.append(_decode_bytes(text, charset) if isinstance(text, bytes) else text)
+            s = "".join(out)
+        s = _fix_surrogates(s)
     except Exception:  # noqa: BLE001 - a header must never break parsing
-        s = str(value)
+        s = _fix_surrogates(str(value)[:MAX_HEADER])
     return " ".join(s.split())
 
 
+def _fix_surrogates(s: str) -> str:
+    """compat32 keeps raw 8-bit header bytes as surrogate escapes; read them as UTF-8."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_ISO2022_ESC = re.compile(rb"\x1b[$(][@ABDJ]")
+
+
 def _decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes to text with the declared charset, else UTF-8, else Latin-1 (which cannot fail).
+
+    ISO-2022-JP escape sequences in text declared as ASCII (or not at all) are decoded as such:
+    Japanese MTAs write DSN fields that way."""
+    if b"\x1b" in data and _ISO2022_ESC.search(data):
+        try:
+            return data.decode("iso-2022-jp")
+        except (UnicodeDecodeError, LookupError):
+            pass
     for cs in (charset, "utf-8"):
-        if not cs:
+        if not cs or not isinstance(cs, str):
             continue
         try:
-            return data.decode(cs)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(cs.strip().strip('"'))
+        except (LookupError, UnicodeDecodeError, ValueError, TypeError):
+            continue
+        except Exception:  # noqa: BLE001 - broken codec implementations
             continue
     return data.decode("latin-1")
 
 
-def part_text(part: Message) -> str:
-    """The decoded text of a non-multipart part; never raises."""
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Public face of the charset fallback: declared charset, UTF-8, Latin-1."""
+    return _decode_bytes(data, charset)
+
+
+def content_type(part: Message) -> str:
+    """The part's content type, lower case; ``text/plain`` when unreadable.
+
+    Remembered on the part: every format module asks for the same parts' types, and the
+    standard library re-parses the header each time."""
+    memo = part.__dict__
+    ctype = memo.get("_bounced_ctype")
+    if ctype is None:
+        try:
+            ctype = part.get_content_type()
+        except Exception:  # noqa: BLE001
+            ctype = "text/plain"
+        memo["_bounced_ctype"] = ctype
+    return ctype
+
+
+def param(part: Message, name: str) -> str:
+    """A Content-Type parameter as text ('' when absent or unreadable)."""
     try:
-        payload = part.get_payload(decode=True)
+        value = part.get_param(name)
     except Exception:  # noqa: BLE001
-        payload = None
-    if payload is None:
-        raw = part.get_payload()
-        if isinstance(raw, str):
-            return raw
-        if isinstance(raw, list):  # message/* parts hold sub-messages
-            return "\n".join(str(p) for p in raw)
         return ""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
+        try:
+            value = email.utils.collapse_rfc2231_value(value)
+        except Exception:  # noqa: BLE001
+            value = str(value[-1])
+    return str(value)
+
+
+def charset(part: Message) -> str | None:
+    """The declared charset (lower case) or None; remembered on the part."""
+    memo = part.__dict__
+    if "_bounced_charset" not in memo:
+        try:
+            memo["_bounced_charset"] = part.get_content_charset()
+        except Exception:  # noqa: BLE001
+            memo["_bounced_charset"] = None
+    return memo["_bounced_charset"]
+
+
+def _cte(part: Message) -> str:
     try:
-        charset = part.get_content_charset()
+        return str(part.get("Content-Transfer-Encoding", "")).strip().lower()
     except Exception:  # noqa: BLE001
-        charset = None
-    return _decode_bytes(payload, charset)
+        return ""
+
+
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]+")
+
+
+def decode_transfer(body: bytes, cte: str) -> bytes:
+    """Undo a Content-Transfer-Encoding leniently: broken base64 keeps what decodes."""
+    cte = cte.strip().lower()
+    if cte == "base64":
+        data = _B64_JUNK.sub(b"", body.split(b"=", 1)[0])  # padding ends the data
+        if len(data) % 4 == 1:  # a lone trailing sextet cannot make a byte
+            data = data[:-1]
+        data += b"=" * (-len(data) % 4)
+        try:
+            return binascii.a2b_base64(data)
+        except (binascii.Error, ValueError):
+            return b""
+    if cte == "quoted-printable":
+        try:
+            return quopri.decodestring(body)
+        except Exception:  # noqa: BLE001
+            return body
+    return body
+
+
+def _payload(part: Message) -> object:
+    """The payload as parsed. ``get_payload()`` itself re-decodes 8-bit text with the declared
+    charset and replaces what fails, which would lose UTF-8 in an undeclared part."""
+    return getattr(part, "_payload", None)
+
+
+def part_bytes(part: Message) -> bytes:
+    """The transfer-decoded body of a non-multipart part, at most MAX_TEXT bytes; never raises."""
+    raw = _payload(part)
+    if isinstance(raw, list):  # message/* and multipart: rebuild the text without the generator
+        return part_raw_text(part).encode("utf-8", "surrogateescape")
+    if not isinstance(raw, str):
+        return b""
+    raw = raw[: MAX_TEXT * 2]
+    body = raw.encode("ascii", "surrogateescape") if raw.isascii() else raw.encode("utf-8", "surrogateescape")
+    return decode_transfer(body, _cte(part))[:MAX_TEXT]
+
+
+def part_text(part: Message) -> str:
+    """The decoded text of a part (charset fallback as in :func:`decode_bytes`); never raises.
+
+    For a message/* part the text of the enclosed message (headers and bodies) is returned.
+    Remembered on the part: several format modules read the same notice text."""
+    memo = part.__dict__
+    text = memo.get("_bounced_text")
+    if text is None:
+        if isinstance(_payload(part), list):
+            text = part_raw_text(part)
+        else:
+            text = _decode_bytes(part_bytes(part), charset(part))[:MAX_TEXT]
+        memo["_bounced_text"] = text
+    return text
+
+
+def part_raw_text(part: Message) -> str:
+    """The body of a message/* or multipart part as text, rebuilt from the parsed pieces.
+
+    The standard parser splits message/delivery-status and message/rfc822 bodies into header
+    blocks; this puts them back together (no generator: it raises on mangled charsets) and
+    undoes a transfer encoding that was declared on the container (base64 delivery-status
+    parts exist)."""
+    out: list[str] = []
+    size = 0
+    payload = _payload(part)
+    if isinstance(payload, str):
+        return part_text(part)
+    if not isinstance(payload, list):
+        return ""
+    for sub in payload[:MAX_PARTS]:
+        if not isinstance(sub, Message):
+            continue
+        try:
+            lines = [f"{k}: {v}" for k, v in sub._headers]  # noqa: SLF001 - raw values, unfolded later
+        except Exception:  # noqa: BLE001
+            lines = []
+        block = "\n".join(_fix_surrogates(str(x)) for x in lines)
+        body = _payload(sub)
+        if isinstance(body, str) and body:
+            block = f"{block}\n\n{_fix_surrogates(body)}" if block else _fix_surrogates(body)
+        elif isinstance(body, list):
+            block = f"{block}\n\n{part_raw_text(sub)}" if block else part_raw_text(sub)
+        out.append(block)
+        size += len(block)
+        if size > MAX_TEXT:
+            break
+    text = "\n\n".join(out)[:MAX_TEXT]
+    cte = _cte(part)
+    if cte in ("base64", "quoted-printable") and text:
+        data = decode_transfer(text.encode("utf-8", "surrogateescape"), cte)
+        text = _decode_bytes(data, charset(part))
+    elif "\x1b" in text:
+        text = _decode_bytes(text.encode("utf-8", "surrogateescape"), charset(part))
+    return text
+
+
+def walk(msg: Message, max_parts: int = MAX_PARTS, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Message, int]]:
+    """Every part (depth first, in document order) with its depth; bounded, never recursive.
+
+    The default walk is computed once per message and remembered on it."""
+    if max_parts == MAX_PARTS and max_depth == MAX_DEPTH:
+        memo = msg.__dict__
+        parts = memo.get("_bounced_walk")
+        if parts is None:
+            parts = memo["_bounced_walk"] = list(_walk(msg, max_parts, max_depth))
+        return iter(parts)
+    return _walk(msg, max_parts, max_depth)
+
+
+def _walk(msg: Message, max_parts: int, max_depth: int) -> Iterator[tuple[Message, int]]:
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    seen = 0
+    while stack and seen < max_parts:
+        part, depth = stack.pop()
+        seen += 1
+        yield part, depth
+        if depth >= max_depth:
+            continue
+        try:
+            payload = part.get_payload()
+        except Exception:  # noqa: BLE001
+            continue
+        if isinstance(payload, list):
+            stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+
+
+def parse_headers_text(text: str) -> Message:
+    """Header fields written as text (text/rfc822-headers, an inline-quoted original) as a Message."""
+    try:
+        return email.parser.HeaderParser(policy=_POLICY).parsestr(text[:MAX_TEXT], headersonly=True)
+    except Exception:  # noqa: BLE001
+        return Message()
+
+
+_XTEXT = re.compile(r"\+([0-9A-F]{2})")
+_UNITEXT = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+
+
+def decode_unitext(value: str) -> str:
+    """RFC 6533 utf-8-addr-unitext/xtext: ``\\x{HHHH}`` and ``+HH`` escapes to characters."""
+
+    def uni(m: re.Match[str]) -> str:
+        try:
+            return chr(int(m.group(1), 16))
+        except (ValueError, OverflowError):
+            return m.group(0)
+
+    value = _UNITEXT.sub(uni, value)
+    return _XTEXT.sub(lambda m: chr(int(m.group(1), 16)), value)

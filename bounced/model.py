@@ -40,6 +40,7 @@ class Found:
     last_attempt: str | None = None
     feedback_type: str | None = None
     reason: str | None = None
+    command: str | None = None  # SMTP command the remote server refused at (RCPT, DATA, ...), when stated
 
 
 @dataclass(frozen=True, slots=True)

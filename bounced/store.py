@@ -1,16 +1,576 @@
-"""The one class that owns SQL. (Contract stub; the store issue fills it in.)
+"""The one class that owns SQL: every query bounced runs against its SQLite file is in this module.
 
-Contract used by the daemon and the CLI:
-
-    store = Store.open(path, config)        # creates/migrates; raises StoreError (clear message)
-    outcomes = store.ingest_many(items)     # list[Incoming] -> list[IngestOutcome], ONE transaction:
-                                            # messages + events + suppression updates; on any failure
-                                            # nothing is committed and StoreError is raised
-    store.check_writable()                  # raises StoreError when a write would fail (for /healthz)
-    store.close()
+Why it looks like this:
+- One transaction per batch (``ingest_many``): the daemon's writer group-commits messages and only
+  then releases their 250 replies, so the raw bytes, events and suppression changes of a message
+  are durable together or not at all.
+- The per-address policy state lives in the ``suppressions`` row, so ingest needs one primary-key
+  read per recipient and no history scan, whatever the size of ``events``.
+- Parameters only; no SQL is built from input. The schema has a version and forward migrations;
+  a file from a newer bounced is refused rather than misread.
+- The future PostgreSQL store implements the same methods; nothing outside this module sees SQL
+  except the documented ``active_suppressions`` view that mailers in other languages read.
 """
 from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bounced import policy
+from bounced.addresses import InvalidAddress, domain_of, normalize
+from bounced.config import Config
+from bounced.ingest import Incoming, IngestOutcome
+from bounced.model import Kind, ParseResult
+from bounced.policy import Change, State
+from bounced.reasons import REASONS
+from bounced.timeutil import from_text, to_text, utcnow
+
+SCHEMA_VERSION = 1
+_STATE_FIELDS = [f.name for f in fields(State)]
+_TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
 
 class StoreError(Exception):
     """The store cannot do what was asked; the message names the file and the cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class AddressReport:
+    address: str
+    state: dict[str, Any] | None
+    active_now: bool
+    events: list[dict[str, Any]]
+    audit: list[dict[str, Any]]
+    last_activity_at: str | None
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["messages"].create({
+        "id": int, "received_at": str, "mail_from": str, "rcpt_tos": str, "size": int, "sha256": str,
+        "raw": bytes, "raw_pruned_at": str, "parse_status": str, "format": str, "error": str, "message_id": str,
+    }, pk="id", not_null={"received_at", "sha256", "parse_status"})
+    db["messages"].create_index(["sha256"], unique=True)
+    db["messages"].create_index(["received_at"])
+    db["events"].create({
+        "id": int, "message_id": int, "address": str, "domain": str, "at": str, "kind": str, "reason": str,
+        "status": str, "reply_code": str, "diagnostic": str, "remote_mta": str, "action": str,
+        "feedback_type": str, "original_message_id": str, "original_headers": str, "policy_action": str,
+    }, pk="id", foreign_keys=[("message_id", "messages", "id")], not_null={"address", "at", "kind", "reason"})
+    db["events"].create_index(["address", "at"])
+    db["events"].create_index(["at"])
+    db["events"].create_index(["message_id"])
+    db["suppressions"].create({
+        "address": str, "domain": str, "active": int, "kind": str, "reason": str, "source": str,
+        "first_event_at": str, "last_event_at": str, "soft_count": int, "soft_first_at": str,
+        "suppressed_at": str, "expires_at": str, "lifted_at": str, "lifted_by": str, "lifted_reason": str,
+    }, pk="address", not_null={"active"})
+    db["suppressions"].create_index(["active", "kind"])
+    db["suppressions"].create_index(["domain"])
+    db["activity"].create({"address": str, "last_at": str, "source": str}, pk="address")
+    db["audit"].create({
+        "id": int, "at": str, "actor": str, "action": str, "address": str, "kind": str, "reason": str, "detail": str,
+    }, pk="id", not_null={"at", "actor", "action"})
+    db["audit"].create_index(["address", "at"])
+    db.execute(
+        "CREATE VIEW active_suppressions AS SELECT address, domain, kind, reason, source, suppressed_at, "
+        "expires_at, last_event_at FROM suppressions WHERE active = 1 AND "
+        "(expires_at IS NULL OR expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+
+
+# version -> function bringing a database at version-1 to version; applied in order at open
+MIGRATIONS: dict[int, Any] = {1: _create_schema}
+
+
+def _state_from_row(row: sqlite3.Row | None) -> State | None:
+    if row is None:
+        return None
+    values = {}
+    for name in _STATE_FIELDS:
+        v = row[name]
+        values[name] = from_text(v) if name in _TIME_FIELDS else (bool(v) if name == "active" else v)
+    values["soft_count"] = values["soft_count"] or 0
+    return State(**values)
+
+
+def _state_params(address: str, s: State) -> tuple:
+    out: list[Any] = [address, domain_of(address)]
+    for name in _STATE_FIELDS:
+        v = getattr(s, name)
+        out.append(to_text(v) if isinstance(v, datetime) else (int(v) if isinstance(v, bool) else v))
+    return tuple(out)
+
+
+_UPSERT_STATE = (
+    f"INSERT OR REPLACE INTO suppressions (address, domain, {', '.join(_STATE_FIELDS)}) "
+    f"VALUES ({', '.join('?' * (len(_STATE_FIELDS) + 2))})"
+)
+
+
+class Store:
+    """The bounced database. Open with :meth:`open`; one instance per thread."""
+
+    def __init__(self, path: str, conn: sqlite3.Connection, config: Config, readonly: bool) -> None:
+        self.path, self.conn, self.config, self.readonly = path, conn, config, readonly
+        self.case_sensitive = config.store.local_part_case_sensitive
+
+    # ---------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], config: Config | None = None, *, readonly: bool = False) -> "Store":
+        config = config or Config()
+        path = str(path)
+        try:
+            if readonly:
+                if not Path(path).exists():
+                    raise StoreError(f"{path}: no such database")
+                conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, isolation_level=None,
+                                       check_same_thread=False)
+            else:
+                parent = Path(path).resolve().parent
+                if not parent.is_dir():
+                    raise StoreError(f"{path}: directory {parent} does not exist")
+                conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(config.store.busy_timeout_ms)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"{path}: cannot switch to WAL mode (got {mode})")
+                conn.execute("PRAGMA synchronous = FULL")  # a 250 survives power loss, not only a crash
+            store = cls(path, conn, config, readonly)
+            store._migrate()
+        except StoreError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a usable bounced database ({exc})") from None
+        except OSError as exc:
+            raise StoreError(f"{path}: {exc.strerror or exc}") from None
+        return store
+
+    def _version(self) -> int:
+        has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+        if not has_meta:
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+            if tables:
+                raise StoreError(f"{self.path}: this SQLite file is not a bounced database (no meta table)")
+            return 0
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self) -> None:
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: database schema version {version} is newer than this bounced "
+                             f"understands ({SCHEMA_VERSION}); upgrade bounced")
+        if version < SCHEMA_VERSION:
+            self._upgrade(version)
+        row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
+        self.case_sensitive = bool(int(row[0])) if row else self.case_sensitive
+
+    def _upgrade(self, version: int) -> None:
+        if self.readonly:
+            raise StoreError(f"{self.path}: database schema version {version} needs migrating; open it read-write once")
+        db = sqlite_utils.Database(self.conn)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[v](db)
+            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('local_part_case_sensitive', ?)",
+                              (str(int(self.case_sensitive)),))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def key(self, address: str) -> str:
+        """The normalized lookup key; raises InvalidAddress."""
+        return normalize(address, case_sensitive=self.case_sensitive)
+
+    def _fail(self, exc: BaseException, what: str) -> StoreError:
+        return StoreError(f"{self.path}: {what}: {exc}")
+
+    def check_writable(self) -> None:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_health_check', ?)", (to_text(utcnow()),))
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "cannot write") from None
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    # ---------------------------------------------------------------- ingest
+    def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]:
+        """Store messages, their events and the suppression changes in ONE transaction."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            states: dict[str, State | None] = {}
+            outcomes = [self._ingest_one(it, states) for it in items]
+            self._write_states(states)
+            self.conn.execute("COMMIT")
+            return outcomes
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "cannot store messages") from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _ingest_one(self, it: Incoming, states: dict[str, State | None]) -> IngestOutcome:
+        r = it.result
+        status = "failed" if r.error and not r.recipients else ("ok" if r.recipients else "empty")
+        cur = self.conn.execute(
+            "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
+            "message_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
+            (to_text(it.received_at), it.mail_from, json.dumps(list(it.rcpt_tos)), len(it.raw), it.sha256,
+             zlib.compress(it.raw, 6), status, r.format, r.error, r.message_id))
+        if cur.rowcount == 0:
+            return IngestOutcome(it.sha256, None, True, 0, status == "failed")
+        msg_id = cur.lastrowid
+        n = self._store_events(msg_id, r, it.received_at, states)
+        return IngestOutcome(it.sha256, msg_id, False, n, status == "failed")
+
+    def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None]) -> int:
+        pol = self.config.policy
+        headers = json.dumps(dict(r.original_headers)) if r.original_headers else None
+        n = 0
+        for rec in r.recipients:
+            try:
+                key = self.key(rec.recipient)
+            except InvalidAddress:
+                continue  # the raw message is kept; reprocess can recover it after a parser fix
+            if key not in states:
+                states[key] = self._load_state(key)
+            kind = policy.effective_kind(str(rec.kind), rec.reason, pol)
+            change = policy.apply_event(states[key], kind, rec.reason, at, pol)
+            states[key] = change.state
+            self.conn.execute(
+                "INSERT INTO events (message_id, address, domain, at, kind, reason, status, reply_code, diagnostic, "
+                "remote_mta, action, feedback_type, original_message_id, original_headers, policy_action) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
+                 rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
+                 headers, change.action))
+            if kind == Kind.DELIVERED:
+                self._touch_activity(key, at, "delivery report")
+            n += 1
+        return n
+
+    def _load_state(self, key: str) -> State | None:
+        return _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
+
+    def _write_states(self, states: dict[str, State | None]) -> None:
+        rows = [_state_params(k, s) for k, s in states.items() if s is not None]
+        if rows:
+            self.conn.executemany(_UPSERT_STATE, rows)
+
+    def _touch_activity(self, key: str, at: datetime, source: str) -> None:
+        self.conn.execute(
+            "INSERT INTO activity (address, last_at, source) VALUES (?,?,?) ON CONFLICT(address) DO UPDATE SET "
+            "last_at = max(last_at, excluded.last_at), source = excluded.source", (key, to_text(at), source))
+
+    # ---------------------------------------------------------------- writes by people and mailers
+    def _write(self, fn: Any) -> Any:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            out = fn()
+            self.conn.execute("COMMIT")
+            return out
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "cannot write") from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def record_activity(self, address: str, when: datetime | None = None, source: str = "mailer") -> None:
+        key, at = self.key(address), when or utcnow()
+
+        def run() -> None:
+            self._touch_activity(key, at, source)
+            state = policy.apply_activity(self._load_state(key), at).state
+            self._write_states({key: state})
+
+        self._write(run)
+
+    def _audit(self, at: datetime, actor: str, action: str, key: str, kind: str | None, reason: str, detail: dict | None = None) -> None:
+        self.conn.execute("INSERT INTO audit (at, actor, action, address, kind, reason, detail) VALUES (?,?,?,?,?,?,?)",
+                          (to_text(at), actor, action, key, kind, reason, json.dumps(detail) if detail else None))
+
+    def suppress(self, address: str, reason: str, *, kind: str = "hard", by: str = "operator",
+                 when: datetime | None = None, source: str = "manual") -> State:
+        key, at = self.key(address), when or utcnow()
+        if kind not in {k.value for k in Kind}:
+            raise ValueError(f"unknown kind {kind!r}")
+
+        def run() -> State:
+            state = policy.apply_manual_suppress(self._load_state(key), kind, reason, at, source).state
+            self._write_states({key: state})
+            self._audit(at, by, "import" if source == "import" else "suppress", key, kind, reason)
+            return state
+
+        return self._write(run)
+
+    def unsuppress(self, address: str, reason: str, *, by: str = "operator", when: datetime | None = None) -> State:
+        key, at = self.key(address), when or utcnow()
+        if not reason or not reason.strip():
+            raise ValueError("a reason is required to lift a suppression")
+
+        def run() -> State:
+            before = self._load_state(key)
+            if before is None or not before.is_active(at):
+                raise LookupError(f"{key} is not suppressed")
+            state = policy.apply_lift(before, at, by, reason).state
+            self._write_states({key: state})
+            self._audit(at, by, "unsuppress", key, before.kind, reason,
+                        {"was_kind": before.kind, "was_reason": before.reason})
+            return state
+
+        return self._write(run)
+
+    def import_suppressions(self, rows: Iterable[tuple[str, str, str, datetime | None]], by: str = "import") -> tuple[int, list[str]]:
+        """Rows of (address, kind, reason, created_at); returns (imported, errors)."""
+        errors: list[str] = []
+        count = 0
+
+        def run() -> None:
+            nonlocal count
+            for address, kind, reason, created in rows:
+                try:
+                    key = self.key(address)
+                except InvalidAddress as exc:
+                    errors.append(str(exc))
+                    continue
+                at = created or utcnow()
+                state = policy.apply_manual_suppress(self._load_state(key), kind, reason, at, "import").state
+                self._write_states({key: state})
+                self._audit(at, by, "import", key, kind, reason)
+                count += 1
+
+        self._write(run)
+        return count, errors
+
+    # ---------------------------------------------------------------- reprocess and retention
+    def reprocess(self, reparse: Any, since: datetime | None = None) -> dict[str, int]:
+        """Re-parse stored raw messages (``reparse(raw, mail_from, rcpt_tos) -> ParseResult``) and rebuild the
+        events and suppression state of every address they touch, replaying manual decisions from the audit log."""
+        counts = {"messages": 0, "events": 0, "addresses": 0, "skipped_pruned": 0}
+
+        def run() -> None:
+            q = "SELECT id, received_at, mail_from, rcpt_tos, raw FROM messages"
+            args: tuple = ()
+            if since is not None:
+                q += " WHERE received_at >= ?"
+                args = (to_text(since),)
+            affected: set[str] = set()
+            for row in self.conn.execute(q + " ORDER BY received_at, id", args).fetchall():
+                if row["raw"] is None:
+                    counts["skipped_pruned"] += 1
+                    continue
+                affected.update(r[0] for r in self.conn.execute("SELECT address FROM events WHERE message_id = ?", (row["id"],)))
+                self.conn.execute("DELETE FROM events WHERE message_id = ?", (row["id"],))
+                raw = zlib.decompress(row["raw"])
+                result = reparse(raw, row["mail_from"] or "", tuple(json.loads(row["rcpt_tos"] or "[]")))
+                status = "failed" if result.error and not result.recipients else ("ok" if result.recipients else "empty")
+                self.conn.execute("UPDATE messages SET parse_status = ?, format = ?, error = ?, message_id = ? WHERE id = ?",
+                                  (status, result.format, result.error, result.message_id, row["id"]))
+                scratch: dict[str, State | None] = {}
+                counts["events"] += self._store_events(row["id"], result, from_text(row["received_at"]), scratch)
+                affected.update(scratch)
+                counts["messages"] += 1
+            if since is None:
+                affected.update(r[0] for r in self.conn.execute("SELECT address FROM suppressions"))
+            for key in affected:
+                self._replay(key)
+            counts["addresses"] = len(affected)
+
+        self._write(run)
+        return counts
+
+    def _replay(self, key: str) -> None:
+        """Rebuild one address's state from its events, activity and audit log, in time order."""
+        pol = self.config.policy
+        facts: list[tuple[str, int, Any]] = []
+        for e in self.conn.execute("SELECT id, at, kind, reason FROM events WHERE address = ? ORDER BY at, id", (key,)):
+            facts.append((e["at"], 1, e))
+        for a in self.conn.execute("SELECT id, at, action, kind, reason, actor FROM audit WHERE address = ? ORDER BY at, id", (key,)):
+            facts.append((a["at"], 2, a))
+        act = self.conn.execute("SELECT last_at FROM activity WHERE address = ?", (key,)).fetchone()
+        if act:
+            facts.append((act["last_at"], 0, None))
+        facts.sort(key=lambda f: (f[0], f[1]))
+        state: State | None = None
+        for at_text, typ, row in facts:
+            at = from_text(at_text)
+            change: Change
+            if typ == 0:
+                change = policy.apply_activity(state, at)
+            elif typ == 1:
+                change = policy.apply_event(state, row["kind"], row["reason"], at, pol)
+                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (change.action, row["id"]))
+            elif row["action"] == "unsuppress":
+                change = policy.apply_lift(state, at, row["actor"], row["reason"])
+            else:
+                change = policy.apply_manual_suppress(state, row["kind"] or "hard", row["reason"], at,
+                                                      "import" if row["action"] == "import" else "manual")
+            state = change.state
+        if state is None:
+            self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
+        else:
+            self._write_states({key: state})
+
+    def prune_raw(self, older_than: datetime) -> int:
+        """Drop raw bytes of messages received before ``older_than``; events stay."""
+        def run() -> int:
+            cur = self.conn.execute("UPDATE messages SET raw = NULL, raw_pruned_at = ? WHERE received_at < ? AND raw IS NOT NULL",
+                                    (to_text(utcnow()), to_text(older_than)))
+            return cur.rowcount
+
+        return self._write(run)
+
+    # ---------------------------------------------------------------- reads
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        try:
+            return [dict(r) for r in self.conn.execute(sql, tuple(args))]
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "cannot read") from None
+
+    def address_report(self, address: str) -> AddressReport:
+        key = self.key(address)
+        state = self._rows("SELECT * FROM suppressions WHERE address = ?", (key,))
+        st = _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
+        events = self._rows("SELECT e.id, e.at, e.kind, e.reason, e.status, e.reply_code, e.diagnostic, e.remote_mta, "
+                            "e.action, e.policy_action, e.message_id, e.original_message_id FROM events e "
+                            "WHERE e.address = ? ORDER BY e.at, e.id", (key,))
+        audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
+        act = self._rows("SELECT last_at FROM activity WHERE address = ?", (key,))
+        return AddressReport(key, state[0] if state else None, bool(st and st.is_active(utcnow())), events, audit,
+                             act[0]["last_at"] if act else None)
+
+    def list_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
+                          since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
+                          limit: int | None = 100) -> list[dict[str, Any]]:
+        where, args = [], []
+        now = to_text(utcnow())
+        if active is True:
+            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
+            args.append(now)
+        elif active is False:
+            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
+            args.append(now)
+        for col, val in (("kind", kind), ("reason", reason), ("domain", domain.lower() if domain else None)):
+            if val:
+                where.append(f"{col} = ?")
+                args.append(val)
+        if since:
+            where.append("suppressed_at >= ?")
+            args.append(to_text(since))
+        if until:
+            where.append("suppressed_at < ?")
+            args.append(to_text(until))
+        sql = ("SELECT address, active, kind, reason, source, suppressed_at, expires_at, soft_count, last_event_at, "
+               "lifted_at, lifted_by, lifted_reason FROM suppressions")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY suppressed_at DESC, address"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return self._rows(sql, args)
+
+    def events(self, *, address: str | None = None, kind: str | None = None, reason: str | None = None,
+               domain: str | None = None, since: datetime | None = None, until: datetime | None = None,
+               limit: int | None = 100) -> list[dict[str, Any]]:
+        where, args = [], []
+        if address:
+            where.append("address = ?")
+            args.append(self.key(address))
+        for col, val in (("kind", kind), ("reason", reason), ("domain", domain.lower() if domain else None)):
+            if val:
+                where.append(f"{col} = ?")
+                args.append(val)
+        if since:
+            where.append("at >= ?")
+            args.append(to_text(since))
+        if until:
+            where.append("at < ?")
+            args.append(to_text(until))
+        sql = ("SELECT id, at, address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
+               "message_id FROM events")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY at DESC, id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return self._rows(sql, args)
+
+    _STATS_COLUMNS = {"reason": "reason", "domain": "domain", "kind": "kind", "day": "substr(at, 1, 10)"}
+
+    def stats(self, *, since: datetime | None = None, by: str = "reason") -> dict[str, list[dict[str, Any]]]:
+        """Event counts grouped ``by``, plus sender-side problems by receiving domain in their own list."""
+        col = self._STATS_COLUMNS.get(by)
+        if col is None:
+            raise ValueError(f"cannot group by {by!r}; one of {', '.join(self._STATS_COLUMNS)}")
+        cond, args = ("WHERE at >= ?", [to_text(since)]) if since else ("", [])
+        groups = self._rows(f"SELECT {col} AS {by}, count(*) AS events, count(DISTINCT address) AS addresses, "
+                            f"sum(kind = 'hard') AS hard, sum(kind = 'soft') AS soft, sum(kind = 'complaint') AS complaint "
+                            f"FROM events {cond} GROUP BY 1 ORDER BY events DESC, 1", args)
+        sender = sorted(self.config.policy.sender_side)
+        marks = ", ".join("?" * len(sender))
+        sender_cond = ("WHERE " if not cond else cond + " AND ") + f"reason IN ({marks})"
+        sender_rows = self._rows(f"SELECT domain, reason, count(*) AS events, max(at) AS last_at FROM events "
+                                 f"{sender_cond} GROUP BY domain, reason ORDER BY events DESC, domain", [*args, *sender]) if sender else []
+        totals = self._rows("SELECT (SELECT count(*) FROM suppressions WHERE active = 1 AND (expires_at IS NULL OR "
+                            "expires_at > ?)) AS active_suppressions, (SELECT count(*) FROM messages) AS messages, "
+                            "(SELECT count(*) FROM messages WHERE parse_status = 'failed') AS unparsed",
+                            (to_text(utcnow()),))
+        return {"groups": groups, "sender_side": sender_rows, "totals": totals}
+
+    def message(self, message_id: int) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM messages WHERE id = ?", (message_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        row["raw"] = zlib.decompress(row["raw"]) if row["raw"] is not None else None
+        row["events"] = self._rows("SELECT address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action "
+                                   "FROM events WHERE message_id = ? ORDER BY id", (message_id,))
+        return row
+
+    def iter_suppressions(self) -> Iterator[dict[str, Any]]:
+        now = to_text(utcnow())
+        for r in self.conn.execute("SELECT address, kind, reason, source, suppressed_at, expires_at FROM suppressions "
+                                   "WHERE active = 1 AND (expires_at IS NULL OR expires_at > ?) ORDER BY address", (now,)):
+            yield dict(r)
+
+    def known_reason(self, reason: str) -> bool:
+        return reason in REASONS

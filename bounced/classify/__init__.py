@@ -1,0 +1,425 @@
+"""Turn the fields a format module found into a reason, a kind and a normalized status.
+
+Everything the classifier knows is data: :mod:`.status` (RFC 3463 code -> reason),
+:mod:`.replycode` (SMTP reply code -> reason), :mod:`.phrases` (diagnostic wording and MTA error
+identifiers -> reason), :mod:`.receivers` (a large provider's own codes and wording) and
+:mod:`.stages` (the refused SMTP command). This module only decides which piece of evidence wins.
+
+Status (:func:`normalize_status`): ``Found.status`` with any comment stripped; when it is missing,
+class- or subject-only (5.0.0, 5.2.0) or a catch-all an MTA writes over the remote's own answer
+(4.4.7, 5.3.X, ...), the remote server's code in the diagnostic replaces it ("550 5.1.1 <a@b>...
+User unknown" under Status: 5.0.0 -> 5.1.1). A bare reply code gives only the class (550 ->
+5.0.0, RFC 3463's "other undefined status" for when only the class is known), never a detail.
+The normalized status is what the steps below and the kind use.
+
+Precedence, first decision wins:
+
+1. a reason the format module set itself (``Found.reason``: feedback, vacation, an MTA-specific
+   decision);
+2. ``delivered`` for Action delivered/relayed/expanded or a 2.X.X status;
+3. the receiver's own table, when the remote MTA, the recipient domain or a marker in the
+   diagnostic names a known provider;
+4. an MTA's machine-readable error identifier in the diagnostic (Exchange ``RESOLVER.ADR.*``,
+   ``QUEUE.Expired``, MSEXCH ``(000C05A6)``: :data:`.phrases.IDENTIFIER_ROWS`);
+5. the diagnostic's wording against the status code:
+   a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
+      higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
+      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`;
+   b. otherwise the first matching phrase row;
+   c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
+6. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
+   accepted at all) count as a strong code in step 5;
+7. ``expired`` for Action delayed, else ``undefined``;
+8. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
+   steps 5-7 is corrected by the stage (:mod:`.stages`: "unknown user" after DATA -> filtered,
+   anything vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X
+   code. Decisions of steps 3-4 (a receiver's table, an error identifier) stand.
+
+Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
+delay. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
+has_moved are hard whatever the code's class (a 4.1.1 the MTA retried until it gave up still names
+an address that does not exist); not_accept is hard for 5.X.X/5XX or no code and soft for
+4.X.X/4XX (a host refusing all mail for now). This is Sisimai's hardbounce rule
+(``smtp/failure`` IsHardBounce). Every other reason takes its default from
+:data:`bounced.reasons.DEFAULT_KINDS`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bounced.model import Found, Kind
+from bounced.reasons import DEFAULT_KINDS
+
+from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
+from .receivers import RECEIVER_ROWS, RECEIVERS
+from .replycode import REPLY_ROWS
+from .stages import STAGE_ROWS
+from .status import STATUS_ROWS, STRONG
+
+__all__ = ["Classification", "classify", "normalize_status", "match_phrase", "match_receiver", "pick_receiver"]
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The classifier's verdict for one recipient; ``status`` may be normalized or inferred."""
+
+    reason: str
+    kind: Kind
+    status: str | None
+
+
+# --- compiled tables (built once at import) -----------------------------------------------------
+
+_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
+_SPACE = re.compile(r"\s+")
+_CLASS_REPLY = re.compile(r"[45]\d\d")
+_DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+_HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved"})
+
+
+_REGEX_META = frozenset("\\.^$*+?{}[]()|")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _top_branches(pattern: str) -> list[str]:
+    """Split a pattern at its top-level ``|`` (not inside groups, classes or escapes)."""
+    branches, depth, in_class, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch in "()":
+            depth += 1 if ch == "(" else -1
+        elif ch == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+    branches.append(pattern[start:])
+    return branches
+
+
+def _branch_anchor(branch: str) -> str | None:
+    """The longest literal every match of ``branch`` contains: a run of plain characters at
+    group depth 0, less a last character a quantifier makes optional. None when shorter than 3."""
+    best, run, depth, in_class, i = "", "", 0, False, 0
+
+    def close(next_char: str) -> None:
+        nonlocal best, run
+        kept = run[:-1] if run and next_char in _QUANTIFIERS else run
+        best, run = (kept if len(kept) > len(best) else best), ""
+
+    while i < len(branch):
+        ch = branch[i]
+        if in_class:
+            in_class = not (ch == "]")
+            i += 2 if ch == "\\" else 1
+            continue
+        if ch == "\\" and i + 1 < len(branch):
+            escaped = branch[i + 1]
+            i += 2
+            if depth == 0 and not escaped.isalnum():  # "\." is a literal dot; "\b", "\S" are not
+                run += escaped
+                if i < len(branch) and branch[i] in _QUANTIFIERS:
+                    close(branch[i])
+            elif depth == 0:
+                close("")
+            continue
+        if depth == 0 and ch not in _REGEX_META:
+            run += ch
+        else:
+            if depth == 0:
+                close(ch)
+            if ch == "[":
+                in_class = True
+            elif ch in "()":
+                depth += 1 if ch == "(" else -1
+        i += 1
+    close("")
+    return best if len(best) >= 3 else None
+
+
+def _anchors(patterns: list[str]) -> tuple[str, ...] | None:
+    """Literals one of which every match of the patterns contains, or None when a branch has none."""
+    found: list[str] = []
+    for pattern in patterns:
+        for branch in _top_branches(pattern):
+            anchor = _branch_anchor(branch)
+            if anchor is None:
+                return None
+            found.append(anchor)
+    return tuple(dict.fromkeys(found))
+
+
+_Run = tuple[int, str, re.Pattern[str], "tuple[str, ...] | None"]
+
+
+def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[_Run, ...]:
+    """Consecutive rows of one reason become one alternation, keeping first-match order cheap.
+
+    Each run also carries its anchors: a substring test (``in``) rules a run out far faster than
+    the regex engine can, and a run whose patterns have no provable literal is always searched.
+    """
+    runs: list[tuple[int, str, list[str]]] = []
+    for index, (reason, pattern, _note) in enumerate(rows):
+        if runs and runs[-1][1] == reason:
+            runs[-1][2].append(pattern)
+        else:
+            runs.append((index, reason, [pattern]))
+    return tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs)
+
+
+def _first_run(runs: tuple[_Run, ...], text: str) -> tuple[int, str] | None:
+    """(first row index, reason) of the first run matching ``text``."""
+    for index, reason, rx, anchors in runs:
+        if anchors is not None:
+            for anchor in anchors:
+                if anchor in text:
+                    break
+            else:
+                continue
+        if rx.search(text):
+            return index, reason
+    return None
+
+
+_PHRASE_RUNS = _runs(PHRASE_ROWS)
+_IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
+_RANK: dict[str, int] = {}
+for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
+    _RANK.setdefault(_reason, _i)
+_LAST = len(PHRASE_ROWS)
+
+_STATUS: dict[str, tuple[str, str]] = {}
+_STATUS_RANGES: list[tuple[str, int, int, tuple[str, str]]] = []  # (subject, low, high, verdict)
+for _code, _reason, _strength, _note in STATUS_ROWS:
+    _cls, _subject, _detail = _code.split(".")
+    if "-" in _detail:  # "X.7.606-649"
+        _low, _high = _detail.split("-")
+        _STATUS_RANGES.append((_subject, int(_low), int(_high), (_reason, _strength)))
+    else:
+        _STATUS[_code] = (_reason, _strength)
+
+_STAGES: dict[str, tuple[frozenset[str], str]] = {cmd: (src, dst) for cmd, src, dst, _note in STAGE_ROWS}
+
+_REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason, strength, _note in REPLY_ROWS}
+
+_RECEIVER_RUNS: dict[str, tuple[_Run, ...]] = {}
+for _name, *_rest in RECEIVERS:
+    _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
+_MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+_HOST_SUFFIXES: dict[str, str] = {}
+_RECIPIENT_DOMAINS: dict[str, str] = {}
+for _name, _hosts, _domains, _markers, _note in RECEIVERS:
+    for _host in _hosts:
+        _HOST_SUFFIXES.setdefault(_host, _name)
+    for _domain in _domains:
+        _RECIPIENT_DOMAINS.setdefault(_domain, _name)
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+def _first_code(text: str) -> str | None:
+    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok")."""
+    for m in _CODE.finditer(text):
+        if m.group(1) != "2":
+            return ".".join(m.groups())
+    return None
+
+
+_FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
+_SUBJECT_GIVES_WAY = (".5.1", ".5.2", ".5.4", ".5.5")
+
+
+def normalize_status(status: str | None, diagnostic: str = "", reply_code: str | None = None) -> str | None:
+    """The enhanced status code to report: the Status field's code, or the diagnostic's.
+
+    The field wins unless it is missing, or says less than the remote server's own code in the
+    diagnostic: a class-only or subject-only code (5.0.0, 5.2.0), a catch-all an MTA writes for
+    any remote refusal (4.4.7 "delivery time expired" over the real last error, 4.7.0, 5.3.X,
+    the X.5.1/2/4/5 protocol codes, Sendmail's 5.1.1 over a remote 5.7.1), or when the classes
+    differ and the reply code sides with the diagnostic's. "5.0.0 (comment)" -> "5.0.0".
+    """
+    found = _CODE.search(status) if status else None
+    field = ".".join(found.groups()) if found else None
+    inmesg = _first_code(diagnostic) if diagnostic else None
+    if inmesg is None or inmesg == field:
+        return field
+    if field is None:
+        return inmesg
+    if field[0] != inmesg[0]:
+        first = (reply_code or "").strip()[:1]
+        return inmesg if first == inmesg[0] else field
+    if field.endswith(".0.0"):
+        return field if inmesg.endswith(".0.0") else inmesg
+    if ".0" in field and ".0" not in inmesg:
+        return inmesg
+    if inmesg.endswith(".0.0"):
+        return field
+    if field == "5.1.1" and (".0" in inmesg or inmesg.startswith("5.5.")):
+        return field
+    if field in _FIELD_GIVES_WAY or field.startswith("5.3.") or field[1:5] in _SUBJECT_GIVES_WAY:
+        return inmesg
+    return field
+
+
+def _status_reason(code: str | None) -> tuple[str, str] | None:
+    """Look a code up exactly, then as X.subject.detail, then in the detail ranges (X.7.606-649)."""
+    if not code:
+        return None
+    hit = _STATUS.get(code)
+    if hit is None:
+        _cls, subject, detail = code.split(".")
+        hit = _STATUS.get(f"X.{subject}.{detail}")
+        if hit is None:
+            number = int(detail)
+            for range_subject, low, high, verdict in _STATUS_RANGES:
+                if subject == range_subject and low <= number <= high:
+                    return verdict
+    return hit
+
+
+# --- phrases and receivers ------------------------------------------------------------------------
+
+_MAX_DIAGNOSTIC = 16_384  # what a reply plus a provider's explanation needs; bounds the hot path
+
+
+def _normalize_text(text: str) -> str:
+    text = text[:_MAX_DIAGNOSTIC]
+    if "\x1b$" in text:  # 7-bit ISO-2022-JP passed through undecoded (Japanese MTAs' DSN fields)
+        try:
+            text = text.encode("ascii").decode("iso2022_jp")
+        except (UnicodeError, LookupError):
+            pass
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def match_phrase(text: str) -> tuple[int, str] | None:
+    """(row index, reason) of the first phrase row matching ``"<status> <diagnostic>"`` (lower-cased).
+
+    The index is that of the first row of the matching run; tests use :func:`_row_for` to get the
+    exact row.
+    """
+    return _first_run(_PHRASE_RUNS, text)
+
+
+def _host_receiver(host: str) -> str | None:
+    """Match the host and each parent domain of it ("a.b.google.com", "b.google.com", ...)."""
+    labels = host.split(".")
+    for start in range(len(labels) - 1):
+        name = _HOST_SUFFIXES.get(".".join(labels[start:]))
+        if name is not None:
+            return name
+    return None
+
+
+def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str) -> str | None:
+    """The provider whose table applies: by remote MTA host, then recipient domain, then markers."""
+    if remote_mta:
+        tokens = remote_mta.lower().split(";", 1)[-1].split()
+        host = tokens[0].strip("[]<>()").rstrip(".") if tokens else ""
+        if host:
+            name = _host_receiver(host)
+            if name:
+                return name
+    if recipient and "@" in recipient:
+        name = _RECIPIENT_DOMAINS.get(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
+        if name:
+            return name
+    for name, markers in _MARKERS:
+        for marker in markers:
+            if marker in diagnostic:
+                return name
+    return None
+
+
+def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None:
+    """The reason a receiver's rows give for ``"<status> <diagnostic>"``, or None."""
+    hit = _first_run(_RECEIVER_RUNS.get(name, ()), f"{status or ''} {diagnostic}")
+    return hit[1] if hit else None
+
+
+# --- the decision ---------------------------------------------------------------------------------
+
+def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
+    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
+    if receiver is not None:
+        reason = match_receiver(receiver, status, diagnostic)
+        if reason is not None:
+            return reason
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic)
+    if identified is not None:
+        return identified[1]
+    return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
+
+
+def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
+    """Steps 5-7: wording against status codes, then the reply code, then the defaults."""
+    phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
+    reply = (found.reply_code or "").strip()
+    coded = _status_reason(status)
+    if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
+        coded = _REPLY[reply]
+    if coded is not None and coded[1] == STRONG:
+        if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
+            return coded[0]
+        return phrase[1]
+    if phrase is not None:
+        return phrase[1]
+    if coded is not None:
+        return coded[0]
+    if reply in _REPLY:
+        return _REPLY[reply][0]
+    if action == "delayed":
+        return "expired"
+    return "undefined"
+
+
+def _at_stage(reason: str, found: Found, status: str | None) -> str:
+    """Correct a vague reason by the SMTP command it answered (:mod:`.stages`), when known."""
+    command = found.command  # set by formats that see the SMTP transcript or "(in reply to X command)"
+    if not command or (status or "")[1:4] == ".1.":
+        return reason
+    stage = _STAGES.get(str(command).strip().upper())
+    if stage is not None and reason in stage[0]:
+        return stage[1]
+    return reason
+
+
+def _kind(reason: str, action: str, status: str | None, reply: str | None) -> Kind:
+    default = DEFAULT_KINDS[reason]
+    if default in (Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.DELIVERED):
+        return default
+    if action == "delayed":
+        return Kind.DELAY
+    if reason in _HARD_REASONS:
+        return Kind.HARD
+    if reason == "not_accept":
+        return Kind.SOFT if (status or reply or "5")[:1] == "4" else Kind.HARD
+    return default
+
+
+def classify(found: Found, fmt: str) -> Classification:
+    """Classify one recipient of a message in format ``fmt``.
+
+    Pure and cheap (precompiled tables, no I/O); ``fmt`` is accepted so a format can be given its
+    own defaults without changing the call.
+    """
+    action = (found.action or "").strip().lower().partition(" ")[0]  # "failed (permanent)" -> "failed"
+    diagnostic = _normalize_text(found.diagnostic or "")
+    status = normalize_status(found.status, diagnostic, found.reply_code)
+    if found.reason in DEFAULT_KINDS:
+        reason = found.reason
+    elif action in _DELIVERED_ACTIONS or (status or "").startswith("2."):
+        reason = "delivered"
+    else:
+        reason = _reason(found, diagnostic, status, action)
+    reply = (found.reply_code or "").strip() or None
+    kind = _kind(reason, action, status, reply)
+    if status is None and reply is not None and _CLASS_REPLY.fullmatch(reply):
+        status = f"{reply[0]}.0.0"  # RFC 3463 3.1: X.0.0 when only the class is known
+    return Classification(reason=reason, kind=kind, status=status)

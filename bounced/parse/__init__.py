@@ -1,13 +1,44 @@
 """Turn the raw bytes of a returned message into a classified :class:`ParseResult`.
 
-Skeleton: the dispatcher owns the order of format modules and the fallback; it never lets an
-exception escape (a result with kind unknown and an error string instead).
+The dispatcher owns the one ordered list of format modules and the fallbacks. Each module's
+``extract(msg)`` answers ``None`` ("not my format"), ``[]`` ("mine, but no recipient found") or
+a list of :class:`~bounced.model.Found`; the first non-empty answer wins. Order, and why:
+
+1. :mod:`.arf` -- RFC 5965 feedback reports (and JMRP / Apple unsubscribe relatives). A
+   complaint quotes the original, which may itself look like anything, so it goes first.
+2. :mod:`.rfc3464` -- standard DSNs (``message/delivery-status`` anywhere, RFC 6533
+   ``message/global-delivery-status``), the machine-readable truth when present.
+3. ``bounced.parse.lhost.MODULES`` -- non-standard MTA and provider formats, in the order that
+   package documents (providers, MTAs, the generic plain-text scanner last).
+4. :mod:`.autoreply` -- RFC 3834 vacation/out-of-office replies. After every bounce format:
+   many DSNs carry ``Auto-Submitted: auto-replied`` too.
+5. :mod:`.fallback` -- flufl.bounce's detectors, only when nothing above matched and the
+   message looks like a bounce (:mod:`.signals`); it is slow, so never on ordinary mail.
+6. VERP / envelope -- when a bounce names no usable recipient, the recipient decoded from the
+   envelope recipient (or the bounce's own To/Delivered-To) by :mod:`.verp`.
+7. nothing: format ``unknown`` with no recipients (ordinary mail, spam, challenge-response).
+
+Every Found goes through :func:`bounced.classify.classify` for reason, kind and the normalized
+status. The dispatcher never raises: a module's exception is recorded and the next module is
+tried; a message nothing can be made of yields format ``unknown`` and an ``error`` string.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import re
+from dataclasses import dataclass, replace
+from email.message import Message
+from types import ModuleType
 
-from bounced.model import ParseResult
+from bounced import mime
+from bounced.model import Found, Kind, ParseResult, RecipientResult
+from bounced.parse import smtp
+
+__all__ = ["ParseOptions", "parse_message", "format_modules"]
+
+MAX_RECIPIENTS = 500
+# formats that are sure the message is no delivery failure: no bounce fallback for them
+_NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834"})
 
 
 @dataclass(frozen=True)
@@ -21,6 +52,224 @@ class ParseOptions:
     extra_headers: tuple[str, ...] = ()
 
 
+@functools.cache
+def format_modules() -> tuple[ModuleType, ...]:
+    """The ordered format modules (see the module docstring for why this order); a constant,
+    built on first use so that importing bounced.parse stays cheap."""
+    from bounced.parse import arf, autoreply, rfc3464
+
+    return (arf, rfc3464, *_lhost_modules(), autoreply)
+
+
+def _lhost_modules() -> list[ModuleType]:
+    try:
+        from bounced.parse.lhost import MODULES
+    except Exception:  # noqa: BLE001 - a broken or missing lhost package must not stop parsing
+        return []
+    return [m for m in MODULES if callable(getattr(m, "extract", None))]
+
+
+def _classifier():  # noqa: ANN202 - returns bounced.classify.classify or a stand-in
+    try:
+        from bounced.classify import classify
+    except Exception:  # noqa: BLE001 - only while the classify package is missing
+        return _plain_classify
+    return classify
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    reason: str
+    kind: Kind
+    status: str | None
+
+
+def _plain_classify(found: Found, fmt: str) -> _Verdict:
+    """Minimal stand-in used only when bounced.classify cannot be imported."""
+    action = (found.action or "").lower()
+    if found.reason == "feedback":
+        return _Verdict("feedback", Kind.COMPLAINT, found.status)
+    if found.reason == "vacation":
+        return _Verdict("vacation", Kind.AUTO_REPLY, found.status)
+    if action in ("delivered", "relayed", "expanded"):
+        return _Verdict("delivered", Kind.DELIVERED, found.status)
+    if action == "delayed":
+        return _Verdict("expired", Kind.DELAY, found.status)
+    return _Verdict("undefined", Kind.SOFT, found.status)
+
+
 def parse_message(raw: bytes, options: ParseOptions = ParseOptions(), envelope_rcpt: str | None = None) -> ParseResult:
-    """Parse one message; never raises."""
-    return ParseResult(format="unknown", error="parser not implemented yet")
+    """Parse one message; never raises.
+
+    An mbox holding several messages (a file saved from a mail client) is parsed message by
+    message and the recipients merged; the first message gives format and Message-IDs."""
+    try:
+        pieces = _mbox_split(raw) if isinstance(raw, (bytes, bytearray)) else [raw]
+        if len(pieces) == 1:
+            return _parse(pieces[0], options, envelope_rcpt)
+        results = [_parse(p, options, envelope_rcpt) for p in pieces]
+        return _merge(results)
+    except Exception as exc:  # noqa: BLE001 - the contract: a result, always
+        return ParseResult(format="unknown", error=f"parser failure: {type(exc).__name__}: {str(exc)[:200]}")
+
+
+_MBOX_SEP = re.compile(rb"\n\n(?=From [^\n]{0,200}\n[A-Za-z][A-Za-z0-9-]{0,60}:)")
+MAX_MBOX_MESSAGES = 20
+
+
+def _mbox_split(raw: bytes) -> list[bytes]:
+    """Messages of an mbox ("From " separator lines after a blank line); else the input as is."""
+    if not raw.startswith(b"From ") or len(raw) > mime.MAX_BYTES:
+        return [raw]
+    probe = raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw
+    parts = _MBOX_SEP.split(probe, MAX_MBOX_MESSAGES - 1)
+    return parts if len(parts) > 1 else [raw]
+
+
+def _merge(results: list[ParseResult]) -> ParseResult:
+    with_rcpts = [r for r in results if r.recipients]
+    first = with_rcpts[0] if with_rcpts else results[0]
+    merged: dict[str, RecipientResult] = {}
+    for r in with_rcpts:
+        for rec in r.recipients:
+            merged.setdefault(rec.recipient.lower(), rec)
+    return replace(first, recipients=tuple(merged.values()),
+                   error=None if merged else first.error)
+
+
+def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> ParseResult:
+    if not raw or not raw.strip():
+        return ParseResult(format="unknown", error="empty message")
+    msg = mime.load(raw)
+    if not mime.has_headers(msg):
+        return ParseResult(format="unknown", error="no message header found: not an email message")
+    errors: list[str] = []
+    fmt, founds = _run_modules(msg, errors)
+
+    from bounced.parse import fallback, signals, verp  # small; imported here to keep startup lean
+
+    resolved = [f for f in founds if f.recipient]
+    verp_rcpt = None
+    if len(resolved) < len(founds) or not resolved:  # only then is the VERP address needed
+        verp_rcpt = _verp_recipient(msg, options, envelope_rcpt, verp)
+        if verp_rcpt:
+            resolved += [replace(f, recipient=verp_rcpt) for f in founds if not f.recipient]
+    bounce_like = bool(resolved) or fmt is not None or signals.looks_like_bounce(msg)
+    if not resolved and bounce_like and fmt not in _NOT_BOUNCE_FORMATS:
+        try:
+            got = fallback.extract(msg if len(raw) <= fallback.MAX_INPUT else mime.load(fallback.bounded(raw)))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{fallback.FORMAT}: {type(exc).__name__}: {exc}"[:200])
+            got = None
+        if got:
+            resolved = got
+            fmt = fmt or fallback.FORMAT
+    if not resolved and bounce_like and verp_rcpt and fmt not in _NOT_BOUNCE_FORMATS:
+        resolved = [_envelope_found(msg, verp_rcpt)]
+        fmt = fmt or "unknown"
+
+    recipients = _classify_all(resolved, fmt or "unknown")
+    original = _original(msg)
+    from bounced.parse.original import selected_headers
+
+    headers = selected_headers(original, options.extra_headers)
+    error = None
+    if not recipients and errors:
+        error = "; ".join(errors)[:500]
+    return ParseResult(
+        format=fmt or "unknown",
+        message_id=mime.header(msg, "Message-ID") or None,
+        original_message_id=dict(headers).get("Message-ID"),
+        original_headers=headers,
+        recipients=recipients,
+        error=error,
+        subject=mime.header(msg, "Subject") or None,
+    )
+
+
+def _run_modules(msg: Message, errors: list[str]) -> tuple[str | None, list[Found]]:
+    """The first module's non-empty answer; the format of the first claim when none found any."""
+    claimed: str | None = None
+    for module in format_modules():
+        name = str(getattr(module, "FORMAT", module.__name__.rsplit(".", 1)[-1]))
+        try:
+            got = module.extract(msg)
+        except Exception as exc:  # noqa: BLE001 - one module's bug must not stop the others
+            errors.append(f"{name}: {type(exc).__name__}: {str(exc)[:150]}")
+            continue
+        if got is None:
+            continue
+        got = [f for f in got if isinstance(f, Found)]
+        if got:
+            return name, got
+        claimed = claimed or name
+    return claimed, []
+
+
+def _verp_recipient(msg: Message, options: ParseOptions, envelope_rcpt: str | None, verp: ModuleType) -> str | None:
+    candidates = [envelope_rcpt] if envelope_rcpt else []
+    for name in ("X-Original-To", "Delivered-To", "Envelope-To", "To"):
+        candidates.extend(mime.header_all(msg, name))
+    for c in candidates:
+        for piece in str(c).replace(",", " ").split():
+            addr = verp.decode(piece.strip("<>\"'();"), options.bounce_local_parts, options.verp_delimiter)
+            if addr:
+                return addr
+    return None
+
+
+def _envelope_found(msg: Message, recipient: str) -> Found:
+    """A recipient known only from VERP: codes and words from the notice's first text part."""
+    text = ""
+    for part, _depth in mime.walk(msg):
+        ctype = mime.content_type(part)
+        if ctype.startswith("message/"):
+            break
+        if ctype.startswith("text/"):
+            text = " ".join(mime.part_text(part)[:4000].split())[:1000]
+            break
+    codes = smtp.find_codes(text)
+    return Found(recipient=recipient, action="failed", status=codes.status, reply_code=codes.reply_code,
+                 diagnostic=text)
+
+
+def _classify_all(founds: list[Found], fmt: str) -> tuple[RecipientResult, ...]:
+    classify = _classifier()
+    out: dict[str, RecipientResult] = {}
+    for f in founds[:MAX_RECIPIENTS]:
+        if not f.recipient:
+            continue
+        try:
+            verdict = classify(f, fmt)
+            reason, kind, status = verdict.reason, Kind(verdict.kind), verdict.status
+        except Exception:  # noqa: BLE001 - a classifier bug must not lose the recipient
+            v = _plain_classify(f, fmt)
+            reason, kind, status = v.reason, v.kind, v.status
+        result = RecipientResult(
+            recipient=f.recipient,
+            original_recipient=f.original_recipient,
+            action=f.action,
+            status=status,
+            reply_code=f.reply_code,
+            diagnostic=" ".join(f.diagnostic.split()) if f.diagnostic else "",
+            remote_mta=f.remote_mta,
+            last_attempt=f.last_attempt,
+            reason=reason,
+            kind=kind,
+            feedback_type=f.feedback_type,
+        )
+        key = f.recipient.lower()
+        prev = out.get(key)
+        if prev is None or (not prev.status and result.status) or (not prev.diagnostic and result.diagnostic
+                                                                  and prev.status == result.status):
+            out[key] = result
+    return tuple(out.values())
+
+
+def _original(msg: Message):  # noqa: ANN202 - Original | None
+    from bounced.parse.original import find_original
+
+    try:
+        return find_original(msg)
+    except Exception:  # noqa: BLE001
+        return None

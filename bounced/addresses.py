@@ -1,0 +1,87 @@
+"""Address normalization: the one place that decides when two spellings are the same mailbox.
+
+The domain is case-insensitive (RFC 5321 2.4) and stored in its ASCII (IDNA) form; the local part
+is case-sensitive by the RFC but treated case-insensitively by every large provider, so by default
+the lookup key lower-cases it too (``store.local_part_case_sensitive`` turns that off).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class InvalidAddress(ValueError):
+    """An address that cannot be stored; carries the offending input."""
+
+    def __init__(self, address: object, why: str) -> None:
+        super().__init__(f"invalid address {address!r}: {why}")
+        self.address, self.why = address, why
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    local: str
+    domain: str  # lower-case ASCII (IDNA A-labels)
+
+    @property
+    def text(self) -> str:
+        return f"{self.local}@{self.domain}"
+
+
+_BAD_LOCAL = set(' \t\r\n\x00<>()[]\\,;:"')
+
+
+def parse_address(raw: object) -> Address:
+    """Split and normalize one address; raises :class:`InvalidAddress`."""
+    if not isinstance(raw, str):
+        raise InvalidAddress(raw, "not a string")
+    s = raw.strip()
+    if s.lower().startswith(("rfc822;", "utf-8;")):
+        s = s.split(";", 1)[1].strip()
+    while s.startswith("<") and s.endswith(">"):
+        s = s[1:-1].strip()
+    if not s:
+        raise InvalidAddress(raw, "empty")
+    if len(s) > 320:
+        raise InvalidAddress(raw, "longer than 320 characters")
+    if "@" not in s:
+        raise InvalidAddress(raw, "missing '@'")
+    local, _, domain = s.rpartition("@")
+    if not local:
+        raise InvalidAddress(raw, "missing local part")
+    if len(local) > 64 * 4:  # generous for UTF-8 local parts, still bounded
+        raise InvalidAddress(raw, "local part too long")
+    if any(c in _BAD_LOCAL for c in local) or "@" in local:
+        raise InvalidAddress(raw, "local part contains characters that need quoting")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise InvalidAddress(raw, "local part has a misplaced dot")
+    return Address(local, _domain(raw, domain))
+
+
+def _domain(raw: object, domain: str) -> str:
+    d = domain.strip().rstrip(".")
+    if not d:
+        raise InvalidAddress(raw, "missing domain")
+    if d.startswith("[") and d.endswith("]"):  # address literal, kept as given
+        return d.lower()
+    try:
+        ascii_d = d.encode("idna").decode("ascii").lower() if not d.isascii() else d.lower()
+    except UnicodeError:
+        raise InvalidAddress(raw, f"domain {d!r} is not a valid internationalized name") from None
+    labels = ascii_d.split(".")
+    if len(ascii_d) > 253 or any(not lab or len(lab) > 63 for lab in labels):
+        raise InvalidAddress(raw, f"domain {d!r} is malformed")
+    for lab in labels:
+        if lab.startswith("-") or lab.endswith("-") or not all(c.isalnum() or c in "-_" for c in lab):
+            raise InvalidAddress(raw, f"domain {d!r} has an invalid label {lab!r}")
+    return ascii_d
+
+
+def normalize(raw: object, *, case_sensitive: bool = False) -> str:
+    """The lookup key for an address: what the store and the reader compare."""
+    a = parse_address(raw)
+    local = a.local if case_sensitive else a.local.lower()
+    return f"{local}@{a.domain}"
+
+
+def domain_of(key: str) -> str:
+    return key.rpartition("@")[2]

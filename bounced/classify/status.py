@@ -1,0 +1,113 @@
+"""RFC 3463 enhanced status codes -> reason, one code a line.
+
+A row is ``(code, reason, strength, note)``. ``code`` is a full code ("5.1.1"), a class-free
+subject.detail ("X.1.1" matches 4.1.1 and 5.1.1) or a detail range ("X.7.606-649"). ``strength`` says how much the code alone is
+worth against the diagnostic's wording (see :mod:`bounced.classify` for the precedence):
+
+- ``strong``: the code names one cause (5.1.1 no such mailbox); a phrase only overrides it when the
+  phrase's reason ranks higher (5.1.1 with "over quota" is a mislabelled mailbox-full);
+- ``weak``: the code is a catch-all (5.7.1 "delivery not authorized" is used for spam filters,
+  RBLs, SPF, relaying and unknown users alike); any phrase decides, the code only fills in.
+
+Codes absent here (X.0.0, X.5.0, ...) say nothing beyond their class.
+Sources: RFC 3463 section 3 (subject/detail meanings), the IANA "SMTP Enhanced Status Codes"
+registry (later RFCs cited per row), Microsoft's "Email non-delivery reports and SMTP errors in
+Exchange Online" (learn.microsoft.com, the X.Y.3xx/5xx/6xx extensions).
+"""
+from __future__ import annotations
+
+STRONG, WEAK = "strong", "weak"
+
+STATUS_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("2.0.0", "delivered", STRONG, "RFC 3463 class 2: success"),
+    ("X.1.0", "user_unknown", WEAK, "RFC 3463 3.2 X.1.0 other address status (used for unknown recipients)"),
+    ("X.1.1", "user_unknown", STRONG, "RFC 3463 3.2 X.1.1 bad destination mailbox address"),
+    ("X.1.2", "host_unknown", STRONG, "RFC 3463 3.2 X.1.2 bad destination system address"),
+    ("X.1.3", "user_unknown", STRONG, "RFC 3463 3.2 X.1.3 bad destination mailbox address syntax"),
+    ("X.1.4", "filtered", WEAK, "RFC 3463 3.2 X.1.4 destination mailbox address ambiguous"),
+    ("X.1.6", "has_moved", STRONG, "RFC 3463 3.2 X.1.6 destination mailbox has moved, no forwarding address"),
+    ("X.1.7", "rejected", STRONG, "RFC 3463 3.2 X.1.7 bad sender's mailbox address syntax"),
+    ("X.1.8", "rejected", STRONG, "RFC 3463 3.2 X.1.8 bad sender's system address"),
+    ("X.1.9", "system_error", WEAK, "RFC 3886 X.1.9 message relayed to non-compliant mailer"),
+    ("X.1.10", "not_accept", WEAK, "RFC 7505 section 4.2 X.1.10 recipient address has null MX (Exchange Online also uses 5.1.10 for RecipientNotFound, so the wording decides)"),
+    ("X.2.0", "filtered", WEAK, "RFC 3463 3.3 X.2.0 other or undefined mailbox status"),
+    ("X.2.1", "filtered", WEAK, "RFC 3463 3.3 X.2.1 mailbox disabled, not accepting messages"),
+    ("X.2.2", "mailbox_full", STRONG, "RFC 3463 3.3 X.2.2 mailbox full"),
+    ("X.2.3", "exceed_limit", STRONG, "RFC 3463 3.3 X.2.3 message length exceeds a per-mailbox administrative limit (below the system limit of X.3.4)"),
+    ("X.2.4", "filtered", WEAK, "RFC 3463 3.3 X.2.4 mailing list expansion problem"),
+    ("X.3.0", "system_error", WEAK, "RFC 3463 3.4 X.3.0 other or undefined mail system status"),
+    ("X.3.1", "system_full", STRONG, "RFC 3463 3.4 X.3.1 mail system full"),
+    ("X.3.2", "not_accept", WEAK, "RFC 3463 3.4 X.3.2 system not accepting network messages"),
+    ("X.3.3", "system_error", WEAK, "RFC 3463 3.4 X.3.3 system not capable of selected features"),
+    ("X.3.4", "message_too_big", STRONG, "RFC 3463 3.4 X.3.4 message too big for system"),
+    ("X.3.5", "system_error", WEAK, "RFC 3463 3.4 X.3.5 system incorrectly configured"),
+    ("X.4.0", "network_error", WEAK, "RFC 3463 3.5 X.4.0 other or undefined network or routing status"),
+    ("X.4.1", "expired", WEAK, "RFC 3463 3.5 X.4.1 no answer from host"),
+    ("X.4.2", "network_error", WEAK, "RFC 3463 3.5 X.4.2 bad connection"),
+    ("X.4.3", "system_error", WEAK, "RFC 3463 3.5 X.4.3 directory server failure"),
+    ("X.4.4", "host_unknown", WEAK, "RFC 3463 3.5 X.4.4 unable to route (no MX/A for the domain)"),
+    ("X.4.5", "system_full", WEAK, "RFC 3463 3.5 X.4.5 mail system congestion"),
+    ("X.4.6", "network_error", STRONG, "RFC 3463 3.5 X.4.6 routing loop detected"),
+    ("X.4.7", "expired", WEAK, "RFC 3463 3.5 X.4.7 delivery time expired"),
+    ("X.4.8", "network_error", WEAK, "IANA registry X.4.8 (Microsoft): retry on IPv4"),
+    ("X.4.300", "expired", WEAK, "Exchange Online NDR 5.4.300: message expired"),
+    ("X.4.312", "network_error", STRONG, "Exchange Online NDR 5.4.312: message expired, DNS query failed"),
+    ("X.4.316", "expired", STRONG, "Exchange Online NDR 5.4.316: message expired, connection refused"),
+    ("X.5.2", "syntax_error", WEAK, "RFC 3463 3.6 X.5.2 syntax error"),
+    ("X.5.3", "too_many_conn", WEAK, "RFC 3463 3.6 X.5.3 too many recipients"),
+    ("X.5.4", "system_error", WEAK, "RFC 3463 3.6 X.5.4 invalid command arguments"),
+    ("X.5.5", "system_error", WEAK, "RFC 3463 3.6 X.5.5 wrong protocol version"),
+    ("X.5.6", "syntax_error", WEAK, "RFC 4954 X.5.6 authentication exchange line too long"),
+    ("X.6.0", "content_error", WEAK, "RFC 3463 3.7 X.6.0 other or undefined media error"),
+    ("X.6.1", "content_error", STRONG, "RFC 3463 3.7 X.6.1 media not supported"),
+    ("X.6.2", "content_error", STRONG, "RFC 3463 3.7 X.6.2 conversion required and prohibited"),
+    ("X.6.3", "content_error", STRONG, "RFC 3463 3.7 X.6.3 conversion required but not supported"),
+    ("X.6.5", "content_error", STRONG, "RFC 3463 3.7 X.6.5 conversion failed"),
+    ("X.6.6", "content_error", STRONG, "RFC 4468 X.6.6 message content not available"),
+    ("X.6.7", "content_error", STRONG, "RFC 6531 X.6.7 non-ASCII addresses not permitted"),
+    ("X.6.8", "content_error", STRONG, "RFC 6531 X.6.8 UTF-8 string reply required"),
+    ("X.6.9", "content_error", STRONG, "RFC 6531 X.6.9 UTF-8 header cannot be transferred"),
+    ("X.6.11", "content_error", STRONG, "Exchange Online NDR 5.6.11: invalid characters (bare LF)"),
+    ("X.7.0", "security_error", WEAK, "RFC 3463 3.8 X.7.0 other or undefined security status"),
+    ("X.7.1", "security_error", WEAK, "RFC 3463 3.8 X.7.1 delivery not authorized, message refused"),
+    ("4.7.1", "blocked", WEAK, "RFC 3463 3.8 X.7.1 as a transient refusal: a greylist/RBL deferral"),
+    ("X.7.2", "security_error", WEAK, "RFC 3463 3.8 X.7.2 mailing list expansion prohibited"),
+    ("X.7.3", "security_error", WEAK, "RFC 3463 3.8 X.7.3 security conversion required but not possible"),
+    ("X.7.4", "security_error", WEAK, "RFC 3463 3.8 X.7.4 security features not supported"),
+    ("X.7.5", "security_error", WEAK, "RFC 3463 3.8 X.7.5 cryptographic failure"),
+    ("X.7.6", "security_error", WEAK, "RFC 3463 3.8 X.7.6 cryptographic algorithm not supported"),
+    ("X.7.7", "security_error", WEAK, "RFC 3463 3.8 X.7.7 message integrity failure"),
+    ("X.7.8", "security_error", WEAK, "RFC 4954 X.7.8 authentication credentials invalid"),
+    ("X.7.9", "security_error", WEAK, "RFC 4954 X.7.9 authentication mechanism too weak"),
+    ("X.7.10", "security_error", WEAK, "RFC 5248 X.7.10 encryption needed"),
+    ("X.7.11", "security_error", WEAK, "RFC 4954 X.7.11 encryption required for authentication mechanism"),
+    ("X.7.12", "security_error", WEAK, "RFC 4954 X.7.12 a password transition is needed"),
+    ("X.7.13", "suspend", STRONG, "RFC 5248 X.7.13 user account disabled"),
+    ("X.7.14", "security_error", WEAK, "RFC 5248 X.7.14 trust relationship required"),
+    ("X.7.15", "security_error", WEAK, "RFC 6710 X.7.15 priority level is too low"),
+    ("X.7.16", "message_too_big", STRONG, "RFC 6710 X.7.16 message too big for the specified priority"),
+    ("X.7.17", "has_moved", STRONG, "RFC 7293 X.7.17 mailbox owner has changed"),
+    ("X.7.18", "has_moved", STRONG, "RFC 7293 X.7.18 domain owner has changed"),
+    ("X.7.19", "security_error", WEAK, "RFC 7293 X.7.19 RRVS test cannot be completed"),
+    ("X.7.20", "auth_failure", STRONG, "RFC 7372 X.7.20 no passing DKIM signature found"),
+    ("X.7.21", "auth_failure", STRONG, "RFC 7372 X.7.21 no acceptable DKIM signature found"),
+    ("X.7.22", "auth_failure", STRONG, "RFC 7372 X.7.22 no valid author-matched DKIM signature"),
+    ("X.7.23", "auth_failure", STRONG, "RFC 7372 X.7.23 SPF validation failed"),
+    ("X.7.24", "auth_failure", STRONG, "RFC 7372 X.7.24 SPF validation error"),
+    ("X.7.25", "require_ptr", STRONG, "RFC 7372 X.7.25 reverse DNS validation failed"),
+    ("X.7.26", "auth_failure", STRONG, "RFC 7372 X.7.26 multiple authentication checks failed"),
+    ("X.7.27", "not_accept", STRONG, "RFC 7505 X.7.27 sender address has null MX"),
+    ("X.7.28", "spam_detected", STRONG, "IANA registry X.7.28: mail flood of similar abusive messages"),
+    ("X.7.29", "auth_failure", STRONG, "RFC 8617 X.7.29 ARC validation failure"),
+    ("X.7.30", "security_error", STRONG, "RFC 8689 X.7.30 REQUIRETLS support required"),
+    ("X.7.509", "auth_failure", STRONG, "Exchange Online NDR 5.7.509: sending domain does not pass DMARC"),
+    ("X.7.510", "blocked", STRONG, "Exchange Online NDR 5.7.510: recipient does not accept email over IPv6"),
+    ("X.7.511", "blocked", STRONG, "Exchange Online NDR 5.7.511: access denied, banned sender"),
+    ("X.7.513", "blocked", STRONG, "Exchange Online NDR 5.7.513: blocked by the recipient's customer block list"),
+    ("X.7.515", "auth_failure", STRONG, "Exchange Online NDR 5.7.515: sending domain doesn't meet the required authentication level"),
+    ("X.7.501-503", "rejected", STRONG, "Exchange Online NDR 5.7.501-503: access denied, spam abuse detected / banned sender (the sending account)"),
+    ("X.7.606-649", "blocked", STRONG, "Exchange Online NDR 5.7.606-649: access denied, banned sending IP"),
+    ("X.7.700-749", "speeding", STRONG, "Exchange Online NDR 5.7.700-749: tenant has exceeded threshold / traffic not accepted from this IP"),
+    ("X.7.900-999", "policy_violation", STRONG, "Exchange mail flow (transport) rule rejections 5.7.900-999"),
+    ("X.7.650", "bad_reputation", STRONG, "Outlook.com 4.7.650: rate limited due to IP reputation"),
+)

@@ -1,0 +1,301 @@
+"""The running daemon: listeners, the writer, metrics, signals and systemd notifications.
+
+This is the glue between :mod:`bounced.server` (protocol), :mod:`bounced.writer` (durability),
+:mod:`bounced.metrics` and :mod:`bounced.notify`. Lifecycle:
+
+- start: open the store (in the writer thread), bind every listener and the metrics port; any
+  failure is a :class:`StartupError` with one line naming the problem. Then READY=1.
+- SIGHUP: reload the config file; accepted addresses, limits, policy and batching change without
+  dropping connections; a bad file is logged and the running config kept.
+- SIGTERM/SIGINT: STOPPING=1, stop listening, let messages in DATA finish (their 250 or 451 is
+  sent), say 421 to idle connections, commit and close the store, exit 0.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import multiprocessing
+import signal
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from bounced import config as config_mod
+from bounced.config import Config, ConfigError
+from bounced.ingest import parse_options
+from bounced.metrics import Metrics, start_http
+from bounced.notify import Notifier, watchdog_interval
+from bounced.server import (
+    SHUTTING_DOWN,
+    Delivery,
+    ServerState,
+    TemporaryFailure,
+    factory,
+    tls_context,
+)
+from bounced.store import StoreError
+from bounced.writer import Stored, StoreLike, Writer, safe_prepare
+
+OpenStore = Callable[[Config], StoreLike]
+
+
+class StartupError(Exception):
+    """The daemon cannot start; the message is the one line the operator sees."""
+
+
+def open_real_store(cfg: Config) -> StoreLike:
+    from bounced.store import Store
+
+    try:
+        return Store.open(cfg.store.path, cfg)
+    except StoreError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the operator sees one line naming the file
+        raise StoreError(f"{cfg.store.path}: cannot open the database: {exc}") from exc
+
+
+class Daemon:
+    def __init__(self, cfg: Config, *, config_path: str | None = None, open_store: OpenStore = open_real_store,
+                 notifier: Notifier | None = None, log: Any = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        import structlog
+
+        self.config = cfg
+        self.config_path = config_path
+        self.open_store = open_store
+        self.notifier = notifier or Notifier(None)
+        self.log = log or structlog.get_logger("bounced")
+        self.environ = environ
+        self.metrics = Metrics()
+        self.writer: Writer | None = None
+        self.state: ServerState | None = None
+        self.listeners: list[asyncio.Server] = []
+        self.addresses: list[tuple[str, int, bool]] = []  # (host, port, lmtp) actually bound
+        self.metrics_server: asyncio.Server | None = None
+        self.metrics_address: tuple[str, int] | None = None
+        self._parse_pool: Executor | None = None
+        self._stop = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # -- startup -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        cfg = self.config
+        try:
+            tls = tls_context(cfg)
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
+        self.writer = Writer(lambda: self.open_store(self.config), batch_max=cfg.server.batch_max,
+                             batch_wait_ms=cfg.server.batch_wait_ms,
+                             parse_options=lambda: parse_options(self.config), log=self.log,
+                             on_batch=self.metrics.batch,
+                             more_coming=lambda n: self.state is not None and self.state.in_data > n)
+        try:
+            await asyncio.to_thread(self.writer.start)
+        except StoreError as exc:
+            raise StartupError(str(exc)) from None
+        if cfg.server.parse_workers > 0:
+            self._parse_pool = ProcessPoolExecutor(cfg.server.parse_workers,
+                                                   mp_context=multiprocessing.get_context("spawn"))
+        self.state = ServerState(cfg, self.deliver, on_reject=self.metrics.reject,
+                                 on_connections=self.metrics.connections.set, log=self.log, tls=tls)
+        try:
+            for lst in cfg.server.listeners:
+                try:
+                    srv = await self._loop.create_server(factory(self.state, lst.lmtp), host=lst.host,
+                                                         port=lst.port, reuse_address=True)
+                except OSError as exc:
+                    raise StartupError(f"cannot listen on {lst.host}:{lst.port}: {exc.strerror or exc}") from None
+                self.listeners.append(srv)
+                for sock in srv.sockets:
+                    host, port = sock.getsockname()[:2]
+                    self.addresses.append((host, port, lst.lmtp))
+            if cfg.metrics.enabled:
+                m = cfg.metrics
+                try:
+                    self.metrics_server = await start_http(self.metrics, self.health, m.host, m.port)
+                except OSError as exc:
+                    raise StartupError(f"cannot listen for metrics on {m.host}:{m.port}: {exc.strerror or exc}") from None
+                self.metrics_address = self.metrics_server.sockets[0].getsockname()[:2]
+        except StartupError:
+            await self._close_everything()
+            raise
+        for host, port, lmtp in self.addresses:
+            self.log.info("listening", host=host, port=port, protocol="lmtp" if lmtp else "smtp")
+        if self.metrics_address:
+            self.log.info("metrics_listening", host=self.metrics_address[0], port=self.metrics_address[1])
+        self.log.info("ready", config=cfg.source, store=cfg.store.path)
+        self.notifier.ready(f"accepting mail on {len(self.addresses)} listener(s)")
+        interval = watchdog_interval(self.environ)
+        if interval:
+            self._spawn(self._watchdog(interval))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _watchdog(self, interval: float) -> None:
+        while True:
+            # no ping when the writer is gone: systemd then restarts us, which is what we want
+            if self.writer is not None and self.writer.alive:
+                self.notifier.watchdog()
+            await asyncio.sleep(interval)
+
+    # -- the sink: one complete message -> committed -----------------------------------------
+    async def deliver(self, d: Delivery) -> str:
+        assert self.writer is not None and self._loop is not None
+        started = time.perf_counter()
+        incoming = None
+        if self._parse_pool is not None:
+            incoming = await self._loop.run_in_executor(
+                self._parse_pool, safe_prepare, d.raw, d.mail_from, d.rcpt_tos, parse_options(self.config),
+                datetime.now(timezone.utc))
+        # bounded, so a stuck disk gives the MTA a 451 rather than a hung session; if the commit
+        # lands later anyway, the MTA's retry is a duplicate and stored once
+        limit = max(30.0, 4 * self.config.store.busy_timeout_ms / 1000)
+        try:
+            stored: Stored = await asyncio.wait_for(
+                asyncio.wrap_future(self.writer.submit(d.raw, d.mail_from, d.rcpt_tos, incoming)), limit)
+        except StoreError as exc:
+            raise TemporaryFailure(str(exc)) from None
+        except asyncio.TimeoutError:
+            raise TemporaryFailure(f"store commit took longer than {limit:.0f}s") from None
+        self._record(d, stored, (time.perf_counter() - started) * 1000)
+        return stored.incoming.sha256[:16]
+
+    def _record(self, d: Delivery, stored: Stored, ms: float) -> None:
+        r, o = stored.incoming.result, stored.outcome
+        outcome = "duplicate" if o.duplicate else ("parse_failed" if o.parse_failed else "stored")
+        self.metrics.messages.labels(outcome=outcome).inc()
+        if not o.duplicate:
+            for rr in r.recipients:
+                self.metrics.events.labels(kind=str(rr.kind), reason=rr.reason).inc()
+        self.log.info("message", sha256=stored.incoming.sha256, mail_from=d.mail_from, rcpt_tos=list(d.rcpt_tos),
+                      peer=d.peer[0] if isinstance(d.peer, tuple) else str(d.peer), size=len(d.raw),
+                      format=r.format, recipients=[rr.recipient for rr in r.recipients],
+                      kinds=[str(rr.kind) for rr in r.recipients], reasons=[rr.reason for rr in r.recipients],
+                      parse_error=r.error, duplicate=o.duplicate, events=o.events, ms=round(ms, 2))
+
+    async def health(self) -> str | None:
+        """None when the store can be written (for /healthz), else the problem."""
+        if self.writer is None or not self.writer.alive:
+            return "the store writer is not running"
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(self.writer.check_writable()), 10)
+        except asyncio.TimeoutError:
+            return "store check timed out (the store is busy or stuck)"
+        except StoreError as exc:
+            return str(exc)
+
+    # -- reload -------------------------------------------------------------------------------
+    async def reload(self) -> bool:
+        """Re-read the config; True when the new one is in effect. Never raises."""
+        self.notifier.reloading()
+        try:
+            return await self._reload()
+        except Exception as exc:  # noqa: BLE001 - a reload must never take the daemon down
+            self.log.error("reload_failed", error=repr(exc), kept=self.config.source)
+            return False
+        finally:
+            self.notifier.ready()
+
+    async def _reload(self) -> bool:
+        assert self.state is not None and self.writer is not None
+        old = self.config
+        try:
+            new = config_mod.load(self.config_path, self.environ)
+        except ConfigError as exc:
+            self.log.error("reload_failed", error=str(exc), kept=old.source)
+            return False
+        try:
+            tls = tls_context(new)
+        except ValueError as exc:
+            self.log.error("reload_failed", error=str(exc), kept=old.source)
+            return False
+        restart_needed = [k for k, a, b in (
+            ("server.listeners", old.server.listeners, new.server.listeners),
+            ("metrics", old.metrics, new.metrics),
+            ("log", old.log, new.log),
+            ("server.parse_workers", old.server.parse_workers, new.server.parse_workers),
+            ("store.path", old.store.path, new.store.path),
+        ) if a != b]
+        if restart_needed:
+            self.log.warning("reload_partial", needs_restart=restart_needed)
+        # what only takes effect on restart stays as it is, so the running config tells the truth
+        new = dataclasses.replace(
+            new, metrics=old.metrics, log=old.log,
+            server=dataclasses.replace(new.server, listeners=old.server.listeners, parse_workers=old.server.parse_workers),
+            store=dataclasses.replace(new.store, path=old.store.path))
+        if new.policy != old.policy or new.store != old.store or new.bounce != old.bounce:
+            try:
+                await asyncio.wrap_future(self.writer.reopen(lambda: self.open_store(new)))
+            except StoreError as exc:
+                self.log.error("reload_failed", error=str(exc), kept=old.source)
+                return False
+        self.config = new
+        self.state.update(new, tls)
+        self.writer.batch_max, self.writer.batch_wait_ms = new.server.batch_max, new.server.batch_wait_ms
+        changed = [f.name for f in dataclasses.fields(Config) if f.name != "source"
+                   and getattr(old, f.name) != getattr(new, f.name)]
+        self.log.info("reloaded", config=new.source, changed=changed)
+        return True
+
+    # -- shutdown -----------------------------------------------------------------------------
+    def request_stop(self) -> None:
+        """Ask the daemon to stop; safe from signal handlers and other threads."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+
+    def request_reload(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(lambda: self._spawn(self.reload()))
+
+    async def wait_stopped(self) -> None:
+        await self._stop.wait()
+        await self.stop()
+
+    async def stop(self) -> None:
+        self.notifier.stopping()
+        self.log.info("stopping", in_flight=self.state.in_data if self.state else 0)
+        for srv in self.listeners:
+            srv.close()
+        if self.state is not None:
+            self.state.stopping = True
+            grace = min(self.config.server.data_timeout, 30.0)
+            deadline = time.monotonic() + grace
+            while self.state.in_data and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            for conn in list(self.state.connections):
+                conn.close_with(SHUTTING_DOWN.format(host=self.state.hostname))
+        await self._close_everything()
+        self.log.info("stopped")
+
+    async def _close_everything(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for srv in self.listeners:
+            srv.close()
+        if self.metrics_server is not None:
+            self.metrics_server.close()
+        if self.writer is not None:
+            await asyncio.to_thread(self.writer.close)
+        if self._parse_pool is not None:
+            self._parse_pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def run(cfg: Config, config_path: str | None = None, *, log: Any = None, open_store: OpenStore = open_real_store,
+              environ: Mapping[str, str] | None = None) -> int:
+    """Run until SIGTERM/SIGINT; SIGHUP reloads. Raises StartupError when it cannot start."""
+    daemon = Daemon(cfg, config_path=config_path, open_store=open_store, notifier=Notifier.from_env(environ),
+                    log=log, environ=environ)
+    loop = asyncio.get_running_loop()
+    await daemon.start()
+    loop.add_signal_handler(signal.SIGTERM, daemon.request_stop)
+    loop.add_signal_handler(signal.SIGINT, daemon.request_stop)
+    loop.add_signal_handler(signal.SIGHUP, daemon.request_reload)
+    await daemon.wait_stopped()
+    return 0

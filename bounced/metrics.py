@@ -1,0 +1,101 @@
+"""Prometheus metrics on their own registry, and the small HTTP listener that serves them.
+
+One :class:`Metrics` per daemon (no global registry, so tests can run several daemons in one
+process). The listener answers ``/metrics`` and ``/healthz`` (200 when the store can be written,
+503 otherwise) and nothing else; it runs on the daemon's event loop, no thread.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+HealthCheck = Callable[[], Awaitable[str | None]]  # None = healthy, else the problem
+
+
+OUTCOMES = ("stored", "duplicate", "parse_failed")
+REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_many_connections", "timeout",
+                 "store_unavailable", "internal_error")
+
+
+class Metrics:
+    """The daemon's counters; method names say what happened, labels are the operator's words."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.messages = Counter("bounced_messages", "Messages stored, by outcome (stored, duplicate, parse_failed)",
+                                ["outcome"], registry=r)
+        self.events = Counter("bounced_events", "Recipient results stored, by kind and reason",
+                              ["kind", "reason"], registry=r)
+        self.rejects = Counter("bounced_rejects", "SMTP commands or connections refused, by cause",
+                               ["cause"], registry=r)
+        self.commit_seconds = Histogram("bounced_store_commit_seconds", "Time to commit one batch to the store",
+                                        buckets=(.0005, .001, .002, .005, .01, .02, .05, .1, .25, .5, 1, 2.5, 5, 10),
+                                        registry=r)
+        self.batch_size = Histogram("bounced_store_batch_size", "Messages committed per batch (group commit)",
+                                    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)
+        self.store_failures = Counter("bounced_store_failures", "Batches the store could not commit", registry=r)
+        self.connections = Gauge("bounced_active_connections", "Open SMTP/LMTP connections", registry=r)
+        for outcome in OUTCOMES:  # known label values start at 0, so rates and alerts work from the start
+            self.messages.labels(outcome=outcome)
+        for cause in REJECT_CAUSES:
+            self.rejects.labels(cause=cause)
+
+    def reject(self, cause: str) -> None:
+        self.rejects.labels(cause=cause).inc()
+
+    def batch(self, size: int, seconds: float, ok: bool) -> None:
+        self.batch_size.observe(size)
+        self.commit_seconds.observe(seconds)
+        if not ok:
+            self.store_failures.inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+_STATUS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request", 503: "Service Unavailable"}
+
+
+async def start_http(metrics: Metrics, health: HealthCheck, host: str, port: int) -> asyncio.Server:
+    """Serve /metrics and /healthz on host:port (HTTP/1.0 style: one request per connection)."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 10)
+            while (await asyncio.wait_for(reader.readline(), 10)) not in (b"\r\n", b"\n", b""):
+                pass  # headers are not needed
+            parts = request.decode("latin-1").split()
+            if len(parts) < 2:
+                code, ctype, body = 400, "text/plain", b"bad request\n"
+            elif parts[0] not in ("GET", "HEAD"):
+                code, ctype, body = 405, "text/plain", b"only GET\n"
+            else:
+                path = parts[1].split("?", 1)[0]
+                if path == "/metrics":
+                    code, ctype, body = 200, CONTENT_TYPE_LATEST, metrics.render()
+                elif path == "/healthz":
+                    problem = await health()
+                    code = 200 if problem is None else 503
+                    ctype, body = "text/plain", (b"ok\n" if problem is None else problem.encode() + b"\n")
+                else:
+                    code, ctype, body = 404, "text/plain", b"not found; try /metrics or /healthz\n"
+            head = (f"HTTP/1.1 {code} {_STATUS[code]}\r\nContent-Type: {ctype}\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+            writer.write(head.encode() + (b"" if parts and parts[0] == "HEAD" else body))
+            await writer.drain()
+        except (asyncio.TimeoutError, ConnectionError, UnicodeError):
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(answer, host, port)

@@ -1,0 +1,251 @@
+"""A fast builder of the standard library's ``email.message.Message`` tree (compat32).
+
+Why: the standard parser reads a message line by line in Python; on bounces (header-heavy, a
+few parts) that was a third of bounced's parse time. This builder makes the same tree -- real
+``Message`` objects with compat32 header values, multipart payload lists, ``message/rfc822``
+sub-messages and ``message/delivery-status`` header blocks -- but finds header blocks and MIME
+boundaries with C-speed string searches. Only the structure is built here; header parsing and
+decoding stay with the standard library (``policy.header_source_parse``, ``get_boundary``...).
+
+Semantics follow the standard feedparser where bounces need them: a header block ends at an
+empty line or at the first line that is neither a field nor a continuation; a multipart whose
+opening boundary never appears keeps its body as text; a missing closing boundary ends the last
+part at the end of the input. Depth and part counts are bounded by the caller's limits.
+:func:`bounced.mime.load` falls back to the standard parser if this builder fails.
+"""
+from __future__ import annotations
+
+import email.policy
+import re
+from email.message import Message
+
+_POLICY = email.policy.compat32
+
+
+_MISSING = object()
+
+
+class Part(Message):
+    """A compat32 ``Message`` that remembers its header index and content type.
+
+    Every format module asks the same parts for the same headers; the standard ``get`` scans
+    all fields each time. The caches are dropped by every method that changes the headers."""
+
+    def _index(self) -> dict[str, tuple[str, object]]:
+        idx = self.__dict__.get("_bounced_index")
+        if idx is None:
+            idx = {}
+            for k, v in self._headers:
+                idx.setdefault(k.lower(), (k, v))
+            self.__dict__["_bounced_index"] = idx
+        return idx
+
+    def _changed(self) -> None:
+        self.__dict__.pop("_bounced_index", None)
+        self.__dict__.pop("_bounced_ctype_std", None)
+        self.__dict__.pop("_bounced_params", None)
+
+    def _get_params_preserve(self, failobj, header):  # noqa: ANN001, ANN202 - stdlib internal
+        cache = self.__dict__.setdefault("_bounced_params", {})
+        key = header.lower()
+        if key not in cache:
+            got = super()._get_params_preserve(_MISSING, header)
+            cache[key] = None if got is _MISSING else got
+        got = cache[key]
+        return failobj if got is None else list(got)
+
+    def get(self, name, failobj=None):  # noqa: ANN001, ANN201 - the standard signature
+        hit = self._index().get(name.lower())
+        if hit is None:
+            return failobj
+        return self.policy.header_fetch_parse(*hit)
+
+    def __getitem__(self, name):  # noqa: ANN001, ANN204
+        return self.get(name)
+
+    def get_content_type(self) -> str:
+        ctype = self.__dict__.get("_bounced_ctype_std")
+        if ctype is None:
+            ctype = self.__dict__["_bounced_ctype_std"] = super().get_content_type()
+        return ctype
+
+    def __setitem__(self, name, val):  # noqa: ANN001, ANN204
+        super().__setitem__(name, val)
+        self._changed()
+
+    def __delitem__(self, name):  # noqa: ANN001, ANN204
+        super().__delitem__(name)
+        self._changed()
+
+    def replace_header(self, _name, _value):  # noqa: ANN001, ANN201
+        super().replace_header(_name, _value)
+        self._changed()
+
+    def add_header(self, _name, _value, **_params):  # noqa: ANN001, ANN003, ANN201
+        super().add_header(_name, _value, **_params)
+        self._changed()
+
+    def set_raw(self, name, value):  # noqa: ANN001, ANN201
+        super().set_raw(name, value)
+        self._changed()
+
+    def set_boundary(self, boundary):  # noqa: ANN001, ANN201
+        super().set_boundary(boundary)
+        self._changed()
+
+    def set_default_type(self, ctype):  # noqa: ANN001, ANN201
+        super().set_default_type(ctype)
+        self._changed()
+# a header field line as the standard parser recognises it (printable name and a colon)
+_FIELD = re.compile(r"[\041-\071\073-\176]*:")
+
+
+def build(text: str, max_depth: int, max_parts: int) -> Message:
+    """The message tree of ``text`` (str with surrogate-escaped 8-bit bytes, LF line ends)."""
+    budget = [max_parts]
+    return _build(text, "text/plain", 0, max_depth, budget)
+
+
+def _build(text: str, default_type: str, depth: int, max_depth: int, budget: list[int]) -> Message:
+    msg = Part(_POLICY)
+    body = _headers(msg, text)
+    if default_type != "text/plain":
+        msg.set_default_type(default_type)
+    budget[0] -= 1
+    if depth >= max_depth or budget[0] <= 0:
+        msg._payload = body  # noqa: SLF001
+        return msg
+    ctype = msg.get_content_type()
+    maintype = ctype.split("/", 1)[0]
+    if maintype == "multipart":
+        boundary = msg.get_boundary()
+        split = _split(body, boundary) if boundary else None
+        if split is None:
+            msg._payload = body  # noqa: SLF001 - as the standard parser: no boundary, text body
+            return msg
+        preamble, parts, epilogue = split
+        child = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
+        payload = []
+        for p in parts:
+            if budget[0] <= 0:
+                break
+            payload.append(_build(p, child, depth + 1, max_depth, budget))
+        msg._payload = payload  # noqa: SLF001
+        msg.preamble = preamble
+        msg.epilogue = epilogue
+    elif ctype == "message/delivery-status":
+        blocks = []
+        for block in body.split("\n\n"):  # blocks end at an empty line, as for the standard parser
+            block = block.lstrip("\n")
+            if not block.strip():
+                continue
+            sub = Part(_POLICY)
+            rest = _headers(sub, block + "\n")
+            if rest.strip():
+                sub._payload = rest  # noqa: SLF001
+            blocks.append(sub)
+            if len(blocks) >= 500:
+                break
+        msg._payload = blocks  # noqa: SLF001
+    elif maintype == "message" and ctype not in ("message/external-body",):
+        msg._payload = [_build(body, "text/plain", depth + 1, max_depth, budget)]  # noqa: SLF001
+    else:
+        msg._payload = body  # noqa: SLF001
+    return msg
+
+
+_BLOCK = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
+_FIELD_RUN = re.compile(r"([\041-\071\073-\176]+):([^\n]*\n(?:[ \t][^\n]*\n)*)")
+
+
+def _headers(msg: Message, text: str) -> str:
+    """Read the header block at the start of ``text`` into ``msg``; return the body.
+
+    The common case (well-formed fields, then an empty line or the end) is one regex pass;
+    anything unusual takes the line-by-line path below, which mirrors the standard parser."""
+    end = _BLOCK.match(text).end()
+    if end == len(text) or text.startswith("\n", end):
+        msg._headers.extend(  # noqa: SLF001
+            (m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")) for m in _FIELD_RUN.finditer(text, 0, end))
+        return text[end + 1:]
+    return _headers_slow(msg, text)
+
+
+def _headers_slow(msg: Message, text: str) -> str:
+    pos = 0
+    n = len(text)
+    lines: list[str] = []
+    headers = msg._headers  # noqa: SLF001
+    first = True
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end + 1
+        line = text[pos:end]
+        if line in ("\n", ""):
+            pos = end
+            break
+        c = line[0]
+        if c in " \t":
+            if lines:
+                lines.append(line)
+            # else: a continuation with nothing to continue; the standard parser drops it
+            pos = end
+            continue
+        if first and line.startswith("From "):
+            msg.set_unixfrom(line.rstrip("\n"))
+            pos = end
+            first = False
+            continue
+        first = False
+        if not _FIELD.match(line):
+            break  # not a field: the body begins here (no blank line in between)
+        if line[0] == ":":  # an empty field name: the standard parser drops the line
+            if lines:
+                headers.append(_POLICY.header_source_parse(lines))
+            lines = []
+            pos = end
+            continue
+        if lines:
+            headers.append(_POLICY.header_source_parse(lines))
+        lines = [line]
+        pos = end
+    if lines:
+        headers.append(_POLICY.header_source_parse(lines))
+    return text[pos:]
+
+
+def _split(body: str, boundary: str) -> tuple[str, list[str], str] | None:
+    """(preamble, part texts, epilogue) of a multipart body; None when the opening delimiter is
+    missing. Delimiter lines are ``--boundary`` (``--boundary--`` closes) at a line start,
+    optionally followed by blanks. Plain string searches: no pattern to compile per boundary."""
+    marker = "--" + boundary
+    parts: list[str] = []
+    start: int | None = None
+    preamble = ""
+    pos = 0
+    n = len(body)
+    while True:
+        i = body.find(marker, pos)
+        if i < 0:
+            break
+        pos = i + len(marker)
+        if i > 0 and body[i - 1] != "\n":
+            continue  # not at a line start
+        line_end = body.find("\n", pos)
+        line_end = n if line_end < 0 else line_end
+        tail = body[pos:line_end]
+        closing = tail.startswith("--")
+        if (tail[2:] if closing else tail).strip(" \t"):
+            continue  # "--boundaryX": a longer boundary, not ours
+        if start is None:
+            preamble = body[: max(0, i - 1)]
+        else:
+            parts.append(body[start: max(start, i - 1)])
+        start = line_end + 1
+        if closing:
+            return preamble, parts, body[start:]
+        pos = line_end
+    if start is None:
+        return None
+    parts.append(body[start:])
+    return preamble, parts, ""

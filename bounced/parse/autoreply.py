@@ -1,0 +1,103 @@
+"""RFC 3834 automatic responses: vacation and out-of-office replies.
+
+An auto-reply is never a bounce: the mailbox exists and answered. The person who answered is
+the From of the reply. Signals, strongest first:
+
+* ``Auto-Submitted: auto-replied`` (RFC 3834). Real DSNs carry ``auto-replied`` or
+  ``auto-generated`` too, so this module runs after every bounce format, and a message that
+  still looks like a delivery failure (MAILER-DAEMON sender, "Undelivered Mail" subject) is
+  left alone;
+* de-facto headers: ``X-Autoreply``, ``X-Autorespond``, ``X-Autoresponder``,
+  ``Precedence: auto_reply``, ``X-Apple-Action: VACATION``, ``X-Vacation``;
+* a subject in one of several languages that only auto-replies use ("Automatic reply:",
+  "Out of Office", "Abwesenheitsnotiz", "Réponse automatique", "自動応答", ...).
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse import fields
+from bounced.parse.signals import bounce_subject, daemon_from
+
+FORMAT = "rfc3834"
+
+_FLAG_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Reply", "X-Vacation",
+                 "X-Autoreply-From", "X-Mail-Autoreply")
+# (pattern, note): one row per phrase; lower-case, matched against the lower-cased subject
+SUBJECT_ROWS: tuple[tuple[str, str], ...] = (
+    (r"^(?:re: ?|aw: ?|sv: ?|r: ?)?auto(?:matic)?[ -]?(?:reply|response|answer)\b", "en: Outlook/Exchange 'Automatic reply:', 'Auto reply'"),
+    (r"^auto(?:reply)?:", "en: 'Auto:' prefix (Exchange/Notes)"),
+    (r"\bautoreply\b|\bauto-reply\b|\bautoresponse\b", "en: generic autoresponders"),
+    (r"\bout of (?:the )?office\b", "en: out of office"),
+    (r"^ooo\b|\(ooo\)", "en: OOO abbreviation"),
+    (r"^(?:re: )?(?:on )?vacation\b|\bvacation (?:reply|message|notice|auto)", "en: vacation(1) / Sieve vacation"),
+    (r"\baway from (?:my|the) (?:desk|office)\b", "en"),
+    (r"\babwesenheitsnotiz\b|\bautomatische antwort\b|\bnicht im büro\b|\babwesenheit\b", "de"),
+    (r"\bréponse automatique\b|\breponse automatique\b|\babsent(?:e)? du bureau\b|\bmessage d'absence\b", "fr"),
+    (r"\brespuesta automática\b|\brespuesta automatica\b|\bfuera de la oficina\b|\bausente de la oficina\b", "es"),
+    (r"\brisposta automatica\b|\bfuori (?:sede|ufficio)\b", "it"),
+    (r"\bautomatisch antwoord\b|\bafwezigheidsbericht\b|\bniet op kantoor\b", "nl"),
+    (r"\bresposta automática\b|\bresposta automatica\b|\bfora do escritório\b|\bausente do escritório\b", "pt"),
+    (r"\bautomatiskt svar\b|\bautomatisk svar\b|\bautomatisk besked\b|\bfrånvaro\b|\bfravær\b|\bikke på kontoret\b", "sv/da/no"),
+    (r"\bautomaattinen vastaus\b|\bpoissa toimistolta\b", "fi"),
+    (r"\bautomatyczna odpowiedź\b|\bpoza biurem\b", "pl"),
+    (r"\bautomatická odpověď\b|\bmimo kancelář\b", "cs"),
+    (r"\bавтоответ\b|\bавтоматический ответ\b|\bвне офиса\b", "ru"),
+    (r"自動応答|自動返信|不在通知|不在のお知らせ", "ja"),
+    (r"自动回复|自動回覆|自动答复|休假", "zh"),
+    (r"자동\s?응답|부재중", "ko"),
+)
+SUBJECT_RE = re.compile("|".join(f"(?:{p})" for p, _ in SUBJECT_ROWS))
+
+
+def is_autoreply_subject(subject: str) -> bool:
+    return bool(SUBJECT_RE.search(subject.lower()[:500]))
+
+
+def _signals(msg: Message) -> bool:
+    auto = mime.header(msg, "Auto-Submitted").lower()
+    if auto.startswith("auto-replied"):
+        return True
+    if any(mime.header(msg, h) for h in _FLAG_HEADERS):
+        return True
+    if mime.header(msg, "Precedence").lower() in ("auto_reply", "auto-reply"):
+        return True
+    if mime.header(msg, "X-Apple-Action").lower() == "vacation":
+        return True
+    if mime.header(msg, "X-Auto-Response-Suppress") and is_autoreply_subject(mime.header(msg, "Subject")):
+        return True
+    return is_autoreply_subject(mime.header(msg, "Subject"))
+
+
+def _responder(msg: Message) -> str | None:
+    for name in ("From", "Reply-To", "Sender", "Return-Path"):
+        value = mime.header(msg, name)
+        if not value:
+            continue
+        m = re.search(r"<([^<>\s]+@[^<>\s]+)>", value) or re.search(r"[^\s<>\"(),;:]+@[^\s<>\"(),;:]+", value)
+        if m:
+            addr = fields.clean_address(m.group(1) if m.re.groups else m.group(0))
+            if addr:
+                return addr
+    return None
+
+
+def _first_words(msg: Message) -> str:
+    for part, _depth in mime.walk(msg):
+        if mime.content_type(part) == "text/plain":
+            return fields.unfold(mime.part_text(part)[:2000])[:300]
+    return ""
+
+
+def extract(msg: Message) -> list[Found] | None:
+    # an auto-reply is normally sent with the null return path (RFC 3834 section 3.3), so only the
+    # From and the subject tell a bounce apart
+    if not _signals(msg) or daemon_from(msg) or bounce_subject(msg):
+        return None
+    who = _responder(msg)
+    if who is None:
+        return []
+    return [Found(recipient=who, reason="vacation", diagnostic=_first_words(msg) or mime.header(msg, "Subject"))]

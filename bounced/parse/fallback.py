@@ -1,0 +1,82 @@
+"""Last-resort recipient detection with flufl.bounce, for bounces no format module understood.
+
+flufl.bounce knows many old MTAs' layouts but answers only with bare addresses (temporary or
+permanent), and its scan is slow (every detector re-reads the body), so the dispatcher calls it
+only for messages that look like a bounce and that nothing else could read. Status, reply code
+and diagnostic come from our own scan of the notice around each address.
+"""
+from __future__ import annotations
+
+import logging
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse import fields, smtp
+
+FORMAT = "flufl"
+MAX_ADDRESSES = 50
+MAX_INPUT = 64 * 1024
+MAX_LINES = 2000
+
+
+def bounded(raw: bytes) -> bytes:
+    """The first MAX_INPUT bytes and MAX_LINES lines of a message: flufl's detectors run a
+    dozen patterns over every line, so a huge body would cost seconds."""
+    raw = raw[:MAX_INPUT]
+    cut = -1
+    for _ in range(MAX_LINES):
+        cut = raw.find(b"\n", cut + 1)
+        if cut < 0:
+            return raw
+    return raw[: cut + 1]
+
+
+def _notice_text(msg: Message) -> str:
+    out: list[str] = []
+    for part, _depth in mime.walk(msg):
+        ctype = mime.content_type(part)
+        if ctype.startswith("message/") or ctype == "text/rfc822-headers":
+            break
+        if ctype.startswith("text/"):
+            out.append(mime.part_text(part))
+            if sum(map(len, out)) > 32 * 1024:
+                break
+    return "\n".join(out)[: 32 * 1024]
+
+
+def _context(text: str, addr: str) -> str:
+    low = text.lower()
+    i = low.find(addr.lower())
+    if i < 0:
+        return ""
+    start = low.rfind("\n\n", 0, i)
+    end = low.find("\n\n", i)
+    para = text[start + 2 if start >= 0 else 0: end if end >= 0 else len(text)]
+    return fields.unfold(para)[:1000]
+
+
+def extract(msg: Message) -> list[Found] | None:
+    """Addresses flufl.bounce reports, with codes from the notice; None when it finds none."""
+    try:
+        from flufl.bounce import all_failures  # lazy: heavy import, rarely needed
+    except ImportError:  # pragma: no cover - a hard dependency, but never crash on it
+        return None
+    logging.getLogger("flufl.bounce").setLevel(logging.CRITICAL)
+    try:
+        temporary, permanent = all_failures(msg)
+    except Exception:  # noqa: BLE001 - flufl re-raises its detectors' errors
+        return None
+    text = _notice_text(msg)
+    out: list[Found] = []
+    for raw, action in [(a, "failed") for a in sorted(permanent)] + [(a, "delayed") for a in sorted(temporary)]:
+        addr = fields.clean_address(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw))
+        if not addr:
+            continue
+        diagnostic = _context(text, addr)
+        codes = smtp.find_codes(diagnostic)
+        out.append(Found(recipient=addr, action=action, status=codes.status, reply_code=codes.reply_code,
+                         diagnostic=diagnostic))
+        if len(out) >= MAX_ADDRESSES:
+            break
+    return out or None

@@ -1,0 +1,128 @@
+"""RFC 3464 / RFC 5965 style field blocks, and the address and value cleanup they need.
+
+A delivery-status or feedback-report body is a series of header-like blocks separated by blank
+lines; real ones have continuation lines, stray blank lines inside a block, CRLF, lower-case
+names, and are sometimes pasted into a text/plain part. :func:`blocks` reads them leniently and
+with bounded work (at most :data:`MAX_BLOCKS` blocks of :data:`MAX_FIELDS` fields).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+
+from bounced.mime import decode_unitext
+
+MAX_BLOCKS = 500
+MAX_FIELDS = 100
+MAX_VALUE = 8 * 1024
+
+_FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)")
+_WS = re.compile(r"\s+")
+# an address as DSNs write it, possibly with a display name or comment around it
+_ANGLE = re.compile(r"<([^<>\s]{1,320})>")
+_BARE = re.compile(r"[^\s<>()\[\],;:\"]{1,256}@[^\s<>()\[\],;:\"]{1,256}")
+
+
+def blocks(text: str) -> list[dict[str, str]]:
+    """The field blocks of a report body: a list of {lower-case name: unfolded value}.
+
+    A repeated field inside one block starts a new block when it can only be per-recipient
+    (two Final-Recipient fields with no blank line between them)."""
+    out: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last = ""
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                out.append(current)
+                if len(out) >= MAX_BLOCKS:
+                    return out
+            current, last = {}, ""
+            continue
+        if line[0] in " \t":
+            if last and last in current and len(current[last]) < MAX_VALUE:
+                current[last] = f"{current[last]} {line.strip()}"
+            continue
+        m = _FIELD.match(line)
+        if not m:
+            last = ""
+            continue
+        name, value = m.group(1).lower(), m.group(2).strip()
+        if name in current and name in ("final-recipient", "original-recipient", "action"):
+            out.append(current)
+            current = {}
+        if len(current) < MAX_FIELDS:
+            current[name] = value[:MAX_VALUE]
+        last = name
+    if current:
+        out.append(current)
+    return out[:MAX_BLOCKS]
+
+
+def unfold(text: str) -> str:
+    """Collapse folded lines and runs of white space to single spaces."""
+    return _WS.sub(" ", text).strip()
+
+
+def split_type(value: str) -> tuple[str, str]:
+    """``'rfc822; a@b'`` -> ``('rfc822', 'a@b')``; a value without a type -> ``('', value)``."""
+    head, sep, rest = value.partition(";")
+    head = head.strip()
+    if sep and head and len(head) <= 20 and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+\-]*", head):
+        return head.lower(), rest.strip()
+    return "", value.strip()
+
+
+def typed_value(value: str) -> str:
+    """The value without its type prefix (``smtp; 550 ...`` -> ``550 ...``), unfolded."""
+    return unfold(split_type(value)[1])
+
+
+def clean_address(value: str | None) -> str | None:
+    """An address from a report field: type prefix, display name, angle brackets, comments and
+    trailing punctuation removed; RFC 6533 escapes decoded. None when no address is left."""
+    if not value:
+        return None
+    atype, addr = split_type(unfold(value))
+    if atype in ("utf-8", "utf8", "unicode") or "\\x{" in addr:
+        addr = decode_unitext(addr)
+    m = _ANGLE.search(addr)
+    if m and "@" in m.group(1):
+        addr = m.group(1)
+    else:
+        b = _BARE.search(addr)
+        if b:
+            addr = b.group(0)
+        else:
+            addr = addr.strip().strip("<>").strip()
+    addr = addr.strip().strip("<>\"'.,;:").strip()
+    if addr.startswith("@") and ":" in addr:  # RFC 5321 source route "@relay:user@host"
+        addr = addr.rsplit(":", 1)[1]
+    if addr.lower().startswith(("rfc822:", "smtp:", "mailto:")):
+        addr = addr.split(":", 1)[1]
+    if not addr or "@" not in addr or " " in addr:
+        return None
+    local, _, domain = addr.rpartition("@")
+    if not local or not domain or "." not in domain and not domain.startswith("["):
+        # "user@localhost" style addresses are kept only when nothing better is known
+        return addr if local and domain else None
+    return addr
+
+
+def iso_date(value: str | None) -> str | None:
+    """An RFC 5322 date as ISO 8601 (UTC when a zone is known); None when unreadable."""
+    if not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(unfold(value)[:200])
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if dt is None:
+        return None
+    try:
+        if dt.tzinfo is not None:
+            dt = dt.astimezone(timezone.utc)
+        return dt.isoformat()
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,343 @@
+"""Helpers shared by the plain-text MTA modules: the report text, addresses, SMTP codes.
+
+Every module reads the same thing, the human-readable report an MTA wrote above the returned
+original, so it is built once per module call by :func:`report_text` (text parts outside any
+attached message, HTML reduced to text, cut where the copy of the original begins, capped at
+64 kB) and scanned with the precompiled patterns below.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+
+try:  # the parser's shared SMTP code finder (P1); this module's own patterns until it lands
+    from bounced.parse.smtp import find_codes as _find_codes
+except ImportError:  # pragma: no cover - depends on merge order
+    _find_codes = None
+
+MAX_TEXT = 64 * 1024
+MAX_LINE = 2048
+
+# An address as bounces print it: no display names, no comments; local parts may be quoted-free
+# Unicode (SMTPUTF8).  The domain needs at least one dot, which keeps "user@localhost" out.
+ADDR_PAT = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?:[\w](?:[\w-]{0,62}[\w])?\.)+[\w](?:[\w-]{0,62}[\w])?(?![\w-])"
+"""The address pattern without a group, for embedding in other patterns."""
+ADDR = re.compile(r"(?<![\w.+=-])(?!['.])(" + ADDR_PAT + ")")
+# RFC 3463 enhanced status code; not part of an IP address or version number.
+STATUS = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)")
+# SMTP reply code of a failure (4xx/5xx), as servers print it: "550 ", "550-", "550:" or at the end.
+REPLY = re.compile(r"(?<![\w.:/#=-])(?<!port )([45][0-5]\d)(?=[ \-:,)]|$)", re.M)
+# "(#5.1.1)" / "[#4.1.9]" / "#5.0.0": qmail and its descendants append the enhanced code so.
+HASH_STATUS = re.compile(r"[(\[]#([245]\.\d{1,3}\.\d{1,3})[)\]]")
+
+# Local parts that belong to mail systems, never to a bouncing recipient.
+SYSTEM_LOCALS = frozenset(
+    {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "daemon", "root", "abuse",
+     "mail.delivery.system", "mailadmin", "mdaemon", "noreply", "no-reply", "nobody"}
+)
+_BOUNCE_FROM = re.compile(
+    r"mailer-daemon|mail-daemon|postmaster|mail\.delivery\.system|mail delivery|mdaemon|"
+    r"delivery subsystem|administrator|daemon|smtp|notification|interscan|bounce|mailer@",
+    re.I,
+)
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|returned mail|returning message|delivery fail|failure notice|"
+    r"delivery status notification|mail delivery|could not be delivered|not delivered|"
+    r"delivery problem|delivery error|delivery notification|failed mail|mail error|"
+    r"nondeliver|non-deliver|rejected|warning: message|delayed|delivery warning|"
+    r"permanent delivery|mail system error|error sending|failure delivery|bounce|"
+    # the same in the languages Exchange and others localise their subjects into
+    r"unzustellbar|nicht zugestellt|non remis|non distribu|non recapitabile|onbestelbaar|"
+    r"no se (?:pudo|puede) entregar|no entregado|n[aã]o (?:foi )?entregue|olevererbar|ei voitu toimittaa|"
+    r"niedostarczon|nedoru[cč]|配信|送信できません|退信|投递失败",
+    re.I,
+)
+
+# Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
+# it matches after stripping decoration ("----", "|---", "***", "===").
+_CUT_MARKERS = re.compile(
+    r"""^[ \t\-=*|_>]*+(?:
+        this\ is\ a\ copy\ of\ (?:the|your)\ message
+      | below\ (?:this|the\ next)\ line\ is\ a\ copy
+      | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)
+      | (?:message|mail)\ (?:header|headers|text)\ follow
+      | message\ headers?\ follows?
+      | header\ of\ the\ (?:original|source)
+      | the\ header\ of\ the\ original
+      | (?:a\ )?copy\ of\ the\ (?:original\ )?message\ (?:below|follows|is\ attached)
+      | included\ is\ a\ copy
+      | enclosed\ is\ a\ copy
+      | attachment\ is\ a\ copy
+      | start\ of\ returned\ message
+      | your\ message\ reads
+      | the\ (?:header\ and\ )?(?:top|first)\ \d+\ lines\ of
+      | a\ summary\ of\ the\ undelivered
+      | (?:below\ is\ )?a\ copy\ of\ the\ original\ message
+      | below\ is\ a\ copy\ of
+      | original\ message\ (?:follows|attached|as\ received|headers|details)
+      | unsent\ message\ (?:below|follows)
+      | message\ body\ suppressed
+      | mensaje\ original
+    )""",
+    re.I | re.X | re.M,
+)
+# Header lines that can only belong to the attached original (the report itself never starts a
+# line with them).
+_ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I | re.M)
+_HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
+_TAG = re.compile(r"<[^>]*>")
+_BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
+_WS = re.compile(r"\s+")
+
+_SKIP_TYPES = frozenset(
+    {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
+     "message/global", "message/global-headers", "message/global-delivery-status",
+     "message/disposition-notification", "message/partial", "message/external-body"}
+)
+
+
+def _text_parts(msg: Message) -> Iterator[Message]:
+    """The text/* leaves of the report, never descending into an attached message.
+
+    A text part marked as an attachment counts only while no report text came before it
+    (McAfee attaches its report; others attach the original's headers as text after it)."""
+    stack = [msg]
+    seen_text = False
+    while stack:
+        part = stack.pop()
+        ctype = part.get_content_type()
+        if part.is_multipart():
+            if ctype in _SKIP_TYPES or ctype.startswith("message/"):
+                continue
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend(reversed(payload))
+            continue
+        # a multipart whose boundary is missing arrives as one flat part: read it as text
+        if ctype in _SKIP_TYPES or not (ctype.startswith(("text/", "multipart/")) or ctype == "message/x-unknown"):
+            continue
+        if seen_text and part is not msg and "attachment" in str(part.get("Content-Disposition", "")).lower():
+            continue
+        seen_text = True
+        yield part
+
+
+def html_to_text(text: str) -> str:
+    text = _BR.sub("\n", text)
+    return html.unescape(_TAG.sub("", text))
+
+
+def _memo(msg: Message, key: str, compute):  # noqa: ANN001, ANN202 - tiny private helper
+    """Compute a derived value once per message: every module in MODULES asks for the same
+    report text, so it is kept on the message object itself (no module-level cache)."""
+    cache = msg.__dict__.setdefault("_bounced_lhost", {})
+    if key not in cache:
+        cache[key] = compute(msg)
+    return cache[key]
+
+
+def report_text(msg: Message) -> str:
+    """The bounce's own words: text parts outside the returned original, cut where a copy of the
+    original begins, at most MAX_TEXT characters, line endings normalised."""
+    return _memo(msg, "cut", lambda m: cut_original(raw_report_text(m)))
+
+
+def raw_report_text(msg: Message) -> str:
+    """Like :func:`report_text` but not cut at the start of the returned original."""
+    return _memo(msg, "raw", _raw_report_text)
+
+
+def _raw_report_text(msg: Message) -> str:
+    out: list[str] = []
+    size = 0
+    for part in _text_parts(msg):
+        try:
+            text = mime.part_text(part)
+        except Exception:  # noqa: BLE001 - e.g. a charset name with a NUL byte; skip the part
+            continue
+        if part.get_content_type() == "text/html":
+            text = html_to_text(text)
+        out.append(text)
+        size += len(text)
+        if size >= MAX_TEXT:
+            break
+    text = "\n".join(out)[:MAX_TEXT]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_LINE and any(len(line) > MAX_LINE for line in text.split("\n")):
+        # no report line is this long; bounding lines bounds every per-line pattern's work
+        text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
+    return text
+
+
+def cut_original(text: str) -> str:
+    """Drop everything from the line announcing the returned original (or its first header)."""
+    end = len(text)
+    for pattern, start in ((_CUT_MARKERS, 0), (_ATTACHED, 0), (_HEADER_START, 1)):
+        m = pattern.search(text, start, end)
+        if m:
+            end = m.start()
+    return text[:end]
+
+
+def unfold(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def addresses(text: str) -> list[str]:
+    return [m.group(1) for m in ADDR.finditer(text)]
+
+
+def local_part(addr: str) -> str:
+    return addr.rsplit("@", 1)[0].lower()
+
+
+def is_system_address(addr: str) -> bool:
+    return local_part(addr) in SYSTEM_LOCALS
+
+
+def header_addresses(msg: Message, *names: str) -> set[str]:
+    found: set[str] = set()
+    for name in names:
+        for addr in addresses(mime.header(msg, name)):
+            found.add(addr.lower())
+    return found
+
+
+def looks_like_bounce(msg: Message) -> bool:
+    """Cheap header test: From a mail system or a subject bounces use."""
+    sender = mime.header(msg, "From")
+    if "@" not in sender or _BOUNCE_FROM.search(sender):  # "<>" or a bare name: a mail system
+        return True
+    return bool(_BOUNCE_SUBJECT.search(mime.header(msg, "Subject")))
+
+
+def has_dsn_recipients(msg: Message) -> bool:
+    """A message/delivery-status part with per-recipient fields (or an ARF report): another
+    parser's job, so every module here answers None."""
+    return _memo(msg, "dsn", _has_dsn_recipients)
+
+
+def _has_dsn_recipients(msg: Message) -> bool:
+    if not msg.is_multipart():
+        return False
+    if msg.get_content_type() == "multipart/report" and msg.get_param("report-type", "").lower() == "feedback-report":
+        return True  # an ARF complaint is never an MTA's bounce
+    for part in msg.walk():
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
+            # McAfee's Original-Recipient-only part is read as text by its module, and so is a
+            # report whose Final-Recipient holds no address ("rfc822; @mx.example.org")
+            for block in status_blocks(part):
+                m = _FINAL.search(block)
+                if m and ADDR.search(m.group(1)):
+                    return True
+    return False
+
+
+_FINAL = re.compile(r"^Final-Recipient:([^\n]*)", re.I | re.M)
+
+
+def status_blocks(part: Message) -> list[str]:
+    """The field blocks of a message/delivery-status part as text, without the generator (which
+    raises on mangled charsets): the parser keeps each block as a header-only sub-message."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        out = []
+        for block in payload:
+            try:
+                out.append("\n".join(f"{k}: {v}" for k, v in block.items()))
+            except Exception:  # noqa: BLE001 - a mangled block is skipped, never fatal
+                continue
+        return out
+    try:
+        return re.split(r"\n[ \t]*\n", mime.part_text(part))
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def codes(diagnostic: str) -> tuple[str | None, str | None]:
+    """(enhanced status, reply code) of a failure found in a diagnostic text, either may be None.
+
+    Uses the parser's shared finder (``bounced.parse.smtp``) when it is there and its answer is a
+    failure; a transcript that quotes a 2xx reply first ("250 2.1.5 ok ... 550 5.1.1") falls
+    through to the failure-only patterns below."""
+    if _find_codes is not None:
+        found_codes = _find_codes(diagnostic)
+        reply = getattr(found_codes, "reply_code", None)
+        status = getattr(found_codes, "status", None)
+        if (reply or status) and (reply or "4")[0] in "45" and (status or "4")[0] in "45":
+            return status, reply
+    status = None
+    m = HASH_STATUS.search(diagnostic)
+    if m:
+        status = m.group(1)
+    reply = None
+    r = REPLY.search(diagnostic)
+    if r:
+        reply = r.group(1)
+    if status is None:
+        for s in STATUS.finditer(diagnostic):
+            # prefer the code that follows the reply code ("550 5.1.1"), else the first one
+            if reply is None or s.group(1) == reply[0]:
+                status = s.group(0)
+                break
+    return status, reply
+
+
+def found(recipient: str, diagnostic: str, *, action: str = "failed", remote_mta: str | None = None,
+          status: str | None = None, reply_code: str | None = None,
+          original_recipient: str | None = None) -> Found:
+    diagnostic = unfold(diagnostic)
+    st, rc = codes(diagnostic)
+    return Found(
+        recipient=recipient,
+        original_recipient=original_recipient,
+        action=action,
+        status=status or st,
+        reply_code=reply_code or rc,
+        diagnostic=diagnostic,
+        remote_mta=remote_mta,
+    )
+
+
+def dedupe(items: Iterable[Found]) -> list[Found]:
+    """One entry per recipient (case-insensitive); the first with a diagnostic wins."""
+    seen: dict[str, int] = {}
+    out: list[Found] = []
+    for f in items:
+        key = (f.recipient or "").lower()
+        if key in seen:
+            i = seen[key]
+            if not out[i].diagnostic and f.diagnostic:
+                out[i] = f
+            continue
+        seen[key] = len(out)
+        out.append(f)
+    return out
+
+
+_FIELD = re.compile(r"^(Final-Recipient|Original-Recipient|Action|Status):[ \t]*+(?:rfc822;[ \t]*+)?(.*)$", re.I | re.M)
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+
+
+def dsn_fields(text: str) -> dict[str, tuple[str | None, str | None]]:
+    """RFC 3464 per-recipient fields pasted into a plain-text body: recipient -> (status, action)."""
+    if "Status:" not in text and "status:" not in text:
+        return {}
+    out: dict[str, tuple[str | None, str | None]] = {}
+    current = None
+    for m in _FIELD.finditer(text):
+        name, value = m.group(1).lower(), m.group(2).strip()
+        if name == "final-recipient":
+            current = value.strip("<>").lower()
+            out[current] = (None, None)
+        elif current is not None and name == "status" and STATUS.fullmatch(value.split()[0] if value else ""):
+            out[current] = (value.split()[0], out[current][1])
+        elif current is not None and name == "action" and value.lower() in _ACTIONS:
+            out[current] = (out[current][0], value.lower())
+    return out

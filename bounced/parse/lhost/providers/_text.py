@@ -1,0 +1,255 @@
+"""Small text helpers shared by the provider modules.
+
+Header-first detection needs a cheap sender domain; body parsers need the decoded text of the
+notice (never the returned original) capped in size, and the status / reply codes in it (found
+by the project's ``bounced.parse.smtp``; the few provider-specific rules are kept here).
+"""
+from __future__ import annotations
+
+import dataclasses
+import html as _html
+import re
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse import smtp
+
+MAX_TEXT = 64 * 1024
+"""Notices are short; the returned original may be huge. Never scan more than this."""
+
+# starts only at a token boundary and is bounded in length, so scanning long runs stays linear
+ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
+        r"@[^\W_](?:[\w.-]{0,251}[^\W_])?\.(?:[^\W_]|-){2,63}")  # non-ASCII (IDN) domains too
+ADDR_RE = re.compile(ADDR)
+_FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
+_BLANKS_RE = re.compile(r"\s+")
+
+
+def sender(msg: Message) -> str:
+    """The From address, lower-cased ('' if none)."""
+    value = mime.header(msg, "From")
+    found = _FROM_ADDR_RE.findall(value)
+    return found[-1].lower() if found else value.strip().lower()
+
+
+_DAEMONS = ("mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "post_master", "sysadmin",
+            "mail-daemon", "maildaemon")
+
+
+def from_daemon(msg: Message) -> bool:
+    """True when the From is a mail system's own address (MAILER-DAEMON, postmaster, ...), so a
+    provider's ordinary user mail is never read as its bounce."""
+    local = sender(msg).partition("@")[0]
+    return local.startswith(_DAEMONS) or "mailer-daemon" in mime.header(msg, "From").lower()
+
+
+def sender_domain(msg: Message) -> str:
+    addr = sender(msg)
+    return addr.rpartition("@")[2] if "@" in addr else ""
+
+
+def domain_is(domain: str, *suffixes: str) -> bool:
+    """True when ``domain`` is one of ``suffixes`` or a subdomain of one."""
+    return any(domain == s or domain.endswith("." + s) for s in suffixes)
+
+
+def has_delivery_status(msg: Message) -> bool:
+    """A message/delivery-status part means an RFC 3464 report: the rfc3464 module's job."""
+    if not msg.is_multipart():
+        return False
+    for part in msg.walk():
+        if part.get_content_type() in ("message/delivery-status", "message/global-delivery-status"):
+            return True
+    return False
+
+
+def part_text(part: Message) -> str:
+    """``mime.part_text``, guarded: a charset name with a NUL in it makes bytes.decode raise
+    ValueError there (see NOTES-P3b.md); fall back to Latin-1 so a notice is still read."""
+    try:
+        return mime.part_text(part)
+    except (ValueError, LookupError, TypeError):
+        try:
+            payload = part.get_payload(decode=True)
+        except Exception:  # noqa: BLE001 - a broken part reads as empty, never raises
+            return ""
+        return payload.decode("latin-1") if isinstance(payload, bytes) else ""
+
+
+def body_text(msg: Message, *, html: bool = False) -> str:
+    """The decoded notice text: the first text/plain part outside any returned message
+    (text/html with tags removed when ``html`` and nothing plain exists), capped."""
+    html_part = None
+    for part in _notice_parts(msg):
+        ctype = part.get_content_type()
+        if ctype == "text/plain":
+            return _clean(part_text(part)[:MAX_TEXT])
+        if ctype == "text/html" and html_part is None:
+            html_part = part
+    if html and html_part is not None:
+        return _clean(strip_tags(part_text(html_part)[:MAX_TEXT]))
+    return ""
+
+
+def all_text(msg: Message) -> str:
+    """The decoded text of every text/plain part outside returned messages, joined, capped."""
+    out: list[str] = []
+    size = 0
+    for part in _notice_parts(msg):
+        if part.get_content_type() == "text/plain":
+            t = part_text(part)[:MAX_TEXT]
+            out.append(t)
+            size += len(t)
+            if size >= MAX_TEXT:
+                break
+    return _clean("\n".join(out)[:MAX_TEXT])
+
+
+def _notice_parts(msg: Message):
+    """Leaf parts, not descending into message/* (the returned original)."""
+    stack = [msg]
+    count = 0
+    while stack and count < 50:
+        part = stack.pop(0)
+        count += 1
+        if part.get_content_maintype() == "message" and part is not msg:
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack[0:0] = payload
+            continue
+        yield part
+
+
+_TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^<>]*>|<[^<>]*>", re.I)
+
+
+_BLOCK_TAGS = ("br", "p ", "p>", "di", "tr", "li")
+
+
+def strip_tags(markup: str) -> str:
+    """HTML to plain text: block tags become line breaks, entities are decoded."""
+    return _html.unescape(_TAG_RE.sub(lambda m: "\n" if m.group(0)[1:3].lower() in _BLOCK_TAGS else "", markup))
+
+
+def _clean(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def unfold(text: str) -> str:
+    """Collapse runs of white space (folded lines) into single spaces."""
+    return _BLANKS_RE.sub(" ", text).strip()
+
+
+def find_status(text: str) -> str | None:
+    """The first RFC 3463 enhanced status code in ``text`` (class 2, 4 or 5)."""
+    return smtp.find_status(text)
+
+
+def find_reply_code(text: str) -> str | None:
+    """The first SMTP reply code (2xx/4xx/5xx) that starts a word in ``text``."""
+    return smtp.find_reply_code(text)
+
+
+def codes(diagnostic: str) -> tuple[str | None, str | None]:
+    """(status, reply code) of the server's answer in a diagnostic (``bounced.parse.smtp``)."""
+    c = smtp.find_codes(diagnostic)
+    return c.status, c.reply_code
+
+
+def best_status(field: str | None, diagnostic: str) -> str | None:
+    """The Status field's code, unless it is only generic (X.0.0, X.1.0) and the diagnostic
+    quotes a more specific one of the same class ("5.1.0 - Unknown address error 550-'5.1.1 ...'")."""
+    status = find_status(field or "")
+    if status is None:
+        return find_status(diagnostic)
+    if status[2:] in ("0.0", "1.0"):
+        for m in smtp.STATUS_RE.finditer(diagnostic[:smtp.MAX_SCAN]):
+            code = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+            if code[0] == status[0] and code[2:] not in ("0.0", "1.0"):
+                return code
+    return status
+
+
+_EMBEDDED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^<>]{0,300}>\s*$")
+
+
+def last_attempt_codes(diagnostic: str) -> tuple[str, str] | None:
+    """(status, reply code) of a remote reply quoted at the end of a sender's own message, as
+    Amazon SES and WorkMail do when they give up: "554 4.4.7 Message expired: unable to deliver
+    in 840 minutes.<421 4.4.2 Connection timed out>" -> ("4.4.2", "421"): the remote server's
+    answer is the more specific one."""
+    m = _EMBEDDED_REPLY.search(diagnostic)
+    return (m.group(2), m.group(1)) if m and m.group(1)[0] == m.group(2)[0] else None
+
+
+def first_addr(text: str) -> str | None:
+    m = ADDR_RE.search(text)
+    return m.group(0).strip(".") if m else None
+
+
+_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
+
+
+def dsn_fields(text: str) -> list[dict[str, str]]:
+    """RFC 3464 style fields written inline in a text part ('Final-Recipient: rfc822; a@b'),
+    grouped per recipient; continuation lines are unfolded. Keys are lower-cased."""
+    groups: list[dict[str, str]] = []
+    per_message: dict[str, str] = {}
+    current: dict[str, str] | None = None
+    last_key = ""
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and last_key and line.strip():
+            target = current if current is not None else per_message
+            target[last_key] = target.get(last_key, "") + " " + line.strip()
+            continue
+        m = _FIELD_RE.match(line.strip())
+        if not m:
+            last_key = ""
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if key in ("final-recipient", "original-recipient") and (current is None or key in current or (
+                key == "original-recipient" and "final-recipient" in current)):
+            current = {}
+            groups.append(current)
+        target = current if current is not None else per_message
+        target[key] = value
+        last_key = key
+    for g in groups:
+        for k, v in per_message.items():
+            g.setdefault(k, v)
+    return groups
+
+
+def typed_value(value: str) -> str:
+    """'rfc822; a@b' -> 'a@b'; 'smtp; 550 ...' -> '550 ...'."""
+    head, sep, rest = value.partition(";")
+    if sep and " " not in head.strip() and len(head) < 16:
+        return rest.strip()
+    return value.strip()
+
+
+_FOUND_FIELDS = frozenset(f.name for f in dataclasses.fields(Found))
+_COMMANDS = {"RCPT_TO": "RCPT", "RCPT TO": "RCPT", "MAIL_FROM": "MAIL", "MAIL FROM": "MAIL", "FINAL DATA": "DATA",
+             "END OF DATA": "DATA", "TEXT": "DATA", "CONNECT": "CONN"}
+
+
+def smtp_command(name: str | None) -> str | None:
+    """The refused SMTP command in the classifier's vocabulary (CONN/EHLO/HELO/MAIL/RCPT/DATA)."""
+    if not name:
+        return None
+    key = " ".join(name.upper().replace("-", " ").split())
+    key = _COMMANDS.get(key, key)
+    return key if key in ("CONN", "EHLO", "HELO", "MAIL", "RCPT", "DATA") else None
+
+
+def found(*, command: str | None = None, **fields) -> Found:
+    """A Found; ``command`` (the refused SMTP command, when the notice names it) is passed on
+    once the shared model has such a field, and dropped until then (see NOTES-P3b.md)."""
+    if command and "command" in _FOUND_FIELDS:
+        fields["command"] = command
+    return Found(**fields)

@@ -1,0 +1,190 @@
+"""Find the returned original message inside a bounce, and the headers the operator wants.
+
+Where MTAs put it: a ``message/rfc822`` (or RFC 6532 ``message/global``) part; only its headers
+as ``text/rfc822-headers`` (also spelled ``message/rfc822-headers``, ``text/rfc822-header``,
+``message/global-headers``); or, in plain-text bounces, quoted inline below a line such as
+"----- Original message -----", where it is recognised as a run of header lines that includes a
+Message-ID or From and a Date/Subject/To.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import Message
+
+from bounced import mime
+
+HEADER_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers", "text/rfc822-header",
+                          "message/global-headers", "text/rfc822"})
+MESSAGE_TYPES = frozenset({"message/rfc822", "message/global"})
+STANDARD = ("Message-ID", "From", "To", "Subject", "Date")
+
+# a header line an original starts with (used to find an inline-quoted copy)
+_HEADER_LINE = re.compile(r"^[ \t>|]{0,4}([A-Za-z][A-Za-z0-9-]{1,60}):[ \t]", re.M)
+_KEY_FIELDS = {"message-id", "from"}
+_KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]", re.M)
+_OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
+MAX_INLINE = 64 * 1024
+_INLINE_TYPES = frozenset({"text/plain", "message/delivery-status", "message/global-delivery-status"})
+_QUOTE = re.compile(r"^[ \t>|]{1,4}(?=[A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Original:
+    """The returned original's header fields: lower-case name -> raw value (first occurrence)."""
+
+    fields: dict[str, str]
+    inline: bool = False
+
+    def get(self, name: str) -> str:
+        """A header of the original, decoded and unfolded; '' when absent."""
+        raw = self.fields.get(name.lower())
+        return mime.decode_header_value(raw) if raw is not None else ""
+
+
+def _from_message(m: Message) -> dict[str, str]:
+    out: dict[str, str] = {}
+    try:
+        for k, v in m._headers[:500]:  # noqa: SLF001 - raw values keep 8-bit bytes
+            out.setdefault(str(k).lower(), v)
+    except Exception:  # noqa: BLE001
+        return {}
+    return out
+
+
+_FIELD_LINE = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,76})[ \t]*:[ \t]*(.*)")
+
+
+def header_fields(text: str) -> dict[str, str]:
+    """Header fields at the start of ``text`` (up to the first blank line), continuations joined.
+
+    Cheaper than the email parser for the few fields a bounce's original is read for."""
+    out: dict[str, str] = {}
+    last = ""
+    for line in text[:MAX_INLINE].lstrip("\n").split("\n", 500):
+        if not line.strip():
+            break
+        if line[0] in " \t":
+            if last:
+                out[last] = f"{out[last]} {line.strip()}"
+            continue
+        m = _FIELD_LINE.match(line)
+        if not m:
+            last = ""
+            continue
+        name = m.group(1).lower()
+        if name in out:
+            last = ""
+            continue
+        out[name] = m.group(2)
+        last = name
+    return out
+
+
+def find_original(msg: Message) -> Original | None:
+    """The first attached original (or its headers), else an inline-quoted one; None if absent.
+
+    Remembered on the message (the ARF module and the dispatcher both ask)."""
+    memo = msg.__dict__
+    if "_bounced_original" not in memo:
+        memo["_bounced_original"] = _find_original(msg)
+    return memo["_bounced_original"]
+
+
+def _find_original(msg: Message) -> Original | None:
+    for part, depth in mime.walk(msg):
+        if depth == 0:
+            continue
+        ctype = mime.content_type(part)
+        if ctype in MESSAGE_TYPES:
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+                inner = payload[0]
+                if mime.has_headers(inner) and not _only_junk(inner):
+                    found = _from_message(inner)
+                    body = getattr(inner, "_payload", None)
+                    if not _KEY_FIELDS & found.keys() and isinstance(body, str):
+                        # a continuation line without its leading blank ended the headers early
+                        for k, v in header_fields(body).items():
+                            found.setdefault(k, v)
+                    return Original(found)
+                text = mime.part_raw_text(part)
+            else:
+                text = mime.part_text(part)
+            found = header_fields(text)
+            if found:
+                return Original(found)
+        elif ctype in HEADER_TYPES:
+            found = header_fields(mime.part_text(part))
+            if found:
+                return Original(found)
+    return _inline(msg)
+
+
+def _only_junk(m: Message) -> bool:
+    """A base64/QP encoded message/rfc822 part parses to nonsense headers; detect that."""
+    keys = {k.lower() for k in m.keys()}
+    return not (keys & (_KEY_FIELDS | _OTHER_FIELDS))
+
+
+def _inline(msg: Message) -> Original | None:
+    """An original quoted in a text part, or swallowed by a status part whose closing boundary
+    is broken (the parts after it then arrive as its text)."""
+    for part, _depth in mime.walk(msg):
+        if mime.content_type(part) not in _INLINE_TYPES:
+            continue
+        text = mime.part_text(part)[:MAX_INLINE]
+        found = inline_headers(text)
+        if found:
+            return Original(found, inline=True)
+    return None
+
+
+def inline_headers(text: str) -> dict[str, str] | None:
+    """The headers of an original quoted inside a plain-text notice, or None.
+
+    Looks for the first run of consecutive header lines (continuations allowed) that contains a
+    Message-ID or From and at least one other typical field."""
+    first = _KEY_LINE.search(text)
+    if first is None:
+        return None
+    # start a little before the first Message-ID/From line: the run may begin with Received
+    begin = max(0, text.rfind("\n\n", 0, first.start()))
+    lines = text[begin:begin + MAX_INLINE].split("\n")
+    i = 0
+    n = len(lines)
+    while i < n:
+        m = _HEADER_LINE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start = i
+        names = set()
+        while i < n and (lines[i][:1] in (" ", "\t") and i > start and lines[i].strip() or _HEADER_LINE.match(lines[i])):
+            hm = _HEADER_LINE.match(lines[i])
+            if hm:
+                names.add(hm.group(1).lower())
+            i += 1
+        if names & _KEY_FIELDS and len(names & (_KEY_FIELDS | _OTHER_FIELDS)) >= 2:
+            block = "\n".join(_QUOTE.sub("", ln) for ln in lines[start:i])
+            found = header_fields(block)
+            if found:
+                return found
+        i = max(i, start + 1)
+    return None
+
+
+def selected_headers(original: Original | None, extra: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """(name, value) pairs of the standard headers plus the configured extra ones that exist."""
+    if original is None:
+        return ()
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name in (*STANDARD, *extra):
+        if name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        value = original.get(name)
+        if value:
+            out.append((name, value[:1000]))
+    return tuple(out)

@@ -1,0 +1,286 @@
+"""RFC 3464 delivery status notifications (and RFC 6533 global ones).
+
+Quirks of real DSNs this module copes with:
+
+* the status part is ``message/delivery-status`` or ``message/global-delivery-status`` (UTF-8
+  fields, ``utf-8;`` address type with ``\\x{HHHH}`` escapes), sometimes base64 or QP encoded,
+  sometimes mislabelled ``text/plain`` as the second part of a ``multipart/report``;
+* fields have continuation lines, lower-case names, and blank lines missing between
+  recipients; several recipients share one report;
+* the Status is often missing or generic (5.0.0) while the Diagnostic-Code quotes the remote
+  server's "550 5.1.1 ..." reply; the reply code and a better status are taken from there
+  (:mod:`bounced.parse.smtp`);
+* no Diagnostic-Code at all: the human-readable part's paragraph naming the recipient stands in;
+* a report nested inside an attached message (a bounce of a bounce) counts only when the outer
+  message has none.
+
+Only recipient blocks are returned; a status part without any recipient field is "not mine"
+(``None``) so the plain-text modules can try their luck with the message.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from email.message import Message
+
+from bounced import mime
+from bounced.model import Found
+from bounced.parse import fields, smtp
+
+FORMAT = "rfc3464"
+
+STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_ATTACHED_TYPES = frozenset({"message/rfc822", "message/global", "message/partial"})
+_HUMAN_TYPES = frozenset({"text/plain", "text/html"})
+_ACTIONS = {
+    "failed": "failed", "failure": "failed", "fail": "failed", "expired": "failed", "bounced": "failed",
+    "delayed": "delayed", "delay": "delayed", "delivered": "delivered", "relayed": "relayed",
+    "expanded": "expanded", "deliverable": "delivered", "delivery": "delivered",
+}
+# Diagnostic-Code types whose text is an SMTP/LMTP reply (RFC 3464 "smtp"; Postfix's own)
+_SMTP_TYPES = frozenset({"", "smtp", "esmtp", "lmtp", "x-postfix", "x-smtp", "x-exim", "x-qmail"})
+_TAG = re.compile(r"<[^>]{0,2000}>")
+MAX_CONTEXT = 1000
+
+
+def status_parts(msg: Message) -> list[Message]:
+    """Delivery-status parts, those of the message itself before any inside a returned original."""
+    outer: list[Message] = []
+    inner: list[Message] = []
+    attached_at = -1  # depth of the returned original we are inside, -1 when outside
+    for part, depth in mime.walk(msg):
+        if attached_at >= 0 and depth <= attached_at:
+            attached_at = -1
+        ctype = mime.content_type(part)
+        nested = attached_at >= 0
+        if ctype in _ATTACHED_TYPES and not nested:
+            attached_at = depth
+        if ctype in STATUS_TYPES:
+            (inner if nested else outer).append(part)
+        elif ctype == "multipart/report":
+            second = _mislabelled_status(part)
+            if second is not None:
+                (inner if nested else outer).append(second)
+    return outer or inner
+
+
+def _mislabelled_status(report: Message) -> Message | None:
+    """The second part of a delivery-status report when it holds the fields under a text type."""
+    if not mime.param(report, "report-type").lower().endswith("delivery-status"):
+        return None
+    children = report.get_payload()
+    if not isinstance(children, list) or len(children) < 2 or not isinstance(children[1], Message):
+        return None
+    second = children[1]
+    if mime.content_type(second) not in _HUMAN_TYPES | {"text/rfc822-headers"}:
+        return None
+    if _RCPT_FIELD.search(mime.part_text(second)[:65536]):
+        return second
+    return None
+
+
+_RCPT_FIELD = re.compile(r"(?im)^(?:final|original)-recipient\s*:")
+
+
+def _human_text(msg: Message) -> str:
+    """The readable notice: text parts outside any status part or returned original."""
+    out: list[str] = []
+    size = 0
+    skip_below = -1  # depth of a message/* part whose subtree is skipped, -1 when none
+    for part, depth in mime.walk(msg):
+        if skip_below >= 0:
+            if depth > skip_below:
+                continue
+            skip_below = -1
+        ctype = mime.content_type(part)
+        if ctype.startswith("message/") or ctype == "text/rfc822-headers":
+            skip_below = depth
+            continue
+        if ctype in _HUMAN_TYPES:
+            text = mime.part_text(part)
+            if ctype == "text/html":
+                text = _TAG.sub(" ", text)
+            out.append(text)
+            size += len(text)
+            if size > 32 * 1024:
+                break
+    return "\n".join(out)[: 32 * 1024]
+
+
+def _context(text: str, recipient: str | None) -> str:
+    """What the notice says about ``recipient`` (unfolded, bounded).
+
+    The line naming the recipient (with its indented continuation lines), preferring one that
+    carries an SMTP code ("<a@b>... Deferred: ...", "a@b: 550 5.1.1 ..."); when the address
+    stands alone on its line(s), the paragraph that follows it."""
+    if not text or not recipient:
+        return ""
+    low = text.lower()
+    needle = recipient.lower()
+    meaningful = ""
+    alone_at = -1
+    pos = low.find(needle)
+    for _ in range(MAX_MENTIONS):
+        if pos < 0:
+            break
+        line = _line_with_continuations(text, pos)
+        rest = _WORDS.findall(line.replace(recipient, " ").replace(needle, " "))
+        if len(rest) >= 2:
+            if _DIGIT3.search(line) and (smtp.find_reply_code(line) or smtp.find_status(line)):
+                return fields.unfold(line)[:MAX_CONTEXT]
+            meaningful = meaningful or line
+        elif alone_at < 0:
+            alone_at = pos
+        pos = low.find(needle, pos + len(needle))
+    if meaningful:
+        return fields.unfold(meaningful)[:MAX_CONTEXT]
+    if alone_at >= 0:
+        end = text.find("\n\n", alone_at)
+        if end >= 0:
+            nxt = text.find("\n\n", end + 2)
+            return fields.unfold(text[end: nxt if nxt > 0 else len(text)])[:MAX_CONTEXT]
+    return ""
+
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_DIGIT3 = re.compile(r"\d\d\d|\d\.\d")
+MAX_MENTIONS = 8  # mentions of one recipient looked at in the notice
+
+
+def _line_with_continuations(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    end = len(text) if end < 0 else end
+    for _ in range(10):  # indented continuation lines belong to the same entry
+        if end + 1 < len(text) and text[end + 1] in " \t":
+            nxt = text.find("\n", end + 1)
+            nxt = len(text) if nxt < 0 else nxt
+            if not text[end + 1:nxt].strip():
+                break
+            end = nxt
+        else:
+            break
+    return text[start:end]
+
+
+def _command_in_notice(text: str, recipient: str | None) -> str | None:
+    """The refused SMTP command as the notice states it for ``recipient``: on the line naming
+    the recipient (Postfix), or in the transcript reply that names it (Sendmail)."""
+    if not text or not recipient:
+        return None
+    low = text.lower()
+    pos = low.find(recipient.lower())
+    for _ in range(MAX_MENTIONS):
+        if pos < 0:
+            return None
+        line = _line_with_continuations(text, pos)
+        command = smtp.find_command(line)
+        if command:
+            return command
+        start = text.rfind("\n", 0, pos) + 1
+        if text.startswith("<<<", start):
+            # a transcript reply naming the recipient: the command is the last ">>>" before it
+            sent = text.rfind("\n>>>", 0, start)
+            if sent >= 0:
+                command = smtp.find_command(text[sent + 1: text.find("\n", start) + 1 or len(text)])
+                if command:
+                    return command
+        pos = low.find(recipient.lower(), pos + len(recipient))
+    return None
+
+
+def _action(value: str) -> str | None:
+    word = value.strip().split(" ", 1)[0].strip("();,").lower() if value.strip() else ""
+    return _ACTIONS.get(word)
+
+
+def recipient_found(block: dict[str, str], per_message: dict[str, str], human: Callable[[], str]) -> Found:
+    """One per-recipient block as a :class:`Found`."""
+    final = fields.clean_address(block.get("final-recipient"))
+    original = fields.clean_address(block.get("original-recipient"))
+    actual = fields.clean_address(block.get("x-actual-recipient"))
+    # the Original-Recipient is the address as the sender gave it (RFC 3461 ORCPT), the one a
+    # mailing list knows; the Final-Recipient may be an alias target or a local rewrite
+    recipient = original if _usable(original) else (final if _usable(final) else (actual or final or original))
+    dtype, diagnostic = fields.split_type(block.get("diagnostic-code", ""))
+    diagnostic = fields.unfold(diagnostic)
+    if dtype and dtype not in _SMTP_TYPES:
+        # "X-Unix; 255" is a local program's exit code, not an SMTP reply: keep the type visible
+        diagnostic = f"{dtype}; {diagnostic}"
+    status_field = block.get("status", "")
+    if not diagnostic:
+        diagnostic = _context(human(), recipient)  # the notice is decoded only when needed
+    codes = smtp.find_codes(diagnostic) if dtype in _SMTP_TYPES else smtp.Codes(None, smtp.find_status(diagnostic))
+    status = smtp.find_status(status_field)
+    if status is None:
+        status = codes.status
+    elif smtp.is_generic(status) and codes.status and codes.status[0] == status[0] and not smtp.is_generic(codes.status):
+        status = codes.status
+    action = _action(block.get("action", ""))
+    if action is None and status:
+        action = {"2": "delivered", "4": "delayed", "5": "failed"}.get(status[0])
+    remote = fields.typed_value(block.get("remote-mta", "")) or None
+    command = smtp.find_command(diagnostic)
+    if command is None and status and status[0] in "45":
+        command = _command_in_notice(human(), recipient)
+    return Found(
+        recipient=recipient,
+        original_recipient=original,
+        action=action,
+        status=status,
+        reply_code=codes.reply_code,
+        diagnostic=diagnostic,
+        remote_mta=remote,
+        last_attempt=fields.iso_date(block.get("last-attempt-date") or per_message.get("last-attempt-date")),
+        command=command,
+    )
+
+
+_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
+_SYSTEM = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|root|daemon|abuse|noreply|no-reply)@", re.I)
+
+
+def _only_address(text: str) -> str | None:
+    """The one address a notice names (system mailboxes aside); None when zero or several."""
+    seen = {m.group(0).lower(): m.group(0) for m in _ADDR.finditer(text[:16 * 1024]) if not _SYSTEM.match(m.group(0))}
+    return next(iter(seen.values())) if len(seen) == 1 else None
+
+
+def _usable(addr: str | None) -> bool:
+    return bool(addr) and "." in addr.rpartition("@")[2]
+
+
+def _is_recipient_block(block: dict[str, str]) -> bool:
+    return any(k in block for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
+
+
+def extract(msg: Message) -> list[Found] | None:
+    """Recipients of the delivery-status parts (one report may hold several); None when none."""
+    cache: list[str] = []
+
+    def human() -> str:
+        if not cache:
+            cache.append(_human_text(msg))
+        return cache[0]
+
+    out: list[Found] = []
+    for part in status_parts(msg)[:20]:
+        text = mime.part_text(part)
+        parsed = fields.blocks(text)
+        per_message: dict[str, str] = {}
+        for b in parsed:
+            if not _is_recipient_block(b):
+                for k, v in b.items():
+                    per_message.setdefault(k, v)
+        rblocks = [b for b in parsed if _is_recipient_block(b)]
+        if not rblocks:
+            continue
+        found = [recipient_found(b, per_message, human) for b in rblocks]
+        if len(found) == 1 and not _usable(found[0].recipient):
+            # "Final-Recipient: rfc822; @mx.example.org": the notice usually names the address
+            alone = _only_address(human())
+            if alone:
+                found = [replace(found[0], recipient=alone, diagnostic=found[0].diagnostic or _context(human(), alone))]
+        out.extend(found)
+    return out if any(f.recipient for f in out) else None

@@ -1,0 +1,262 @@
+"""SMTP and LMTP on top of aiosmtpd: protocol only, complete messages are handed to a sink.
+
+What this adds to aiosmtpd, and why:
+- RCPT is accepted only for our bounce addresses; with a ``handle_RCPT`` hook aiosmtpd no longer
+  records the recipient itself, so the hook appends it.
+- Our own trouble never reaches the client as aiosmtpd's ``500 Error``: that is permanent and
+  makes the MTA bounce the bounce. Storage problems and unexpected exceptions answer
+  ``451 4.3.0`` so the MTA keeps the message and retries.
+- LMTP (RFC 2033) needs one reply per accepted recipient after DATA; aiosmtpd's ``LMTP`` sends one.
+  :class:`LMTPServer` repeats the final reply for every recipient, in RCPT order (the message is
+  stored once for all of them, so they share one fate).
+- Limits: concurrent connections (excess get 421 and are closed), recipients per message
+  (452 4.5.3), SIZE (aiosmtpd enforces it; its replies are rewritten to carry 5.3.4), an idle
+  command timeout and a separate timeout for the DATA transfer, both ending with 421 4.4.2.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from bounced.config import Config
+from bounced.rcpt import is_bounce_address
+
+# Replies, named for what they mean to the sending MTA.
+OK_RCPT = "250 2.1.5 Recipient OK"
+STORED = "250 2.0.0 Stored as {id}"
+NO_SUCH_USER = "550 5.1.1 <{address}>: not a bounce address of this system"
+TOO_MANY_RCPTS = "452 4.5.3 Too many recipients"
+TOO_BIG = "552 5.3.4 Message too big for this system"
+TRY_AGAIN = "451 4.3.0 Temporary local problem, please try again later"
+TOO_MANY_CONNECTIONS = "421 4.7.0 {host} Too many connections, try again later"
+TIMEOUT = "421 4.4.2 {host} Timeout exceeded, closing connection"
+SHUTTING_DOWN = "421 4.3.2 {host} Service shutting down, try again later"
+
+# aiosmtpd's size-limit replies lack an enhanced status code; MTAs log and classify by it.
+_REWRITE = {
+    "552 Error: Too much mail data": TOO_BIG,
+    "552 Error: message size exceeds fixed maximum message size": TOO_BIG,
+}
+
+
+class TemporaryFailure(Exception):
+    """The sink could not store the message now; the client should retry (451)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One complete message as received; what the sink stores."""
+
+    raw: bytes
+    mail_from: str  # "" for the null sender
+    rcpt_tos: tuple[str, ...]
+    peer: Any
+
+
+Sink = Callable[[Delivery], Awaitable[str]]  # returns an id for the reply; raises TemporaryFailure
+
+
+@dataclass
+class ServerState:
+    """Shared by every connection of one daemon; ``config`` is replaced on reload."""
+
+    config: Config
+    sink: Sink
+    on_reject: Callable[[str], None] = lambda cause: None
+    on_connections: Callable[[int], None] = lambda n: None
+    log: Any = None
+    tls: ssl.SSLContext | None = None
+    hostname: str = ""
+    connections: set["SMTPServer"] = field(default_factory=set)
+    in_data: int = 0  # connections inside DATA (transfer or commit): in-flight messages
+    stopping: bool = False  # shutting down: no new transactions
+
+    def __post_init__(self) -> None:
+        self.update(self.config, self.tls)
+
+    def update(self, config: Config, tls: ssl.SSLContext | None) -> None:
+        """Switch to a reloaded config; open connections keep their limits, new ones get these."""
+        self.config, self.tls = config, tls
+        self.hostname = config.server.hostname or socket.getfqdn()
+
+
+class Handler:
+    """aiosmtpd hooks: who may be a recipient, and what happens to a complete message."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          rcpt_options: list[str]) -> str:
+        cfg = self.state.config
+        if not is_bounce_address(address, cfg.bounce):
+            self.state.on_reject("unknown_recipient")
+            return NO_SUCH_USER.format(address=address)
+        if len(envelope.rcpt_tos) >= cfg.server.max_recipients:
+            self.state.on_reject("too_many_recipients")
+            return TOO_MANY_RCPTS
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return OK_RCPT
+
+    async def handle_DATA(self, server: "SMTPServer", session: Session, envelope: Envelope) -> str:
+        server.hold_timeout()  # committing is our time, not the client's
+        mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
+        delivery = Delivery(raw=bytes(envelope.original_content or b""), mail_from=mail_from,
+                            rcpt_tos=tuple(envelope.rcpt_tos), peer=session.peer)
+        try:
+            stored_id = await self.state.sink(delivery)
+        except TemporaryFailure:
+            self.state.on_reject("store_unavailable")
+            return TRY_AGAIN
+        except Exception as exc:  # noqa: BLE001 - never a 5xx for our own trouble
+            self.state.on_reject("internal_error")
+            if self.state.log is not None:
+                self.state.log.exception("delivery_failed", error=repr(exc))
+            return TRY_AGAIN
+        return STORED.format(id=stored_id)
+
+
+class SMTPServer(SMTP):
+    """One SMTP connection with the limits and replies described in the module docstring."""
+
+    lmtp = False
+    # RFC 5321 caps lines at 1000 octets, but real bounces quote originals with longer lines;
+    # refusing them with aiosmtpd's 500 would bounce the bounce. Still bounded, for memory.
+    line_length_limit = 1 << 16
+
+    def __init__(self, state: ServerState) -> None:
+        s = state.config.server
+        super().__init__(Handler(state), data_size_limit=s.max_message_size, hostname=state.hostname,
+                         ident="bounced", timeout=s.command_timeout, tls_context=state.tls,
+                         enable_SMTPUTF8=True)
+        self.state = state
+        self._data_timeout = s.data_timeout
+        self._refused = False
+        self._final_reply_pending = False
+        self._data_rcpts = 1
+
+    # -- connection limit ---------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._original_transport is None:  # a new connection, not the STARTTLS upgrade
+            if len(self.state.connections) >= self.state.config.server.max_connections:
+                self._refused = True
+                self.state.on_reject("too_many_connections")
+                transport.write((TOO_MANY_CONNECTIONS.format(host=self.state.hostname) + "\r\n").encode())  # type: ignore[attr-defined]
+                transport.close()
+                return
+            self.state.connections.add(self)
+            self.state.on_connections(len(self.state.connections))
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self._refused:
+            return
+        if self in self.state.connections:
+            self.state.connections.discard(self)
+            self.state.on_connections(len(self.state.connections))
+        super().connection_lost(error)
+
+    def eof_received(self) -> bool | None:
+        if self._refused:
+            return None
+        return super().eof_received()
+
+    def close_with(self, reply: str) -> None:
+        """Say ``reply`` (a 421) and close; used on shutdown."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        try:
+            transport.write((reply + "\r\n").encode())  # type: ignore[attr-defined]
+        except (OSError, AttributeError, RuntimeError):
+            pass  # already half-gone (a TLS layer torn down under us): just close
+        transport.close()
+
+    # -- timeouts --------------------------------------------------------------------------
+    def _timeout_cb(self) -> None:
+        self.state.on_reject("timeout")
+        self.close_with(TIMEOUT.format(host=self.state.hostname))
+
+    def hold_timeout(self) -> None:
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+
+    async def smtp_MAIL(self, arg: str | None) -> None:
+        if self.state.stopping:
+            self.close_with(SHUTTING_DOWN.format(host=self.state.hostname))
+            return
+        await super().smtp_MAIL(arg)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        self._reset_timeout(self._data_timeout)
+        self.state.in_data += 1
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self.state.in_data -= 1
+            self._final_reply_pending = False
+            if self.transport is not None:
+                self._reset_timeout()
+
+    # -- replies ---------------------------------------------------------------------------
+    async def push(self, status: Any) -> None:
+        if isinstance(status, str):
+            if status in _REWRITE:
+                status = _REWRITE[status]
+                self.state.on_reject("too_big")
+            if status.startswith("354"):
+                self._final_reply_pending = True
+                # aiosmtpd resets the envelope before it sends the final reply: count now
+                self._data_rcpts = len(self.envelope.rcpt_tos) if self.envelope is not None else 1
+            elif self._final_reply_pending:
+                self._final_reply_pending = False
+                status = self._final_reply(status)
+        await super().push(status)
+
+    def _final_reply(self, status: str) -> str:
+        """The reply that ends DATA; LMTP turns it into one reply per recipient."""
+        return status
+
+    async def handle_exception(self, error: Exception) -> str:
+        if self.state.log is not None:
+            self.state.log.error("smtp_session_error", peer=str(self.session.peer if self.session else None),
+                                 error=repr(error))
+        self.state.on_reject("internal_error")
+        self._set_rset_state()  # a failed transaction must not leave a half envelope behind
+        return TRY_AGAIN
+
+
+class LMTPServer(LMTP, SMTPServer):
+    """LMTP: LHLO instead of EHLO, and one reply per accepted recipient after DATA."""
+
+    lmtp = True
+
+    def _final_reply(self, status: str) -> str:
+        return "\r\n".join([status] * max(self._data_rcpts, 1))
+
+
+def tls_context(cfg: Config) -> ssl.SSLContext | None:
+    """The STARTTLS context from config, or None; errors name the files."""
+    s = cfg.server
+    if not s.tls_cert:
+        return None
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        ctx.load_cert_chain(s.tls_cert, s.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load TLS certificate {s.tls_cert} / key {s.tls_key}: {exc}") from None
+    return ctx
+
+
+def factory(state: ServerState, lmtp: bool) -> Callable[[], SMTPServer]:
+    """Protocol factory for ``loop.create_server``: limits come from the config current at connect."""
+    cls = LMTPServer if lmtp else SMTPServer
+    return lambda: cls(state)

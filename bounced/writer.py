@@ -1,0 +1,304 @@
+"""The single writer: one thread owns the store and commits messages in small batches.
+
+Why a thread: SQLite allows one writer at a time, and a commit (fsync) is the expensive part, so
+every message that arrives while a commit runs rides on the next one (group commit). Each
+submitted message gets a :class:`concurrent.futures.Future` that is resolved only after the
+transaction holding it has committed, so the SMTP layer can answer 250 knowing the bytes are on
+disk, or 451 when the store failed. Parsing (``bounced.ingest.prepare``) also happens here unless
+the caller already did it, keeping it off the event loop.
+
+A failed batch is retried one message at a time, so one message the store cannot take does not
+hold back the others; store failures are logged once per interval, not once per message.
+"""
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from bounced.ingest import Incoming, IngestOutcome, prepare
+from bounced.model import ParseResult
+from bounced.parse import ParseOptions
+from bounced.store import StoreError
+
+
+class StoreLike(Protocol):
+    def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]: ...
+    def check_writable(self) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a submitter gets back once its message is committed."""
+
+    incoming: Incoming
+    outcome: IngestOutcome
+
+
+@dataclass
+class _Job:
+    raw: bytes
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    received_at: datetime
+    incoming: Incoming | None
+    future: Future = field(default_factory=Future)
+
+
+@dataclass
+class _Control:
+    """Work for the writer thread other than messages (health check, store reopen)."""
+
+    action: Callable[[], Any]
+    future: Future = field(default_factory=Future)
+
+
+_STOP = object()
+
+
+class FailureLog:
+    """Log a recurring failure once per ``interval`` seconds with a count, and its recovery once."""
+
+    def __init__(self, log: Any, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.log, self.interval, self.clock = log, interval, clock
+        self.failing = False
+        self.suppressed = 0
+        self.last = 0.0
+
+    def failure(self, cause: str, affected: int) -> None:
+        now = self.clock()
+        if not self.failing or now - self.last >= self.interval:
+            self.log.error("store_unavailable", cause=cause, messages=affected + self.suppressed,
+                           action="answering 451 4.3.0; the sending MTA will retry")
+            self.failing, self.last, self.suppressed = True, now, 0
+        else:
+            self.suppressed += affected
+
+    def success(self) -> None:
+        if self.failing:
+            self.log.warning("store_recovered", unlogged_failures=self.suppressed)
+            self.failing, self.suppressed = False, 0
+
+
+def safe_prepare(raw: bytes, mail_from: str, rcpt_tos: tuple[str, ...], options: ParseOptions,
+                 received_at: datetime) -> Incoming:
+    """``prepare`` that cannot fail: a parser bug still stores the raw message, marked failed."""
+    try:
+        return prepare(raw, mail_from, rcpt_tos, options, received_at)
+    except Exception as exc:  # noqa: BLE001 - the parser must not cost us the message
+        return Incoming(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), mail_from=mail_from,
+                        rcpt_tos=rcpt_tos, received_at=received_at,
+                        result=ParseResult(format="unknown", error=f"parser crashed: {exc!r}"))
+
+
+class Writer:
+    """Owns the store in one thread; ``submit`` from any thread, get a Future of :class:`Stored`."""
+
+    def __init__(self, open_store: Callable[[], StoreLike], *, batch_max: int = 64, batch_wait_ms: float = 2.0,
+                 parse_options: Callable[[], ParseOptions] = ParseOptions, log: Any = None,
+                 on_batch: Callable[[int, float, bool], None] | None = None,
+                 failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None) -> None:
+        self._open_store = open_store
+        self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
+        self._parse_options = parse_options
+        self._on_batch = on_batch
+        # more_coming(n): are messages beyond the n in hand on their way? (None: assume so) Lets a
+        # lone client skip the batch wait while busy periods still fill batches.
+        self._more_coming = more_coming
+        self._log = log if log is not None else _NullLog()
+        self._failures = FailureLog(self._log, failure_log_interval)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._store: StoreLike | None = None
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the store in the writer thread; raise StoreError here if it cannot be opened."""
+        opened: Future = Future()
+        self._thread = threading.Thread(target=self._run, args=(opened,), name="bounced-writer", daemon=True)
+        self._thread.start()
+        opened.result()  # re-raises the StoreError from the thread
+
+    def close(self, timeout: float | None = None) -> None:
+        """Commit everything already submitted, close the store, stop the thread."""
+        if self._thread is None or self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- API -------------------------------------------------------------------------------
+    def submit(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str], incoming: Incoming | None = None,
+               received_at: datetime | None = None) -> Future:
+        job = _Job(raw, mail_from, tuple(rcpt_tos), received_at or datetime.now(timezone.utc), incoming)
+        if self._closed:
+            job.future.set_exception(StoreError("the writer is shutting down"))
+        else:
+            self._queue.put(job)
+        return job.future
+
+    def check_writable(self) -> Future:
+        """Future resolving to None when the store can be written, else to the StoreError text."""
+
+        def check() -> str | None:
+            try:
+                assert self._store is not None
+                self._store.check_writable()
+            except StoreError as exc:
+                return str(exc)
+            except Exception as exc:  # noqa: BLE001
+                return f"store check failed: {exc!r}"
+            return None
+
+        return self._control(check)
+
+    def reopen(self, open_store: Callable[[], StoreLike]) -> Future:
+        """Switch to a store opened by ``open_store`` (config reload); the old one stays on failure."""
+
+        def swap() -> None:
+            new = open_store()
+            old, self._store = self._store, new
+            self._open_store = open_store
+            if old is not None:
+                old.close()
+
+        return self._control(swap)
+
+    def _control(self, action: Callable[[], Any]) -> Future:
+        c = _Control(action)
+        if self._closed:
+            c.future.set_exception(StoreError("the writer is shutting down"))
+        else:
+            self._queue.put(c)
+        return c.future
+
+    # -- the thread ------------------------------------------------------------------------
+    def _run(self, opened: Future) -> None:
+        try:
+            self._store = self._open_store()
+            self._store.check_writable()
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            if self._store is not None:
+                _quiet(self._store.close)
+            opened.set_exception(exc if isinstance(exc, StoreError) else StoreError(f"cannot open store: {exc!r}"))
+            return
+        opened.set_result(None)
+        stopping = False
+        while not stopping:
+            batch, controls, stopping = self._collect()
+            try:
+                if batch:
+                    self._commit(batch)
+            except Exception as exc:  # noqa: BLE001 - a bug here must cost one batch a 451, not the writer
+                self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
+            for c in controls:
+                try:
+                    c.future.set_result(c.action())
+                except BaseException as exc:  # noqa: BLE001
+                    c.future.set_exception(exc)
+        _quiet(self._store.close)
+
+    def _collect(self) -> tuple[list[_Job], list[_Control], bool]:
+        """Block for the first message, then take what else arrives within batch_wait_ms."""
+        batch: list[_Job] = []
+        controls: list[_Control] = []
+        deadline: float | None = None
+        item = self._queue.get()
+        while True:
+            if item is _STOP:
+                return batch, controls, True
+            if isinstance(item, _Control):
+                controls.append(item)
+                return batch, controls, False  # run controls between batches, promptly
+            if item.future.set_running_or_notify_cancel():  # False: the client went away first
+                batch.append(item)
+            if len(batch) >= self.batch_max:
+                return batch, controls, False
+            try:
+                item = self._queue.get_nowait()
+                continue
+            except queue.Empty:
+                pass
+            if not batch:
+                item = self._queue.get()
+                continue
+            if self._more_coming is not None and not self._more_coming(len(batch)):
+                return batch, controls, False
+            if deadline is None:
+                deadline = time.monotonic() + self.batch_wait_ms / 1000
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return batch, controls, False
+            try:
+                item = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                return batch, controls, False
+
+    def _commit(self, batch: list[_Job]) -> None:
+        options = self._parse_options()
+        items = [j.incoming or safe_prepare(j.raw, j.mail_from, j.rcpt_tos, options, j.received_at) for j in batch]
+        outcomes, error = self._ingest(items)
+        if error is None:
+            return self._settle(batch, items, outcomes)
+        if len(batch) == 1:
+            self._failures.failure(error, 1)
+            batch[0].future.set_exception(StoreError(error))
+            return
+        for job, item in zip(batch, items, strict=True):  # isolate: one bad message must not block the rest
+            single, single_error = self._ingest([item])
+            if single_error is None:
+                self._settle([job], [item], single)
+            else:
+                self._failures.failure(single_error, 1)
+                job.future.set_exception(StoreError(single_error))
+
+    def _ingest(self, items: list[Incoming]) -> tuple[list[IngestOutcome], str | None]:
+        assert self._store is not None
+        started = time.perf_counter()
+        outcomes: list[IngestOutcome] = []
+        error: str | None = None
+        try:
+            outcomes = list(self._store.ingest_many(items))
+            if len(outcomes) != len(items):
+                error = f"store returned {len(outcomes)} outcomes for {len(items)} messages"
+        except StoreError as exc:
+            error = str(exc) or type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - a store bug must become a 451, not a dead writer
+            error = f"unexpected store error: {exc!r}"
+            self._log.error("store_bug", error=repr(exc), traceback=traceback.format_exc())
+        if self._on_batch is not None:
+            _quiet(self._on_batch, len(items), time.perf_counter() - started, error is None)
+        return outcomes, error
+
+    def _settle(self, batch: list[_Job], items: list[Incoming], outcomes: list[IngestOutcome]) -> None:
+        self._failures.success()
+        for job, item, outcome in zip(batch, items, outcomes, strict=True):
+            job.future.set_result(Stored(item, outcome))
+
+
+def _quiet(fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - cleanup and callbacks must not kill the writer
+        pass
+
+
+class _NullLog:
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return lambda *a, **k: None

@@ -1,0 +1,163 @@
+"""The store commands through the real CLI (click's runner) on real SQLite files."""
+from __future__ import annotations
+
+import json
+import mailbox
+
+import pytest
+from click.testing import CliRunner
+
+from bounced.cli import main
+from tests.storehelp import dsn
+
+
+@pytest.fixture
+def env(tmp_path):
+    files = []
+    for i, (rcpt, status, diag) in enumerate([
+        ("gone@example.com", "5.1.1", "550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown"),
+        ("full@example.net", "4.2.2", "452 4.2.2 Mailbox full"),
+        ("x@blocky.example", "5.7.1", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"),
+    ]):
+        f = tmp_path / f"m{i}.eml"
+        f.write_bytes(dsn(rcpt, status, diag, tag=str(i)))
+        files.append(str(f))
+    return tmp_path, str(tmp_path / "b.db"), files
+
+
+def cli(*args, input=None):
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+def test_ingest_is_idempotent(env):
+    _, db, files = env
+    r = cli("ingest", *files, "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "ingested 3, duplicates 0, unparseable 0" in r.output
+    r = cli("ingest", *files, "--db", db)
+    assert "ingested 0, duplicates 3" in r.output
+
+
+def test_ingest_mbox_and_maildir(env):
+    tmp, db, files = env
+    mb = mailbox.mbox(tmp / "box")
+    for f in files:
+        mb.add(open(f, "rb").read())
+    mb.flush()
+    md = mailbox.Maildir(tmp / "md")
+    md.add(dsn("another@example.com", tag="md"))
+    assert "ingested 3" in cli("ingest", "--mbox", tmp / "box", "--db", db).output
+    assert "ingested 1" in cli("ingest", "--maildir", tmp / "md", "--db", db).output
+
+
+def test_ingest_stdin(env):
+    _, db, files = env
+    r = cli("ingest", "-", "--db", db, input=open(files[0], "rb").read())
+    assert "ingested 1" in r.output
+
+
+def test_inspect_address_shows_state_history(env):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    r = cli("inspect", "Gone@Example.com", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "SUPPRESSED (hard, user_unknown)" in r.output and "5.1.1" in r.output and "mx.example.com" in r.output
+    j = [json.loads(line) for line in cli("inspect", "gone@example.com", "--db", db, "--json").output.splitlines()]
+    assert j[0]["type"] == "state" and j[0]["active_now"] is True and j[1]["reason"] == "user_unknown"
+
+
+def test_list_stats_events(env):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    rows = [json.loads(x) for x in cli("inspect", "list", "--db", db, "--json").output.splitlines()]
+    assert [r["address"] for r in rows] == ["gone@example.com"]
+    csv_out = cli("inspect", "list", "--db", db, "--csv", "--kind", "hard").output.splitlines()
+    assert csv_out[0].startswith("address,") and len(csv_out) == 2
+    stats = cli("inspect", "stats", "--db", db, "--by", "reason").output
+    assert "sender-side problems" in stats and "blocky.example" in stats.split("sender-side problems")[1]
+    ev = [json.loads(x) for x in cli("inspect", "events", "--db", db, "--json", "--reason", "mailbox_full").output.splitlines()]
+    assert [e["address"] for e in ev] == ["full@example.net"]
+    msg = cli("inspect", "message", "1", "--db", db).output
+    assert "parse_status: ok" in msg and "Final-Recipient" in msg
+
+
+def test_unsuppress_needs_reason_and_audits(env):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    r = cli("unsuppress", "gone@example.com", "--db", db)
+    assert r.exit_code != 0 and "--reason" in r.output
+    r = cli("unsuppress", "gone@example.com", "--db", db, "--reason", "  ")
+    assert r.exit_code != 0
+    r = cli("unsuppress", "gone@example.com", "--db", db, "--reason", "the client cleared the mailbox", "--by", "ann")
+    assert r.exit_code == 0 and "lifted by ann" in r.output
+    out = cli("inspect", "gone@example.com", "--db", db).output
+    assert "not suppressed (lifted" in out and "the client cleared the mailbox" in out and "ann" in out
+
+
+def test_reprocess_keeps_manual_decisions(env):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    cli("unsuppress", "gone@example.com", "--db", db, "--reason", "verified by phone")
+    cli("suppress", "manual@example.org", "--db", db, "--reason", "asked to stop")
+    r = cli("reprocess", "--db", db)
+    assert r.exit_code == 0 and "messages 3" in r.output
+    assert "not suppressed (lifted" in cli("inspect", "gone@example.com", "--db", db).output
+    assert "SUPPRESSED (hard, asked to stop)" in cli("inspect", "manual@example.org", "--db", db).output
+
+
+def test_import_export_roundtrip(env):
+    tmp, db, _ = env
+    src = tmp / "in.csv"
+    src.write_text("email,reason,created_at\nA@Example.com,bounced,2024-05-01\nb@example.org,complained,\n")
+    r = cli("import-suppressions", src, "--db", db)
+    assert r.exit_code == 0 and "imported 2" in r.output
+    out = cli("export-suppressions", "--db", db).output.splitlines()
+    assert out[0] == "email,kind,reason,created_at,expires_at,source"
+    assert "a@example.com,hard,bounced,2024-05-01T00:00:00.000Z,,import" in out
+
+
+def test_prune(env):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    r = cli("prune", "--raw-older-than", "0d", "--db", db)
+    assert "pruned raw bytes of 3" in r.output
+    assert "raw pruned" in cli("inspect", "message", "1", "--db", db).output
+
+
+BAD = [
+    ("missing-file", ["ingest", "/nonexistent/x.eml"], "No such file"),
+    ("malformed-address", ["inspect", "nobody@", "--db", "{db}"], "missing domain"),
+    ("no-database", ["inspect", "list", "--db", "{tmp}/none.db"], "no such database"),
+    ("corrupt-database", ["inspect", "list", "--db", "{tmp}/corrupt.db"], "not a usable bounced database"),
+    ("unwritable-dir", ["suppress", "a@example.com", "--reason", "x", "--db", "{tmp}/missing-dir/b.db"], "does not exist"),
+    ("bad-duration", ["prune", "--raw-older-than", "soon", "--db", "{db}"], "not a duration"),
+    ("bad-config", ["inspect", "list", "--config", "{tmp}/bad.toml"], "store.nope"),
+    ("not-suppressed", ["unsuppress", "who@example.com", "--reason", "x", "--db", "{db}"], "is not suppressed"),
+    ("import-no-column", ["import-suppressions", "{tmp}/nocol.csv", "--db", "{db}"], "no address column"),
+]
+
+
+@pytest.mark.parametrize("args,message", [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_input_is_one_clear_line(env, args, message):
+    tmp, db, files = env
+    cli("ingest", files[0], "--db", db)
+    (tmp / "corrupt.db").write_bytes(b"garbage" * 1000)
+    (tmp / "bad.toml").write_text("[store]\nnope = 1\n")
+    (tmp / "nocol.csv").write_text("name,reason\nx,y\n")
+    r = cli(*[a.format(db=db, tmp=tmp) for a in args])
+    assert r.exit_code != 0
+    assert message in r.output
+    assert "Traceback" not in r.output and not isinstance(r.exception, (AttributeError, TypeError, KeyError))
+
+
+def test_newer_schema_is_one_line(env):
+    import sqlite3
+
+    _, db, files = env
+    cli("ingest", files[0], "--db", db)
+    c = sqlite3.connect(db)
+    c.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    c.commit()
+    c.close()
+    r = cli("inspect", "list", "--db", db)
+    assert r.exit_code == 1 and "newer than this bounced" in r.output

@@ -1,0 +1,141 @@
+"""The store on real SQLite files: ingest, duplicates, schema, faults, reprocess, the view."""
+from __future__ import annotations
+
+import sqlite3
+import zlib
+
+import pytest
+
+from bounced.config import Config, from_dict
+from bounced.ingest import prepare
+from bounced.store import SCHEMA_VERSION, Store, StoreError
+from tests.storehelp import dsn, hours
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "b.db", Config())
+    yield s
+    s.close()
+
+
+def incoming(rcpt, when, **kw):
+    return prepare(dsn(rcpt, tag=str(when.timestamp()), **kw), "", ("bounces@localhost",), received_at=when)
+
+
+def test_ingest_stores_message_events_and_suppression_together(store):
+    out = store.ingest_many([incoming("User@Example.COM", hours(0))])
+    assert out[0].events == 1 and not out[0].duplicate
+    row = store.conn.execute("SELECT raw, parse_status, format FROM messages").fetchone()
+    assert zlib.decompress(row["raw"]).startswith(b"From: MAILER-DAEMON")
+    assert (row["parse_status"], row["format"]) == ("ok", "rfc3464")
+    ev = store.conn.execute("SELECT address, domain, kind, reason, status FROM events").fetchone()
+    assert tuple(ev) == ("user@example.com", "example.com", "hard", "user_unknown", "5.1.1")
+    assert store.address_report("user@example.com").active_now
+
+
+def test_same_message_twice_is_a_noop(store):
+    item = incoming("a@example.com", hours(0))
+    assert [o.duplicate for o in store.ingest_many([item, item])] == [False, True]
+    assert [o.duplicate for o in store.ingest_many([item])] == [True]
+    assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+
+
+def test_failed_batch_commits_nothing(store):
+    good = incoming("a@example.com", hours(0))
+    store.conn.execute("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.address = 'b@example.com' "
+                       "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+    with pytest.raises(StoreError, match="injected fault"):
+        store.ingest_many([good, incoming("b@example.com", hours(1))])
+    assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert store.conn.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+
+
+def test_unparseable_message_is_still_stored(store):
+    item = prepare(b"\x00\xff garbage without headers", "", ())
+    out = store.ingest_many([item])
+    assert out[0].message_id is not None and out[0].events == 0
+    assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 1
+
+
+def test_soft_bounces_suppress_after_threshold_through_the_store(store):
+    for h in (0, 12, 24):
+        store.ingest_many([incoming("full@example.com", hours(h), status="4.2.2", diag="452 4.2.2 mailbox full")])
+    st = store.conn.execute("SELECT active, kind, reason, soft_count FROM suppressions").fetchone()
+    assert tuple(st) == (1, "soft", "mailbox_full", 3)
+
+
+def test_wal_foreign_keys_and_version(tmp_path):
+    s = Store.open(tmp_path / "b.db", Config())
+    assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert s.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    s.close()
+
+
+def test_newer_schema_is_refused(tmp_path):
+    s = Store.open(tmp_path / "b.db", Config())
+    s.conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    s.close()
+    with pytest.raises(StoreError, match="newer than this bounced"):
+        Store.open(tmp_path / "b.db", Config())
+
+
+@pytest.mark.parametrize("content,match", [
+    (b"this is not sqlite at all" * 100, "not a usable bounced database"),
+    (None, "not a bounced database"),
+], ids=["garbage-file", "foreign-sqlite-file"])
+def test_corrupt_or_foreign_file(tmp_path, content, match):
+    p = tmp_path / "b.db"
+    if content is None:
+        sqlite3.connect(p).execute("CREATE TABLE other (x)").connection.commit()
+    else:
+        p.write_bytes(content)
+    with pytest.raises(StoreError, match=match):
+        Store.open(p, Config())
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store.open(tmp_path / "nope" / "b.db", Config())
+
+
+def test_view_contract_and_expiry(store):
+    cols = [r[1] for r in store.conn.execute("PRAGMA table_info(active_suppressions)")]
+    assert cols == ["address", "domain", "kind", "reason", "source", "suppressed_at", "expires_at", "last_event_at"]
+    store.suppress("keep@example.com", "manual", kind="hard")
+    store.ingest_many([incoming("old@example.com", hours(h), status="4.2.2", diag="mailbox full") for h in (0, 12, 24)])
+    view = {r[0] for r in store.conn.execute("SELECT address FROM active_suppressions")}
+    assert view == {"keep@example.com"}  # the soft one expired in 2026-01 (14 days after)
+
+
+def test_reprocess_keeps_manual_lift_and_rebuilds_events(store):
+    store.ingest_many([incoming("a@example.com", hours(0)), incoming("b@example.com", hours(1))])
+    store.unsuppress("a@example.com", "client fixed the mailbox", by="ann")
+    store.conn.execute("DELETE FROM events")  # as if an old classifier had produced nothing
+    counts = store.reprocess(lambda raw, f, r: prepare(raw, f, r).result)
+    assert counts["messages"] == 2 and counts["events"] == 2
+    assert not store.address_report("a@example.com").active_now
+    assert store.address_report("b@example.com").active_now
+    assert store.address_report("a@example.com").audit[0]["actor"] == "ann"
+
+
+def test_prune_keeps_events(store):
+    store.ingest_many([incoming("a@example.com", hours(0))])
+    assert store.prune_raw(hours(1)) == 1
+    assert store.conn.execute("SELECT raw FROM messages").fetchone()[0] is None
+    assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+
+
+def test_case_sensitive_local_parts_configurable(tmp_path):
+    s = Store.open(tmp_path / "b.db", from_dict({"store": {"local_part_case_sensitive": True}}))
+    assert s.key("John@Example.com") == "John@example.com"
+    s.close()
+    assert Store.open(tmp_path / "b.db", Config()).key("John@Example.com") == "John@example.com"  # kept in the file
+
+
+def test_check_writable_fails_on_readonly_store(tmp_path):
+    Store.open(tmp_path / "b.db", Config()).close()
+    ro = Store.open(tmp_path / "b.db", Config(), readonly=True)
+    with pytest.raises(StoreError, match="cannot write"):
+        ro.check_writable()

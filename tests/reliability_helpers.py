@@ -24,7 +24,7 @@ class RetryingLoad:
     with the same bytes until it gets one. ``acked`` holds the indexes answered 250."""
 
     def __init__(self, port: int, workers: int = 8, tag: str = "rel", padding: int = 0,
-                 make: Callable[[int], tuple[str, bytes]] | None = None) -> None:
+                 make: Callable[[int], tuple[str, bytes]] | None = None, ack_log: Path | None = None) -> None:
         self.port, self.workers, self.tag = port, workers, tag
         self._make = make or (lambda i: hard_dsn(i, tag=tag, padding=padding))
         self.messages: dict[int, tuple[str, bytes]] = {}  # index -> (recipient, raw)
@@ -35,6 +35,7 @@ class RetryingLoad:
         self._next = 0
         self._in_flight = 0
         self._stop_new = threading.Event()
+        self._ack_log = open(ack_log, "a", buffering=1) if ack_log else None  # line-buffered: a reader follows it
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
     def start(self) -> "RetryingLoad":
@@ -45,6 +46,8 @@ class RetryingLoad:
         """Stop sending new messages; return once every message sent so far got its 250."""
         self._stop_new.set()
         self._thread.join(timeout)
+        if self._ack_log is not None:
+            self._ack_log.close()
         if self._thread.is_alive():
             raise AssertionError(f"load did not drain in {timeout}s: {len(self._retry)} waiting, "
                                  f"{self._in_flight} in flight")
@@ -85,6 +88,8 @@ class RetryingLoad:
                 client = None
             if ok:
                 self.acked.add(i)
+                if self._ack_log is not None:
+                    self._ack_log.write(self.messages[i][0] + "\n")
             else:
                 self.failures += 1
                 self._retry.append(i)
@@ -131,3 +136,51 @@ def assert_all_stored_once(load: RetryingLoad, db: Path) -> None:
     for i, (rcpt, raw) in load.messages.items():
         events = stored[sha256_as_received(raw)]
         assert events == [(rcpt, "hard", "user_unknown")], f"message {i} ({rcpt}) has events {events}"
+
+
+def follow_and_check(db: str, ack_log: str, seconds: float) -> dict:
+    """The reader process: read the reader API in a tight loop while the daemon writes. Every
+    address acknowledged (250) before a query starts must be reported suppressed by that query."""
+    import json
+    import random
+    import time
+
+    from bounced.reader import SuppressionList
+
+    rng = random.Random()
+    known: list[str] = []
+    pos = 0
+    stats = {"queries": 0, "checked": 0, "errors": [], "inconsistent": []}
+    end = time.monotonic() + seconds
+    with SuppressionList(db) as reader:
+        while time.monotonic() < end:
+            with open(ack_log) as f:
+                f.seek(pos)
+                chunk = f.read()
+            complete = chunk[: chunk.rfind("\n") + 1]
+            pos += len(complete.encode())
+            known += complete.split()
+            if not known:
+                time.sleep(0.005)
+                continue
+            sample = known[-100:] + [rng.choice(known) for _ in range(100)]
+            try:
+                found = {s.address for s in reader.check(sample)}
+                missing = [a for a in sample if a not in found]
+                single = [a for a in sample[-20:] if not reader.is_suppressed(a)]
+                stats["queries"] += 21
+                stats["checked"] += len(sample) + 20
+                if missing or single:
+                    stats["inconsistent"].append((missing + single)[:5])
+            except Exception as exc:  # noqa: BLE001 - the test reports any error the caller would see
+                stats["errors"].append(repr(exc))
+    stats["known"] = len(known)
+    return stats
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if sys.argv[1] == "reader":
+        print(json.dumps(follow_and_check(sys.argv[2], sys.argv[3], float(sys.argv[4]))))

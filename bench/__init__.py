@@ -1,0 +1,1 @@
+"""Benchmarks for bounced (run as scripts: ``python bench/ingest.py``); shared helpers live here too."""

@@ -6,6 +6,7 @@ so "database is locked" never reaches the caller.
 """
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from bounced.addresses import InvalidAddress, normalize
 from bounced.config import Config, StoreConfig
-from bounced.timeutil import to_text, utcnow
 
 _RETRIES = 50
 
@@ -70,31 +70,39 @@ class SuppressionList:
         raise AssertionError("unreachable")
 
     def _key(self, address: str) -> str | None:
-        self._conn()
+        if self._case_sensitive is None:
+            self._conn()
         try:
             return normalize(address, case_sensitive=bool(self._case_sensitive))
         except InvalidAddress:
             return None
 
+    # "now" is taken by SQLite, and only for a row that exists: no per-call time formatting in Python.
+    _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     _ONE = ("SELECT kind, reason, suppressed_at, expires_at FROM suppressions WHERE address = ? AND active = 1 "
-            "AND (expires_at IS NULL OR expires_at > ?)")
+            f"AND (expires_at IS NULL OR expires_at > {_NOW})")
+
+    _MANY = ("SELECT address, kind, reason, suppressed_at, expires_at FROM suppressions "
+             "WHERE address IN (SELECT value FROM json_each(?)) AND active = 1 "
+             f"AND (expires_at IS NULL OR expires_at > {_NOW})")
+
+    def _fetch(self, sql: str, params: tuple[str, ...]) -> list[tuple]:
+        conn = self._ro or self._conn()
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:
+            return self._retry(lambda: conn.execute(sql, params).fetchall())
 
     def is_suppressed(self, address: str) -> bool:
         """True when mail to ``address`` must not be sent. A malformed address is not suppressed
         (it cannot be in the list); validate addresses with ``bounced check``."""
         key = self._key(address)
-        if key is None:
-            return False
-        conn = self._conn()
-        return self._retry(lambda: conn.execute(self._ONE, (key, to_text(utcnow()))).fetchone()) is not None
+        return key is not None and bool(self._fetch(self._ONE, (key,)))
 
     def get(self, address: str) -> Suppressed | None:
         key = self._key(address)
-        if key is None:
-            return None
-        conn = self._conn()
-        row = self._retry(lambda: conn.execute(self._ONE, (key, to_text(utcnow()))).fetchone())
-        return Suppressed(address, key, row[0], row[1], row[2], row[3]) if row else None
+        rows = self._fetch(self._ONE, (key,)) if key is not None else []
+        return Suppressed(address, key, *rows[0]) if rows and key is not None else None
 
     def check(self, addresses: list[str] | tuple[str, ...]) -> list[Suppressed]:
         """The suppressed ones among ``addresses``, in input order, with kind and reason."""
@@ -102,15 +110,9 @@ class SuppressionList:
         keys = list(dict.fromkeys(k for _, k in pairs if k is not None))
         if not keys:
             return []
-        conn = self._conn()
-        now = to_text(utcnow())
-        found: dict[str, tuple] = {}
-        for i in range(0, len(keys), 500):  # stays under SQLite's variable limit
-            chunk = keys[i:i + 500]
-            sql = ("SELECT address, kind, reason, suppressed_at, expires_at FROM suppressions WHERE address IN "
-                   f"({','.join('?' * len(chunk))}) AND active = 1 AND (expires_at IS NULL OR expires_at > ?)")
-            for row in self._retry(lambda: conn.execute(sql, (*chunk, now)).fetchall()):
-                found[row[0]] = row
+        # one statement for any number of addresses (no variable limit); the primary key answers
+        # each json_each value and the view's filter runs only on the rows found
+        found = {row[0]: row for row in self._fetch(self._MANY, (json.dumps(keys),))}
         return [Suppressed(a, k, *found[k][1:]) for a, k in pairs if k in found]
 
     def record_activity(self, address: str, when: datetime | None = None) -> None:

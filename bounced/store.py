@@ -34,7 +34,7 @@ from bounced.policy import Change, State
 from bounced.reasons import REASONS
 from bounced.timeutil import from_text, to_text, utcnow
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _STATE_FIELDS = [f.name for f in fields(State)]
 _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
@@ -81,14 +81,41 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         "id": int, "at": str, "actor": str, "action": str, "address": str, "kind": str, "reason": str, "detail": str,
     }, pk="id", not_null={"at", "actor", "action"})
     db["audit"].create_index(["address", "at"])
+    _create_view(db)
+
+
+def _create_view(db: sqlite_utils.Database) -> None:
     db.execute(
         "CREATE VIEW active_suppressions AS SELECT address, domain, kind, reason, source, suppressed_at, "
         "expires_at, last_event_at FROM suppressions WHERE active = 1 AND "
         "(expires_at IS NULL OR expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
 
 
+_SUPPRESSION_COLUMNS = ("address TEXT PRIMARY KEY NOT NULL, domain TEXT, active INTEGER NOT NULL, kind TEXT, "
+                        "reason TEXT, source TEXT, first_event_at TEXT, last_event_at TEXT, soft_count INTEGER, "
+                        "soft_first_at TEXT, suppressed_at TEXT, expires_at TEXT, lifted_at TEXT, lifted_by TEXT, "
+                        "lifted_reason TEXT")
+
+
+def _suppressions_without_rowid(db: sqlite_utils.Database) -> None:
+    """v2. The mailer reads the suppression list by address before every send: a WITHOUT ROWID
+    table answers from the primary-key b-tree alone instead of index-then-table. The (active, kind)
+    index goes: without statistics the planner preferred it to the primary key for
+    ``address IN (...) AND active = 1`` and scanned every active row (4 s for 10,000 addresses at
+    1M suppressions). The partial index keeps ``list --kind`` and the active count cheap."""
+    names = [c.split()[0] for c in _SUPPRESSION_COLUMNS.split(", ")]
+    db.execute("DROP VIEW IF EXISTS active_suppressions")
+    db.execute(f"CREATE TABLE suppressions_v2 ({_SUPPRESSION_COLUMNS}) WITHOUT ROWID")
+    db.execute(f"INSERT INTO suppressions_v2 ({', '.join(names)}) SELECT {', '.join(names)} FROM suppressions")
+    db.execute("DROP TABLE suppressions")
+    db.execute("ALTER TABLE suppressions_v2 RENAME TO suppressions")
+    db.execute("CREATE INDEX idx_suppressions_domain ON suppressions (domain)")
+    db.execute("CREATE INDEX idx_suppressions_active_kind ON suppressions (kind, reason) WHERE active = 1")
+    _create_view(db)
+
+
 # version -> function bringing a database at version-1 to version; applied in order at open
-MIGRATIONS: dict[int, Any] = {1: _create_schema}
+MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid}
 
 
 def _state_from_row(row: sqlite3.Row | None) -> State | None:

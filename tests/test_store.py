@@ -81,6 +81,30 @@ def test_newer_schema_is_refused(tmp_path):
         Store.open(tmp_path / "b.db", Config())
 
 
+def test_a_version_1_database_is_migrated_with_its_suppressions(tmp_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    from bounced.store import MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[1](sqlite_utils.Database(conn))
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO suppressions (address, domain, active, kind, reason, source, suppressed_at) "
+                 "VALUES ('old@example.com', 'example.com', 1, 'hard', 'user_unknown', 'bounce', '2026-01-01T00:00:00.000Z')")
+    conn.close()
+    s = Store.open(path, Config())
+    assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    rows = [tuple(r) for r in s.conn.execute("SELECT address, kind, reason FROM active_suppressions")]
+    assert rows == [("old@example.com", "hard", "user_unknown")]
+    plan = " ".join(r[3] for r in s.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM active_suppressions WHERE address IN (?, ?, ?)", ("a", "b", "c")))
+    assert "PRIMARY KEY" in plan, plan
+    s.close()
+
+
 @pytest.mark.parametrize("content,match", [
     (b"this is not sqlite at all" * 100, "not a usable bounced database"),
     (None, "not a bounced database"),

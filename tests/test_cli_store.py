@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 import mailbox
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -64,6 +67,25 @@ def test_inspect_address_shows_state_history(env):
     assert "SUPPRESSED (hard, user_unknown)" in r.output and "5.1.1" in r.output and "mx.example.com" in r.output
     j = [json.loads(line) for line in cli("inspect", "gone@example.com", "--db", db, "--json").output.splitlines()]
     assert j[0]["type"] == "state" and j[0]["active_now"] is True and j[1]["reason"] == "user_unknown"
+
+
+@pytest.mark.parametrize("sub", [["gone@example.com"], ["list"], ["stats"], ["events"]])
+def test_inspect_takes_db_before_the_subcommand_too(env, sub):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    r = cli("inspect", "--db", db, *sub, "--json")
+    assert r.exit_code == 0, r.output
+    assert "gone@example.com" in r.output or '"user_unknown"' in r.output
+
+
+def test_inspect_piped_into_head_exits_quietly(env):
+    _, db, files = env
+    cli("ingest", *files, "--db", db)
+    bounced = Path(sys.executable).with_name("bounced")
+    # `true` exits at once, so every write of bounced meets a closed pipe
+    out = subprocess.run(f"'{bounced}' inspect --db '{db}' events | true", shell=True, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
 
 
 def test_list_stats_events(env):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import functools
 import mailbox
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -34,11 +35,13 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file (default: store.path from the config).")
     @functools.wraps(f)
     def wrapper(*args: Any, db_path: str | None, config_path: str | None, **kwargs: Any) -> Any:
+        meta = click.get_current_context().meta  # `bounced inspect --db X ADDRESS` puts them on the group
+        config_path = config_path or meta.get("bounced.config")
         try:
             cfg = config_mod.load(config_path)
         except config_mod.ConfigError as exc:
             raise click.ClickException(str(exc)) from None
-        path = db_path or cfg.store.path
+        path = db_path or meta.get("bounced.db") or cfg.store.path
 
         def open_store(readonly: bool = False) -> Store:
             if readonly and not Path(path).exists():
@@ -51,6 +54,9 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from None
         except InvalidAddress as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:  # `bounced inspect ... | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (ValueError, LookupError, OSError) as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -150,11 +156,15 @@ class _InspectGroup(click.Group):
 
 
 @click.group(cls=_InspectGroup)
-def inspect() -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (also accepted after the subcommand).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file (also accepted after the subcommand).")
+@click.pass_context
+def inspect(ctx: click.Context, config_path: str | None, db_path: str | None) -> None:
     """Look at the store: an address, the list, stats, events, a stored message.
 
     Example: bounced inspect someone@example.com
     """
+    ctx.meta["bounced.config"], ctx.meta["bounced.db"] = config_path, db_path
 
 
 def _print_state(report: Any) -> None:

@@ -39,9 +39,21 @@ async def connect(srv: BouncedServer) -> tuple[asyncio.StreamReader, asyncio.Str
 
 
 async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes:
-    """Everything the server says until it closes the connection; fails if it stays open."""
-    data = await asyncio.wait_for(reader.read(), seconds)  # read() returns at EOF
-    return data
+    """Everything the server says until it closes the connection; fails if it stays open.
+
+    A reset counts as closed: a client still dripping bytes leaves unread data in the server's
+    socket when it hangs up, and the kernel then sends RST instead of FIN. What arrived before
+    the reset (the 421) is kept."""
+    async def until_closed() -> bytes:
+        data = b""
+        try:
+            while chunk := await reader.read(65536):
+                data += chunk
+        except ConnectionResetError:
+            pass
+        return data
+
+    return await asyncio.wait_for(until_closed(), seconds)
 
 
 async def drip(writer: asyncio.StreamWriter, data: bytes, interval: float) -> None:

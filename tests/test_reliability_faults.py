@@ -30,10 +30,12 @@ def log_events(server: BouncedServer, event: str) -> int:
 
 @pytest.fixture
 def small_fs(tmp_path):
-    """A 4 MB tmpfs of our own, so the disk can really fill (root ignores chmod)."""
+    """A small tmpfs of our own, so the disk can really fill (root ignores chmod). 32 MB: the WAL
+    alone grows to ~4 MB before its first checkpoint, and the disk must fill because of the
+    filler the test removes, not because of the database."""
     mnt = tmp_path / "fs"
     mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mnt)], capture_output=True)
     if r.returncode != 0:
         if os.environ.get("CI") == "true" and os.geteuid() == 0:
             pytest.fail(f"cannot mount a tmpfs in CI: {r.stderr.decode().strip()}")

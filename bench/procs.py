@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import wait_for_banner
+from bounced.tomlout import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,27 +31,8 @@ def bounced_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "bounced"]
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {v!r} as TOML")
-
-
 def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
-    lines = []
-    for name, values in sections.items():
-        lines.append(f"[{name}]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
+    path.write_text(dumps(sections) + "\n", encoding="utf-8")
     return path
 
 

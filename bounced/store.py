@@ -515,25 +515,10 @@ class Store:
         elif active is False:
             where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
             args.append(now)
-        for col, val in (("kind", kind), ("reason", reason), ("domain", domain.lower() if domain else None)):
-            if val:
-                where.append(f"{col} = ?")
-                args.append(val)
-        if since:
-            where.append("suppressed_at >= ?")
-            args.append(to_text(since))
-        if until:
-            where.append("suppressed_at < ?")
-            args.append(to_text(until))
         sql = ("SELECT address, active, kind, reason, source, suppressed_at, expires_at, soft_count, last_event_at, "
                "lifted_at, lifted_by, lifted_reason FROM suppressions")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY suppressed_at DESC, address"
-        if limit:
-            sql += " LIMIT ?"
-            args.append(int(limit))
-        return self._rows(sql, args)
+        return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
+                              since=since, until=until, order="suppressed_at DESC, address", limit=limit)
 
     def events(self, *, address: str | None = None, kind: str | None = None, reason: str | None = None,
                domain: str | None = None, since: datetime | None = None, until: datetime | None = None,
@@ -542,21 +527,26 @@ class Store:
         if address:
             where.append("address = ?")
             args.append(self.key(address))
+        sql = ("SELECT id, at, address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
+               "message_id FROM events")
+        return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="at",
+                              since=since, until=until, order="at DESC, id DESC", limit=limit)
+
+    def _filtered(self, sql: str, where: list[str], args: list[Any], *, kind: str | None, reason: str | None,
+                  domain: str | None, time_column: str, since: datetime | None, until: datetime | None,
+                  order: str, limit: int | None) -> list[dict[str, Any]]:
+        """The listing filters the CLI offers; column names come from this module, values are parameters."""
         for col, val in (("kind", kind), ("reason", reason), ("domain", domain.lower() if domain else None)):
             if val:
                 where.append(f"{col} = ?")
                 args.append(val)
-        if since:
-            where.append("at >= ?")
-            args.append(to_text(since))
-        if until:
-            where.append("at < ?")
-            args.append(to_text(until))
-        sql = ("SELECT id, at, address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
-               "message_id FROM events")
+        for op, when in ((">=", since), ("<", until)):
+            if when:
+                where.append(f"{time_column} {op} ?")
+                args.append(to_text(when))
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY at DESC, id DESC"
+        sql += f" ORDER BY {order}"
         if limit:
             sql += " LIMIT ?"
             args.append(int(limit))

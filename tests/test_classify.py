@@ -736,3 +736,18 @@ def test_prefiltered_scan_equals_plain_scan():
         got = match_phrase(text)
         # match_phrase reports the first row of the matching run; the reason must agree
         assert (got[1] if got else None) == (plain[1] if plain else None), text
+
+
+def test_literal_index_equals_substring_tests():
+    from bounced.classify._literals import LiteralIndex
+
+    groups = [_anchors_of(r[1]) for r in PHRASE_ROWS] + [("user", "user unknown", "unknown"), ("ser",), ()]
+    index = LiteralIndex(groups)
+    for text in _all_case_texts() + ["user unknown", "usernknown", "unknown user", ""]:
+        assert index.groups_in(text) == {i for i, g in enumerate(groups) if any(a in text for a in g)}, text
+
+
+def _anchors_of(pattern: str) -> tuple[str, ...]:
+    from bounced.classify import _anchors
+
+    return _anchors([pattern]) or ()

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from bounced.model import Found, Kind
 from bounced.reasons import DEFAULT_KINDS
 
+from ._literals import LiteralIndex
 from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
 from .replycode import REPLY_ROWS
@@ -156,13 +157,27 @@ def _anchors(patterns: list[str]) -> tuple[str, ...] | None:
 
 
 _Run = tuple[int, str, re.Pattern[str], "tuple[str, ...] | None"]
+_INDEXED = 64  # from this many anchors on, one regex pass finds the present ones faster than ``in``
 
 
-def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[_Run, ...]:
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A table's runs in order, each with its anchors; or, for a large table, its runs'
+    top-level branches in order, each compiled alone with its anchor in a literal index, so only
+    branches whose literal occurs are searched (a run's alternation tries every branch at every
+    position of the text)."""
+
+    runs: tuple[_Run, ...]
+    branches: tuple[tuple[int, str, re.Pattern[str]], ...] = ()  # (first row index, reason, branch)
+    unanchored: frozenset[int] = frozenset()  # branches searched whatever the text
+    index: LiteralIndex | None = None
+
+
+def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
     """Consecutive rows of one reason become one alternation, keeping first-match order cheap.
 
-    Each run also carries its anchors: a substring test (``in``) rules a run out far faster than
-    the regex engine can, and a run whose patterns have no provable literal is always searched.
+    Each run also carries its anchors: a substring test rules a run out far faster than the
+    regex engine can, and a run whose patterns have no provable literal is always searched.
     """
     runs: list[tuple[int, str, list[str]]] = []
     for index, (reason, pattern, _note) in enumerate(rows):
@@ -170,12 +185,25 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> tuple[_Run, ...]:
             runs[-1][2].append(pattern)
         else:
             runs.append((index, reason, [pattern]))
-    return tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs)
+    branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
+    anchors = [_branch_anchor(b) for _i, _r, b in branches]
+    if sum(a is not None for a in anchors) < _INDEXED:
+        return _Table(tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs))
+    return _Table((), tuple((i, r, re.compile(b)) for i, r, b in branches),
+                  frozenset(n for n, a in enumerate(anchors) if a is None),
+                  LiteralIndex([(a,) if a else () for a in anchors]))
 
 
-def _first_run(runs: tuple[_Run, ...], text: str) -> tuple[int, str] | None:
+def _first_run(table: _Table, text: str) -> tuple[int, str] | None:
     """(first row index, reason) of the first run matching ``text``."""
-    for index, reason, rx, anchors in runs:
+    if table.index is not None:
+        branches = table.branches
+        for n in sorted(table.index.groups_in(text) | table.unanchored):
+            index, reason, rx = branches[n]
+            if rx.search(text):
+                return index, reason
+        return None
+    for index, reason, rx, anchors in table.runs:
         if anchors is not None:
             for anchor in anchors:
                 if anchor in text:
@@ -187,6 +215,7 @@ def _first_run(runs: tuple[_Run, ...], text: str) -> tuple[int, str] | None:
     return None
 
 
+_NO_RUNS = _Table(())
 _PHRASE_RUNS = _runs(PHRASE_ROWS)
 _IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
 _RANK: dict[str, int] = {}
@@ -208,7 +237,7 @@ _STAGES: dict[str, tuple[frozenset[str], str]] = {cmd: (src, dst) for cmd, src, 
 
 _REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason, strength, _note in REPLY_ROWS}
 
-_RECEIVER_RUNS: dict[str, tuple[_Run, ...]] = {}
+_RECEIVER_RUNS: dict[str, _Table] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
 _MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
@@ -339,7 +368,7 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
 
 def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None:
     """The reason a receiver's rows give for ``"<status> <diagnostic>"``, or None."""
-    hit = _first_run(_RECEIVER_RUNS.get(name, ()), f"{status or ''} {diagnostic}")
+    hit = _first_run(_RECEIVER_RUNS.get(name, _NO_RUNS), f"{status or ''} {diagnostic}")
     return hit[1] if hit else None
 
 

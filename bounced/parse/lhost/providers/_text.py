@@ -9,7 +9,9 @@ from __future__ import annotations
 import dataclasses
 import html as _html
 import re
+from collections.abc import Callable
 from email.message import Message
+from typing import TypeVar
 
 from bounced import mime
 from bounced.model import Found
@@ -24,10 +26,29 @@ ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
 ADDR_RE = re.compile(ADDR)
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
 _BLANKS_RE = re.compile(r"\s+")
+_T = TypeVar("_T")
+
+
+def _memo(msg: Message, key: object, compute: Callable[[Message], _T]) -> _T:
+    """``compute(msg)`` once per message: some 25 provider modules ask each message for the same
+    sender, notice text and part types, so the answers are kept on the message object itself
+    (they die with it; no module-level cache)."""
+    cache = msg.__dict__.get("_bounced_provider")
+    if cache is None:
+        cache = msg.__dict__["_bounced_provider"] = {}
+    try:
+        return cache[key]
+    except KeyError:
+        value = cache[key] = compute(msg)
+        return value
 
 
 def sender(msg: Message) -> str:
     """The From address, lower-cased ('' if none)."""
+    return _memo(msg, "sender", _sender)
+
+
+def _sender(msg: Message) -> str:
     value = mime.header(msg, "From")
     found = _FROM_ADDR_RE.findall(value)
     return found[-1].lower() if found else value.strip().lower()
@@ -40,22 +61,34 @@ _DAEMONS = ("mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "pos
 def from_daemon(msg: Message) -> bool:
     """True when the From is a mail system's own address (MAILER-DAEMON, postmaster, ...), so a
     provider's ordinary user mail is never read as its bounce."""
+    return _memo(msg, "from_daemon", _from_daemon)
+
+
+def _from_daemon(msg: Message) -> bool:
     local = sender(msg).partition("@")[0]
     return local.startswith(_DAEMONS) or "mailer-daemon" in mime.header(msg, "From").lower()
 
 
 def sender_domain(msg: Message) -> str:
+    return _memo(msg, "sender_domain", _sender_domain)
+
+
+def _sender_domain(msg: Message) -> str:
     addr = sender(msg)
     return addr.rpartition("@")[2] if "@" in addr else ""
 
 
 def domain_is(domain: str, *suffixes: str) -> bool:
     """True when ``domain`` is one of ``suffixes`` or a subdomain of one."""
-    return any(domain == s or domain.endswith("." + s) for s in suffixes)
+    return domain in suffixes or domain.endswith(tuple("." + s for s in suffixes))
 
 
 def has_delivery_status(msg: Message) -> bool:
     """A message/delivery-status part means an RFC 3464 report: the rfc3464 module's job."""
+    return _memo(msg, "has_delivery_status", _has_delivery_status)
+
+
+def _has_delivery_status(msg: Message) -> bool:
     if not msg.is_multipart():
         return False
     for part in msg.walk():
@@ -80,6 +113,10 @@ def part_text(part: Message) -> str:
 def body_text(msg: Message, *, html: bool = False) -> str:
     """The decoded notice text: the first text/plain part outside any returned message
     (text/html with tags removed when ``html`` and nothing plain exists), capped."""
+    return _memo(msg, ("body_text", html), lambda m: _body_text(m, html))
+
+
+def _body_text(msg: Message, html: bool) -> str:
     html_part = None
     for part in _notice_parts(msg):
         ctype = part.get_content_type()
@@ -94,6 +131,10 @@ def body_text(msg: Message, *, html: bool = False) -> str:
 
 def all_text(msg: Message) -> str:
     """The decoded text of every text/plain part outside returned messages, joined, capped."""
+    return _memo(msg, "all_text", _all_text)
+
+
+def _all_text(msg: Message) -> str:
     out: list[str] = []
     size = 0
     for part in _notice_parts(msg):

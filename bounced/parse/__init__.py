@@ -61,6 +61,12 @@ def format_modules() -> tuple[ModuleType, ...]:
     return (arf, rfc3464, *_lhost_modules(), autoreply)
 
 
+@functools.cache
+def _named_modules() -> tuple[tuple[str, ModuleType], ...]:
+    """:func:`format_modules` with each one's format name, worked out once rather than per message."""
+    return tuple((str(getattr(m, "FORMAT", m.__name__.rsplit(".", 1)[-1])), m) for m in format_modules())
+
+
 def _lhost_modules() -> list[ModuleType]:
     try:
         from bounced.parse.lhost import MODULES
@@ -190,8 +196,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
 def _run_modules(msg: Message, errors: list[str]) -> tuple[str | None, list[Found]]:
     """The first module's non-empty answer; the format of the first claim when none found any."""
     claimed: str | None = None
-    for module in format_modules():
-        name = str(getattr(module, "FORMAT", module.__name__.rsplit(".", 1)[-1]))
+    for name, module in _named_modules():
         try:
             got = module.extract(msg)
         except Exception as exc:  # noqa: BLE001 - one module's bug must not stop the others

@@ -366,10 +366,9 @@ def _walk(msg: Message, max_parts: int, max_depth: int) -> Iterator[tuple[Messag
         yield part, depth
         if depth >= max_depth:
             continue
-        try:
-            payload = part.get_payload()
-        except Exception:  # noqa: BLE001
-            continue
+        # the parsed payload itself: get_payload() would also decode every 8-bit leaf's text
+        # with its charset just to say it has no children
+        payload = getattr(part, "_payload", None)
         if isinstance(payload, list):
             stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
 

@@ -63,6 +63,9 @@ class Part(Message):
     def __getitem__(self, name):  # noqa: ANN001, ANN204
         return self.get(name)
 
+    def __contains__(self, name):  # noqa: ANN001, ANN204 - get_param asks this before every lookup
+        return name.lower() in self._index()
+
     def get_content_type(self) -> str:
         ctype = self.__dict__.get("_bounced_ctype_std")
         if ctype is None:

@@ -16,6 +16,7 @@ part at the end of the input. Depth and part counts are bounded by the caller's 
 from __future__ import annotations
 
 import email.policy
+import email.utils
 import re
 from email.message import Message
 
@@ -49,7 +50,13 @@ class Part(Message):
         cache = self.__dict__.setdefault("_bounced_params", {})
         key = header.lower()
         if key not in cache:
-            got = super()._get_params_preserve(_MISSING, header)
+            hit = self._index().get(key)
+            value = hit[1] if hit is not None else None
+            if isinstance(value, str) and value.isascii() and self.policy is _POLICY and "*" not in value \
+                    and "\\" not in value:
+                got = _plain_params(value)
+            else:
+                got = super()._get_params_preserve(_MISSING, header)
             cache[key] = None if got is _MISSING else got
         got = cache[key]
         return failobj if got is None else list(got)
@@ -109,6 +116,30 @@ class Part(Message):
     def set_default_type(self, ctype):  # noqa: ANN001, ANN201
         super().set_default_type(ctype)
         self._changed()
+def _plain_params(value: str) -> list[tuple[str, str]]:
+    """compat32's parameter list (as ``_get_params_preserve`` returns it) for an ASCII value with
+    no backslash and no ``*``: then no escaped quote and no RFC 2231 name can occur, and the
+    standard code's per-character quote counting and per-name regex reduce to these splits.
+    Every part's charset and boundary are looked up this way."""
+    pieces: list[str] = []
+    pending: str | None = None
+    for chunk in value.split(";"):  # a ";" inside a quoted string does not separate
+        pending = chunk if pending is None else f"{pending};{chunk}"
+        if pending.count('"') % 2 == 0:
+            pieces.append(pending)
+            pending = None
+    if pending is not None:
+        pieces.append(pending)
+    params: list[tuple[str, str]] = []
+    for piece in pieces:
+        name, eq, val = piece.partition("=")
+        if eq:
+            params.append((name.strip().lower(), val.strip()))
+        else:
+            params.append((piece.strip(), ""))
+    return params[:1] + [(name, f'"{email.utils.quote(email.utils.unquote(val))}"') for name, val in params[1:]]
+
+
 # a header field line as the standard parser recognises it (printable name and a colon)
 _FIELD = re.compile(r"[\041-\071\073-\176]*:")
 

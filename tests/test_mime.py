@@ -150,6 +150,22 @@ def test_mimetree_bounds_depth_and_parts() -> None:
     assert len(mimetree.build(many, 10, 50).get_payload()) < 50
 
 
+@pytest.mark.parametrize("value", [
+    'text/plain; charset="us-ascii"', "text/plain;charset=ISO-2022-JP", "multipart/report; report-type=delivery-status;\n\tboundary=\"a;b=c\"",
+    'multipart/mixed; boundary="=_x"; x="unclosed;y=z', "text/plain; ; charset", "text/plain; name=<a.txt>; Q=\"\"",
+    "TEXT/HTML; CHARSET = utf-8 ;", 'text/plain; a="b"c"; d=e', "text/plain; title*=us-ascii'en'x%20y",
+    'text/plain; name="a\\"b"', "Text/Plain", "", ";", "a=b=c; =d",
+], ids=repr)
+def test_mimetree_params_match_stdlib(value: str) -> None:
+    """The fast parameter reading of plain values answers what the standard Message does."""
+    std, part = email.message.Message(), mimetree.Part(email.policy.compat32)
+    std["Content-Type"] = value
+    part._headers.append(("Content-Type", value))
+    assert part._get_params_preserve(None, "content-type") == std._get_params_preserve(None, "content-type")
+    assert (part.get_content_type(), part.get_content_charset(), part.get_boundary(), part.get_param("name")) == \
+        (std.get_content_type(), std.get_content_charset(), std.get_boundary(), std.get_param("name"))
+
+
 def test_mimetree_part_caches_follow_header_changes() -> None:
     msg = mimetree.build("Content-Type: text/html\nSubject: a\n\nx", 5, 10)
     assert (msg.get_content_type(), msg["subject"]) == ("text/html", "a")

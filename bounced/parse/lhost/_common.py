@@ -210,7 +210,12 @@ def header_addresses(msg: Message, *names: str) -> set[str]:
 
 
 def looks_like_bounce(msg: Message) -> bool:
-    """Cheap header test: From a mail system or a subject bounces use."""
+    """Cheap header test: From a mail system or a subject bounces use (asked by most modules, so
+    answered once per message)."""
+    return _memo(msg, "bounce", _looks_like_bounce)
+
+
+def _looks_like_bounce(msg: Message) -> bool:
     sender = mime.header(msg, "From")
     if "@" not in sender or _BOUNCE_FROM.search(sender):  # "<>" or a bare name: a mail system
         return True

@@ -58,6 +58,11 @@ _DAEMONS = ("mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "pos
             "mail-daemon", "maildaemon")
 
 
+def header_names(msg: Message) -> tuple[str, ...]:
+    """The message's header field names, lower-cased (providers look for their own X- prefixes)."""
+    return _memo(msg, "header_names", lambda m: tuple(k.lower() for k in m.keys()))
+
+
 def from_daemon(msg: Message) -> bool:
     """True when the From is a mail system's own address (MAILER-DAEMON, postmaster, ...), so a
     provider's ordinary user mail is never read as its bounce."""

@@ -35,7 +35,7 @@ _MAILTO = re.compile(r"^\s*(" + _text.ADDR + r")(?:<mailto:[^>]*>)?\s*(?:\(.*\))
 
 
 def _is_cloud(msg: Message, text: str) -> bool:
-    if any(k.lower().startswith(_CLOUD_HEADERS) for k in msg.keys()):
+    if any(k.startswith(_CLOUD_HEADERS) for k in _text.header_names(msg)):
         return True
     if _CLOUD_HOST.search(mime.header(msg, "Message-ID")) or any(
             _CLOUD_HOST.search(str(v)) for v in (msg.get_all("Received") or [])[:3]):

@@ -36,7 +36,7 @@ _COLON_CODE = re.compile(r"^([245]\d\d):\s*:?\s*")
 
 def extract(msg: Message) -> list[Found] | None:
     domain = _text.sender_domain(msg)
-    yahoo = any(k.lower().startswith(("x-yahoo", "x-ymail")) for k in msg.keys()) or _text.domain_is(domain, *_PARTNERS) \
+    yahoo = any(k.startswith(("x-yahoo", "x-ymail")) for k in _text.header_names(msg)) or _text.domain_is(domain, *_PARTNERS) \
         or "yahoo" in domain
     if not (yahoo or mime.header(msg, "Subject").lower() == "failure notice"):
         return None

@@ -34,11 +34,8 @@ class Part(Message):
 
     def _index(self) -> dict[str, tuple[str, object]]:
         idx = self.__dict__.get("_bounced_index")
-        if idx is None:
-            idx = {}
-            for k, v in self._headers:
-                idx.setdefault(k.lower(), (k, v))
-            self.__dict__["_bounced_index"] = idx
+        if idx is None:  # the first occurrence of each name: written last when read backwards
+            idx = self.__dict__["_bounced_index"] = {k.lower(): (k, v) for k, v in reversed(self._headers)}
         return idx
 
     def _changed(self) -> None:
@@ -199,8 +196,9 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
 
 
 _BLOCK = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
-# name, value without the blanks after the colon (compat32's header_source_parse strips them)
-_FIELD_RUN = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\n]*\n(?:[ \t][^\n]*\n)*)")
+# name, value without the blanks after the colon and the line end (as compat32's
+# header_source_parse stores them, when the block holds no CR)
+_FIELD_RUN = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n")
 
 
 def _headers(msg: Message, text: str) -> str:
@@ -210,7 +208,10 @@ def _headers(msg: Message, text: str) -> str:
     anything unusual takes the line-by-line path below, which mirrors the standard parser."""
     end = _BLOCK.match(text).end()
     if end == len(text) or text.startswith("\n", end):
-        msg._headers.extend([(k, v.rstrip("\r\n")) for k, v in _FIELD_RUN.findall(text, 0, end)])  # noqa: SLF001
+        fields = _FIELD_RUN.findall(text, 0, end)
+        if text.find("\r", 0, end) >= 0:
+            fields = [(k, v.rstrip("\r\n")) for k, v in fields]
+        msg._headers.extend(fields)  # noqa: SLF001
         return text[end + 1:]
     return _headers_slow(msg, text)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bounced.parse.sniff import may_match
+
 # RFC 3463: class.subject.detail; not preceded by a digit/dot/word char (IP addresses, versions),
 # not followed by another ".digit" (an IP address or version string).
 STATUS_RE = re.compile(r"(?<![\w.\-/])([245])\.(\d{1,3})\.(\d{1,3})(?![\w\-]|\.\d)")
@@ -91,6 +93,8 @@ _IN_REPLY = re.compile(r"in\s+reply\s+to\s+(end\s+of\s+data|data|rcpt\s+to|mail\
 _AFTER = re.compile(r"(?:error|failure|refused|rejected)[^\n]{0,60}?\bafter\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|"
                     r"initial\s+connection|helo|ehlo|lhlo|starttls)\b", re.I)
 _TRANSCRIPT = re.compile(r"^>>>[ \t]*([A-Za-z]{4})[^\n]*\n(?:(?:<<<|>>>)[ \t]*[^\n]*\n){0,20}?<<<[ \t]*([45]\d\d)", re.M)
+# each pattern with the literals one of which every match of it contains (see bounced.parse.sniff)
+_PHRASED = ((_IN_REPLY, ("reply",)), (_AFTER, ("after",)))
 _COMMANDS = {"end of data": "DATA", "data": "DATA", "rcpt to": "RCPT", "mail from": "MAIL", "helo": "HELO",
              "ehlo": "EHLO", "lhlo": "EHLO", "starttls": "STARTTLS", "initial connection": "CONN",
              "rcpt": "RCPT", "mail": "MAIL", "quit": "QUIT", "rset": "RSET"}
@@ -100,11 +104,11 @@ def find_command(text: str) -> str | None:
     """The SMTP command a failure reply in ``text`` answered (DATA, RCPT, MAIL, HELO, EHLO,
     STARTTLS, CONN for the greeting), or None when the text does not say."""
     text = text[:MAX_SCAN]
-    for pattern in (_IN_REPLY, _AFTER):
-        m = pattern.search(text)
+    for pattern, needles in _PHRASED:
+        m = pattern.search(text) if may_match(text, needles) else None
         if m:
             return _COMMANDS.get(" ".join(m.group(1).lower().split()))
-    m = _TRANSCRIPT.search(text)
+    m = _TRANSCRIPT.search(text) if ">>>" in text else None
     if m:
         return _COMMANDS.get(m.group(1).lower())
     return None

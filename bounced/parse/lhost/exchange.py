@@ -27,6 +27,7 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
+from bounced.parse.sniff import may_match
 
 FORMAT = "exchange"
 
@@ -35,6 +36,7 @@ _START = re.compile(
     r"Delivery has failed to these recipients|could not be delivered to the following recipients?",
     re.I,
 )
+_START_NEEDLES = ("following recipient", "delivery has failed")  # one is in every match (bounced.parse.sniff)
 _RCPT = re.compile(
     r"^(?P<indent>[ \t]*+)(?:[^\n@]{0,200}?dda:SMTP=)?\"?(?P<addr>" + c.ADDR_PAT + r")\"?;?"
     r"(?:\s*<(?:mailto:)?[^>]*>|\s*\([^)]*\))?\s*(?:on\s.*)?$",
@@ -65,7 +67,7 @@ def extract(msg: Message) -> list[Found] | None:
     if c.has_dsn_recipients(msg):
         return None
     text = c.report_text(msg)
-    start = _START.search(text) or _ADMIN.search(text)
+    start = (_START.search(text) if may_match(text, _START_NEEDLES) else None) or _ADMIN.search(text)
     if start is None:
         return None
     body = text[text.find("\n", start.end()) + 1:] if start.re is _START else text[start.start():]

@@ -29,6 +29,7 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
+from bounced.parse.sniff import may_match
 
 FORMAT = "exim"
 
@@ -38,6 +39,9 @@ _MARKER = re.compile(
     r"following address(?:\(es\)|es)? failed",
     re.I,
 )
+# one is in every match of _MARKER (bounced.parse.sniff)
+_MARKER_NEEDLES = ("this message was created automatically", "could not be delivered to one or more",
+                   "has not yet been delivered", "following address")
 _START = re.compile(
     r"(?:address(?:\(es\)|es)?\s+failed|address failed|has not yet been delivered is|"
     r"not yet been delivered to the following addresses|"
@@ -67,7 +71,7 @@ def extract(msg: Message) -> list[Found] | None:
     if c.has_dsn_recipients(msg):
         return None
     text = c.report_text(msg)
-    if not _MARKER.search(text):
+    if not (may_match(text, _MARKER_NEEDLES) and _MARKER.search(text)):
         return None
     m = _START.search(text)
     if m is None:

@@ -26,6 +26,7 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
+from bounced.parse.sniff import may_match
 
 FORMAT = "generic"
 
@@ -76,6 +77,7 @@ _DELAY = re.compile(
     r"delivery (?:status notification \()?delay|delayed|transient|temporar(?:y|ily) (?:failure|deferred)|still trying",
     re.I,
 )
+_DELAY_NEEDLES = ("delivered", "warning", "will ", "postponed", "delay", "transient", "temporar", "still trying")
 # A report must say that something failed; a challenge-response request or a notice from a mail
 # system ("please confirm", "your quarantine summary") names addresses without any of this.
 _FAILURE = re.compile(
@@ -160,7 +162,9 @@ def extract(msg: Message) -> list[Found] | None:
         anchors = {a: (2, len(lines), 0) for a in order}
         lines = [*lines, ""]
     anchor_lines = {v[1] for v in anchors.values()}
-    delayed = bool(_DELAY.search(mime.header(msg, "Subject")) or _DELAY.search(text)) and not _PERMANENT.search(text)
+    subject = mime.header(msg, "Subject")
+    delayed = bool(may_match(subject, _DELAY_NEEDLES) and _DELAY.search(subject)
+                   or may_match(text, _DELAY_NEEDLES) and _DELAY.search(text)) and not _PERMANENT.search(text)
     action = "delayed" if delayed else "failed"
     error_lines: list[str] | None = None  # computed only when a recipient's own block says nothing
     fields = c.dsn_fields(text)

@@ -25,10 +25,12 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
+from bounced.parse.sniff import may_match
 
 FORMAT = "postfix"
 
 _MARKER = re.compile(r"This is the (?:[\w .()/-]{0,60}program|mail system) at host|^\s*The [\w .()/-]{0,60}program\s*$", re.M | re.I)
+_MARKER_NEEDLES = ("this is the ", "program")  # one is in every match (bounced.parse.sniff)
 _PARA = re.compile(
     r"^<(" + c.ADDR_PAT + r")>(?:\s*\(expanded from <?([^>)\s]*)>?\))?:[ \t]*(.*(?:\n(?:[ \t]+\S.*))*)",
     re.M,
@@ -47,7 +49,7 @@ def extract(msg: Message) -> list[Found] | None:
     text = c.report_text(msg)
     if subject.startswith("Postfix SMTP server") or (_TRANSCRIPT.search(text) and _RCPT.search(text)):
         return _transcript(text)
-    marked = bool(_MARKER.search(text))
+    marked = bool(may_match(text, _MARKER_NEEDLES) and _MARKER.search(text))
     if not (marked or subject.lower().startswith("undelivered mail returned to sender")):
         return None
     action = "delayed" if _DELAY.search(subject) else "failed"

@@ -17,6 +17,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse.sniff import may_match
 
 from . import _text
 
@@ -25,6 +26,7 @@ _CLOUD_DOMAINS = ("onmicrosoft.com", "outlook.com", "hotmail.com", "live.com", "
 _GENERATING = re.compile(r"^\s*Generating server:\s*(\S+)", re.M)
 _START = re.compile(r"Delivery has failed to these recipients or groups:|Your message to \S+ couldn.t be delivered|"
                     r"rejected your message to the following e-?mail addresses:", re.I)
+_START_NEEDLES = ("delivery has failed", "your message to ", "rejected your message")  # one is in every match
 _CLOUD_HEADERS = ("x-ms-exchange-crosstenant", "x-ms-exchange-message-is-ndr", "x-microsoft-antispam-prvs",
                   "x-exchange-antispam-report")
 _CLOUD_HOST = re.compile(r"\.(?:outbound\.protection|prod)\.outlook\.com\b", re.I)
@@ -50,7 +52,7 @@ def extract(msg: Message) -> list[Found] | None:
     if _text.has_delivery_status(msg):
         return None
     text = _text.body_text(msg, html=True)
-    start = _START.search(text)
+    start = _START.search(text) if may_match(text, _START_NEEDLES) else None
     if not start or not _is_cloud(msg, text):
         return None
     g = _GENERATING.search(text)

@@ -26,7 +26,7 @@ _KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESS
 _OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
 MAX_INLINE = 64 * 1024
 _INLINE_TYPES = frozenset({"text/plain", "message/delivery-status", "message/global-delivery-status"})
-_QUOTE = re.compile(r"^[ \t>|]{1,4}(?=[A-Za-z])")
+_QUOTES = re.compile(r"^[ \t>|]{1,4}(?=[A-Za-z])", re.M)  # quoting at each line start
 
 
 @dataclass(frozen=True)
@@ -154,19 +154,24 @@ def inline_headers(text: str) -> dict[str, str] | None:
     i = 0
     n = len(lines)
     while i < n:
-        m = _HEADER_LINE.match(lines[i])
-        if not m:
+        hm = _HEADER_LINE.match(lines[i])
+        if not hm:
             i += 1
             continue
         start = i
         names = set()
-        while i < n and (lines[i][:1] in (" ", "\t") and i > start and lines[i].strip() or _HEADER_LINE.match(lines[i])):
-            hm = _HEADER_LINE.match(lines[i])
+        while True:  # the run of header lines (and their continuations) from ``start``
             if hm:
                 names.add(hm.group(1).lower())
             i += 1
+            if i >= n:
+                break
+            line = lines[i]
+            hm = _HEADER_LINE.match(line)
+            if not (hm or line[:1] in (" ", "\t") and line.strip()):
+                break
         if names & _KEY_FIELDS and len(names & (_KEY_FIELDS | _OTHER_FIELDS)) >= 2:
-            block = "\n".join(_QUOTE.sub("", ln) for ln in lines[start:i])
+            block = _QUOTES.sub("", "\n".join(lines[start:i]))
             found = header_fields(block)
             if found:
                 return found

@@ -371,3 +371,17 @@ def test_corpus_every_file_gives_a_result() -> None:
     for path in sorted(d.glob("*.eml")):
         result = parse_message(path.read_bytes())
         assert result.error is None, path.name
+
+
+def test_unfold_equals_regex_whitespace_collapse() -> None:
+    """unfold uses str.split(), which must split at exactly what re's \\s matches (every Unicode
+    space included), so that it stays the regex substitution it replaced."""
+    import re
+    import sys
+
+    from bounced.parse import fields
+
+    spaces = "".join(chr(i) for i in range(sys.maxunicode + 1) if re.match(r"\s", chr(i)))
+    assert all(ch.isspace() for ch in spaces) and len(spaces) == sum(chr(i).isspace() for i in range(sys.maxunicode + 1))
+    text = f"{spaces}a{spaces}b c\x00{spaces}"
+    assert fields.unfold(text) == re.sub(r"\s+", " ", text).strip() == "a b c\x00"

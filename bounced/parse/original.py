@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from bounced import mime
+from bounced import mime, mimetree
 
 HEADER_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers", "text/rfc822-header",
                           "message/global-headers", "text/rfc822"})
@@ -23,6 +23,7 @@ STANDARD = ("Message-ID", "From", "To", "Subject", "Date")
 _HEADER_LINE = re.compile(r"^[ \t>|]{0,4}([A-Za-z][A-Za-z0-9-]{1,60}):[ \t]", re.M)
 _KEY_FIELDS = {"message-id", "from"}
 _KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]", re.M)
+_KEY_NEEDLES = ("From:", "FROM:", "Message-I", "Message-id", "MESSAGE-ID")  # one is in every match of _KEY_LINE
 _OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
 MAX_INLINE = 64 * 1024
 _INLINE_TYPES = frozenset({"text/plain", "message/delivery-status", "message/global-delivery-status"})
@@ -123,7 +124,7 @@ def _find_original(msg: Message) -> Original | None:
 
 def _only_junk(m: Message) -> bool:
     """A base64/QP encoded message/rfc822 part parses to nonsense headers; detect that."""
-    keys = {k.lower() for k in m.keys()}
+    keys = m._index().keys() if isinstance(m, mimetree.Part) else {k.lower() for k in m.keys()}  # noqa: SLF001
     return not (keys & (_KEY_FIELDS | _OTHER_FIELDS))
 
 
@@ -145,6 +146,8 @@ def inline_headers(text: str) -> dict[str, str] | None:
 
     Looks for the first run of consecutive header lines (continuations allowed) that contains a
     Message-ID or From and at least one other typical field."""
+    if not any(needle in text for needle in _KEY_NEEDLES):
+        return None
     first = _KEY_LINE.search(text)
     if first is None:
         return None

@@ -62,6 +62,11 @@ def header_names(msg: Message) -> tuple[str, ...]:
     return _memo(msg, "header_names", lambda m: tuple(k.lower() for k in m.keys()))
 
 
+def received(msg: Message) -> tuple[str, ...]:
+    """The first four Received headers as text (providers recognise their relays in them)."""
+    return _memo(msg, "received", lambda m: tuple(str(v) for v in (m.get_all("Received") or [])[:4]))
+
+
 def from_daemon(msg: Message) -> bool:
     """True when the From is a mail system's own address (MAILER-DAEMON, postmaster, ...), so a
     provider's ordinary user mail is never read as its bounce."""

@@ -35,7 +35,7 @@ def _is_ezweb(msg: Message) -> bool:
     if mime.header(msg, "Subject") != _SUBJECT:
         return False
     mid = mime.header(msg, "Message-ID").lower()
-    received = [str(v) for v in (msg.get_all("Received") or [])[:4]]
+    received = _text.received(msg)
     return mid.endswith((".ezweb.ne.jp>", ".au.com>")) or any("(EZweb Mail)" in v for v in received)
 
 

@@ -18,7 +18,7 @@ _AS = re.compile(r"^\s*(As their .*?|.*?)\s*$", re.M)
 
 def extract(msg: Message) -> list[Found] | None:
     domain = _text.sender_domain(msg)
-    received = [str(v) for v in (msg.get_all("Received") or [])[:4]]
+    received = _text.received(msg)
     if not (_text.domain_is(domain, "dion.ne.jp", "auone-net.jp", "au.com", "kddi.com")
             or "auone-net.jp" in mime.header(msg, "Reply-To")
             or any("auone-net.jp" in v or "ezweb.ne.jp (" in v or ".au.com (" in v for v in received)):

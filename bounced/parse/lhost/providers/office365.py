@@ -40,7 +40,7 @@ def _is_cloud(msg: Message, text: str) -> bool:
     if any(k.startswith(_CLOUD_HEADERS) for k in _text.header_names(msg)):
         return True
     if _CLOUD_HOST.search(mime.header(msg, "Message-ID")) or any(
-            _CLOUD_HOST.search(str(v)) for v in (msg.get_all("Received") or [])[:3]):
+            _CLOUD_HOST.search(v) for v in _text.received(msg)[:3]):
         return True
     if _text.domain_is(_text.sender_domain(msg), *_CLOUD_DOMAINS):
         return True

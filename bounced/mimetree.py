@@ -131,6 +131,8 @@ class Part(Message):
     def set_default_type(self, ctype):  # noqa: ANN001, ANN201
         super().set_default_type(ctype)
         self._changed()
+
+
 def _first_content_type(headers: list[tuple[str, object]]) -> object | None:
     """The first Content-Type value, found without building the part's header index (most
     parts, delivery-status blocks among them, are asked for nothing else)."""

@@ -751,3 +751,16 @@ def _anchors_of(pattern: str) -> tuple[str, ...]:
     from bounced.classify import _anchors
 
     return _anchors([pattern]) or ()
+
+
+def test_branch_anchors_never_hide_a_match():
+    """The phrase table is searched branch by branch, each only when its own anchor occurs: every
+    top-level branch's anchor must be in every text that branch matches."""
+    from bounced.classify import _branch_anchor, _top_branches
+
+    for text in _all_case_texts():
+        for _reason, pattern, _note in PHRASE_ROWS:
+            for branch in _top_branches(pattern):
+                anchor = _branch_anchor(branch)
+                if anchor is not None and re.search(branch, text):
+                    assert anchor in text, (branch, anchor, text)

@@ -226,8 +226,7 @@ def _verp_recipient(msg: Message, options: ParseOptions, envelope_rcpt: str | No
 def _envelope_found(msg: Message, recipient: str) -> Found:
     """A recipient known only from VERP: codes and words from the notice's first text part."""
     text = ""
-    for part, _depth in mime.walk(msg):
-        ctype = mime.content_type(part)
+    for part, _depth, ctype in mime.typed_walk(msg):
         if ctype.startswith("message/"):
             break
         if ctype.startswith("text/"):

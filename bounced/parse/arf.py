@@ -42,8 +42,8 @@ def feedback_type(value: str) -> str:
 
 
 def _report_part(msg: Message) -> Message | None:
-    for part, _depth in mime.walk(msg):
-        if mime.content_type(part) == "message/feedback-report":
+    for part, _depth, ctype in mime.typed_walk(msg):
+        if ctype == "message/feedback-report":
             return part
     return None
 
@@ -59,8 +59,8 @@ def _addresses(value: str) -> list[str]:
 
 def _jmrp_recipients(msg: Message) -> list[str]:
     """Microsoft JMRP: an attached message carrying X-HmXmrOriginalRecipient."""
-    for part, depth in mime.walk(msg):
-        if depth == 1 and mime.content_type(part) == "message/rfc822":
+    for part, depth, ctype in mime.typed_walk(msg):
+        if depth == 1 and ctype == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 value = mime.header(inner[0], "X-HmXmrOriginalRecipient")
@@ -70,8 +70,8 @@ def _jmrp_recipients(msg: Message) -> list[str]:
 
 
 def _summary(msg: Message) -> str:
-    for part, _depth in mime.walk(msg):
-        if mime.content_type(part) == "text/plain":
+    for part, _depth, ctype in mime.typed_walk(msg):
+        if ctype == "text/plain":
             return fields.unfold(mime.part_text(part))[:300]
     return ""
 

@@ -86,8 +86,8 @@ def _responder(msg: Message) -> str | None:
 
 
 def _first_words(msg: Message) -> str:
-    for part, _depth in mime.walk(msg):
-        if mime.content_type(part) == "text/plain":
+    for part, _depth, ctype in mime.typed_walk(msg):
+        if ctype == "text/plain":
             return fields.unfold(mime.part_text(part)[:2000])[:300]
     return ""
 

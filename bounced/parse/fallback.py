@@ -34,8 +34,7 @@ def bounded(raw: bytes) -> bytes:
 
 def _notice_text(msg: Message) -> str:
     out: list[str] = []
-    for part, _depth in mime.walk(msg):
-        ctype = mime.content_type(part)
+    for part, _depth, ctype in mime.typed_walk(msg):
         if ctype.startswith("message/") or ctype == "text/rfc822-headers":
             break
         if ctype.startswith("text/"):

@@ -93,10 +93,9 @@ def find_original(msg: Message) -> Original | None:
 
 
 def _find_original(msg: Message) -> Original | None:
-    for part, depth in mime.walk(msg):
+    for part, depth, ctype in mime.typed_walk(msg):
         if depth == 0:
             continue
-        ctype = mime.content_type(part)
         if ctype in MESSAGE_TYPES:
             payload = part.get_payload()
             if isinstance(payload, list) and payload and isinstance(payload[0], Message):
@@ -131,8 +130,8 @@ def _only_junk(m: Message) -> bool:
 def _inline(msg: Message) -> Original | None:
     """An original quoted in a text part, or swallowed by a status part whose closing boundary
     is broken (the parts after it then arrive as its text)."""
-    for part, _depth in mime.walk(msg):
-        if mime.content_type(part) not in _INLINE_TYPES:
+    for part, _depth, ctype in mime.typed_walk(msg):
+        if ctype not in _INLINE_TYPES:
             continue
         text = mime.part_text(part)[:MAX_INLINE]
         found = inline_headers(text)

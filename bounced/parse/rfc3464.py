@@ -49,10 +49,9 @@ def status_parts(msg: Message) -> list[Message]:
     outer: list[Message] = []
     inner: list[Message] = []
     attached_at = -1  # depth of the returned original we are inside, -1 when outside
-    for part, depth in mime.walk(msg):
+    for part, depth, ctype in mime.typed_walk(msg):
         if attached_at >= 0 and depth <= attached_at:
             attached_at = -1
-        ctype = mime.content_type(part)
         nested = attached_at >= 0
         if ctype in _ATTACHED_TYPES and not nested:
             attached_at = depth
@@ -88,12 +87,11 @@ def _human_text(msg: Message) -> str:
     out: list[str] = []
     size = 0
     skip_below = -1  # depth of a message/* part whose subtree is skipped, -1 when none
-    for part, depth in mime.walk(msg):
+    for part, depth, ctype in mime.typed_walk(msg):
         if skip_below >= 0:
             if depth > skip_below:
                 continue
             skip_below = -1
-        ctype = mime.content_type(part)
         if ctype.startswith("message/") or ctype == "text/rfc822-headers":
             skip_below = depth
             continue

@@ -50,3 +50,10 @@ def test_may_match() -> None:
     assert may_match("Delivery HAS failed", ("has failed",))
     assert not may_match("all is well", ("has failed",))
     assert may_match("ſtill", ("zzz",))  # non-ASCII text always goes to the pattern
+
+
+def test_generic_error_line_prefilter_is_exact() -> None:
+    lines = [ln for text in _texts() for ln in text.split("\n")]
+    lines += ["550", "x 4", "TIMEOUT", "Time out", "isn't", "ſpam", "2.0.0", "ok"]
+    for line in lines:
+        assert generic._is_error_line(line) == bool(generic._ERR_LINE.search(line)), line

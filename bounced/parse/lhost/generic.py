@@ -71,6 +71,10 @@ _ERR_LINE = re.compile(
     r"does not|doesn't|isn't|couldn't|could not|unable|failed|failure",
     re.I,
 )
+# the words of _ERR_LINE's non-numeric alternatives: one is in every match not holding a 2, 4 or 5
+_ERR_NEEDLES = ("said:", "reason", "because", "error", "unknown", "not", "no such", "full", "quota", "reject",
+                "denied", "refused", "invalid", "disabled", "exceed", "expired", "out", "blocked", "unavailable",
+                "spam", "virus", "policy", "too ", "loop", "hop count", "no mailbox", "n't", "unable", "fail")
 _DELAY = re.compile(
     r"has not yet been delivered|not been delivered yet|this is (?:just )?a warning|warning message only|"
     r"will (?:continue to )?(?:try|attempt|retry|be retried)|attempts will continue|postponed|"
@@ -103,6 +107,14 @@ _TRAIL = re.compile(
            quota|over|too|delivery|because|returned|domain|smtp)\b)""",
     re.I | re.X,
 )
+
+
+def _is_error_line(text: str) -> bool:
+    """``_ERR_LINE.search(text)``, answered without the regex when the text holds neither a digit
+    its codes need nor any of its words (bounced.parse.sniff): it runs over every report line."""
+    if not ("2" in text or "4" in text or "5" in text or may_match(text, _ERR_NEEDLES)):
+        return False
+    return _ERR_LINE.search(text) is not None
 
 
 def _classify(line: str, start: int, end: int) -> int:
@@ -173,11 +185,11 @@ def extract(msg: Message) -> list[Found] | None:
         key = addr.lower()
         strength, no, col = anchors[key]
         diag = _block(lines, no, col, anchor_lines, whole_line=strength == 3)
-        if not _ERR_LINE.search(diag):
-            mentions = [lines[i].strip() for i in mention_lines.get(key, []) if i != no and _ERR_LINE.search(lines[i])]
+        if not _is_error_line(diag):
+            mentions = [lines[i].strip() for i in mention_lines.get(key, []) if i != no and _is_error_line(lines[i])]
             mentions.sort(key=lambda ln: 0 if c.REPLY.search(ln) else 1)
             if not mentions and error_lines is None:
-                error_lines = [ln.strip() for ln in lines if ln.strip() and _ERR_LINE.search(ln)]
+                error_lines = [ln.strip() for ln in lines if ln.strip() and _is_error_line(ln)]
                 # lines with an SMTP code or enhanced status first: they are the remote server's words
                 error_lines.sort(key=lambda ln: 0 if (c.REPLY.search(ln) or c.STATUS.search(ln)) else 1)
             diag = " ".join([diag, *mentions[:2]]) if mentions else " ".join([diag, *(error_lines or [])[:3]])

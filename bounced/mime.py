@@ -19,6 +19,7 @@ standard parser is the fallback.
 from __future__ import annotations
 
 import binascii
+import codecs
 import email
 import email.errors
 import email.header
@@ -300,9 +301,35 @@ def part_text(part: Message) -> str:
         if isinstance(_payload(part), list):
             text = part_raw_text(part)
         else:
-            text = _decode_bytes(part_bytes(part), charset(part))[:MAX_TEXT]
+            text = _ascii_text(part)
+            if text is None:
+                text = _decode_bytes(part_bytes(part), charset(part))[:MAX_TEXT]
         memo["_bounced_text"] = text
     return text
+
+
+# codecs that read every ASCII byte as the same character (checked by tests/test_mime.py)
+_ASCII_SAFE = frozenset({"ascii", "utf-8", "koi8-r", "koi8-u", *(f"cp{n}" for n in range(1250, 1259)),
+                         *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16))})
+
+
+def _ascii_text(part: Message) -> str | None:
+    """What the general path decodes a plain ASCII body to (itself, capped) when no transfer
+    encoding, escape sequence or ASCII-changing charset is involved; None otherwise. Most notices
+    are such, and the bytes round trip cost more than the rest of reading them."""
+    raw = _payload(part)
+    if not isinstance(raw, str) or not raw.isascii() or "\x1b" in raw:
+        return None
+    if _cte(part) in ("base64", "quoted-printable"):
+        return None
+    declared = charset(part)
+    if declared is not None:
+        try:
+            if codecs.lookup(declared.strip().strip('"')).name not in _ASCII_SAFE:
+                return None
+        except Exception:  # noqa: BLE001 - unknown or malformed name: the general path decides
+            return None
+    return raw[:MAX_TEXT]
 
 
 def part_raw_text(part: Message) -> str:

@@ -180,3 +180,26 @@ def test_mimetree_part_caches_follow_header_changes() -> None:
 def test_iso_2022_jp_escapes_decoded(headers: bytes) -> None:
     body = "ユーザーは見つかりません".encode("iso-2022-jp")
     assert mime.part_text(mime.load(headers + b"\n" + body)).strip() == "ユーザーは見つかりません"
+
+
+def test_ascii_safe_codecs_read_ascii_unchanged() -> None:
+    import codecs
+
+    ascii_bytes = bytes(range(128))
+    for name in mime._ASCII_SAFE:  # noqa: SLF001
+        assert codecs.lookup(name).name == name
+        assert ascii_bytes.decode(name) == ascii_bytes.decode("ascii"), name
+
+
+@pytest.mark.parametrize("headers", [
+    b"", b"Content-Type: text/plain; charset=us-ascii\n", b"Content-Type: text/plain; charset=\"Windows-1252\"\n",
+    b"Content-Type: text/plain; charset=utf-16\n", b"Content-Type: text/plain; charset=bogus\n",
+    b"Content-Type: text/plain; charset=\n", b"Content-Type: text/plain; charset=iso-2022-jp\n",
+    b"Content-Type: text/plain; charset=utf-7\n", b"Content-Transfer-Encoding: base64\n",
+    b"Content-Transfer-Encoding: quoted-printable\n", b"Content-Type: text/plain; charset=shift_jis\n",
+], ids=repr)
+def test_ascii_shortcut_equals_general_decoding(headers: bytes) -> None:
+    for body in (b"plain text +AGE- =41 \\ ~ aGVsbG8=\n", b"esc \x1b$B here\n", b"x" * 10):
+        part = mime.load(headers + b"\n" + body)
+        general = mime._decode_bytes(mime.part_bytes(part), mime.charset(part))[:mime.MAX_TEXT]  # noqa: SLF001
+        assert mime.part_text(part) == general

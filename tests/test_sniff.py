@@ -8,7 +8,7 @@ import pytest
 
 from bounced import mime
 from bounced.parse import smtp
-from bounced.parse.lhost import exchange, exim, generic, postfix
+from bounced.parse.lhost import _common, exchange, exim, generic, postfix
 from bounced.parse.lhost.providers import office365
 from bounced.parse.sniff import may_match
 
@@ -19,6 +19,7 @@ GUARDED = {
     "exchange-start": (exchange._START, exchange._START_NEEDLES),
     "generic-delay": (generic._DELAY, generic._DELAY_NEEDLES),
     **{f"smtp-{p.pattern[:12]}": (p, n) for p, n in smtp._PHRASED},
+    "common-attached": (_common._ATTACHED, ("rfc822",)),
 }
 _DATA = Path(__file__).parent / "data"
 _CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus"
@@ -57,3 +58,9 @@ def test_generic_error_line_prefilter_is_exact() -> None:
     lines += ["550", "x 4", "TIMEOUT", "Time out", "isn't", "ſpam", "2.0.0", "ok"]
     for line in lines:
         assert generic._is_error_line(line) == bool(generic._ERR_LINE.search(line)), line
+
+
+def test_cut_original_header_names_are_needed() -> None:
+    for text in _texts():
+        if _common._HEADER_START.search(text, 1):
+            assert any(name in text for name in _common._HEADER_NAMES), text[:200]

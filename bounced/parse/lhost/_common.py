@@ -14,6 +14,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse.sniff import may_match
 
 try:  # the parser's shared SMTP code finder (P1); this module's own patterns until it lands
     from bounced.parse.smtp import find_codes as _find_codes
@@ -90,6 +91,8 @@ _CUT_MARKERS = re.compile(
 # line with them).
 _ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I | re.M)
 _HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
+_HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
+                 "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
 _TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
 
@@ -177,8 +180,10 @@ def _raw_report_text(msg: Message) -> str:
 def cut_original(text: str) -> str:
     """Drop everything from the line announcing the returned original (or its first header)."""
     end = len(text)
-    for pattern, start in ((_CUT_MARKERS, 0), (_ATTACHED, 0), (_HEADER_START, 1)):
-        m = pattern.search(text, start, end)
+    # the last two patterns only where a literal each of their matches holds occurs (sniff)
+    for pattern, start, needed in ((_CUT_MARKERS, 0, True), (_ATTACHED, 0, may_match(text, ("rfc822",))),
+                                   (_HEADER_START, 1, any(name in text for name in _HEADER_NAMES))):
+        m = pattern.search(text, start, end) if needed else None
         if m:
             end = m.start()
     return text[:end]

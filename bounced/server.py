@@ -20,6 +20,8 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from email._header_value_parser import get_addr_spec, get_angle_addr
+from email.errors import HeaderParseError
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -179,6 +181,24 @@ class SMTPServer(SMTP):
         except (OSError, AttributeError, RuntimeError):
             pass  # already half-gone (a TLS layer torn down under us): just close
         transport.close()
+
+    # -- address parsing -----------------------------------------------------------------
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's MAIL/RCPT address parsing with the same results, minus the ``typing.Protocol``
+        class its version defines on every call (about 25 us, twice a message: a tenth of what
+        aiosmtpd itself spends on one). ``('', '')`` for no argument, ``(None, None)`` when
+        unparsable or the local part is too long."""
+        if not arg:
+            return "", ""
+        parse = get_angle_addr if arg.lstrip().startswith("<") else get_addr_spec
+        try:
+            token, rest = parse(arg)
+        except HeaderParseError:
+            return None, None
+        address: str = token.addr_spec
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, rest
 
     # -- timeouts --------------------------------------------------------------------------
     def _timeout_cb(self) -> None:

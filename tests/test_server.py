@@ -606,3 +606,33 @@ def test_immutable_database_answers_451_then_recovers(start_daemon, db_path: Pat
     assert _http(d.metrics_port, "/healthz")[0] == 200
     assert len(d.log.events("store_unavailable")) == 1
     assert sorted(stored_sha256s(db_path)) == sorted(hashlib.sha256(r).hexdigest() for r in (first, refused))
+
+
+@pytest.mark.parametrize("arg", [
+    "", "<>", "<bounces@bounce.example>", " <bounces@bounce.example> SIZE=100", "bounces@bounce.example",
+    "<\"quoted local\"@bounce.example>", "<@relay.example:user@bounce.example>", "<user@[192.0.2.1]>",
+    "<user@bounce.example", "user@", "<" + "a" * 70 + "@bounce.example>", "<ü@bounce.example>", "<<>>", "\x00",
+    "<user@bounce.example> BODY=8BITMIME SMTPUTF8",
+], ids=repr)
+def test_address_parsing_is_aiosmtpds(arg: str) -> None:
+    """SMTPServer._getaddr (without aiosmtpd's per-call class) answers exactly as aiosmtpd's."""
+    from aiosmtpd.smtp import SMTP
+
+    from bounced.config import Config
+    from bounced.server import ServerState, SMTPServer
+
+    async def sink(d):  # pragma: no cover - never called
+        return ""
+
+    ours = SMTPServer(ServerState(Config(), sink))
+    theirs = SMTP(object(), hostname="x")
+    assert ours.local_part_limit == theirs.local_part_limit
+    try:
+        expected = SMTP._getaddr(theirs, arg)
+    except Exception as exc:  # noqa: BLE001 - then ours must fail the same way
+        with pytest.raises(type(exc)):
+            ours._getaddr(arg)
+        return
+    assert ours._getaddr(arg) == expected
+    ours.local_part_limit = theirs.local_part_limit = 64
+    assert ours._getaddr(arg) == SMTP._getaddr(theirs, arg)

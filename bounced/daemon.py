@@ -147,8 +147,7 @@ class Daemon:
         # lands later anyway, the MTA's retry is a duplicate and stored once
         limit = max(30.0, 4 * self.config.store.busy_timeout_ms / 1000)
         try:
-            stored: Stored = await asyncio.wait_for(
-                asyncio.wrap_future(self.writer.submit(d.raw, d.mail_from, d.rcpt_tos)), limit)
+            stored: Stored = await asyncio.wait_for(self.writer.submit_async(d.raw, d.mail_from, d.rcpt_tos), limit)
         except StoreError as exc:
             raise TemporaryFailure(str(exc)) from None
         except asyncio.TimeoutError:

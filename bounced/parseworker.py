@@ -145,6 +145,17 @@ class ParsePool:
                        for (raw, mf, rc, at), (sha, result) in zip(chunk, results, strict=True))
         return out
 
+    def answered(self, pending: Pending) -> bool:
+        """Would :meth:`receive` return without waiting for a worker? (It must be the oldest
+        batch not yet received.) A broken pipe counts as an answer: receive handles it."""
+        for w in pending.workers:
+            try:
+                if w is not None and not w.conn.poll(0):
+                    return False
+            except (OSError, ValueError):
+                pass
+        return True
+
     def _receive(self, i: int, w: _Worker, expected: int) -> list[tuple[str, ParseResult]] | None:
         try:
             if not w.conn.poll(self.timeout):

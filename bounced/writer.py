@@ -14,6 +14,7 @@ hold back the others; store failures are logged once per interval, not once per 
 """
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
@@ -52,6 +53,7 @@ class _Job:
     received_at: datetime
     incoming: Incoming | None
     future: Future = field(default_factory=Future)
+    waiter: asyncio.Future | None = None  # submit_async: the event loop's side of ``future``
 
 
 @dataclass
@@ -151,12 +153,28 @@ class Writer:
     # -- API -------------------------------------------------------------------------------
     def submit(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str], incoming: Incoming | None = None,
                received_at: datetime | None = None) -> Future:
-        job = _Job(raw, mail_from, tuple(rcpt_tos), received_at or datetime.now(timezone.utc), incoming)
+        return self._submit(_Job(raw, mail_from, tuple(rcpt_tos), received_at or datetime.now(timezone.utc),
+                                 incoming)).future
+
+    def submit_async(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str]) -> asyncio.Future:
+        """:meth:`submit` from a coroutine: an asyncio future of :class:`Stored`. The writer wakes
+        all of a batch's waiters with one ``call_soon_threadsafe`` (one self-pipe write and loop
+        wake-up per batch, where ``wrap_future`` costs one per message); cancelling the waiter
+        cancels the submission if the writer has not picked it up yet."""
+        loop = asyncio.get_running_loop()
+        job = _Job(raw, mail_from, tuple(rcpt_tos), datetime.now(timezone.utc), None, waiter=loop.create_future())
+        job.waiter.add_done_callback(lambda w: job.future.cancel() if w.cancelled() else None)
+        self._submit(job)
+        if job.future.done():
+            _copy_results([job])
+        return job.waiter
+
+    def _submit(self, job: _Job) -> _Job:
         if self._closed:
             job.future.set_exception(StoreError("the writer is shutting down"))
         else:
             self._queue.put(job)
-        return job.future
+        return job
 
     def check_writable(self) -> Future:
         """Future resolving to None when the store can be written, else to the StoreError text."""
@@ -219,6 +237,7 @@ class Writer:
                 batch, items, controls, stopping = self._collect_parsed()
             if batch:
                 self._guarded(self._commit, batch, items)
+                self._wake(batch)
             for c in controls:
                 try:
                     c.future.set_result(c.action())
@@ -234,6 +253,9 @@ class Writer:
         p = self._guarded(self._start_parse, jobs, False) if jobs else None
         return (p.batch, p.items or []) if p is not None else ([], [])
 
+    def _parsed_already(self, p: _Parsing) -> bool:
+        return p.pending is None or self._pool is None or self._pool.answered(p.pending)
+
     def _feed(self) -> None:
         """With parse workers: hand messages to them as soon as they arrive, so parsing overlaps
         the commit of earlier ones; the writer thread takes them from ``_parsed`` in order."""
@@ -247,8 +269,9 @@ class Writer:
         self._parsed.put(_STOP)
 
     def _collect_parsed(self) -> tuple[list[_Job], list[Incoming], list[_Control], bool]:
-        """What the feeder handed over, up to batch_max, lingering like :meth:`_collect`; results
-        still being parsed are waited for (the workers have them already)."""
+        """What the feeder handed over, up to batch_max, lingering like :meth:`_collect`. Only the
+        first batch is waited for while the workers parse it; later ones join only when already
+        parsed, so the messages that are ready commit (and get their 250) while the rest parse."""
         batch: list[_Job] = []
         items: list[Incoming] = []
         deadline: float | None = None
@@ -260,7 +283,7 @@ class Writer:
             if isinstance(item, _Control):
                 return batch, items, [item], False
             if item is not None:  # None: the feeder failed that batch already
-                if batch and len(batch) + len(item.batch) > self.batch_max:
+                if batch and (len(batch) + len(item.batch) > self.batch_max or not self._parsed_already(item)):
                     self._carry = item
                     return batch, items, [], False
                 parsed = self._guarded(self._finish_parse, item.batch, item)
@@ -296,7 +319,18 @@ class Writer:
             for job in batch:
                 if not job.future.done():
                     job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
+            self._wake(batch)
             return None
+
+    @staticmethod
+    def _wake(jobs: list[_Job]) -> None:
+        """Hand the results of ``jobs`` to their event loops, one call per loop."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+        for job in jobs:
+            if job.waiter is not None and job.future.done():
+                by_loop.setdefault(job.waiter.get_loop(), []).append(job)
+        for loop, woken in by_loop.items():
+            _quiet(loop.call_soon_threadsafe, _copy_results, woken)  # a closed loop has nobody waiting
 
     def _collect(self, linger: bool) -> tuple[list[_Job], list[_Control], bool]:
         """Block for the first message, then take what else is queued, and with ``linger`` what
@@ -395,6 +429,20 @@ class Writer:
         self._failures.success()
         for job, item, outcome in zip(batch, items, outcomes, strict=True):
             job.future.set_result(Stored(item, outcome))
+
+
+def _copy_results(jobs: list[_Job]) -> None:
+    """On the event loop: each job's settled Future into its waiter."""
+    for job in jobs:
+        w = job.waiter
+        if w is None or w.done():
+            continue
+        if job.future.cancelled():
+            w.cancel()
+        elif (exc := job.future.exception()) is not None:
+            w.set_exception(exc)
+        else:
+            w.set_result(job.future.result())
 
 
 def _quiet(fn: Callable[..., Any], *args: Any) -> None:

@@ -43,7 +43,10 @@ def _serve(conn: Connection) -> None:
         for raw, mail_from, rcpt_tos, received_at in jobs:
             inc = safe_prepare(raw, mail_from, rcpt_tos, options, received_at)
             out.append((inc.sha256, inc.result))
-        conn.send(out)
+        try:
+            conn.send(out)
+        except OSError:  # the parent is gone
+            return
 
 
 class _Worker:

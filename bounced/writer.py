@@ -260,13 +260,17 @@ class Writer:
         """With parse workers: hand messages to them as soon as they arrive, so parsing overlaps
         the commit of earlier ones; the writer thread takes them from ``_parsed`` in order."""
         stopping = False
-        while not stopping:
-            jobs, controls, stopping = self._collect(linger=False)
-            if jobs:
-                self._parsed.put(self._guarded(self._start_parse, jobs, True))
-            for c in controls:
-                self._parsed.put(c)
-        self._parsed.put(_STOP)
+        try:
+            while not stopping:
+                jobs, controls, stopping = self._collect(linger=False)
+                if jobs:
+                    self._parsed.put(self._guarded(self._start_parse, jobs, True))
+                for c in controls:
+                    self._parsed.put(c)
+        except Exception as exc:  # noqa: BLE001 - then the writer stops too: not alive, so unhealthy
+            self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
+        finally:
+            self._parsed.put(_STOP)
 
     def _collect_parsed(self) -> tuple[list[_Job], list[Incoming], list[_Control], bool]:
         """What the feeder handed over, up to batch_max, lingering like :meth:`_collect`. Only the

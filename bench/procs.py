@@ -31,6 +31,14 @@ def bounced_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "bounced"]
 
 
+def child_env() -> dict[str, str]:
+    """This environment with this checkout first on PYTHONPATH: the children run in temp dirs, where a
+    relative ``PYTHONPATH=.`` or the venv's editable install would import another checkout's code."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
 def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
     path.write_text(dumps(sections) + "\n", encoding="utf-8")
     return path
@@ -90,7 +98,7 @@ class BouncedServer:
     def spawn(self) -> subprocess.Popen[bytes]:
         """Start the process without waiting for it to listen."""
         self._log = open(self.log_path, "ab")
-        env = dict(os.environ)
+        env = child_env()
         env.pop("NOTIFY_SOCKET", None)
         self.proc = subprocess.Popen(bounced_command() + ["serve", "--config", str(self.config_path)],
                                      stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -50,7 +50,7 @@ class ServerConfig:
     tls_key: str = ""
     batch_max: int = 64  # messages committed together by the writer (group commit)
     batch_wait_ms: float = 2.0  # how long the writer waits to fill a batch
-    parse_workers: int = 0  # 0 = parse in the writer thread
+    parse_workers: int = 1  # child processes that parse; 0 = in the writer thread (single-core hosts)
 
 
 @dataclass(frozen=True)

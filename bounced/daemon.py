@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import multiprocessing
 import signal
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
-from datetime import datetime, timezone
 from typing import Any
 
 from bounced import config as config_mod
@@ -36,7 +33,7 @@ from bounced.server import (
     tls_context,
 )
 from bounced.store import StoreError
-from bounced.writer import Stored, StoreLike, Writer, safe_prepare
+from bounced.writer import Stored, StoreLike, Writer
 
 OpenStore = Callable[[Config], StoreLike]
 
@@ -75,7 +72,6 @@ class Daemon:
         self.addresses: list[tuple[str, int, bool]] = []  # (host, port, lmtp) actually bound
         self.metrics_server: asyncio.Server | None = None
         self.metrics_address: tuple[str, int] | None = None
-        self._parse_pool: Executor | None = None
         self._stop = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -92,14 +88,12 @@ class Daemon:
                              batch_wait_ms=cfg.server.batch_wait_ms,
                              parse_options=lambda: parse_options(self.config), log=self.log,
                              on_batch=self.metrics.batch,
-                             more_coming=lambda n: self.state is not None and self.state.in_data > n)
+                             more_coming=lambda n: self.state is not None and self.state.in_data > n,
+                             parse_workers=cfg.server.parse_workers)
         try:
             await asyncio.to_thread(self.writer.start)
         except StoreError as exc:
             raise StartupError(str(exc)) from None
-        if cfg.server.parse_workers > 0:
-            self._parse_pool = ProcessPoolExecutor(cfg.server.parse_workers,
-                                                   mp_context=multiprocessing.get_context("spawn"))
         self.state = ServerState(cfg, self.deliver, on_reject=self.metrics.reject,
                                  on_connections=self.metrics.connections.set, log=self.log, tls=tls)
         try:
@@ -149,17 +143,11 @@ class Daemon:
     async def deliver(self, d: Delivery) -> str:
         assert self.writer is not None and self._loop is not None
         started = time.perf_counter()
-        incoming = None
-        if self._parse_pool is not None:
-            incoming = await self._loop.run_in_executor(
-                self._parse_pool, safe_prepare, d.raw, d.mail_from, d.rcpt_tos, parse_options(self.config),
-                datetime.now(timezone.utc))
         # bounded, so a stuck disk gives the MTA a 451 rather than a hung session; if the commit
         # lands later anyway, the MTA's retry is a duplicate and stored once
         limit = max(30.0, 4 * self.config.store.busy_timeout_ms / 1000)
         try:
-            stored: Stored = await asyncio.wait_for(
-                asyncio.wrap_future(self.writer.submit(d.raw, d.mail_from, d.rcpt_tos, incoming)), limit)
+            stored: Stored = await asyncio.wait_for(self.writer.submit_async(d.raw, d.mail_from, d.rcpt_tos), limit)
         except StoreError as exc:
             raise TemporaryFailure(str(exc)) from None
         except asyncio.TimeoutError:
@@ -283,8 +271,6 @@ class Daemon:
             self.metrics_server.close()
         if self.writer is not None:
             await asyncio.to_thread(self.writer.close)
-        if self._parse_pool is not None:
-            self._parse_pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def run(cfg: Config, config_path: str | None = None, *, log: Any = None, open_store: OpenStore = open_real_store,

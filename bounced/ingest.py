@@ -45,6 +45,17 @@ def prepare(raw: bytes, mail_from: str = "", rcpt_tos: tuple[str, ...] = (),
     )
 
 
+def safe_prepare(raw: bytes, mail_from: str, rcpt_tos: tuple[str, ...], options: ParseOptions,
+                 received_at: datetime) -> Incoming:
+    """``prepare`` that cannot fail: a parser bug still stores the raw message, marked failed."""
+    try:
+        return prepare(raw, mail_from, rcpt_tos, options, received_at)
+    except Exception as exc:  # noqa: BLE001 - the parser must not cost us the message
+        return Incoming(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), mail_from=mail_from,
+                        rcpt_tos=rcpt_tos, received_at=received_at,
+                        result=ParseResult(format="unknown", error=f"parser crashed: {exc!r}"))
+
+
 def parse_options(cfg: "Config") -> ParseOptions:  # noqa: F821 - avoids an import cycle at runtime
     b = cfg.bounce
     return ParseOptions(bounce_local_parts=b.local_parts, bounce_domains=b.domains,

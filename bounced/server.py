@@ -16,10 +16,13 @@ What this adds to aiosmtpd, and why:
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from email._header_value_parser import get_addr_spec, get_angle_addr
+from email.errors import HeaderParseError
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -38,6 +41,11 @@ TRY_AGAIN = "451 4.3.0 Temporary local problem, please try again later"
 TOO_MANY_CONNECTIONS = "421 4.7.0 {host} Too many connections, try again later"
 TIMEOUT = "421 4.4.2 {host} Timeout exceeded, closing connection"
 SHUTTING_DOWN = "421 4.3.2 {host} Service shutting down, try again later"
+
+# <local@domain> with a dot-atom local part and a host name, and the blanks after it: what the
+# email header parser returns as (addr_spec, rest) for such input (tests check it against aiosmtpd)
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_PATH = re.compile(rf"[ \t]*<({_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*")
 
 # aiosmtpd's size-limit replies lack an enhanced status code; MTAs log and classify by it.
 _REWRITE = {
@@ -179,6 +187,29 @@ class SMTPServer(SMTP):
         except (OSError, AttributeError, RuntimeError):
             pass  # already half-gone (a TLS layer torn down under us): just close
         transport.close()
+
+    # -- address parsing -----------------------------------------------------------------
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's MAIL/RCPT address parsing with the same results, minus its cost: its version
+        defines a ``typing.Protocol`` class on every call (25 us, twice a message), and the email
+        header parser takes 9 us for a plain ``<local@domain>``, which :data:`_PLAIN_PATH` answers
+        directly. ``('', '')`` for no argument, ``(None, None)`` when unparsable or the local
+        part is too long; anything unusual (quoting, comments, literals, UTF-8) goes to the parser."""
+        if not arg:
+            return "", ""
+        m = _PLAIN_PATH.match(arg)
+        if m is not None and not arg.startswith("(", m.end()):
+            address, rest = m.group(1), arg[m.end():]
+        else:
+            parse = get_angle_addr if arg.lstrip().startswith("<") else get_addr_spec
+            try:
+                token, rest = parse(arg)
+            except HeaderParseError:
+                return None, None
+            address = token.addr_spec
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, rest
 
     # -- timeouts --------------------------------------------------------------------------
     def _timeout_cb(self) -> None:

@@ -4,15 +4,17 @@ Why a thread: SQLite allows one writer at a time, and a commit (fsync) is the ex
 every message that arrives while a commit runs rides on the next one (group commit). Each
 submitted message gets a :class:`concurrent.futures.Future` that is resolved only after the
 transaction holding it has committed, so the SMTP layer can answer 250 knowing the bytes are on
-disk, or 451 when the store failed. Parsing (``bounced.ingest.prepare``) also happens here unless
-the caller already did it, keeping it off the event loop.
+disk, or 451 when the store failed. Parsing (``bounced.ingest.prepare``) happens before the commit,
+never on the event loop: in this thread, or with ``parse_workers`` in child processes
+(:mod:`bounced.parseworker`) that a feeder thread hands each message to as it arrives, so parsing
+uses another core and overlaps the commit of earlier messages.
 
 A failed batch is retried one message at a time, so one message the store cannot take does not
 hold back the others; store failures are logged once per interval, not once per message.
 """
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import queue
 import threading
 import time
@@ -21,11 +23,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from bounced.ingest import Incoming, IngestOutcome, prepare
-from bounced.model import ParseResult
+from bounced.ingest import Incoming, IngestOutcome, safe_prepare
 from bounced.parse import ParseOptions
+from bounced.parseworker import ParsePool, Pending
 from bounced.store import StoreError
 
 
@@ -51,6 +53,7 @@ class _Job:
     received_at: datetime
     incoming: Incoming | None
     future: Future = field(default_factory=Future)
+    waiter: asyncio.Future | None = None  # submit_async: the event loop's side of ``future``
 
 
 @dataclass
@@ -59,6 +62,18 @@ class _Control:
 
     action: Callable[[], Any]
     future: Future = field(default_factory=Future)
+
+
+_T = TypeVar("_T")
+
+
+@dataclass
+class _Parsing:
+    """A batch on its way to the store: parsed (``items``) or handed to the workers (``pending``)."""
+
+    batch: list[_Job]
+    items: list[Incoming] | None
+    pending: Pending | None = None
 
 
 _STOP = object()
@@ -88,25 +103,17 @@ class FailureLog:
             self.failing, self.suppressed = False, 0
 
 
-def safe_prepare(raw: bytes, mail_from: str, rcpt_tos: tuple[str, ...], options: ParseOptions,
-                 received_at: datetime) -> Incoming:
-    """``prepare`` that cannot fail: a parser bug still stores the raw message, marked failed."""
-    try:
-        return prepare(raw, mail_from, rcpt_tos, options, received_at)
-    except Exception as exc:  # noqa: BLE001 - the parser must not cost us the message
-        return Incoming(raw=raw, sha256=hashlib.sha256(raw).hexdigest(), mail_from=mail_from,
-                        rcpt_tos=rcpt_tos, received_at=received_at,
-                        result=ParseResult(format="unknown", error=f"parser crashed: {exc!r}"))
-
-
 class Writer:
     """Owns the store in one thread; ``submit`` from any thread, get a Future of :class:`Stored`."""
 
     def __init__(self, open_store: Callable[[], StoreLike], *, batch_max: int = 64, batch_wait_ms: float = 2.0,
                  parse_options: Callable[[], ParseOptions] = ParseOptions, log: Any = None,
                  on_batch: Callable[[int, float, bool], None] | None = None,
-                 failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None) -> None:
+                 failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None,
+                 parse_workers: int = 0) -> None:
         self._open_store = open_store
+        self._parse_workers = parse_workers
+        self._pool: ParsePool | None = None
         self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
         self._parse_options = parse_options
         self._on_batch = on_batch
@@ -116,6 +123,9 @@ class Writer:
         self._log = log if log is not None else _NullLog()
         self._failures = FailureLog(self._log, failure_log_interval)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # with parse workers: batches handed to them, in order, from the feeder to the writer thread
+        self._parsed: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._carry: _Parsing | None = None
         self._thread: threading.Thread | None = None
         self._store: StoreLike | None = None
         self._closed = False
@@ -143,12 +153,28 @@ class Writer:
     # -- API -------------------------------------------------------------------------------
     def submit(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str], incoming: Incoming | None = None,
                received_at: datetime | None = None) -> Future:
-        job = _Job(raw, mail_from, tuple(rcpt_tos), received_at or datetime.now(timezone.utc), incoming)
+        return self._submit(_Job(raw, mail_from, tuple(rcpt_tos), received_at or datetime.now(timezone.utc),
+                                 incoming)).future
+
+    def submit_async(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str]) -> asyncio.Future:
+        """:meth:`submit` from a coroutine: an asyncio future of :class:`Stored`. The writer wakes
+        all of a batch's waiters with one ``call_soon_threadsafe`` (one self-pipe write and loop
+        wake-up per batch, where ``wrap_future`` costs one per message); cancelling the waiter
+        cancels the submission if the writer has not picked it up yet."""
+        loop = asyncio.get_running_loop()
+        job = _Job(raw, mail_from, tuple(rcpt_tos), datetime.now(timezone.utc), None, waiter=loop.create_future())
+        job.waiter.add_done_callback(lambda w: job.future.cancel() if w.cancelled() else None)
+        self._submit(job)
+        if job.future.done():
+            _copy_results([job])
+        return job.waiter
+
+    def _submit(self, job: _Job) -> _Job:
         if self._closed:
             job.future.set_exception(StoreError("the writer is shutting down"))
         else:
             self._queue.put(job)
-        return job.future
+        return job
 
     def check_writable(self) -> Future:
         """Future resolving to None when the store can be written, else to the StoreError text."""
@@ -195,27 +221,124 @@ class Writer:
                 _quiet(self._store.close)
             opened.set_exception(exc if isinstance(exc, StoreError) else StoreError(f"cannot open store: {exc!r}"))
             return
+        feeder: threading.Thread | None = None
+        if self._parse_workers > 0:
+            self._pool = ParsePool(self._parse_workers, log=self._log)
+            self._pool.start()
+            feeder = threading.Thread(target=self._feed, name="bounced-parse-feeder", daemon=True)
+            feeder.start()
         opened.set_result(None)
         stopping = False
         while not stopping:
-            batch, controls, stopping = self._collect()
-            try:
-                if batch:
-                    self._commit(batch)
-            except Exception as exc:  # noqa: BLE001 - a bug here must cost one batch a 451, not the writer
-                self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
-                for job in batch:
-                    if not job.future.done():
-                        job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
+            if self._pool is None:
+                jobs, controls, stopping = self._collect(linger=True)
+                batch, items = self._parse_here(jobs)
+            else:
+                batch, items, controls, stopping = self._collect_parsed()
+            if batch:
+                self._guarded(self._commit, batch, items)
+                self._wake(batch)
             for c in controls:
                 try:
                     c.future.set_result(c.action())
                 except BaseException as exc:  # noqa: BLE001
                     c.future.set_exception(exc)
         _quiet(self._store.close)
+        if feeder is not None:
+            feeder.join()
+        if self._pool is not None:
+            _quiet(self._pool.close)
 
-    def _collect(self) -> tuple[list[_Job], list[_Control], bool]:
-        """Block for the first message, then take what else arrives within batch_wait_ms."""
+    def _parse_here(self, jobs: list[_Job]) -> tuple[list[_Job], list[Incoming]]:
+        p = self._guarded(self._start_parse, jobs, False) if jobs else None
+        return (p.batch, p.items or []) if p is not None else ([], [])
+
+    def _parsed_already(self, p: _Parsing) -> bool:
+        return p.pending is None or self._pool is None or self._pool.answered(p.pending)
+
+    def _feed(self) -> None:
+        """With parse workers: hand messages to them as soon as they arrive, so parsing overlaps
+        the commit of earlier ones; the writer thread takes them from ``_parsed`` in order."""
+        stopping = False
+        try:
+            while not stopping:
+                jobs, controls, stopping = self._collect(linger=False)
+                if jobs:
+                    self._parsed.put(self._guarded(self._start_parse, jobs, True))
+                for c in controls:
+                    self._parsed.put(c)
+        except Exception as exc:  # noqa: BLE001 - then the writer stops too: not alive, so unhealthy
+            self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
+        finally:
+            self._parsed.put(_STOP)
+
+    def _collect_parsed(self) -> tuple[list[_Job], list[Incoming], list[_Control], bool]:
+        """What the feeder handed over, up to batch_max, lingering like :meth:`_collect`. Only the
+        first batch is waited for while the workers parse it; later ones join only when already
+        parsed, so the messages that are ready commit (and get their 250) while the rest parse."""
+        batch: list[_Job] = []
+        items: list[Incoming] = []
+        deadline: float | None = None
+        item = self._carry or self._parsed.get()
+        self._carry = None
+        while True:
+            if item is _STOP:
+                return batch, items, [], True
+            if isinstance(item, _Control):
+                return batch, items, [item], False
+            if item is not None:  # None: the feeder failed that batch already
+                if batch and (len(batch) + len(item.batch) > self.batch_max or not self._parsed_already(item)):
+                    self._carry = item
+                    return batch, items, [], False
+                parsed = self._guarded(self._finish_parse, item.batch, item)
+                if parsed is not None:
+                    batch += item.batch
+                    items += parsed
+            try:
+                item = self._parsed.get_nowait()
+                continue
+            except queue.Empty:
+                pass
+            if not batch:
+                item = self._parsed.get()
+                continue
+            if self._more_coming is not None and not self._more_coming(len(batch)):
+                return batch, items, [], False
+            if deadline is None:
+                deadline = time.monotonic() + self.batch_wait_ms / 1000
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return batch, items, [], False
+            try:
+                item = self._parsed.get(timeout=remaining)
+            except queue.Empty:
+                return batch, items, [], False
+
+    def _guarded(self, step: Callable[..., _T], batch: list[_Job], *args: Any) -> _T | None:
+        """``step(batch, *args)``; a bug in it costs that batch a 451 (None), not the writer."""
+        try:
+            return step(batch, *args)
+        except Exception as exc:  # noqa: BLE001
+            self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
+            self._wake(batch)
+            return None
+
+    @staticmethod
+    def _wake(jobs: list[_Job]) -> None:
+        """Hand the results of ``jobs`` to their event loops, one call per loop."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
+        for job in jobs:
+            if job.waiter is not None and job.future.done():
+                by_loop.setdefault(job.waiter.get_loop(), []).append(job)
+        for loop, woken in by_loop.items():
+            _quiet(loop.call_soon_threadsafe, _copy_results, woken)  # a closed loop has nobody waiting
+
+    def _collect(self, linger: bool) -> tuple[list[_Job], list[_Control], bool]:
+        """Block for the first message, then take what else is queued, and with ``linger`` what
+        arrives within batch_wait_ms."""
         batch: list[_Job] = []
         controls: list[_Control] = []
         deadline: float | None = None
@@ -238,6 +361,8 @@ class Writer:
             if not batch:
                 item = self._queue.get()
                 continue
+            if not linger:
+                return batch, controls, False
             if self._more_coming is not None and not self._more_coming(len(batch)):
                 return batch, controls, False
             if deadline is None:
@@ -250,9 +375,27 @@ class Writer:
             except queue.Empty:
                 return batch, controls, False
 
-    def _commit(self, batch: list[_Job]) -> None:
+    def _start_parse(self, batch: list[_Job], use_pool: bool) -> "_Parsing":
+        """Parse what the submitters did not: in the workers when there are some, except a lone
+        message with nothing else on its way (the event loop is idle then, and a round trip to a
+        worker would only add latency)."""
         options = self._parse_options()
-        items = [j.incoming or safe_prepare(j.raw, j.mail_from, j.rcpt_tos, options, j.received_at) for j in batch]
+        todo = [j for j in batch if j.incoming is None]
+        lone = len(todo) == 1 and self._more_coming is not None and not self._more_coming(len(batch))
+        if self._pool is None or not use_pool or not todo or lone:
+            return _Parsing(batch, [j.incoming or safe_prepare(j.raw, j.mail_from, j.rcpt_tos, options, j.received_at)
+                                    for j in batch])
+        return _Parsing(batch, None, self._pool.send([(j.raw, j.mail_from, j.rcpt_tos, j.received_at) for j in todo],
+                                                     options))
+
+    def _finish_parse(self, batch: list[_Job], p: "_Parsing") -> list[Incoming]:
+        if p.items is not None:
+            return p.items
+        assert self._pool is not None and p.pending is not None
+        parsed = iter(self._pool.receive(p.pending))
+        return [j.incoming or next(parsed) for j in p.batch]
+
+    def _commit(self, batch: list[_Job], items: list[Incoming]) -> None:
         outcomes, error = self._ingest(items)
         if error is None:
             return self._settle(batch, items, outcomes)
@@ -290,6 +433,20 @@ class Writer:
         self._failures.success()
         for job, item, outcome in zip(batch, items, outcomes, strict=True):
             job.future.set_result(Stored(item, outcome))
+
+
+def _copy_results(jobs: list[_Job]) -> None:
+    """On the event loop: each job's settled Future into its waiter."""
+    for job in jobs:
+        w = job.waiter
+        if w is None or w.done():
+            continue
+        if job.future.cancelled():
+            w.cancel()
+        elif (exc := job.future.exception()) is not None:
+            w.set_exception(exc)
+        else:
+            w.set_result(job.future.result())
 
 
 def _quiet(fn: Callable[..., Any], *args: Any) -> None:

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.daemon_helpers import (
     BOUNCE_DOMAIN,
@@ -606,3 +608,50 @@ def test_immutable_database_answers_451_then_recovers(start_daemon, db_path: Pat
     assert _http(d.metrics_port, "/healthz")[0] == 200
     assert len(d.log.events("store_unavailable")) == 1
     assert sorted(stored_sha256s(db_path)) == sorted(hashlib.sha256(r).hexdigest() for r in (first, refused))
+
+
+
+def _address_parsers():
+    """Our SMTPServer and a plain aiosmtpd SMTP, to compare their address parsing."""
+    from aiosmtpd.smtp import SMTP
+
+    from bounced.config import Config
+    from bounced.server import ServerState, SMTPServer
+
+    async def sink(d):  # pragma: no cover - never called
+        return ""
+
+    return SMTPServer(ServerState(Config(), sink)), SMTP(object(), hostname="x")
+
+
+def _same_as_aiosmtpd(arg: str, local_part_limit: int = 0) -> None:
+    from aiosmtpd.smtp import SMTP
+
+    ours, theirs = _address_parsers()
+    ours.local_part_limit = theirs.local_part_limit = local_part_limit
+    try:
+        expected = SMTP._getaddr(theirs, arg)
+    except Exception as exc:  # noqa: BLE001 - then ours must fail the same way
+        with pytest.raises(type(exc)):
+            ours._getaddr(arg)
+        return
+    assert ours._getaddr(arg) == expected
+
+
+@pytest.mark.parametrize("arg", [
+    "", "<>", "<bounces@bounce.example>", " <bounces@bounce.example> SIZE=100", "bounces@bounce.example",
+    "<bounces@bounce.example>SIZE=100", "<bounces@bounce.example> (comment) SIZE=1", "<a..b@x>", "<a@b.>",
+    "<\"quoted local\"@bounce.example>", "<@relay.example:user@bounce.example>", "<user@[192.0.2.1]>",
+    "<user@bounce.example", "user@", "<" + "a" * 70 + "@bounce.example>", "<ü@bounce.example>", "<<>>", "\x00",
+    "<user@bounce.example> BODY=8BITMIME SMTPUTF8", "\t<a+b=c@x-y.example>\t ",
+], ids=repr)
+@pytest.mark.parametrize("limit", [0, 64])
+def test_address_parsing_is_aiosmtpds(arg: str, limit: int) -> None:
+    """SMTPServer._getaddr (no per-call class, a fast path for <local@domain>) answers as aiosmtpd's."""
+    _same_as_aiosmtpd(arg, limit)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="<>@.ab-+_=' \t()\"[]:,;\\é\x00", max_size=24), st.sampled_from([0, 3]))
+def test_address_parsing_is_aiosmtpds_on_any_input(arg: str, limit: int) -> None:
+    _same_as_aiosmtpd(arg, limit)

@@ -199,3 +199,27 @@ def test_lone_message_does_not_wait_for_a_batch(cfg, db_path: Path) -> None:
     assert w.submit(dsn(token="alone"), "", ()).result(30)
     w.close()
     assert len(stored_sha256s(db_path)) == 1
+
+
+def test_submit_async_resolves_a_batch_and_honours_cancellation(cfg, db_path: Path) -> None:
+    import asyncio
+
+    gate = threading.Event()
+    gate.set()
+    w = Writer(lambda: Recording(store_opener()(cfg), gate=gate), batch_wait_ms=0)
+    w.start()
+
+    async def main() -> None:
+        gate.clear()
+        first = w.submit_async(dsn(token="a0"), "", ())  # the writer blocks in this commit...
+        await asyncio.sleep(0.2)
+        rest = [w.submit_async(dsn(token=f"a{i}"), "", ()) for i in range(1, 6)]  # ...while these queue
+        gone = w.submit_async(dsn(token="gone"), "", ())
+        gone.cancel()  # the client went away before the writer picked it up
+        gate.set()
+        stored = await asyncio.wait_for(asyncio.gather(first, *rest), 30)
+        assert all(isinstance(s, Stored) and not s.outcome.duplicate for s in stored)
+
+    asyncio.run(main())
+    w.close()
+    assert len(stored_sha256s(db_path)) == 6

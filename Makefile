@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/lookup.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache bounced.db bounced.db-wal bounced.db-shm

@@ -34,7 +34,7 @@ from bounced.policy import Change, State
 from bounced.reasons import REASONS
 from bounced.timeutil import from_text, to_text, utcnow
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _STATE_FIELDS = [f.name for f in fields(State)]
 _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
@@ -114,8 +114,20 @@ def _suppressions_without_rowid(db: sqlite_utils.Database) -> None:
     _create_view(db)
 
 
+def _covering_count_indexes(db: sqlite_utils.Database) -> None:
+    """v3. ``inspect stats`` counts active suppressions and unparsed messages on every call; at
+    1M suppressions and 1M messages those were full scans (315 and 98 ms warm, seconds cold since
+    the messages table holds the raw bytes). The active index now carries every column the count
+    and ``list --kind`` read (``active`` too, or SQLite will not treat it as covering), and unparsed
+    messages get a partial index of their own: 40 ms and 0.1 ms (see bench/README.md)."""
+    db.execute("DROP INDEX IF EXISTS idx_suppressions_active_kind")
+    db.execute("CREATE INDEX idx_suppressions_active_kind ON suppressions (kind, reason, expires_at, active) "
+               "WHERE active = 1")
+    db.execute("CREATE INDEX idx_messages_failed ON messages (id) WHERE parse_status = 'failed'")
+
+
 # version -> function bringing a database at version-1 to version; applied in order at open
-MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid}
+MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes}
 
 
 def _state_from_row(row: sqlite3.Row | None) -> State | None:

@@ -81,7 +81,7 @@ def test_newer_schema_is_refused(tmp_path):
         Store.open(tmp_path / "b.db", Config())
 
 
-def test_a_version_1_database_is_migrated_with_its_suppressions(tmp_path):
+def test_a_version_1_database_is_migrated_with_its_suppressions_and_indexes(tmp_path):
     import sqlite3
 
     import sqlite_utils
@@ -102,6 +102,12 @@ def test_a_version_1_database_is_migrated_with_its_suppressions(tmp_path):
     plan = " ".join(r[3] for r in s.conn.execute(
         "EXPLAIN QUERY PLAN SELECT * FROM active_suppressions WHERE address IN (?, ?, ?)", ("a", "b", "c")))
     assert "PRIMARY KEY" in plan, plan
+    for count, index in [
+            ("SELECT count(*) FROM suppressions WHERE active = 1 AND (expires_at IS NULL OR expires_at > 'x')",
+             "COVERING INDEX idx_suppressions_active_kind"),
+            ("SELECT count(*) FROM messages WHERE parse_status = 'failed'", "INDEX idx_messages_failed")]:
+        plan = " ".join(r[3] for r in s.conn.execute("EXPLAIN QUERY PLAN " + count))
+        assert index in plan, plan
     s.close()
 
 

@@ -70,7 +70,8 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("google", "too_many_conn", r"too many recipients", "Gmail 452 4.5.3 'Your message has too many recipients' (?p=TooManyRecipientsError)"),
     # Yahoo SMTP error codes: senders.yahooinc.com/smtp-error-codes
     ("yahoo", "blocked", r"\[tss0[1-3]\]|\[bl2\d\]|spamhaus|\[rtr:bl\]|rtr:bl|hvu:b1|dyn:t1|\[ph0[1-9]\].*ip", "Yahoo/AOL [BL21]/[BL23] Spamhaus listings, AOL RTR:BL / HVU:B1 / DYN:T1 (postmaster.aol.com error codes)"),
-    ("yahoo", "rejected", r"\[tss04\]|\[tss0[59]\]|\[tss1[01]\]|temporarily deferred due to unexpected volume or user complaints|will be permanently deferred|unresolvable rfc\.?5321", "Yahoo 421 4.7.0 [TSS04] 'temporarily deferred due to unexpected volume or user complaints', 553 5.7.2 [TSS09]"),
+    ("yahoo", "bad_reputation", r"\[tss04\]|temporarily deferred due to unexpected volume or user complaints", "Yahoo 421 4.7.0 [TSS04] 'temporarily deferred due to unexpected volume or user complaints': the sending IP's or domain's complaint rate and volume, i.e. its reputation"),
+    ("yahoo", "rejected", r"\[tss0[59]\]|\[tss1[01]\]|will be permanently deferred|unresolvable rfc\.?5321", "Yahoo 553 5.7.2 [TSS09] 'will be permanently deferred', 451 'unresolvable RFC.5321 from domain'"),
     ("yahoo", "auth_failure", r"sender is unauthenticated|authenticate with either spf or dkim|dmarc", "Yahoo 550 5.7.9 'blocked because the sender is unauthenticated'"),
     ("yahoo", "policy_violation", r"not accepted for policy reasons|\[ph01\]", "Yahoo 554 5.7.9 'Message not accepted for policy reasons'"),
     ("yahoo", "user_unknown", r"dd this user doesn't have a|mailbox not found|user doesn't have a \S+ account", "Yahoo 554 'delivery error: dd This user doesn't have a yahoo.com account'"),

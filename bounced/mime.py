@@ -142,11 +142,7 @@ def header_all(msg: Message, name: str) -> list[str]:
 def decode_header_value(value: object) -> str:
     """Decode one raw header value; never raises."""
     try:
-        if isinstance(value, email.header.Header):
-            s = str(value)
-        else:
-            s = str(value)
-        s = s[:MAX_HEADER]
+        s = str(value)[:MAX_HEADER]  # a str, or an email.header.Header for 8-bit values
         if "=?" in s:
             out = []
             for text, charset in email.header.decode_header(s):

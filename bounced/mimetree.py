@@ -19,12 +19,18 @@ import email.policy
 import email.utils
 import re
 from email.message import Message
-from email.message import _unquotevalue  # noqa: PLC2701 - what the standard get_param unquotes with
 
 _POLICY = email.policy.compat32
 
 
 _MISSING = object()
+
+
+def _unquote(value: str | tuple[str, str, str]) -> str | tuple[str, str, str]:
+    """What the standard ``get_param`` does to a value: RFC 2231 triples keep charset and language."""
+    if isinstance(value, tuple):
+        return value[0], value[1], email.utils.unquote(value[2])
+    return email.utils.unquote(value)
 
 
 class Part(Message):
@@ -74,7 +80,7 @@ class Part(Message):
         wanted = param.lower()
         for k, v in params:
             if k.lower() == wanted:
-                return _unquotevalue(v) if unquote else v
+                return _unquote(v) if unquote else v
         return failobj
 
     def get(self, name, failobj=None):  # noqa: ANN001, ANN201 - the standard signature

@@ -72,7 +72,7 @@ def _mislabelled_status(report: Message) -> Message | None:
     if not isinstance(children, list) or len(children) < 2 or not isinstance(children[1], Message):
         return None
     second = children[1]
-    if mime.content_type(second) not in _HUMAN_TYPES | {"text/rfc822-headers"}:
+    if mime.content_type(second) not in _MISLABELLED_TYPES:
         return None
     if _RCPT_FIELD.search(mime.part_text(second)[:65536]):
         return second
@@ -80,6 +80,7 @@ def _mislabelled_status(report: Message) -> Message | None:
 
 
 _RCPT_FIELD = re.compile(r"(?im)^(?:final|original)-recipient\s*:")
+_MISLABELLED_TYPES = _HUMAN_TYPES | {"text/rfc822-headers"}
 
 
 def _human_text(msg: Message) -> str:

@@ -28,11 +28,13 @@ import email.policy
 import email.utils
 import quopri
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import Message
+from typing import TypeVar
 
 from bounced import mimetree
 
+_T = TypeVar("_T")
 _POLICY = email.policy.compat32  # lenient and fast; we decode headers ourselves
 
 MAX_BYTES = 1 << 20
@@ -98,6 +100,21 @@ def has_headers(msg: Message) -> bool:
         return bool(msg.keys())
     except Exception:  # noqa: BLE001
         return False
+
+
+def memo(msg: Message, key: object, compute: Callable[[Message], _T]) -> _T:
+    """``compute(msg)`` once per message: the format modules ask every message for the same
+    derived values (sender, notice text, part types), so they are kept on the message object
+    itself and die with it (no module-level cache). Keys are shared by all callers: name them
+    distinctly."""
+    cache = msg.__dict__.get("_bounced_memo")
+    if cache is None:
+        cache = msg.__dict__["_bounced_memo"] = {}
+    try:
+        return cache[key]
+    except KeyError:
+        value = cache[key] = compute(msg)
+        return value
 
 
 def header(msg: Message, name: str) -> str:
@@ -387,11 +404,7 @@ def walk(msg: Message, max_parts: int = MAX_PARTS, max_depth: int = MAX_DEPTH) -
 def typed_walk(msg: Message) -> list[tuple[Message, int, str]]:
     """The default :func:`walk` with each part's :func:`content_type`, worked out once per message:
     half a dozen modules walk every message looking for parts of some type."""
-    memo = msg.__dict__
-    parts = memo.get("_bounced_typed_walk")
-    if parts is None:
-        parts = memo["_bounced_typed_walk"] = [(part, depth, content_type(part)) for part, depth in walk(msg)]
-    return parts
+    return memo(msg, "typed_walk", lambda m: [(part, depth, content_type(part)) for part, depth in walk(m)])
 
 
 def _walk(msg: Message, max_parts: int, max_depth: int) -> Iterator[tuple[Message, int]]:

@@ -86,10 +86,7 @@ def find_original(msg: Message) -> Original | None:
     """The first attached original (or its headers), else an inline-quoted one; None if absent.
 
     Remembered on the message (the ARF module and the dispatcher both ask)."""
-    memo = msg.__dict__
-    if "_bounced_original" not in memo:
-        memo["_bounced_original"] = _find_original(msg)
-    return memo["_bounced_original"]
+    return mime.memo(msg, "original", _find_original)
 
 
 def _find_original(msg: Message) -> Original | None:

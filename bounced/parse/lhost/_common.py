@@ -14,6 +14,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse.fields import unfold
 from bounced.parse.sniff import may_match
 
 try:  # the parser's shared SMTP code finder (P1); this module's own patterns until it lands
@@ -134,24 +135,15 @@ def html_to_text(text: str) -> str:
     return html.unescape(_TAG.sub("", text))
 
 
-def _memo(msg: Message, key: str, compute):  # noqa: ANN001, ANN202 - tiny private helper
-    """Compute a derived value once per message: every module in MODULES asks for the same
-    report text, so it is kept on the message object itself (no module-level cache)."""
-    cache = msg.__dict__.setdefault("_bounced_lhost", {})
-    if key not in cache:
-        cache[key] = compute(msg)
-    return cache[key]
-
-
 def report_text(msg: Message) -> str:
     """The bounce's own words: text parts outside the returned original, cut where a copy of the
     original begins, at most MAX_TEXT characters, line endings normalised."""
-    return _memo(msg, "cut", lambda m: cut_original(raw_report_text(m)))
+    return mime.memo(msg, "cut", lambda m: cut_original(raw_report_text(m)))
 
 
 def raw_report_text(msg: Message) -> str:
     """Like :func:`report_text` but not cut at the start of the returned original."""
-    return _memo(msg, "raw", _raw_report_text)
+    return mime.memo(msg, "raw", _raw_report_text)
 
 
 def _raw_report_text(msg: Message) -> str:
@@ -189,10 +181,6 @@ def cut_original(text: str) -> str:
     return text[:end]
 
 
-def unfold(text: str) -> str:
-    return " ".join(text.split())  # str.split() splits at exactly the characters re's \s matches
-
-
 def addresses(text: str) -> list[str]:
     return [m.group(1) for m in ADDR.finditer(text)]
 
@@ -216,7 +204,7 @@ def header_addresses(msg: Message, *names: str) -> set[str]:
 def looks_like_bounce(msg: Message) -> bool:
     """Cheap header test: From a mail system or a subject bounces use (asked by most modules, so
     answered once per message)."""
-    return _memo(msg, "bounce", _looks_like_bounce)
+    return mime.memo(msg, "bounce", _looks_like_bounce)
 
 
 def _looks_like_bounce(msg: Message) -> bool:
@@ -229,7 +217,7 @@ def _looks_like_bounce(msg: Message) -> bool:
 def has_dsn_recipients(msg: Message) -> bool:
     """A message/delivery-status part with per-recipient fields (or an ARF report): another
     parser's job, so every module here answers None."""
-    return _memo(msg, "dsn", _has_dsn_recipients)
+    return mime.memo(msg, "dsn", _has_dsn_recipients)
 
 
 def _has_dsn_recipients(msg: Message) -> bool:

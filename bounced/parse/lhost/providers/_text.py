@@ -9,13 +9,12 @@ from __future__ import annotations
 import dataclasses
 import html as _html
 import re
-from collections.abc import Callable
 from email.message import Message
-from typing import TypeVar
 
 from bounced import mime
 from bounced.model import Found
 from bounced.parse import smtp
+from bounced.parse.fields import unfold  # noqa: F401 - the provider modules' _text.unfold
 
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
@@ -25,26 +24,9 @@ ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
         r"@[^\W_](?:[\w.-]{0,251}[^\W_])?\.(?:[^\W_]|-){2,63}")  # non-ASCII (IDN) domains too
 ADDR_RE = re.compile(ADDR)
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
-_T = TypeVar("_T")
-
-
-def _memo(msg: Message, key: object, compute: Callable[[Message], _T]) -> _T:
-    """``compute(msg)`` once per message: some 25 provider modules ask each message for the same
-    sender, notice text and part types, so the answers are kept on the message object itself
-    (they die with it; no module-level cache)."""
-    cache = msg.__dict__.get("_bounced_provider")
-    if cache is None:
-        cache = msg.__dict__["_bounced_provider"] = {}
-    try:
-        return cache[key]
-    except KeyError:
-        value = cache[key] = compute(msg)
-        return value
-
-
 def sender(msg: Message) -> str:
     """The From address, lower-cased ('' if none)."""
-    return _memo(msg, "sender", _sender)
+    return mime.memo(msg, "sender", _sender)
 
 
 def _sender(msg: Message) -> str:
@@ -59,18 +41,18 @@ _DAEMONS = ("mailer-daemon", "mailer_daemon", "mailerdaemon", "postmaster", "pos
 
 def header_names(msg: Message) -> tuple[str, ...]:
     """The message's header field names, lower-cased (providers look for their own X- prefixes)."""
-    return _memo(msg, "header_names", lambda m: tuple(k.lower() for k in m.keys()))
+    return mime.memo(msg, "header_names", lambda m: tuple(k.lower() for k in m.keys()))
 
 
 def received(msg: Message) -> tuple[str, ...]:
     """The first four Received headers as text (providers recognise their relays in them)."""
-    return _memo(msg, "received", lambda m: tuple(str(v) for v in (m.get_all("Received") or [])[:4]))
+    return mime.memo(msg, "received", lambda m: tuple(str(v) for v in (m.get_all("Received") or [])[:4]))
 
 
 def from_daemon(msg: Message) -> bool:
     """True when the From is a mail system's own address (MAILER-DAEMON, postmaster, ...), so a
     provider's ordinary user mail is never read as its bounce."""
-    return _memo(msg, "from_daemon", _from_daemon)
+    return mime.memo(msg, "from_daemon", _from_daemon)
 
 
 def _from_daemon(msg: Message) -> bool:
@@ -79,7 +61,7 @@ def _from_daemon(msg: Message) -> bool:
 
 
 def sender_domain(msg: Message) -> str:
-    return _memo(msg, "sender_domain", _sender_domain)
+    return mime.memo(msg, "sender_domain", _sender_domain)
 
 
 def _sender_domain(msg: Message) -> str:
@@ -96,7 +78,7 @@ def domain_is(domain: str, *suffixes: str) -> bool:
 
 def has_delivery_status(msg: Message) -> bool:
     """A message/delivery-status part means an RFC 3464 report: the rfc3464 module's job."""
-    return _memo(msg, "has_delivery_status", _has_delivery_status)
+    return mime.memo(msg, "has_delivery_status", _has_delivery_status)
 
 
 def _has_delivery_status(msg: Message) -> bool:
@@ -124,7 +106,7 @@ def part_text(part: Message) -> str:
 def body_text(msg: Message, *, html: bool = False) -> str:
     """The decoded notice text: the first text/plain part outside any returned message
     (text/html with tags removed when ``html`` and nothing plain exists), capped."""
-    return _memo(msg, ("body_text", html), lambda m: _body_text(m, html))
+    return mime.memo(msg, ("body_text", html), lambda m: _body_text(m, html))
 
 
 def _body_text(msg: Message, html: bool) -> str:
@@ -142,7 +124,7 @@ def _body_text(msg: Message, html: bool) -> str:
 
 def all_text(msg: Message) -> str:
     """The decoded text of every text/plain part outside returned messages, joined, capped."""
-    return _memo(msg, "all_text", _all_text)
+    return mime.memo(msg, "all_text", _all_text)
 
 
 def _all_text(msg: Message) -> str:
@@ -192,9 +174,6 @@ def _clean(text: str) -> str:
     return text
 
 
-def unfold(text: str) -> str:
-    """Collapse runs of white space (folded lines) into single spaces."""
-    return " ".join(text.split())  # str.split() splits at exactly the characters re's \s matches
 
 
 def find_status(text: str) -> str | None:

@@ -77,6 +77,7 @@ class _Parsing:
 
 
 _STOP = object()
+_CLOSE = object()  # _next: commit the batch as it is
 
 
 class FailureLog:
@@ -294,24 +295,8 @@ class Writer:
                 if parsed is not None:
                     batch += item.batch
                     items += parsed
-            try:
-                item = self._parsed.get_nowait()
-                continue
-            except queue.Empty:
-                pass
-            if not batch:
-                item = self._parsed.get()
-                continue
-            if self._more_coming is not None and not self._more_coming(len(batch)):
-                return batch, items, [], False
-            if deadline is None:
-                deadline = time.monotonic() + self.batch_wait_ms / 1000
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return batch, items, [], False
-            try:
-                item = self._parsed.get(timeout=remaining)
-            except queue.Empty:
+            item, deadline = self._next(self._parsed, len(batch), deadline, linger=True)
+            if item is _CLOSE:
                 return batch, items, [], False
 
     def _guarded(self, step: Callable[..., _T], batch: list[_Job], *args: Any) -> _T | None:
@@ -353,27 +338,33 @@ class Writer:
                 batch.append(item)
             if len(batch) >= self.batch_max:
                 return batch, controls, False
-            try:
-                item = self._queue.get_nowait()
-                continue
-            except queue.Empty:
-                pass
-            if not batch:
-                item = self._queue.get()
-                continue
-            if not linger:
+            item, deadline = self._next(self._queue, len(batch), deadline, linger)
+            if item is _CLOSE:
                 return batch, controls, False
-            if self._more_coming is not None and not self._more_coming(len(batch)):
-                return batch, controls, False
-            if deadline is None:
-                deadline = time.monotonic() + self.batch_wait_ms / 1000
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return batch, controls, False
-            try:
-                item = self._queue.get(timeout=remaining)
-            except queue.Empty:
-                return batch, controls, False
+
+    def _next(self, q: queue.SimpleQueue[Any], have: int, deadline: float | None,
+              linger: bool) -> tuple[Any, float | None]:
+        """The next item for a batch of ``have`` messages: one already queued at once; with an empty
+        batch, blocking for it; otherwise, with ``linger`` and more on its way, what arrives before
+        the batch's deadline (set batch_wait_ms after the first wait). :data:`_CLOSE` when the
+        batch should be committed as it is. Returns the deadline to pass back in."""
+        try:
+            return q.get_nowait(), deadline
+        except queue.Empty:
+            pass
+        if not have:
+            return q.get(), deadline
+        if not linger or (self._more_coming is not None and not self._more_coming(have)):
+            return _CLOSE, deadline
+        if deadline is None:
+            deadline = time.monotonic() + self.batch_wait_ms / 1000
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return _CLOSE, deadline
+        try:
+            return q.get(timeout=remaining), deadline
+        except queue.Empty:
+            return _CLOSE, deadline
 
     def _start_parse(self, batch: list[_Job], use_pool: bool) -> "_Parsing":
         """Parse what the submitters did not: in the workers when there are some, except a lone

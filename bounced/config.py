@@ -67,8 +67,17 @@ class BounceConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     path: str = "bounced.db"
+    # postgresql://user@host:port/dbname selects PostgreSQL instead of the SQLite file at ``path``;
+    # the password comes from ``password_file``, $PGPASSWORD or ~/.pgpass, never from this key
+    url: str = ""
+    password_file: str = ""
     busy_timeout_ms: int = 5000
     local_part_case_sensitive: bool = False
+
+    @property
+    def location(self) -> str:
+        """What Store.open and SuppressionList are given: the URL when set, else the file."""
+        return self.url or self.path
 
 
 @dataclass(frozen=True)
@@ -204,6 +213,29 @@ def _reason_kinds(value: Any, key: str, source: str) -> dict[str, Kind]:
     return types.MappingProxyType(merged)  # type: ignore[return-value]
 
 
+def is_url(location: str) -> bool:
+    """A PostgreSQL URL rather than a SQLite file name."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a store URL, or None. A password in it is refused: config files and
+    command lines are read by people and by ``ps``; it belongs in a file or the environment."""
+    from urllib.parse import urlsplit
+
+    if not is_url(url):
+        return f"expected postgresql://user@host/dbname, got {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.password is not None or "password=" in parts.query:
+        return ("has a password in it; put the password in store.password_file, $PGPASSWORD or ~/.pgpass "
+                "instead (the URL is shown in logs and error messages)")
+    return None
+
+
 def from_dict(data: dict, source: str = "<dict>") -> Config:
     cfg = _build(Config, data, "", source)
     if not cfg.server.listeners:
@@ -212,6 +244,10 @@ def from_dict(data: dict, source: str = "<dict>") -> Config:
         raise ConfigError(source, "bounce.local_parts", "at least one bounce local part is needed")
     if len(cfg.bounce.verp_delimiter) != 1:
         raise ConfigError(source, "bounce.verp_delimiter", "must be a single character")
+    if cfg.store.url:
+        problem = url_problem(cfg.store.url)
+        if problem:
+            raise ConfigError(source, "store.url", problem)
     if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
         raise ConfigError(source, "server.tls_cert", "tls_cert and tls_key must be set together")
     return dataclasses.replace(cfg, source=source)

@@ -1,4 +1,4 @@
-"""The one class that owns SQL: every query bounced runs against its SQLite file is in this module.
+"""The one class that owns SQL: every query bounced runs against its database is in this module.
 
 Why it looks like this:
 - One transaction per batch (``ingest_many``): the daemon's writer group-commits messages and only
@@ -8,16 +8,29 @@ Why it looks like this:
   read per recipient and no history scan, whatever the size of ``events``.
 - Parameters only; no SQL is built from input. The schema has a version and forward migrations;
   a file from a newer bounced is refused rather than misread.
-- The future PostgreSQL store implements the same methods; nothing outside this module sees SQL
-  except the documented ``active_suppressions`` view that mailers in other languages read.
+- Two engines, one store: SQLite (a file, the embedded default) and PostgreSQL (several MX hosts on
+  one database). The SQL is written once in the subset both understand (``?`` parameters,
+  ``ON CONFLICT ... DO UPDATE``, ``RETURNING``, ``FILTER``, times as ISO-8601 text that compares as
+  strings); what differs is a :class:`Dialect` of a few fragments: how a write transaction begins,
+  "now" as text, the larger of two values, the catalogue query, and how an address is locked.
+- Concurrency on PostgreSQL: every read-modify-write of an address's state first takes a
+  transaction-scoped advisory lock on that address (a batch takes all of its addresses at once, in
+  one global order, so two daemons cannot deadlock on them). Events for one address therefore apply
+  one after another whichever daemon receives them, even for an address with no row yet (which
+  ``SELECT ... FOR UPDATE`` could not lock); a deadlock or serialization failure anywhere else is
+  retried as a whole transaction. SQLite needs none of this: ``BEGIN IMMEDIATE`` takes the file.
+- Nothing outside this module sees SQL except the documented ``active_suppressions`` view that
+  mailers in other languages read, which has the same columns and meaning on both engines.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +40,7 @@ import sqlite_utils
 
 from bounced import policy
 from bounced.addresses import InvalidAddress, domain_of, normalize
-from bounced.config import Config
+from bounced.config import Config, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
 from bounced.model import Kind, ParseResult
 from bounced.policy import Change, State
@@ -85,10 +98,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
 
 
 def _create_view(db: sqlite_utils.Database) -> None:
-    db.execute(
-        "CREATE VIEW active_suppressions AS SELECT address, domain, kind, reason, source, suppressed_at, "
-        "expires_at, last_event_at FROM suppressions WHERE active = 1 AND "
-        "(expires_at IS NULL OR expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+    db.execute(f"CREATE VIEW active_suppressions AS SELECT {_VIEW_COLUMNS} FROM suppressions "
+               f"WHERE {ACTIVE_NOW.format(now=_SQLITE_NOW)}")
 
 
 _SUPPRESSION_COLUMNS = ("address TEXT PRIMARY KEY NOT NULL, domain TEXT, active INTEGER NOT NULL, kind TEXT, "
@@ -130,6 +141,164 @@ def _covering_count_indexes(db: sqlite_utils.Database) -> None:
 MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes}
 
 
+# ------------------------------------------------------------------------------ the two engines
+# "Active now", written once: the store's listings, the reader and the view all use it. ``{now}``
+# is the current time as store text: a parameter from Python, or the engine's own clock in the view
+# and the reader (no per-call time formatting in Python).
+ACTIVE_NOW = "active = 1 AND (expires_at IS NULL OR expires_at > {now})"
+
+_SQLITE_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+_PG_NOW = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+_VIEW_COLUMNS = "address, domain, kind, reason, source, suppressed_at, expires_at, last_event_at"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the engines; everything else is the same SQL text."""
+
+    name: str
+    begin: str  # starts a write transaction
+    now: str  # SQL expression: the current time as store text
+    greatest: str  # SQL function: the larger of two values
+    has_table: str  # one row when table ? exists in the store's namespace
+    locks: bool  # advisory address locks (several writers on one database)
+    errors: tuple[type[BaseException], ...]
+    retryable: tuple[type[BaseException], ...] = ()
+
+
+SQLITE = Dialect("sqlite", "BEGIN IMMEDIATE", _SQLITE_NOW, "max",
+                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", False, (sqlite3.Error,))
+
+
+def _pg_dialect() -> Dialect:
+    import psycopg
+
+    return Dialect("postgresql", "BEGIN", _PG_NOW, "GREATEST",
+                   "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
+                   True, (psycopg.Error,), (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+
+
+# advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)): bounced's own, so
+# another application's advisory locks on the same database cannot collide with them
+_LOCK_SCHEMA = 0x626F756E  # "boun"
+_LOCK_ADDRESS = 0x63656400  # "ced\\0"
+_RETRIES = 5
+
+
+def _lock_id(key: str) -> int:
+    """A stable 32-bit number for an address (a collision only makes two addresses wait for each other)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
+
+
+def display_url(url: str) -> str:
+    """The URL as it may be shown: without a password even if one was given."""
+    return re.sub(r"^(\w+://[^:@/]*):[^@/]*@", r"\1@", url)
+
+
+class _Row(tuple):
+    """A result row read by position or by column name, like sqlite3.Row, so the store's code and
+    its tests read rows the same way from both engines."""
+
+    __slots__ = ()
+    _names: dict[str, int] = {}
+
+    def __getitem__(self, k: Any) -> Any:  # type: ignore[override]
+        return tuple.__getitem__(self, self._names[k] if isinstance(k, str) else k)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], _Row]:
+    names = {d.name: i for i, d in enumerate(cursor.description or ())}
+    cls = type("Row", (_Row,), {"__slots__": (), "_names": names})
+    return cls  # type: ignore[return-value]
+
+
+class _PgConnection:
+    """A psycopg connection that takes the store's SQL as written for SQLite's module: ``?``
+    parameters (turned into ``%s`` once per statement text), explicit BEGIN/COMMIT in autocommit
+    mode, rows readable by name. psycopg prepares a statement on the server after a few uses."""
+
+    def __init__(self, url: str, password: str | None, readonly: bool, connect_timeout: int = 10) -> None:
+        import psycopg
+
+        kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": connect_timeout, "row_factory": _row_factory}
+        if password is not None:
+            kwargs["password"] = password
+        self.raw = psycopg.connect(url, **kwargs)
+        self._psycopg = psycopg
+        self._sql: dict[str, str] = {}
+        if readonly:
+            self.raw.execute("SET default_transaction_read_only = on")
+
+    def _q(self, sql: str) -> str:
+        q = self._sql.get(sql)
+        if q is None:
+            q = self._sql[sql] = sql.replace("%", "%%").replace("?", "%s")
+        return q
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.raw.execute(self._q(sql), tuple(params) or None)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        cur = self.raw.cursor()
+        cur.executemany(self._q(sql), list(rows))
+        return cur
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.raw.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
+
+    @property
+    def usable(self) -> bool:
+        return not (self.raw.closed or self.raw.broken)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _pg_schema(conn: Any) -> None:
+    """PostgreSQL at version 3 in one step: the same tables, columns and meaning as SQLite's v1-v3.
+    Text compares byte-wise (COLLATE "C") as in SQLite, so times and addresses sort the same;
+    ids are identity columns that a copy from SQLite may set explicitly."""
+    t = 'TEXT COLLATE "C"'
+    ident = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    for ddl in (
+        f"CREATE TABLE meta (key {t} PRIMARY KEY, value TEXT)",
+        f"CREATE TABLE messages (id {ident}, received_at {t} NOT NULL, mail_from TEXT, rcpt_tos TEXT, size BIGINT, "
+        f"sha256 {t} NOT NULL UNIQUE, raw BYTEA, raw_pruned_at {t}, parse_status {t} NOT NULL, format {t}, "
+        f"error TEXT, message_id TEXT)",
+        "CREATE INDEX idx_messages_received_at ON messages (received_at)",
+        "CREATE INDEX idx_messages_failed ON messages (id) WHERE parse_status = 'failed'",
+        f"CREATE TABLE events (id {ident}, message_id BIGINT REFERENCES messages (id), address {t} NOT NULL, "
+        f"domain {t}, at {t} NOT NULL, kind {t} NOT NULL, reason {t} NOT NULL, status {t}, reply_code {t}, "
+        f"diagnostic TEXT, remote_mta TEXT, action {t}, feedback_type {t}, original_message_id TEXT, "
+        f"original_headers TEXT, policy_action {t})",
+        "CREATE INDEX idx_events_address_at ON events (address, at)",
+        "CREATE INDEX idx_events_at ON events (at)",
+        "CREATE INDEX idx_events_message_id ON events (message_id)",
+        f"CREATE TABLE suppressions (address {t} PRIMARY KEY, domain {t}, active SMALLINT NOT NULL, kind {t}, "
+        f"reason {t}, source {t}, first_event_at {t}, last_event_at {t}, soft_count INTEGER, soft_first_at {t}, "
+        f"suppressed_at {t}, expires_at {t}, lifted_at {t}, lifted_by TEXT, lifted_reason TEXT)",
+        "CREATE INDEX idx_suppressions_domain ON suppressions (domain)",
+        "CREATE INDEX idx_suppressions_active_kind ON suppressions (kind, reason, expires_at) WHERE active = 1",
+        f"CREATE TABLE activity (address {t} PRIMARY KEY, last_at {t}, source {t})",
+        f"CREATE TABLE audit (id {ident}, at {t} NOT NULL, actor TEXT NOT NULL, action {t} NOT NULL, address {t}, "
+        f"kind {t}, reason TEXT, detail TEXT)",
+        "CREATE INDEX idx_audit_address_at ON audit (address, at)",
+        f"CREATE VIEW active_suppressions AS SELECT {_VIEW_COLUMNS} FROM suppressions "
+        f"WHERE {ACTIVE_NOW.format(now=_PG_NOW)}",
+    ):
+        conn.execute(ddl)
+
+
+# PostgreSQL's migrations: a new database starts at the baseline (the schema SQLite reached by
+# v1-v3); each later version has one function per engine under the same number.
+PG_BASELINE = 3
+PG_MIGRATIONS: dict[int, Any] = {3: _pg_schema}
+
+
 def _state_from_row(row: sqlite3.Row | None) -> State | None:
     if row is None:
         return None
@@ -150,23 +319,30 @@ def _state_params(address: str, s: State) -> tuple:
 
 
 _UPSERT_STATE = (
-    f"INSERT OR REPLACE INTO suppressions (address, domain, {', '.join(_STATE_FIELDS)}) "
-    f"VALUES ({', '.join('?' * (len(_STATE_FIELDS) + 2))})"
+    f"INSERT INTO suppressions (address, domain, {', '.join(_STATE_FIELDS)}) "
+    f"VALUES ({', '.join('?' * (len(_STATE_FIELDS) + 2))}) ON CONFLICT (address) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ["domain", *_STATE_FIELDS])
 )
 
 
 class Store:
     """The bounced database. Open with :meth:`open`; one instance per thread."""
 
-    def __init__(self, path: str, conn: sqlite3.Connection, config: Config, readonly: bool) -> None:
-        self.path, self.conn, self.config, self.readonly = path, conn, config, readonly
+    def __init__(self, path: str, conn: Any, config: Config, readonly: bool, dialect: Dialect = SQLITE,
+                 reconnect: Callable[[], Any] | None = None) -> None:
+        # ``path`` is where the store is, as people may see it: the file, or the URL without a password
+        self.path, self.conn, self.config, self.readonly, self.dialect = path, conn, config, readonly, dialect
         self.case_sensitive = config.store.local_part_case_sensitive
+        self._reconnect = reconnect
 
     # ---------------------------------------------------------------- opening
     @classmethod
     def open(cls, path: str | os.PathLike[str], config: Config | None = None, *, readonly: bool = False) -> "Store":
+        """The SQLite file at ``path``, or the PostgreSQL database when ``path`` is a postgresql:// URL."""
         config = config or Config()
         path = str(path)
+        if is_url(path):
+            return cls._open_pg(path, config, readonly)
         try:
             if readonly:
                 if not Path(path).exists():
@@ -196,12 +372,40 @@ class Store:
             raise StoreError(f"{path}: {exc.strerror or exc}") from None
         return store
 
+    @classmethod
+    def _open_pg(cls, url: str, config: Config, readonly: bool) -> "Store":
+        shown = display_url(url)
+        problem = url_problem(url)
+        if problem and "password" not in problem:  # a password given in code (not config) is used, never shown
+            raise StoreError(f"{shown}: {problem}")
+        password = read_password(config)
+        dialect = _pg_dialect()
+
+        def connect() -> _PgConnection:
+            try:
+                return _PgConnection(url, password, readonly)
+            except dialect.errors as exc:
+                raise StoreError(f"{shown}: cannot connect: {_one_line(exc)}") from None
+
+        store = cls(shown, connect(), config, readonly, dialect, connect)
+        try:
+            store._migrate()
+        except dialect.errors as exc:
+            store.close()
+            raise StoreError(f"{shown}: not a usable bounced database ({_one_line(exc)})") from None
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _has_table(self, name: str) -> bool:
+        return self.conn.execute(self.dialect.has_table, (name,)).fetchone() is not None
+
     def _version(self) -> int:
-        has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
-        if not has_meta:
-            tables = self.conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
-            if tables:
-                raise StoreError(f"{self.path}: this SQLite file is not a bounced database (no meta table)")
+        if not self._has_table("meta"):
+            if self._has_table("messages") or (self.dialect is SQLITE and self.conn.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]):
+                raise StoreError(f"{self.path}: this database is not a bounced database (no meta table)")
             return 0
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         return int(row[0]) if row else 0
@@ -219,23 +423,34 @@ class Store:
     def _upgrade(self, version: int) -> None:
         if self.readonly:
             raise StoreError(f"{self.path}: database schema version {version} needs migrating; open it read-write once")
-        db = sqlite_utils.Database(self.conn)
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            for v in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[v](db)
-            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('local_part_case_sensitive', ?)",
-                              (str(int(self.case_sensitive)),))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
+
+        def run() -> None:
+            if self.dialect.locks:  # two daemons starting together: the second waits, then finds it done
+                self.conn.execute("SELECT pg_advisory_xact_lock(?, 0)", (_LOCK_SCHEMA,))
+            current = self._version()
+            if current >= SCHEMA_VERSION:
+                return
+            if self.dialect is SQLITE:
+                db = sqlite_utils.Database(self.conn)
+                for v in range(current + 1, SCHEMA_VERSION + 1):
+                    MIGRATIONS[v](db)
+            else:
+                for v in range(max(current + 1, PG_BASELINE), SCHEMA_VERSION + 1):
+                    PG_MIGRATIONS[v](self.conn)
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+            self.conn.execute("INSERT INTO meta (key, value) VALUES ('local_part_case_sensitive', ?) "
+                              "ON CONFLICT (key) DO NOTHING", (str(int(self.case_sensitive)),))
+
+        self._write(run, "cannot create or migrate the schema", wrap=False)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          (key, value))
 
     def close(self) -> None:
         try:
             self.conn.close()
-        except sqlite3.Error:
+        except self.dialect.errors:
             pass
 
     def __enter__(self) -> "Store":
@@ -249,53 +464,95 @@ class Store:
         return normalize(address, case_sensitive=self.case_sensitive)
 
     def _fail(self, exc: BaseException, what: str) -> StoreError:
-        return StoreError(f"{self.path}: {what}: {exc}")
+        return StoreError(f"{self.path}: {what}: {_one_line(exc)}")
 
     def check_writable(self) -> None:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_health_check', ?)", (to_text(utcnow()),))
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._fail(exc, "cannot write") from None
+        self._write(lambda: self._set_meta("last_health_check", to_text(utcnow())))
 
     def _rollback(self) -> None:
         try:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-        except sqlite3.Error:
+        except self.dialect.errors:
             pass
+
+    # ---------------------------------------------------------------- the one transaction helper
+    def _write(self, fn: Callable[[], Any], what: str = "cannot write", *, wrap: bool = True) -> Any:
+        """Run ``fn`` in one write transaction and commit; any failure rolls everything back and
+        (``wrap``) becomes a StoreError naming the store and the cause. On PostgreSQL a lost
+        connection is reopened before the next transaction, and a deadlock or serialization
+        failure runs ``fn`` again (it must start from what it reads, as every caller here does)."""
+        for attempt in range(_RETRIES):
+            try:
+                self._ensure_connected()
+                self.conn.execute(self.dialect.begin)
+                out = fn()
+                self.conn.execute("COMMIT")
+                return out
+            except self.dialect.retryable:
+                self._rollback()
+                if attempt == _RETRIES - 1:
+                    raise
+            except self.dialect.errors as exc:
+                self._rollback()
+                if not wrap:
+                    raise
+                raise self._fail(exc, what) from None
+            except BaseException:
+                self._rollback()
+                raise
+        raise AssertionError("unreachable")
+
+    def _ensure_connected(self) -> None:
+        """PostgreSQL: a connection the server or the network dropped is replaced (StoreError while
+        the server cannot be reached, so the daemon answers 451 and tries again on the next batch)."""
+        if self._reconnect is not None and not self.conn.usable:
+            try:
+                self.conn.close()
+            except self.dialect.errors:
+                pass
+            self.conn = self._reconnect()
+
+    def _lock(self, keys: Iterable[str]) -> None:
+        """Take the addresses' advisory locks until COMMIT, in one global order (PostgreSQL only)."""
+        if self.dialect.locks:
+            ids = sorted({_lock_id(k) for k in keys})
+            if ids:
+                self.conn.executemany("SELECT pg_advisory_xact_lock(?, ?)", [(_LOCK_ADDRESS, i) for i in ids])
 
     # ---------------------------------------------------------------- ingest
     def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]:
         """Store messages, their events and the suppression changes in ONE transaction."""
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
+        keys = set()
+        if self.dialect.locks:
+            for it in items:
+                for rec in it.result.recipients:
+                    try:
+                        keys.add(self.key(rec.recipient))
+                    except InvalidAddress:
+                        pass
+
+        def run() -> list[IngestOutcome]:
+            self._lock(keys)
             states: dict[str, State | None] = {}
             outcomes = [self._ingest_one(it, states) for it in items]
             self._write_states(states)
-            self.conn.execute("COMMIT")
             return outcomes
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._fail(exc, "cannot store messages") from None
-        except BaseException:
-            self._rollback()
-            raise
+
+        return self._write(run, "cannot store messages")
 
     def _ingest_one(self, it: Incoming, states: dict[str, State | None]) -> IngestOutcome:
         # zlib level 1: on the corpus 85 vs 100 us per message and a 2.39 vs 2.48 size ratio against level 6
         r = it.result
         status = "failed" if r.error and not r.recipients else ("ok" if r.recipients else "empty")
-        cur = self.conn.execute(
+        row = self.conn.execute(
             "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
-            "message_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
+            "message_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING RETURNING id",
             (to_text(it.received_at), it.mail_from, json.dumps(list(it.rcpt_tos)), len(it.raw), it.sha256,
-             zlib.compress(it.raw, 1), status, r.format, r.error, r.message_id))
-        if cur.rowcount == 0:
+             zlib.compress(it.raw, 1), status, r.format, r.error, r.message_id)).fetchone()
+        if row is None:
             return IngestOutcome(it.sha256, None, True, 0, status == "failed")
-        msg_id = cur.lastrowid
+        msg_id = row[0]
         n = self._store_events(msg_id, r, it.received_at, states)
         return IngestOutcome(it.sha256, msg_id, False, n, status == "failed")
 
@@ -326,6 +583,8 @@ class Store:
         return n
 
     def _load_state(self, key: str) -> State | None:
+        """An address's state, locked until COMMIT on PostgreSQL (a no-op when the batch holds it)."""
+        self._lock((key,))
         return _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
 
     def _write_states(self, states: dict[str, State | None]) -> None:
@@ -335,23 +594,11 @@ class Store:
 
     def _touch_activity(self, key: str, at: datetime, source: str) -> None:
         self.conn.execute(
-            "INSERT INTO activity (address, last_at, source) VALUES (?,?,?) ON CONFLICT(address) DO UPDATE SET "
-            "last_at = max(last_at, excluded.last_at), source = excluded.source", (key, to_text(at), source))
+            "INSERT INTO activity (address, last_at, source) VALUES (?,?,?) ON CONFLICT (address) DO UPDATE SET "
+            f"last_at = {self.dialect.greatest}(activity.last_at, excluded.last_at), source = excluded.source",
+            (key, to_text(at), source))
 
     # ---------------------------------------------------------------- writes by people and mailers
-    def _write(self, fn: Any) -> Any:
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            out = fn()
-            self.conn.execute("COMMIT")
-            return out
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._fail(exc, "cannot write") from None
-        except BaseException:
-            self._rollback()
-            raise
-
     def record_activity(self, address: str, when: datetime | None = None, source: str = "mailer") -> None:
         key, at = self.key(address), when or utcnow()
 
@@ -399,11 +646,14 @@ class Store:
 
     def import_suppressions(self, rows: Iterable[tuple[str, str, str, datetime | None]], by: str = "import") -> tuple[int, list[str]]:
         """Rows of (address, kind, reason, created_at); returns (imported, errors)."""
+        rows = list(rows)  # a retried transaction reads them again
         errors: list[str] = []
         count = 0
 
         def run() -> None:
             nonlocal count
+            errors.clear()
+            count = 0
             for address, kind, reason, created in rows:
                 try:
                     key = self.key(address)
@@ -423,9 +673,10 @@ class Store:
     def reprocess(self, reparse: Any, since: datetime | None = None) -> dict[str, int]:
         """Re-parse stored raw messages (``reparse(raw, mail_from, rcpt_tos) -> ParseResult``) and rebuild the
         events and suppression state of every address they touch, replaying manual decisions from the audit log."""
-        counts = {"messages": 0, "events": 0, "addresses": 0, "skipped_pruned": 0}
+        counts: dict[str, int] = {}
 
         def run() -> None:
+            counts.update({"messages": 0, "events": 0, "addresses": 0, "skipped_pruned": 0})
             q = "SELECT id, received_at, mail_from, rcpt_tos, raw FROM messages"
             args: tuple = ()
             if since is not None:
@@ -501,7 +752,7 @@ class Store:
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         try:
             return [dict(r) for r in self.conn.execute(sql, tuple(args))]
-        except sqlite3.Error as exc:
+        except self.dialect.errors as exc:
             raise self._fail(exc, "cannot read") from None
 
     def address_report(self, address: str) -> AddressReport:
@@ -522,7 +773,7 @@ class Store:
         where, args = [], []
         now = to_text(utcnow())
         if active is True:
-            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
+            where.append(ACTIVE_NOW.format(now="?"))
             args.append(now)
         elif active is False:
             where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
@@ -573,15 +824,15 @@ class Store:
             raise ValueError(f"cannot group by {by!r}; one of {', '.join(self._STATS_COLUMNS)}")
         cond, args = ("WHERE at >= ?", [to_text(since)]) if since else ("", [])
         groups = self._rows(f"SELECT {col} AS {by}, count(*) AS events, count(DISTINCT address) AS addresses, "
-                            f"sum(kind = 'hard') AS hard, sum(kind = 'soft') AS soft, sum(kind = 'complaint') AS complaint "
+                            f"count(*) FILTER (WHERE kind = 'hard') AS hard, count(*) FILTER (WHERE kind = 'soft') AS soft, "
+                            f"count(*) FILTER (WHERE kind = 'complaint') AS complaint "
                             f"FROM events {cond} GROUP BY 1 ORDER BY events DESC, 1", args)
         sender = sorted(self.config.policy.sender_side)
         marks = ", ".join("?" * len(sender))
         sender_cond = ("WHERE " if not cond else cond + " AND ") + f"reason IN ({marks})"
         sender_rows = self._rows(f"SELECT domain, reason, count(*) AS events, max(at) AS last_at FROM events "
                                  f"{sender_cond} GROUP BY domain, reason ORDER BY events DESC, domain", [*args, *sender]) if sender else []
-        totals = self._rows("SELECT (SELECT count(*) FROM suppressions WHERE active = 1 AND (expires_at IS NULL OR "
-                            "expires_at > ?)) AS active_suppressions, (SELECT count(*) FROM messages) AS messages, "
+        totals = self._rows(f"SELECT (SELECT count(*) FROM suppressions WHERE {ACTIVE_NOW.format(now='?')}) AS active_suppressions, (SELECT count(*) FROM messages) AS messages, "
                             "(SELECT count(*) FROM messages WHERE parse_status = 'failed') AS unparsed",
                             (to_text(utcnow()),))
         return {"groups": groups, "sender_side": sender_rows, "totals": totals}
@@ -599,8 +850,25 @@ class Store:
     def iter_suppressions(self) -> Iterator[dict[str, Any]]:
         now = to_text(utcnow())
         for r in self.conn.execute("SELECT address, kind, reason, source, suppressed_at, expires_at FROM suppressions "
-                                   "WHERE active = 1 AND (expires_at IS NULL OR expires_at > ?) ORDER BY address", (now,)):
+                                   f"WHERE {ACTIVE_NOW.format(now='?')} ORDER BY address", (now,)):
             yield dict(r)
 
     def known_reason(self, reason: str) -> bool:
         return reason in REASONS
+
+
+def read_password(config: Config) -> str | None:
+    """The PostgreSQL password from ``store.password_file`` (its first line), or None to let libpq
+    find it ($PGPASSWORD, ~/.pgpass). Never logged, never part of an error message."""
+    path = config.store.password_file
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()[0] if Path(path).stat().st_size else ""
+    except OSError as exc:
+        raise StoreError(f"store.password_file {path}: {exc.strerror or exc}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    """A database error as one line (psycopg's carry a DETAIL/HINT on further lines)."""
+    return " ".join(str(exc).split()) or type(exc).__name__

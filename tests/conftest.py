@@ -1,6 +1,7 @@
 """Shared fixtures for the daemon's tests: real daemons on ephemeral loopback ports."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,3 +31,33 @@ def start_daemon(db_path: Path) -> Iterator[Callable[..., DaemonThread]]:
     yield start
     for d in started:
         d.stop()
+
+
+# ------------------------------------------------------------------ both store engines
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One real PostgreSQL server for the whole run (Debian's package, started in a temporary
+    directory); each test gets an empty namespace of its own from :func:`store_location`."""
+    from tests.pgserver import PgServer, pg_bin
+
+    if pg_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs Debian's postgresql package")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = PgServer().start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's store lives: a new SQLite file, or a new empty PostgreSQL namespace (URL)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "b.db")
+    return request.getfixturevalue("pg_server").create_database()
+
+
+@pytest.fixture
+def pg_location(pg_server: Any) -> str:
+    """A new empty PostgreSQL namespace, for the tests that are about PostgreSQL itself."""
+    return pg_server.create_database()

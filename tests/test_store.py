@@ -1,4 +1,5 @@
-"""The store on real SQLite files: ingest, duplicates, schema, faults, reprocess, the view."""
+"""The store on both engines (a real SQLite file, a real PostgreSQL server): ingest, duplicates,
+schema, faults, reprocess, the view. SQLite-only facts (WAL, file migrations) are tested on SQLite."""
 from __future__ import annotations
 
 import sqlite3
@@ -13,8 +14,8 @@ from tests.storehelp import dsn, hours
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "b.db", Config())
+def store(store_location):
+    s = Store.open(store_location, Config())
     yield s
     s.close()
 
@@ -43,8 +44,11 @@ def test_same_message_twice_is_a_noop(store):
 
 def test_failed_batch_commits_nothing(store):
     good = incoming("a@example.com", hours(0))
-    store.conn.execute("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.address = 'b@example.com' "
-                       "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+    if store.dialect.name == "sqlite":
+        store.conn.execute("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.address = 'b@example.com' "
+                           "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+    else:
+        store.conn.execute("ALTER TABLE events ADD CONSTRAINT \"injected fault\" CHECK (address <> 'b@example.com')")
     with pytest.raises(StoreError, match="injected fault"):
         store.ingest_many([good, incoming("b@example.com", hours(1))])
     assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
@@ -73,12 +77,12 @@ def test_wal_foreign_keys_and_version(tmp_path):
     s.close()
 
 
-def test_newer_schema_is_refused(tmp_path):
-    s = Store.open(tmp_path / "b.db", Config())
+def test_newer_schema_is_refused(store_location):
+    s = Store.open(store_location, Config())
     s.conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     s.close()
     with pytest.raises(StoreError, match="newer than this bounced"):
-        Store.open(tmp_path / "b.db", Config())
+        Store.open(store_location, Config())
 
 
 def test_a_version_1_database_is_migrated_with_its_suppressions_and_indexes(tmp_path):
@@ -131,7 +135,7 @@ def test_missing_directory(tmp_path):
 
 
 def test_view_contract_and_expiry(store):
-    cols = [r[1] for r in store.conn.execute("PRAGMA table_info(active_suppressions)")]
+    cols = [d[0] for d in store.conn.execute("SELECT * FROM active_suppressions LIMIT 0").description]
     assert cols == ["address", "domain", "kind", "reason", "source", "suppressed_at", "expires_at", "last_event_at"]
     store.suppress("keep@example.com", "manual", kind="hard")
     store.ingest_many([incoming("old@example.com", hours(h), status="4.2.2", diag="mailbox full") for h in (0, 12, 24)])
@@ -157,15 +161,16 @@ def test_prune_keeps_events(store):
     assert store.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
 
 
-def test_case_sensitive_local_parts_configurable(tmp_path):
-    s = Store.open(tmp_path / "b.db", from_dict({"store": {"local_part_case_sensitive": True}}))
+def test_case_sensitive_local_parts_configurable(store_location):
+    s = Store.open(store_location, from_dict({"store": {"local_part_case_sensitive": True}}))
     assert s.key("John@Example.com") == "John@example.com"
     s.close()
-    assert Store.open(tmp_path / "b.db", Config()).key("John@Example.com") == "John@example.com"  # kept in the file
+    with Store.open(store_location, Config()) as s:
+        assert s.key("John@Example.com") == "John@example.com"  # kept in the database
 
 
-def test_check_writable_fails_on_readonly_store(tmp_path):
-    Store.open(tmp_path / "b.db", Config()).close()
-    ro = Store.open(tmp_path / "b.db", Config(), readonly=True)
+def test_check_writable_fails_on_readonly_store(store_location):
+    Store.open(store_location, Config()).close()
+    ro = Store.open(store_location, Config(), readonly=True)
     with pytest.raises(StoreError, match="cannot write"):
         ro.check_writable()

@@ -1,8 +1,14 @@
 """The outbound mailer's view of the suppression list.
 
-Reads go through one cached read-only connection (WAL readers never block the daemon's writer
-and are never blocked by it); a transient SQLITE_BUSY (a checkpoint, a schema change) is retried
-so "database is locked" never reaches the caller.
+SQLite: reads go through one cached read-only connection (WAL readers never block the daemon's
+writer and are never blocked by it); a transient SQLITE_BUSY (a checkpoint, a schema change) is
+retried so "database is locked" never reaches the caller.
+
+PostgreSQL (a postgresql:// URL): a small psycopg pool, so the mailer's threads share a few
+connections; a connection the server dropped is replaced by the pool, and while the server
+cannot be reached a lookup raises StoreError (the caller decides whether to hold its mail).
+Both answer from the same definition of "active now" as the store and the view, with the
+database's own clock.
 """
 from __future__ import annotations
 
@@ -13,11 +19,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bounced.addresses import InvalidAddress, normalize
-from bounced.config import Config, StoreConfig
+from bounced.config import Config, StoreConfig, is_url
 
 _RETRIES = 50
+_COLUMNS = "kind, reason, suppressed_at, expires_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,17 +39,21 @@ class Suppressed:
 
 
 class SuppressionList:
-    """``SuppressionList(path).is_suppressed("a@example.com")`` before every send."""
+    """``SuppressionList(path_or_url).is_suppressed("a@example.com")`` before every send."""
 
-    def __init__(self, path: str | os.PathLike[str], config: Config | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], config: Config | None = None, *, pool_size: int = 4) -> None:
         self.path = str(path)
         self._config = config or Config()
         self._ro: sqlite3.Connection | None = None
+        self._pool: Any = None
+        self._pool_size = pool_size
         self._case_sensitive: bool | None = None
+        self._one = self._many = ""
 
+    # ---------------------------------------------------------------- connections
     def _conn(self) -> sqlite3.Connection:
         if self._ro is None:
-            from bounced.store import StoreError
+            from bounced.store import _SQLITE_NOW, ACTIVE_NOW, StoreError
 
             if not Path(self.path).exists():
                 raise StoreError(f"{self.path}: no such database")
@@ -55,8 +67,41 @@ class SuppressionList:
                 conn.close()
                 raise StoreError(f"{self.path}: not a usable bounced database ({exc})") from None
             self._case_sensitive = bool(int(row[0])) if row else self._config.store.local_part_case_sensitive
+            # "now" is taken by SQLite, and only for a row that exists: no per-call time formatting in Python
+            active = ACTIVE_NOW.format(now=_SQLITE_NOW)
+            self._one = f"SELECT {_COLUMNS} FROM suppressions WHERE address = ? AND {active}"
+            # one statement for any number of addresses (no variable limit); the primary key answers
+            # each json_each value and the filter runs only on the rows found
+            self._many = (f"SELECT address, {_COLUMNS} FROM suppressions "
+                          f"WHERE address IN (SELECT value FROM json_each(?)) AND {active}")
             self._ro = conn
         return self._ro
+
+    def _pg(self) -> Any:
+        if self._pool is None:
+            from psycopg_pool import ConnectionPool
+
+            from bounced.store import _PG_NOW, ACTIVE_NOW, StoreError, display_url, read_password
+
+            kwargs: dict[str, Any] = {"autocommit": True}
+            password = read_password(self._config)
+            if password is not None:
+                kwargs["password"] = password
+            pool = ConnectionPool(self.path, min_size=1, max_size=self._pool_size, kwargs=kwargs, open=False,
+                                  timeout=10, name="bounced-reader")
+            pool.open()
+            try:
+                with pool.connection() as conn:
+                    row = conn.execute("SELECT value FROM meta WHERE key = 'local_part_case_sensitive'").fetchone()
+            except Exception as exc:  # noqa: BLE001 - one line naming the database, whatever failed
+                pool.close()
+                raise StoreError(f"{display_url(self.path)}: not a usable bounced database ({' '.join(str(exc).split())})") from None
+            self._case_sensitive = bool(int(row[0])) if row else self._config.store.local_part_case_sensitive
+            active = ACTIVE_NOW.format(now=_PG_NOW)
+            self._one = f"SELECT {_COLUMNS} FROM suppressions WHERE address = %s AND {active}"
+            self._many = f"SELECT address, {_COLUMNS} FROM suppressions WHERE address = ANY(%s) AND {active}"
+            self._pool = pool
+        return self._pool
 
     @staticmethod
     def _retry(fn):  # type: ignore[no-untyped-def]
@@ -71,37 +116,44 @@ class SuppressionList:
 
     def _key(self, address: str) -> str | None:
         if self._case_sensitive is None:
-            self._conn()
+            self._pg() if is_url(self.path) else self._conn()
         try:
             return normalize(address, case_sensitive=bool(self._case_sensitive))
         except InvalidAddress:
             return None
 
-    # "now" is taken by SQLite, and only for a row that exists: no per-call time formatting in Python.
-    _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-    _ONE = ("SELECT kind, reason, suppressed_at, expires_at FROM suppressions WHERE address = ? AND active = 1 "
-            f"AND (expires_at IS NULL OR expires_at > {_NOW})")
-
-    _MANY = ("SELECT address, kind, reason, suppressed_at, expires_at FROM suppressions "
-             "WHERE address IN (SELECT value FROM json_each(?)) AND active = 1 "
-             f"AND (expires_at IS NULL OR expires_at > {_NOW})")
-
-    def _fetch(self, sql: str, params: tuple[str, ...]) -> list[tuple]:
+    def _fetch(self, many: bool, param: Any) -> list[tuple]:
+        if is_url(self.path):
+            return self._fetch_pg(self._many if many else self._one, param)
         conn = self._ro or self._conn()
+        sql, params = (self._many, (json.dumps(param),)) if many else (self._one, (param,))
         try:
             return conn.execute(sql, params).fetchall()
         except sqlite3.OperationalError:
             return self._retry(lambda: conn.execute(sql, params).fetchall())
 
+    def _fetch_pg(self, sql: str, param: Any) -> list[tuple]:
+        import psycopg
+        from psycopg_pool import PoolTimeout
+
+        from bounced.store import StoreError, display_url
+
+        try:
+            with self._pg().connection() as conn:
+                return conn.execute(sql, (param,), prepare=True).fetchall()
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise StoreError(f"{display_url(self.path)}: cannot read: {' '.join(str(exc).split())}") from None
+
+    # ---------------------------------------------------------------- lookups
     def is_suppressed(self, address: str) -> bool:
         """True when mail to ``address`` must not be sent. A malformed address is not suppressed
         (it cannot be in the list); validate addresses with ``bounced check``."""
         key = self._key(address)
-        return key is not None and bool(self._fetch(self._ONE, (key,)))
+        return key is not None and bool(self._fetch(False, key))
 
     def get(self, address: str) -> Suppressed | None:
         key = self._key(address)
-        rows = self._fetch(self._ONE, (key,)) if key is not None else []
+        rows = self._fetch(False, key) if key is not None else []
         return Suppressed(address, key, *rows[0]) if rows and key is not None else None
 
     def check(self, addresses: list[str] | tuple[str, ...]) -> list[Suppressed]:
@@ -110,9 +162,7 @@ class SuppressionList:
         keys = list(dict.fromkeys(k for _, k in pairs if k is not None))
         if not keys:
             return []
-        # one statement for any number of addresses (no variable limit); the primary key answers
-        # each json_each value and the view's filter runs only on the rows found
-        found = {row[0]: row for row in self._fetch(self._MANY, (json.dumps(keys),))}
+        found = {row[0]: row for row in self._fetch(True, keys)}
         return [Suppressed(a, k, *found[k][1:]) for a, k in pairs if k in found]
 
     def record_activity(self, address: str, when: datetime | None = None) -> None:
@@ -133,6 +183,9 @@ class SuppressionList:
         if self._ro is not None:
             self._ro.close()
             self._ro = None
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
     def __enter__(self) -> "SuppressionList":
         return self

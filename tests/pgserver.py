@@ -58,7 +58,7 @@ class PgServer:
         return subprocess.run([*self._as, *argv], check=True, capture_output=True, text=True, **kw)
 
     def init(self) -> "PgServer":
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
                   "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions")
         conf = {
             "listen_addresses": "'127.0.0.1'", "port": str(self.port), "unix_socket_directories": f"'{self.dir}'",

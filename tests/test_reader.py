@@ -1,4 +1,4 @@
-"""The mailer's reader API on a real file, including while another process writes."""
+"""The mailer's reader API on both engines, including while another process writes."""
 from __future__ import annotations
 
 import subprocess
@@ -16,8 +16,8 @@ from tests.storehelp import dsn, hours
 
 
 @pytest.fixture
-def db(tmp_path):
-    p = tmp_path / "b.db"
+def db(store_location):
+    p = store_location
     with Store.open(p, Config()) as s:
         s.ingest_many([prepare(dsn("Hard@Example.com", tag="1"), "", ())])
         s.suppress("complainer@example.org", "asked by phone", kind="complaint")
@@ -43,8 +43,8 @@ def test_check_many_addresses_in_chunks(db):
     assert [g.key for g in SuppressionList(db).check(addrs)] == ["hard@example.com"]
 
 
-def test_record_activity_resets_soft_run(tmp_path):
-    p = tmp_path / "b.db"
+def test_record_activity_resets_soft_run(store_location):
+    p = store_location
     with Store.open(p, Config()) as s:
         for h in (0, 12):
             s.ingest_many([prepare(dsn("full@example.com", "4.2.2", "452 4.2.2 mailbox full", tag=str(h)), "", (),

@@ -35,7 +35,7 @@ from bounced.server import (
     factory,
     tls_context,
 )
-from bounced.store import StoreError
+from bounced.store import StoreError, display_url
 from bounced.writer import Stored, StoreLike, Writer
 
 OpenStore = Callable[[Config], StoreLike]
@@ -49,11 +49,11 @@ def open_real_store(cfg: Config) -> StoreLike:
     from bounced.store import Store
 
     try:
-        return Store.open(cfg.store.path, cfg)
+        return Store.open(cfg.store.location, cfg)
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the operator sees one line naming the file
-        raise StoreError(f"{cfg.store.path}: cannot open the database: {exc}") from exc
+        raise StoreError(f"{display_url(cfg.store.location)}: cannot open the database: {exc}") from exc
 
 
 class Daemon:
@@ -128,7 +128,7 @@ class Daemon:
             self.log.info("listening", host=host, port=port, protocol="lmtp" if lmtp else "smtp")
         if self.metrics_address:
             self.log.info("metrics_listening", host=self.metrics_address[0], port=self.metrics_address[1])
-        self.log.info("ready", config=cfg.source, store=cfg.store.path)
+        self.log.info("ready", config=cfg.source, store=display_url(cfg.store.location))
         self.notifier.ready(f"accepting mail on {len(self.addresses)} listener(s)")
         interval = watchdog_interval(self.environ)
         if interval:
@@ -238,6 +238,7 @@ class Daemon:
             ("log", old.log, new.log),
             ("server.parse_workers", old.server.parse_workers, new.server.parse_workers),
             ("store.path", old.store.path, new.store.path),
+            ("store.url", old.store.url, new.store.url),
         ) if a != b]
         if restart_needed:
             self.log.warning("reload_partial", needs_restart=restart_needed)
@@ -245,7 +246,7 @@ class Daemon:
         new = dataclasses.replace(
             new, metrics=old.metrics, log=old.log,
             server=dataclasses.replace(new.server, listeners=old.server.listeners, parse_workers=old.server.parse_workers),
-            store=dataclasses.replace(new.store, path=old.store.path))
+            store=dataclasses.replace(new.store, path=old.store.path, url=old.store.url))
         if new.policy != old.policy or new.store != old.store or new.bounce != old.bounce:
             try:
                 await asyncio.wrap_future(self.writer.reopen(lambda: self.open_store(new)))

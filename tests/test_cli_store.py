@@ -1,4 +1,5 @@
-"""The store commands through the real CLI (click's runner) on real SQLite files."""
+"""The store commands through the real CLI (click's runner) on both engines: real SQLite files and a
+real PostgreSQL server (--db takes a postgresql:// URL)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from tests.storehelp import dsn
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, store_location):
     files = []
     for i, (rcpt, status, diag) in enumerate([
         ("gone@example.com", "5.1.1", "550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown"),
@@ -25,7 +26,7 @@ def env(tmp_path):
         f = tmp_path / f"m{i}.eml"
         f.write_bytes(dsn(rcpt, status, diag, tag=str(i)))
         files.append(str(f))
-    return tmp_path, str(tmp_path / "b.db"), files
+    return tmp_path, store_location, files
 
 
 def cli(*args, input=None):
@@ -173,13 +174,11 @@ def test_bad_input_is_one_clear_line(env, args, message):
 
 
 def test_newer_schema_is_one_line(env):
-    import sqlite3
+    from bounced.store import Store
 
     _, db, files = env
     cli("ingest", files[0], "--db", db)
-    c = sqlite3.connect(db)
-    c.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
-    c.commit()
-    c.close()
+    with Store.open(db) as s:
+        s.conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     r = cli("inspect", "list", "--db", db)
     assert r.exit_code == 1 and "newer than this bounced" in r.output

@@ -13,6 +13,7 @@ import click
 
 from bounced import check as chk
 from bounced import config as config_mod
+from bounced.config import is_url
 from bounced.store import StoreError
 
 class CheckError(click.ClickException):
@@ -56,7 +57,7 @@ def _read_rows(file: str) -> tuple[list[str], list[dict[str, str]], str]:
 @click.option("--offline", is_flag=True, help="Skip DNS checks.")
 @click.option("--nameserver", multiple=True, help="DNS server HOST or HOST:PORT (default: config check.nameservers, else the system's).")
 @click.option("--no-store", is_flag=True, help="Do not look addresses up in the suppression list.")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database (default: store.path from the config).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file or postgresql:// URL (default: store.url or store.path from the config).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 def check_cmd(file: str, output: str | None, as_json: bool, offline: bool, nameserver: tuple[str, ...], no_store: bool,
               db_path: str | None, config_path: str | None) -> None:
@@ -89,8 +90,8 @@ def check_cmd(file: str, output: str | None, as_json: bool, offline: bool, names
                                                  cfg.check.dns_concurrency))
 
     suppressed: dict[str, str] = {}
-    path = db_path or cfg.store.path
-    if not no_store and Path(path).exists():
+    path = db_path or cfg.store.location
+    if not no_store and (is_url(path) or Path(path).exists()):
         from bounced.reader import SuppressionList
 
         try:

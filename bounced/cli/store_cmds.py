@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from bounced import config as config_mod
+from bounced.config import is_url
 from bounced.addresses import InvalidAddress
 from bounced.ingest import parse_options, prepare
 from bounced.model import Kind
@@ -32,7 +33,7 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--db and --config on a command; the command receives an ``open_store(readonly)`` callable."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (default: the usual search order).")
-    @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file (default: store.path from the config).")
+    @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Database file or postgresql:// URL (default: store.url or store.path from the config).")
     @functools.wraps(f)
     def wrapper(*args: Any, db_path: str | None, config_path: str | None, **kwargs: Any) -> Any:
         meta = click.get_current_context().meta  # `bounced inspect --db X ADDRESS` puts them on the group
@@ -41,10 +42,10 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
             cfg = config_mod.load(config_path)
         except config_mod.ConfigError as exc:
             raise click.ClickException(str(exc)) from None
-        path = db_path or meta.get("bounced.db") or cfg.store.path
+        path = db_path or meta.get("bounced.db") or cfg.store.location
 
         def open_store(readonly: bool = False) -> Store:
-            if readonly and not Path(path).exists():
+            if readonly and not is_url(path) and not Path(path).exists():
                 raise click.ClickException(f"{path}: no such database (nothing ingested yet?)")
             return Store.open(path, cfg, readonly=readonly)
 

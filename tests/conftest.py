@@ -11,8 +11,17 @@ import pytest
 from tests.daemon_helpers import DaemonThread, make_config
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``both_stores`` runs once on a SQLite file and once on PostgreSQL: its
+    ``db_path`` is then a postgresql:// URL, which config_dict puts in store.url."""
+    if metafunc.definition.get_closest_marker("both_stores") and "db_path" in metafunc.fixturenames:
+        metafunc.parametrize("db_path", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return request.getfixturevalue("pg_server").create_database()
     return tmp_path / "bounced.db"
 
 

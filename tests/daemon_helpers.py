@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bounced.config import Config, from_dict
+from bounced.config import Config, from_dict, is_url
 from bounced.daemon import Daemon
 from bounced.notify import Notifier
 from bounced.store import StoreError
@@ -33,7 +33,7 @@ def store_opener() -> Callable[[Config], Any]:
     """Opens the real store, as the daemon does."""
     from bounced.store import Store
 
-    return lambda cfg: Store.open(cfg.store.path, cfg)
+    return lambda cfg: Store.open(cfg.store.location, cfg)
 
 
 def bounced_bin() -> str:
@@ -52,7 +52,7 @@ def config_dict(db: Path, **sections: dict[str, Any]) -> dict[str, Any]:
         "server": {"listeners": [{"host": "127.0.0.1", "port": 0}, {"host": "127.0.0.1", "port": 0, "lmtp": True}],
                    "hostname": "bounced.test"},
         "bounce": {"local_parts": ["bounces"], "domains": [BOUNCE_DOMAIN]},
-        "store": {"path": str(db)},
+        "store": {"url": db} if is_url(str(db)) else {"path": str(db)},
         "metrics": {"host": "127.0.0.1", "port": 0},
         "log": {"format": "json"},
     }
@@ -190,8 +190,13 @@ def dsn(recipient: str = "user@remote.example", status: str = "5.1.1", code: int
     ).encode()
 
 
-def stored_sha256s(db: Path) -> list[str]:
-    """The sha256 of every stored message, straight from the database file."""
+def stored_sha256s(db: Path | str) -> list[str]:
+    """The sha256 of every stored message, straight from the database file (or server)."""
+    if is_url(str(db)):
+        import psycopg
+
+        with psycopg.connect(str(db)) as pg:
+            return [r[0] for r in pg.execute("SELECT sha256 FROM messages")]
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return [r[0] for r in con.execute("SELECT sha256 FROM messages")]

@@ -54,6 +54,7 @@ def send(port: int, raw: bytes, rcpts: list[str], mail_from: str = "<>") -> tupl
 
 # -- recipients, sender ---------------------------------------------------------------------------
 
+@pytest.mark.both_stores
 def test_accepts_bounce_addresses_and_rejects_others(start_daemon, db_path: Path) -> None:
     d = start_daemon()
     with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
@@ -71,6 +72,7 @@ def test_accepts_bounce_addresses_and_rejects_others(start_daemon, db_path: Path
     assert rejects == 3
 
 
+@pytest.mark.both_stores
 def test_null_sender_is_accepted_and_stored_as_empty(start_daemon, db_path: Path) -> None:
     d = start_daemon()
     raw = dsn(token="null")
@@ -93,6 +95,7 @@ def test_data_without_accepted_recipient_is_refused(start_daemon, db_path: Path)
     assert stored_sha256s(db_path) == []
 
 
+@pytest.mark.both_stores
 def test_unparseable_message_is_stored_and_acknowledged(start_daemon, db_path: Path) -> None:
     d = start_daemon()
     raw = b"\x00\xff garbage that is no mail at all\r\n\r\n--\r\n"
@@ -102,6 +105,7 @@ def test_unparseable_message_is_stored_and_acknowledged(start_daemon, db_path: P
     assert d.log.events("message")[-1]["parse_error"]
 
 
+@pytest.mark.both_stores
 def test_same_message_twice_is_stored_once(start_daemon, db_path: Path) -> None:
     d = start_daemon()
     raw = dsn(token="twice")
@@ -199,6 +203,7 @@ def test_slow_data_transfer_is_cut_off(start_daemon, db_path: Path) -> None:
 
 # -- durability ---------------------------------------------------------------------------------
 
+@pytest.mark.both_stores
 def test_store_failure_answers_451_and_nothing_is_lost_after_recovery(start_daemon, db_path: Path) -> None:
     broken = threading.Event()
     real = store_opener()
@@ -254,6 +259,7 @@ def test_store_bug_is_a_451_not_a_500(start_daemon, db_path: Path) -> None:
         assert s.mail("<>")[0] == 250
 
 
+@pytest.mark.both_stores
 def test_concurrent_clients_are_all_stored(start_daemon, db_path: Path) -> None:
     d = start_daemon(server={"batch_max": 8, "batch_wait_ms": 5})
     raws = [dsn(recipient=f"user{i}@remote.example", token=f"c{i}") for i in range(60)]
@@ -284,6 +290,7 @@ def lmtp_transaction(port: int, rcpts: list[str], raw: bytes) -> tuple[list[int]
         c.close()
 
 
+@pytest.mark.both_stores
 def test_lmtp_replies_once_per_accepted_recipient(start_daemon, db_path: Path) -> None:
     d = start_daemon()
     rcpts = [BOUNCE, "nobody@other.example", verp("a@x.example"), verp("b@x.example")]
@@ -293,6 +300,7 @@ def test_lmtp_replies_once_per_accepted_recipient(start_daemon, db_path: Path) -
     assert len(stored_sha256s(db_path)) == 1
 
 
+@pytest.mark.both_stores
 def test_lmtp_store_failure_gives_451_per_recipient(start_daemon, db_path: Path) -> None:
     broken = threading.Event()
     real = store_opener()
@@ -435,6 +443,7 @@ def _refused(port: int) -> bool:
     return False
 
 
+@pytest.mark.both_stores
 def test_sigterm_under_load_loses_no_acknowledged_message(serve, db_path: Path) -> None:
     import hashlib
 
@@ -565,6 +574,7 @@ def test_slow_commit_does_not_count_against_the_client(start_daemon, db_path: Pa
     assert len(stored_sha256s(db_path)) == 1
 
 
+@pytest.mark.both_stores
 def test_parse_workers(start_daemon, db_path: Path) -> None:
     d = start_daemon(server={"parse_workers": 1})
     assert send(d.port(), dsn(token="pw"), [BOUNCE])[0] == 250

@@ -20,6 +20,8 @@ from tests.daemon_helpers import (
     stored_sha256s,
 )
 
+pytestmark = pytest.mark.both_stores
+
 
 @pytest.fixture
 def cfg(db_path: Path):

@@ -71,6 +71,7 @@ class StoreConfig:
     # the password comes from ``password_file``, $PGPASSWORD or ~/.pgpass, never from this key
     url: str = ""
     password_file: str = ""
+    connect_timeout: int = 5  # seconds to reach the PostgreSQL server before answering 451
     busy_timeout_ms: int = 5000
     local_part_case_sensitive: bool = False
 
@@ -132,7 +133,7 @@ _POSITIVE = {
     "server.max_message_size", "server.max_connections", "server.max_recipients",
     "server.command_timeout", "server.data_timeout", "server.batch_max",
     "policy.soft_threshold", "policy.soft_window_days", "policy.soft_expiry_days",
-    "check.dns_timeout", "check.dns_concurrency",
+    "check.dns_timeout", "check.dns_concurrency", "store.connect_timeout",
 }
 
 

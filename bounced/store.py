@@ -29,6 +29,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
@@ -54,6 +55,12 @@ _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_
 
 class StoreError(Exception):
     """The store cannot do what was asked; the message names the file and the cause."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached or accepts no writes right now (down, restarting,
+    a standby during failover): nothing about the messages at hand, so retrying them one by one
+    is pointless; a later try may succeed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +171,7 @@ class Dialect:
     locks: bool  # advisory address locks (several writers on one database)
     errors: tuple[type[BaseException], ...]
     retryable: tuple[type[BaseException], ...] = ()
+    unavailable: tuple[type[BaseException], ...] = ()  # the server, not the statement
 
 
 SQLITE = Dialect("sqlite", "BEGIN IMMEDIATE", _SQLITE_NOW, "max",
@@ -175,7 +183,8 @@ def _pg_dialect() -> Dialect:
 
     return Dialect("postgresql", "BEGIN", _PG_NOW, "GREATEST",
                    "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
-                   True, (psycopg.Error,), (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure))
+                   True, (psycopg.Error,), (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure),
+                   (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction))
 
 
 # advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)): bounced's own, so
@@ -183,6 +192,7 @@ def _pg_dialect() -> Dialect:
 _LOCK_SCHEMA = 0x626F756E  # "boun"
 _LOCK_ADDRESS = 0x63656400  # "ced\\0"
 _RETRIES = 5
+_RECONNECT_PAUSE = 1.0  # seconds between attempts to reach a server that is down
 
 
 def _lock_id(key: str) -> int:
@@ -334,6 +344,7 @@ class Store:
         self.path, self.conn, self.config, self.readonly, self.dialect = path, conn, config, readonly, dialect
         self.case_sensitive = config.store.local_part_case_sensitive
         self._reconnect = reconnect
+        self._down: tuple[float, str] | None = None  # (monotonic time of the failed connect, why)
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -383,9 +394,9 @@ class Store:
 
         def connect() -> _PgConnection:
             try:
-                return _PgConnection(url, password, readonly)
+                return _PgConnection(url, password, readonly, config.store.connect_timeout)
             except dialect.errors as exc:
-                raise StoreError(f"{shown}: cannot connect: {_one_line(exc)}") from None
+                raise StoreUnavailable(f"{shown}: cannot connect: {_one_line(exc)}") from None
 
         store = cls(shown, connect(), config, readonly, dialect, connect)
         try:
@@ -483,9 +494,11 @@ class Store:
         connection is reopened before the next transaction, and a deadlock or serialization
         failure runs ``fn`` again (it must start from what it reads, as every caller here does)."""
         for attempt in range(_RETRIES):
+            begun = False
             try:
                 self._ensure_connected()
                 self.conn.execute(self.dialect.begin)
+                begun = True
                 out = fn()
                 self.conn.execute("COMMIT")
                 return out
@@ -493,6 +506,13 @@ class Store:
                 self._rollback()
                 if attempt == _RETRIES - 1:
                     raise
+            except self.dialect.unavailable as exc:
+                self._rollback()
+                if not begun and attempt == 0 and self._reconnect is not None:
+                    continue  # the connection died while idle (a server restart): nothing was sent, reconnect
+                if not wrap:
+                    raise
+                raise StoreUnavailable(self._fail(exc, what).args[0]) from None
             except self.dialect.errors as exc:
                 self._rollback()
                 if not wrap:
@@ -506,12 +526,20 @@ class Store:
     def _ensure_connected(self) -> None:
         """PostgreSQL: a connection the server or the network dropped is replaced (StoreError while
         the server cannot be reached, so the daemon answers 451 and tries again on the next batch)."""
-        if self._reconnect is not None and not self.conn.usable:
-            try:
-                self.conn.close()
-            except self.dialect.errors:
-                pass
+        if self._reconnect is None or self.conn.usable:
+            return
+        if self._down and time.monotonic() - self._down[0] < _RECONNECT_PAUSE:
+            raise StoreUnavailable(self._down[1])  # answer at once instead of waiting on every batch
+        try:
+            self.conn.close()
+        except self.dialect.errors:
+            pass
+        try:
             self.conn = self._reconnect()
+        except StoreUnavailable as exc:
+            self._down = (time.monotonic(), str(exc))
+            raise
+        self._down = None
 
     def _lock(self, keys: Iterable[str]) -> None:
         """Take the addresses' advisory locks until COMMIT, in one global order (PostgreSQL only)."""

@@ -35,7 +35,7 @@ from typing import Any, Protocol, TypeVar
 from bounced.ingest import Incoming, IngestOutcome, safe_prepare
 from bounced.parse import ParseOptions
 from bounced.parseworker import ParsePool, Pending
-from bounced.store import StoreError
+from bounced.store import StoreError, StoreUnavailable
 
 
 class StoreLike(Protocol):
@@ -131,6 +131,7 @@ class Writer:
         self._more_coming = more_coming
         self._log = log if log is not None else _NullLog()
         self._failures = FailureLog(self._log, failure_log_interval)
+        self._unavailable = False  # the last failed batch failed because the database was away
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         # with parse workers: batches handed to them, in order, from the feeder to the writer thread
         self._parsed: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -440,9 +441,10 @@ class Writer:
         outcomes, error = self._ingest(items)
         if error is None:
             return self._settle(batch, items, outcomes)
-        if len(batch) == 1:
-            self._failures.failure(error, 1)
-            _settle(batch[0].future, error=StoreError(error))
+        if len(batch) == 1 or self._unavailable:  # the database is away: one message alone would fail too
+            self._failures.failure(error, len(batch))
+            for job in batch:
+                _settle(job.future, error=StoreError(error))
             return
         for job, item in zip(batch, items, strict=True):  # isolate: one bad message must not block the rest
             single, single_error = self._ingest([item])
@@ -457,12 +459,14 @@ class Writer:
         started = time.perf_counter()
         outcomes: list[IngestOutcome] = []
         error: str | None = None
+        self._unavailable = False
         try:
             outcomes = list(self._store.ingest_many(items))
             if len(outcomes) != len(items):
                 error = f"store returned {len(outcomes)} outcomes for {len(items)} messages"
         except StoreError as exc:
             error = str(exc) or type(exc).__name__
+            self._unavailable = isinstance(exc, StoreUnavailable)
         except Exception as exc:  # noqa: BLE001 - a store bug must become a 451, not a dead writer
             error = f"unexpected store error: {exc!r}"
             self._log.error("store_bug", error=repr(exc), traceback=traceback.format_exc())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 import psycopg
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from bounced import policy
 from bounced.config import Config, from_dict
 from bounced.ingest import prepare
-from bounced.store import Store, StoreError, _state_from_row
+from bounced.store import Store, StoreError, StoreUnavailable, _state_from_row
 from bounced.timeutil import from_text
 from tests.pgserver import PgServer
 from tests.storehelp import dsn, hours
@@ -103,12 +104,19 @@ def test_server_down_is_a_store_error_and_the_store_reconnects(own_server):
     store = Store.open(url, Config())
     store.ingest_many([_bounce("a@example.com", 1, soft=False)])
     own_server.stop()
-    with pytest.raises(StoreError, match="cannot store messages|cannot connect"):
+    with pytest.raises(StoreUnavailable, match="cannot store messages|cannot connect"):
         store.ingest_many([_bounce("b@example.com", 2, soft=False)])
-    with pytest.raises(StoreError, match="cannot connect"):  # still down: the reconnect fails cleanly
+    with pytest.raises(StoreUnavailable, match="cannot connect"):  # still down: the reconnect fails cleanly
         store.ingest_many([_bounce("b@example.com", 2, soft=False)])
     own_server.start()
-    out = store.ingest_many([_bounce("b@example.com", 2, soft=False)])
+    deadline = time.monotonic() + 30
+    while True:  # at most one connection attempt a second while it was down
+        try:
+            out = store.ingest_many([_bounce("b@example.com", 2, soft=False)])
+            break
+        except StoreUnavailable:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
     assert not out[0].duplicate and out[0].events == 1
     assert store.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == 2
     store.close()
@@ -118,7 +126,7 @@ def test_read_only_server_is_a_store_error(pg_location):
     """A standby during failover answers writes with 'read-only transaction': the batch fails whole."""
     with Store.open(pg_location, Config()) as s:
         s.conn.execute("SET default_transaction_read_only = on")
-        with pytest.raises(StoreError, match="read-only"):
+        with pytest.raises(StoreUnavailable, match="read-only"):
             s.ingest_many([_bounce("a@example.com", 1, soft=False)])
 
 

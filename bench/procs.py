@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.synth import wait_for_banner
+from bounced.config import is_url
 from bounced.tomlout import dumps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,15 +78,16 @@ class BouncedServer:
     """
 
     def __init__(self, workdir: Path, overrides: dict[str, dict[str, Any]] | None = None,
-                 db_path: Path | None = None) -> None:
+                 db_path: Path | str | None = None) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.db_path = Path(db_path) if db_path else self.workdir / "bounced.db"
+        # a postgresql:// URL (a str) puts the store on that server; anything else is the SQLite file
+        self.db_path: Any = db_path if is_url(str(db_path)) else Path(db_path) if db_path else self.workdir / "bounced.db"
         self.log_path = self.workdir / "serve.log"
         sections: dict[str, dict[str, Any]] = {
             "server": {"listeners": [{"host": "127.0.0.1", "port": self.port}], "hostname": "bounced.test"},
-            "store": {"path": str(self.db_path)},
+            "store": {"url": self.db_path} if is_url(str(self.db_path)) else {"path": str(self.db_path)},
             "metrics": {"enabled": False},
             "log": {"format": "json", "level": "info"},
         }

@@ -11,8 +11,10 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bench.synth import SMTPClient, SMTPReplyError, hard_dsn, sha256_as_received, wire
+from bounced.config import is_url
 
 CLIENT_ERRORS = (OSError, ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError, SMTPReplyError,
                  ValueError)
@@ -104,7 +106,7 @@ def stored_messages(db: Path) -> dict[str, list[tuple[str, str, str]]]:
     """sha256 -> its events (address, kind, reason), read from the store's documented tables; a
     sha256 stored twice would show up as a key with events from two rows, so the row count is
     returned separately by :func:`message_row_count`."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = _connect(db)
     try:
         out: dict[str, list[tuple[str, str, str]]] = {}
         for sha, in con.execute("SELECT sha256 FROM messages"):
@@ -117,8 +119,17 @@ def stored_messages(db: Path) -> dict[str, list[tuple[str, str, str]]]:
         con.close()
 
 
+def _connect(db: Path | str) -> Any:
+    """A read connection to the store's file, or to its PostgreSQL database when ``db`` is a URL."""
+    if is_url(str(db)):
+        import psycopg
+
+        return psycopg.connect(str(db), autocommit=True)
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+
 def message_row_count(db: Path) -> int:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = _connect(db)
     try:
         return con.execute("SELECT count(*) FROM messages").fetchone()[0]
     finally:

@@ -335,7 +335,107 @@ _UPSERT_STATE = (
 )
 
 
-class Store:
+# ------------------------------------------------------------------------------ copying a store
+# What ``bounced store migrate`` reads and writes, table by table; bounced/storecopy.py runs it.
+_COPY_SKIP_META = {"schema_version", "last_health_check", "copied_from"}
+
+
+@dataclass(frozen=True, slots=True)
+class TableShape:
+    name: str
+    columns: tuple[str, ...]
+    key: str  # the single-column primary key the copy walks in order
+
+
+class CopyMixin:
+    """The catalogue reads, batched reads and writes, and per-table digests of a store copy."""
+
+    conn: Any
+    dialect: Dialect
+
+    def copy_tables(self) -> list[TableShape]:
+        """Every table of this (SQLite) store, parents before the tables that reference them."""
+        names = [r[0] for r in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name")]
+        parents = {n: {r[2] for r in self.conn.execute("SELECT * FROM pragma_foreign_key_list(?)", (n,))} - {n}
+                   for n in names}
+        ordered: list[str] = []
+        while len(ordered) < len(names):
+            ready = [n for n in names if n not in ordered and parents[n] <= set(ordered)]
+            if not ready:
+                raise StoreError(f"foreign keys form a cycle among {sorted(set(names) - set(ordered))}")
+            ordered += ready
+        out = []
+        for n in ordered:
+            info = self.conn.execute("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", (n,)).fetchall()
+            keys = [r[0] for r in info if r[1]]
+            if len(keys) != 1:
+                raise StoreError(f"table {n}: the copy needs a one-column primary key, found {keys or 'none'}")
+            out.append(TableShape(n, tuple(r[0] for r in info), keys[0]))
+        return out
+
+    def _select(self, t: TableShape) -> str:
+        where = " WHERE key NOT IN ('" + "', '".join(sorted(_COPY_SKIP_META)) + "')" if t.name == "meta" else ""
+        return f"SELECT {', '.join(t.columns)} FROM {t.name}{where}"
+
+    def copy_count(self, t: TableShape) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM ({self._select(t)}) AS c").fetchone()[0]
+
+    def copy_read(self, t: TableShape, after: Any, limit: int) -> list[tuple]:
+        """Up to ``limit`` rows with a key above ``after`` (None: from the start), in key order."""
+        sql = self._select(t)
+        cond = (" AND " if " WHERE " in sql else " WHERE ") + f"{t.key} > ?"
+        if after is None:
+            return [tuple(r) for r in self.conn.execute(f"{sql} ORDER BY {t.key} LIMIT ?", (limit,))]
+        return [tuple(r) for r in self.conn.execute(f"{sql}{cond} ORDER BY {t.key} LIMIT ?", (after, limit))]
+
+    def copy_last_key(self, t: TableShape) -> Any:
+        row = self.conn.execute(f"SELECT max({t.key}) FROM ({self._select(t)}) AS c").fetchone()
+        return row[0]
+
+    def copy_write(self, t: TableShape, rows: list[tuple]) -> None:
+        """One batch in one transaction; a row already there is left as it is (a re-run)."""
+        cols = ", ".join(t.columns)
+        on_conflict = "DO UPDATE SET value = excluded.value" if t.name == "meta" else "DO NOTHING"
+        sql = f"INSERT INTO {t.name} ({cols}) VALUES ({', '.join('?' * len(t.columns))}) ON CONFLICT ({t.key}) {on_conflict}"
+        self._write(lambda: self.conn.executemany(sql, rows), f"cannot copy into {t.name}")  # type: ignore[attr-defined]
+
+    def copy_digest(self, t: TableShape, batch: int = 5000) -> str:
+        """sha256 over every copied row in key order, values in one spelling for both engines."""
+        h = hashlib.sha256()
+        after = None
+        while rows := self.copy_read(t, after, batch):
+            for r in rows:
+                h.update(repr(tuple(v.hex() if isinstance(v, (bytes, memoryview)) else v for v in r)).encode())
+            after = rows[-1][t.columns.index(t.key)]
+        return h.hexdigest()
+
+    def copy_finish(self, tables: list[TableShape]) -> None:
+        """Identity columns continue after the copied ids (PostgreSQL)."""
+        if self.dialect.name != "postgresql":
+            return
+
+        def run() -> None:
+            for t in tables:
+                if self.conn.execute("SELECT pg_get_serial_sequence(?, ?)", (t.name, t.key)).fetchone()[0]:
+                    self.conn.execute(f"SELECT setval(pg_get_serial_sequence(?, ?), max({t.key})) FROM {t.name} "
+                                      f"HAVING max({t.key}) IS NOT NULL", (t.name, t.key))
+
+        self._write(run, "cannot set the id sequences")  # type: ignore[attr-defined]
+
+    def copy_origin(self, origin: str | None = None) -> str | None:
+        """The copy's source as recorded in this store's meta (set it with ``origin``)."""
+        if origin is not None:
+            self._write(lambda: self._set_meta("copied_from", origin))  # type: ignore[attr-defined]
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'copied_from'").fetchone()
+        return row[0] if row else None
+
+    def copy_has_data(self) -> bool:
+        return any(self.conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
+                   for t in ("messages", "events", "suppressions", "audit", "activity"))
+
+
+class Store(CopyMixin):
     """The bounced database. Open with :meth:`open`; one instance per thread."""
 
     def __init__(self, path: str, conn: Any, config: Config, readonly: bool, dialect: Dialect = SQLITE,

@@ -1,7 +1,7 @@
 """SMTP ingest throughput: `bounced serve` against a do-nothing aiosmtpd server, same load, same run.
 
     .venv/bin/python bench/ingest.py [--messages 2000] [--concurrency 1,8,32] [--per-connection 10]
-                                     [--corpus DIR] [--keep]
+                                     [--corpus DIR] [--keep] [--store URL|temp]
 
 For each concurrency level the same number of messages (null sender, RCPT bounces@localhost) goes
 first to the baseline server (handler answers 250 and stores nothing), then to `bounced serve` on a
@@ -9,6 +9,13 @@ fresh database, which answers 250 only after the message is committed. Prints me
 latency of one transaction (MAIL..final reply) and the ratio bounced/baseline, then the peak RSS of
 `bounced serve` after the highest concurrency, and checks that every acknowledged message is in
 the database. Reports only; nothing is asserted.
+
+With ``--store URL`` (or ``--store temp``: a PostgreSQL server started for the run in a temporary
+directory, fsync on) it compares engines instead, same messages, same run: one daemon on SQLite,
+one daemon on PostgreSQL, and two daemons on the same PostgreSQL database with the load split
+between their ports (half the concurrency each); durable messages per second and the ratios
+PostgreSQL/SQLite and two/one daemons. On a 2-core machine the database, the daemons and the load
+generator share the cores: this measures the cost of each commit path, not scale-out.
 """
 from __future__ import annotations
 
@@ -58,9 +65,12 @@ def main() -> int:
     ap.add_argument("--corpus", help="directory of real bounces to send instead of synthetic DSNs")
     ap.add_argument("--warmup", type=int, default=200, help="messages sent to each server before measuring")
     ap.add_argument("--keep", action="store_true", help="keep the temp directory (database, config, log)")
+    ap.add_argument("--store", help="postgresql://... (or 'temp'): compare SQLite, PostgreSQL and two daemons on it")
     args = ap.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
     corpus = load_corpus(args.corpus) if args.corpus else None
+    if args.store:
+        return compare_stores(args, levels, corpus)
     tmp = Path(tempfile.mkdtemp(prefix="bounced-bench-ingest-"))
     print(f"bench/ingest.py: {args.messages} messages per run, {args.per_connection or 'all'} per connection, "
           f"{'corpus ' + args.corpus + f' ({len(corpus)} files)' if corpus else 'synthetic DSNs'}; work dir {tmp}")
@@ -120,6 +130,82 @@ def main() -> int:
     if not args.keep:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def count_rows(location: str | Path) -> int:
+    from bounced.config import Config
+    from bounced.store import Store
+
+    with Store.open(location, Config(), readonly=True) as s:
+        return s.conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+
+
+def compare_stores(args: argparse.Namespace, levels: list[int], corpus: list[bytes] | None) -> int:
+    pg = None
+    url = args.store
+    tmp = Path(tempfile.mkdtemp(prefix="bounced-bench-stores-"))
+    if url == "temp":
+        from tests.pgserver import PgServer
+
+        pg = PgServer(durable=True).start()
+        url = pg.url()
+    print(f"bench/ingest.py --store: {args.messages} messages per run, {args.per_connection or 'all'} per connection; "
+          f"PostgreSQL {'started for this run (fsync on)' if pg else 'at ' + url}")
+    servers = {
+        "sqlite": [BouncedServer(tmp / "sqlite")],
+        "postgresql": [BouncedServer(tmp / "pg1", db_path=url)],
+        "postgresql x2": [BouncedServer(tmp / "pg2a", db_path=url), BouncedServer(tmp / "pg2b", db_path=url)],
+    }
+    seq = 0
+    table = []
+    acked_total = {name: 0 for name in servers}
+    try:
+        for name, group in servers.items():
+            for s in group:
+                s.start()
+            warm = payloads(args.warmup, seq, corpus)
+            seq += args.warmup
+            acked_total[name] += len(asyncio.run(drive("127.0.0.1", group[0].port, warm, 4, args.per_connection)).acked)
+            for c in levels:
+                load = payloads(args.messages, seq, corpus)
+                seq += args.messages
+                parts = [load[i::len(group)] for i in range(len(group))]
+
+                async def run_all(group=group, parts=parts, c=c) -> list[LoadResult]:  # noqa: ANN001
+                    return await asyncio.gather(*(drive("127.0.0.1", s.port, p, max(1, c // len(group)), args.per_connection)
+                                                  for s, p in zip(group, parts, strict=True)))
+
+                t0 = time.perf_counter()
+                results = asyncio.run(run_all())
+                elapsed = time.perf_counter() - t0
+                acked = sum(len(r.acked) for r in results)
+                acked_total[name] += acked
+                errors = sum(len(r.errors) + len(r.refused) for r in results)
+                table.append((name, c, acked / elapsed, errors))
+                print(f"  {name:<14} concurrency {c:>3}: {acked / elapsed:7.0f} durable msg/s"
+                      f"{f'  ({errors} refused or failed)' if errors else ''}")
+            for s in group:
+                s.stop()
+        stored_sqlite = count_rows(servers["sqlite"][0].db_path)
+        stored_pg = count_rows(url)
+        print(f"durability: sqlite {acked_total['sqlite']} answered 250, {stored_sqlite} stored; postgresql "
+              f"{acked_total['postgresql'] + acked_total['postgresql x2']} answered 250, {stored_pg} stored")
+    finally:
+        for group in servers.values():
+            for s in group:
+                s.stop()
+        if pg is not None:
+            pg.destroy()
+        if not args.keep:
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+    rate = {(n, c): r for n, c, r, _ in table}
+    print("\n| concurrency | SQLite msg/s | PostgreSQL msg/s | 2 daemons on PostgreSQL msg/s | PG/SQLite | 2/1 daemons |")
+    print("|---|---|---|---|---|---|")
+    for c in levels:
+        a, b, d = rate[("sqlite", c)], rate[("postgresql", c)], rate[("postgresql x2", c)]
+        print(f"| {c} | {a:.0f} | {b:.0f} | {d:.0f} | {b / a:.2f} | {d / b:.2f} |")
     return 0
 
 

@@ -16,7 +16,7 @@ ROUNDS = 20
 
 @pytest.mark.slow
 def test_sigkill_under_load_loses_no_acknowledged_message_and_stores_retries_once(tmp_path):
-    server = BouncedServer(tmp_path).start()
+    server = BouncedServer(tmp_path, overrides={"bounce": {"trust": "open"}}).start()  # durability, not trust
     load = RetryingLoad(server.port, workers=8, tag="crash").start()
     rng = random.Random()
     rounds_with_acks = 0

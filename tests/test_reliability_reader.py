@@ -19,7 +19,7 @@ SECONDS = 8
 def test_reader_process_sees_no_error_and_every_acknowledged_address_while_daemon_writes(tmp_path):
     ack_log = tmp_path / "acked.txt"
     ack_log.touch()
-    server = BouncedServer(tmp_path / "work").start()
+    server = BouncedServer(tmp_path / "work", overrides={"bounce": {"trust": "open"}}).start()  # durability, not trust
     load = RetryingLoad(server.port, workers=8, tag="reader", ack_log=ack_log).start()
     try:
         reader = subprocess.run(

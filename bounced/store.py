@@ -51,7 +51,7 @@ class _Tally:
     events: int = 0
     untrusted: int = 0
     held: int = 0
-    suppressed: int = 0
+    suppressing: int = 0
     tripped: list[str] = field(default_factory=list)
 
 
@@ -371,6 +371,7 @@ class Store:
                     states[key] = self._load_state(key)
                 change = policy.apply_event(states[key], kind, rec.reason, at, pol)
                 action = change.action
+                tally.suppressing += kind in (Kind.HARD, Kind.COMPLAINT)  # the cap counts these, suppressed yet or not
                 if action.endswith("suppressed"):
                     hold = self._hold_cause(key, kind, at, tally)
                 if hold is None:
@@ -385,14 +386,26 @@ class Store:
                  rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
                  headers, action, int(verdict.trusted), verdict.why))
             if hold is not None:
-                self.conn.execute("INSERT INTO held (event_id, address, domain, at, kind, reason, cause) "
-                                  "VALUES (?,?,?,?,?,?,?)", (cur.lastrowid, key, domain_of(key), to_text(at), kind,
-                                                             rec.reason, hold))
+                self._insert_held(cur.lastrowid, key, at, kind, rec.reason, hold)
                 tally.held += 1
             if kind == Kind.DELIVERED and verdict.trusted:
                 self._touch_activity(key, at, "delivery report")
             tally.events += 1
         return tally
+
+    def _insert_held(self, event_id: int, key: str, at: datetime, kind: str, reason: str, cause: str) -> None:
+        """A held row; on reprocess an operator's earlier decision on the same event is kept."""
+        decided = None
+        for a in self.conn.execute("SELECT at, actor, action, reason, detail FROM audit WHERE address = ? AND "
+                                   "action IN ('release', 'discard') ORDER BY at DESC, id DESC", (key,)):
+            d = json.loads(a["detail"])
+            if d.get("event_at") == to_text(at) and a["reason"] == reason:
+                decided = (a["action"] + "d", a["at"], a["actor"], d.get("why"))
+                break
+        status, decided_at, by, why = decided or ("pending", None, None, None)
+        self.conn.execute("INSERT INTO held (event_id, address, domain, at, kind, reason, cause, status, decided_at, "
+                          "decided_by, decided_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          (event_id, key, domain_of(key), to_text(at), kind, reason, cause, status, decided_at, by, why))
 
     def _evidence(self, r: ParseResult, rcpt_tos: Sequence[str], at: datetime) -> trust.Evidence:
         sig = next((v for n, v in r.original_headers if n.lower() == SIG_HEADER.lower()), None)
@@ -406,8 +419,7 @@ class Store:
     def _hold_cause(self, key: str, kind: str, at: datetime, tally: "_Tally") -> str | None:
         """Why this new suppression is held instead of applied, or None to apply it."""
         b = self.config.breaker
-        tally.suppressed += 1
-        if tally.suppressed > b.max_per_message:
+        if tally.suppressing > b.max_per_message:
             return f"per-message cap: more than {b.max_per_message} suppressions from one message"
         if kind != Kind.HARD or not b.enabled:
             return None

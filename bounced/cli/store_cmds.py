@@ -198,7 +198,8 @@ def inspect_address(address: str, fmt: str, open_store: Callable[..., Store], cf
         return
     _print_state(report)
     click.echo("\nevents:")
-    render(report.events, columns=["at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic", "policy_action"])
+    render(report.events, columns=["id", "at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic",
+                                   "policy_action", "trust_note"])
     click.echo("\naudit:")
     render(report.audit, columns=["at", "actor", "action", "kind", "reason"])
 
@@ -249,14 +250,16 @@ def inspect_stats(since: str | None, by: str, fmt: str, open_store: Callable[...
 @click.option("--since")
 @click.option("--until")
 @click.option("--limit", type=int, default=100, show_default=True, help="0 = no limit.")
+@click.option("--untrusted", is_flag=True, help="Only events that changed nothing: no proof the mail was ours (trust_note says why).")
 @output_options
 @store_options
 def inspect_events(address: str | None, kind: str | None, reason: str | None, domain: str | None, since: str | None,
-                   until: str | None, limit: int, fmt: str, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
+                   until: str | None, limit: int, untrusted: bool, fmt: str, open_store: Callable[..., Store],
+                   cfg: config_mod.Config) -> None:
     """Recorded events, newest first."""
     with open_store(readonly=True) as store:
         rows = store.events(address=address, kind=kind, reason=reason, domain=domain, since=_when(since),
-                            until=_when(until), limit=limit or None)
+                            until=_when(until), limit=limit or None, untrusted=untrusted)
     render(rows, fmt)
 
 

@@ -225,7 +225,7 @@ class Daemon:
             new, metrics=old.metrics, log=old.log,
             server=dataclasses.replace(new.server, listeners=old.server.listeners, parse_workers=old.server.parse_workers),
             store=dataclasses.replace(new.store, path=old.store.path))
-        if new.policy != old.policy or new.store != old.store or new.bounce != old.bounce:
+        if (new.policy, new.store, new.bounce, new.breaker) != (old.policy, old.store, old.bounce, old.breaker):
             try:
                 await asyncio.wrap_future(self.writer.reopen(lambda: self.open_store(new)))
             except StoreError as exc:

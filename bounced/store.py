@@ -807,7 +807,9 @@ class Store:
                                  f"{sender_cond} GROUP BY domain, reason ORDER BY events DESC, domain", [*args, *sender]) if sender else []
         totals = self._rows("SELECT (SELECT count(*) FROM suppressions WHERE active = 1 AND (expires_at IS NULL OR "
                             "expires_at > ?)) AS active_suppressions, (SELECT count(*) FROM messages) AS messages, "
-                            "(SELECT count(*) FROM messages WHERE parse_status = 'failed') AS unparsed",
+                            "(SELECT count(*) FROM messages WHERE parse_status = 'failed') AS unparsed, "
+                            "(SELECT count(*) FROM held WHERE status = 'pending') AS held_pending, "
+                            "(SELECT count(*) FROM events WHERE trusted = 0) AS untrusted_events",
                             (to_text(utcnow()),))
         return {"groups": groups, "sender_side": sender_rows, "totals": totals}
 

@@ -220,6 +220,7 @@ def test_breaker_holds_a_burst_alerts_and_releases_by_hand(start_daemon, db_path
     metrics = urllib.request.urlopen(f"http://127.0.0.1:{d.metrics_port}/metrics", timeout=10).read().decode()
     assert 'bounced_breaker_trips_total{domain="burst.example"} 1.0' in metrics
     assert "bounced_held_suppressions_total 7.0" in metrics
+    assert "held 7 (bounced held list), untrusted events 0" in cli(db_path, "inspect", "stats").stdout
     out = cli(db_path, "held", "release", "--domain", "burst.example", "--reason", "checked: real unknown users").stdout
     assert "released 7" in out
     assert active(db_path) == set(burst)

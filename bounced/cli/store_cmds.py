@@ -236,7 +236,8 @@ def inspect_stats(since: str | None, by: str, fmt: str, open_store: Callable[...
         render([{"section": "events", **r} for r in st["groups"]] + [{"section": "sender_side", **r} for r in st["sender_side"]], fmt)
         return
     t = st["totals"][0]
-    click.echo(f"messages {t['messages']} (unparsed {t['unparsed']}), active suppressions {t['active_suppressions']}\n")
+    click.echo(f"messages {t['messages']} (unparsed {t['unparsed']}), active suppressions {t['active_suppressions']}, "
+               f"held {t['held_pending']} (bounced held list), untrusted events {t['untrusted_events']}\n")
     render(st["groups"])
     click.echo("\nsender-side problems (our IP, DNS or rate; they never suppress a recipient), by receiving domain:")
     render(st["sender_side"])

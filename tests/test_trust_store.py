@@ -53,3 +53,24 @@ def test_registrations_expire_and_bad_input_is_named(tmp_path):
             s.register_sent("<m3@x>", ["nobody"])
         with pytest.raises(LookupError, match="no event 99"):
             s.promote(99, "because")
+
+
+@pytest.mark.parametrize("signed", [True, False], ids=["signed-original", "unsigned-original"])
+def test_a_complaint_is_bound_by_the_quoted_originals_signature(tmp_path, signed):
+    """Feedback loops report to a fixed address, not to VERP: the original's X-Bounced-Sig proves it."""
+    from pathlib import Path
+
+    from bounced import keyfiles, signing
+
+    cfg = from_dict({"bounce": {"trust": "signed"}, "store": {"path": str(tmp_path / "b.db")}})
+    raw = (Path(__file__).parent / "data" / "parse" / "arf-abuse.eml").read_bytes()
+    with Store.open(tmp_path / "b.db", cfg) as s:
+        if signed:
+            sig = signing.header_sig(keyfiles.load(cfg).keys[0], "<sale-2026@sender.example>", "annoyed@rcpt.example",
+                                     signing.day_number(T0))
+            raw = raw.replace(b"X-Campaign-ID: sale-7", b"X-Bounced-Sig: " + sig.encode())
+        s.ingest_many([prepare(raw, "", ("fbl@sender.example",), parse_options(cfg), received_at=T0)])
+        ev = s.events()[0]
+        assert (ev["address"], ev["kind"]) == ("annoyed@rcpt.example", "complaint")
+        assert ev["trust_note"] == ("X-Bounced-Sig" if signed else "no proof: no VERP, no X-Bounced-Sig")
+        assert s.address_report("annoyed@rcpt.example").active_now is signed

@@ -161,6 +161,23 @@ def test_rotated_secret_old_tags_verify_until_the_old_file_goes(start_daemon, tm
     assert active(db_path) == {ALICE}
 
 
+def test_rotation_by_reload_a_new_first_secret_signs_the_old_still_verifies(start_daemon, tmp_path, db_path):
+    old_file, new_file = tmp_path / "old.key", tmp_path / "new.key"
+    old_file.write_text("old-secret-0123456789abcdef\n")
+    new_file.write_text("new-secret-0123456789abcdef\n")
+    conf = write_toml(tmp_path / "b.toml", config_dict(db_path, bounce={"verp_secret_files": [str(old_file)]}))
+    d = start_daemon(config_path=str(conf), bounce={"verp_secret_files": [str(old_file)]})
+    new_ring = keyfiles.load(make_config(db_path, bounce={"verp_secret_files": [str(new_file)]}))
+    send(d.port(), signing.encode(CEO, new_ring, domain=BOUNCE_DOMAIN), report([CEO], "before-reload"))
+    assert active(db_path) == set()  # the daemon does not know the new secret yet
+    write_toml(conf, config_dict(db_path, bounce={"verp_secret_files": [str(new_file), str(old_file)]}))
+    assert d.call(d.daemon.reload) is True  # systemctl reload bounced
+    old_ring = keyfiles.load(make_config(db_path, bounce={"verp_secret_files": [str(old_file)]}))
+    send(d.port(), signing.encode(ALICE, old_ring, domain=BOUNCE_DOMAIN), report([ALICE], "old-key"))
+    send(d.port(), signing.encode(CFO, new_ring, domain=BOUNCE_DOMAIN), report([CFO], "new-key"))
+    assert active(db_path) == {ALICE, CFO}
+
+
 # ---------------------------------------------------------------------------------- without VERP
 def test_registered_message_id_binds_the_registered_recipients(start_daemon, db_path):
     d = start_daemon()

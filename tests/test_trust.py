@@ -301,3 +301,12 @@ def test_verp_check_says_valid_or_why_not(tmp_path):
     assert bad.stdout.strip() == f"{ALICE}: wrong tag"
     assert "expired tag (59 days old, limit 30)" in old.stdout
     assert "not a VERP form" in plain.stderr and "Traceback" not in plain.stderr
+
+
+def test_cli_ingest_judges_trust_by_the_envelope_it_is_given(tmp_path):
+    db, f = tmp_path / "b.db", tmp_path / "m.eml"
+    f.write_bytes(report([ALICE, CEO], "ingest"))
+    rp = cli(db, "verp", "encode", ALICE, "--domain", "localhost").stdout.strip()
+    out = cli(db, "ingest", str(f), "--envelope-rcpt", rp).stdout
+    assert "events 2 (untrusted 1, held 0)" in out
+    assert active(db) == {ALICE}

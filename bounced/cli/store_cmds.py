@@ -98,7 +98,7 @@ def _sources(files: tuple[str, ...], mbox: str | None, maildir: str | None) -> I
 @click.argument("files", nargs=-1)
 @click.option("--mbox", type=click.Path(), help="Ingest every message of an mbox file.")
 @click.option("--maildir", type=click.Path(), help="Ingest every message of a maildir.")
-@click.option("--envelope-rcpt", default="", help="Envelope recipient to assume (for VERP decoding).")
+@click.option("--envelope-rcpt", default="", help="Envelope recipient to assume (VERP decoding; a signed one is proof under bounce.trust).")
 @store_options
 def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelope_rcpt: str,
            open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
@@ -110,7 +110,7 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
         raise click.UsageError("give FILE..., '-', --mbox FILE or --maildir DIR")
     opts = parse_options(cfg)
     rcpts = (envelope_rcpt,) if envelope_rcpt else ()
-    totals = {"ingested": 0, "duplicates": 0, "unparseable": 0, "events": 0}
+    totals = {"ingested": 0, "duplicates": 0, "unparseable": 0, "events": 0, "untrusted": 0, "held": 0}
     bar = _Progress() if sys.stderr.isatty() else None
     with open_store() as store:
         batch: list = []
@@ -120,6 +120,8 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
                 totals["duplicates" if o.duplicate else "ingested"] += 1
                 totals["unparseable"] += (not o.duplicate) and o.parse_failed
                 totals["events"] += o.events
+                totals["untrusted"] += o.untrusted
+                totals["held"] += o.held
             if bar:
                 bar.update(len(batch))
             batch.clear()
@@ -131,7 +133,8 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
         if batch:
             flush()
     click.echo(f"ingested {totals['ingested']}, duplicates {totals['duplicates']}, "
-               f"unparseable {totals['unparseable']}, events {totals['events']}")
+               f"unparseable {totals['unparseable']}, events {totals['events']} "
+               f"(untrusted {totals['untrusted']}, held {totals['held']})")
 
 
 class _Progress:

@@ -51,7 +51,7 @@ def copy_store(source: Store, target: Store, *, batch: int = 1000,
         after = None if t.name == "meta" else target.copy_last_key(t)  # meta: a few rows, set as the file has them
         while rows := source.copy_read(t, after, batch):
             target.copy_write(t, rows)
-            after = rows[-1][t.columns.index(t.key)]
+            after = t.key_of(rows[-1])
             progress(t.name, len(rows))
     target.copy_finish(tables)
     return tables

@@ -10,7 +10,7 @@ import pytest
 from bench.procs import BouncedServer
 from bench.synth import dsn, sha256_as_received
 from bounced import policy
-from bounced.config import Config
+from bounced.config import from_dict
 from bounced.reader import SuppressionList
 from bounced.store import Store, _state_from_row
 from bounced.timeutil import from_text
@@ -18,12 +18,14 @@ from tests.pgserver import PgServer
 from tests.reliability_helpers import RetryingLoad, assert_all_stored_once, stored_messages
 
 ROUNDS = 20
+# durability and concurrency, not trust or bursts: every synthetic bounce counts and none is held
+COUNT_EVERYTHING = {"bounce": {"trust": "open"}, "breaker": {"enabled": False}}
 HOT = [f"hot{i}@example.com" for i in range(5)]
 
 
 @pytest.mark.slow
 def test_sigkill_under_load_on_postgresql_loses_nothing(tmp_path, pg_location):
-    server = BouncedServer(tmp_path, db_path=pg_location).start()
+    server = BouncedServer(tmp_path, db_path=pg_location, overrides=COUNT_EVERYTHING).start()
     load = RetryingLoad(server.port, workers=8, tag="pgcrash").start()
     rng = random.Random()
     rounds_with_acks = 0
@@ -53,7 +55,7 @@ def test_database_restart_under_load_gives_only_451_and_loses_nothing(tmp_path):
     pg = PgServer().start()
     try:
         url = pg.create_database()
-        server = BouncedServer(tmp_path, db_path=url, overrides={"server": {"batch_max": 16}}).start()
+        server = BouncedServer(tmp_path, db_path=url, overrides={**COUNT_EVERYTHING, "server": {"batch_max": 16}}).start()
         load = RetryingLoad(server.port, workers=8, tag="pgdown").start()
         try:
             while len(load.acked) < 50:
@@ -101,7 +103,7 @@ def _shared_or_own(side: str):
 
 @pytest.mark.slow
 def test_two_daemons_one_database_store_once_and_agree_with_a_sequential_replay(tmp_path, pg_location):
-    servers = [BouncedServer(tmp_path / s, db_path=pg_location).start() for s in ("a", "b")]
+    servers = [BouncedServer(tmp_path / s, db_path=pg_location, overrides=COUNT_EVERYTHING).start() for s in ("a", "b")]
     loads = [RetryingLoad(srv.port, workers=8, make=_shared_or_own(side)).start()
              for srv, side in zip(servers, ("a", "b"), strict=True)]
     try:
@@ -117,7 +119,7 @@ def test_two_daemons_one_database_store_once_and_agree_with_a_sequential_replay(
     shared = sum(1 for load in loads for i in load.messages if i % 2 == 0)
     assert shared > 50 and len(sent) < sum(len(load.messages) for load in loads)  # some really went to both
     assert acked <= set(stored) and set(stored) == set(sent)  # every 250 stored; nothing else
-    with Store.open(pg_location, Config()) as s:
+    with Store.open(pg_location, from_dict(COUNT_EVERYTHING)) as s:
         assert s.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == len(sent)  # each once
         assert s.conn.execute("SELECT count(DISTINCT message_id) FROM events").fetchone()[0] == len(sent)
         for key in HOT:

@@ -15,9 +15,11 @@ from bounced.ingest import prepare
 from bounced.store import Store, StoreError, StoreUnavailable, _state_from_row
 from bounced.timeutil import from_text
 from tests.pgserver import PgServer
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 
 HOT = [f"hot{i}@example.com" for i in range(4)]
+# these test concurrency, not trust or bursts: every bounce counts and none is held
+COUNT = from_dict({"bounce": {"trust": "open"}, "breaker": {"enabled": False}}, "<tests: count everything>")
 
 
 def _bounce(rcpt: str, n: int, soft: bool):
@@ -37,7 +39,7 @@ def test_concurrent_writers_end_in_the_state_of_a_sequential_replay(pg_location)
     """Four writers, batches of 8 over four hot addresses (soft and hard mixed, times shuffled so the
     order matters), and every message also sent by a second writer: each message is stored once and
     each address ends exactly where its events applied one at a time would put it."""
-    Store.open(pg_location, Config()).close()
+    Store.open(pg_location, COUNT).close()
     rng = random.Random(7)
     items = [_bounce(rng.choice(HOT), n, soft=rng.random() < 0.8) for n in range(240)]
     plans = [items[i::2] for i in range(2)] * 2  # writers 0/2 and 1/3 send the same messages
@@ -48,7 +50,7 @@ def test_concurrent_writers_end_in_the_state_of_a_sequential_replay(pg_location)
 
     def writer(i: int) -> None:
         try:
-            with Store.open(pg_location, Config()) as s:
+            with Store.open(pg_location, COUNT) as s:
                 for j in range(0, len(plans[i]), 8):
                     outcomes[i].extend(s.ingest_many(plans[i][j:j + 8]))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
@@ -62,7 +64,7 @@ def test_concurrent_writers_end_in_the_state_of_a_sequential_replay(pg_location)
     assert not errors
     stored = [o for out in outcomes for o in out if not o.duplicate]
     assert sorted(o.sha256 for o in stored) == sorted(it.sha256 for it in items)  # each once, none lost
-    with Store.open(pg_location, Config()) as s:
+    with Store.open(pg_location, COUNT) as s:
         assert s.conn.execute("SELECT count(*) FROM messages").fetchone()[0] == len(items)
         assert s.conn.execute("SELECT count(*) FROM events").fetchone()[0] == len(items)
         for key in HOT:
@@ -71,13 +73,13 @@ def test_concurrent_writers_end_in_the_state_of_a_sequential_replay(pg_location)
 
 
 def test_same_message_to_two_writers_at_once_is_stored_once(pg_location):
-    Store.open(pg_location, Config()).close()
+    Store.open(pg_location, COUNT).close()
     item = _bounce("once@example.com", 1, soft=False)
     barrier = threading.Barrier(2)
     results: list = []
 
     def writer() -> None:
-        with Store.open(pg_location, Config()) as s:
+        with Store.open(pg_location, COUNT) as s:
             barrier.wait()
             results.extend(s.ingest_many([item]))
 
@@ -87,7 +89,7 @@ def test_same_message_to_two_writers_at_once_is_stored_once(pg_location):
     for t in threads:
         t.join(60)
     assert sorted(o.duplicate for o in results) == [False, True]
-    with Store.open(pg_location, Config()) as s:
+    with Store.open(pg_location, COUNT) as s:
         assert s.conn.execute("SELECT count(*) FROM events").fetchone()[0] == 1
 
 
@@ -124,7 +126,7 @@ def test_server_down_is_a_store_error_and_the_store_reconnects(own_server):
 
 def test_read_only_server_is_a_store_error(pg_location):
     """A standby during failover answers writes with 'read-only transaction': the batch fails whole."""
-    with Store.open(pg_location, Config()) as s:
+    with Store.open(pg_location, COUNT) as s:
         s.conn.execute("SET default_transaction_read_only = on")
         with pytest.raises(StoreUnavailable, match="read-only"):
             s.ingest_many([_bounce("a@example.com", 1, soft=False)])

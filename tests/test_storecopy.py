@@ -11,13 +11,13 @@ from bounced.config import Config
 from bounced.ingest import prepare
 from bounced.store import Store, StoreError
 from bounced.storecopy import copy_store, verify
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 
 
 @pytest.fixture
 def sqlite_store(tmp_path):
     path = tmp_path / "b.db"
-    with Store.open(path, Config()) as s:
+    with Store.open(path, OPEN) as s:
         for i in range(60):
             rcpt = f"u{i % 25}@example.com"
             status, diag = ("4.2.2", "452 mailbox full") if i % 3 else ("5.1.1", "550 user unknown")
@@ -26,6 +26,7 @@ def sqlite_store(tmp_path):
         s.unsuppress("u0@example.com", "mailbox fixed", by="bob")
         s.record_activity("u1@example.com", hours(70))
         s.prune_raw(hours(5))  # some messages without raw bytes
+        s.register_sent("<m1@sender.example>", ["a@example.com", "b@example.com"], when=hours(1))
     return path
 
 
@@ -37,7 +38,7 @@ def test_migrate_copies_everything_and_prints_the_checks_side_by_side(sqlite_sto
     r = cli("store", "migrate", "--db", sqlite_store, "--to", pg_location, "--batch", "7")
     assert r.exit_code == 0, r.output
     lines = {line.split()[0]: line.split() for line in r.output.splitlines() if line.split()}
-    for table in ("messages", "events", "suppressions", "audit", "activity", "meta"):
+    for table in ("messages", "events", "suppressions", "audit", "activity", "meta", "sent"):
         assert lines[table][-1] == "ok" and lines[table][1] == lines[table][2], r.output
         assert lines[table][3] == lines[table][4]
     assert lines["messages"][1] == "60" and lines["events"][1] == "60"

@@ -256,7 +256,7 @@ class Daemon:
             store=dataclasses.replace(new.store, path=old.store.path, url=old.store.url))
         if (new.policy, new.store, new.bounce, new.breaker) != (old.policy, old.store, old.bounce, old.breaker):
             try:
-                await asyncio.wrap_future(self.writer.reopen(lambda: self.open_store(new)))
+                await asyncio.wrap_future(self.writer.reconfigure(new, lambda: self.open_store(new)))
             except StoreError as exc:
                 self.log.error("reload_failed", error=str(exc), kept=old.source)
                 return False

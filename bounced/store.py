@@ -590,6 +590,18 @@ class Store(CopyMixin):
             raise
         return store
 
+    def reconfigure(self, config: Config) -> None:
+        """Reloaded policy, trust and breaker settings, on the open connection: a SIGHUP does not
+        reopen the database (where the database is and how to reach it change only on restart).
+        Nothing changes when the new VERP secret files cannot be read."""
+        keyring = None
+        if not self.readonly and config.bounce.trust != "open":
+            try:
+                keyring = keyfiles.load(config, None if self._reconnect else self.path)
+            except keyfiles.KeyFileError as exc:
+                raise StoreError(str(exc)) from None
+        self.config, self.keyring = config, keyring
+
     def _has_table(self, name: str) -> bool:
         return self.conn.execute(self.dialect.has_table, (name,)).fetchone() is not None
 

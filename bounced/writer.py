@@ -211,17 +211,30 @@ class Writer:
 
         return self._control(check)
 
+    def reconfigure(self, config: Any, open_store: Callable[[], StoreLike]) -> Future:
+        """Reloaded settings for the open store, which keeps its connection (``Store.reconfigure``);
+        a store without that method (a test's wrapper) is reopened with ``open_store`` instead."""
+        store = self._store
+
+        def apply() -> None:
+            if hasattr(store, "reconfigure"):
+                store.reconfigure(config)
+                self._open_store = open_store
+            else:
+                self._swap(open_store)
+
+        return self._control(apply)
+
     def reopen(self, open_store: Callable[[], StoreLike]) -> Future:
-        """Switch to a store opened by ``open_store`` (config reload); the old one stays on failure."""
+        """Switch to a store opened by ``open_store``; the old one stays on failure."""
+        return self._control(lambda: self._swap(open_store))
 
-        def swap() -> None:
-            new = open_store()
-            old, self._store = self._store, new
-            self._open_store = open_store
-            if old is not None:
-                old.close()
-
-        return self._control(swap)
+    def _swap(self, open_store: Callable[[], StoreLike]) -> None:
+        new = open_store()
+        old, self._store = self._store, new
+        self._open_store = open_store
+        if old is not None:
+            old.close()
 
     def _control(self, action: Callable[[], Any]) -> Future:
         c = _Control(action)

@@ -379,6 +379,23 @@ def test_reload_changes_accepted_addresses_without_dropping_connections(start_da
     c.close()
 
 
+@pytest.mark.both_stores
+def test_reload_of_policy_keeps_the_database_connection(start_daemon, db_path, tmp_path: Path) -> None:
+    """A SIGHUP that changes [policy] applies it to the open store: no new connection (on
+    PostgreSQL a reconnect per reload would drop its prepared statements and locks' sessions)."""
+    conf = write_toml(tmp_path / "bounced.toml", config_dict(db_path))
+    d = start_daemon(config_path=str(conf))
+    store = d.daemon.writer._store
+    conn = store.conn
+    write_toml(conf, config_dict(db_path, policy={"soft_threshold": 7}))
+    assert d.call(d.daemon.reload) is True
+    assert d.daemon.writer._store is store and store.conn is conn
+    assert store.config.policy.soft_threshold == 7
+    with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
+        assert s.sendmail("<>", [BOUNCE], dsn(token="after-reload")) == {}
+    assert len(stored_sha256s(db_path)) == 1
+
+
 def _http(port: int, path: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=20) as r:

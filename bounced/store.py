@@ -213,6 +213,8 @@ class Dialect:
     errors: tuple[type[BaseException], ...]
     retryable: tuple[type[BaseException], ...] = ()
     unavailable: tuple[type[BaseException], ...] = ()  # the server, not the statement
+    any_of: str = "IN (SELECT value FROM json_each(?))"  # "column <any_of>": one parameter, a list of values
+    pack: Callable[[list], Any] = json.dumps  # that parameter from a Python list
 
 
 SQLITE = Dialect("sqlite", "BEGIN IMMEDIATE", _SQLITE_NOW, "max",
@@ -225,7 +227,7 @@ def _pg_dialect() -> Dialect:
     return Dialect("postgresql", "BEGIN", _PG_NOW, "GREATEST",
                    "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
                    True, (psycopg.Error,), (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure),
-                   (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction))
+                   (psycopg.OperationalError, psycopg.errors.ReadOnlySqlTransaction), "= ANY(?)", list)
 
 
 # advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)): bounced's own, so
@@ -743,21 +745,23 @@ class Store(CopyMixin):
 
     # ---------------------------------------------------------------- ingest
     def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]:
-        """Store messages, their events and the suppression changes in ONE transaction."""
+        """Store messages, their events and the suppression changes in ONE transaction. The states
+        of every address in the batch are locked (PostgreSQL) and read in one statement each, not
+        per recipient: round trips, not rows, are what a commit on a database server costs."""
         keys = set()
-        if self.dialect.locks:
-            for it in items:
-                for rec in it.result.recipients:
-                    try:
-                        keys.add(self.key(rec.recipient))
-                    except InvalidAddress:
-                        pass
+        for it in items:
+            for rec in it.result.recipients:
+                try:
+                    keys.add(self.key(rec.recipient))
+                except InvalidAddress:
+                    pass
 
         def run() -> list[IngestOutcome]:
             self._lock(keys)
-            states: dict[str, State | None] = {}
+            states = self._load_states(keys)
+            before = dict(states)
             outcomes = [self._ingest_one(it, states) for it in items]
-            self._write_states(states)
+            self._write_states({k: s for k, s in states.items() if s is not before[k]})
             return outcomes
 
         return self._write(run, "cannot store messages")
@@ -874,9 +878,19 @@ class Store(CopyMixin):
                 f"over the threshold {reading.threshold:.1f}")
 
     def _load_state(self, key: str) -> State | None:
-        """An address's state, locked until COMMIT on PostgreSQL (a no-op when the batch holds it)."""
+        """An address's state, locked until COMMIT on PostgreSQL."""
         self._lock((key,))
         return _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
+
+    def _load_states(self, keys: Iterable[str]) -> dict[str, State | None]:
+        """The states of ``keys`` (already locked), None for an address without one."""
+        keys = list(keys)
+        out: dict[str, State | None] = dict.fromkeys(keys)
+        if keys:
+            for row in self.conn.execute(f"SELECT * FROM suppressions WHERE address {self.dialect.any_of}",
+                                         (self.dialect.pack(keys),)):
+                out[row["address"]] = _state_from_row(row)
+        return out
 
     def _write_states(self, states: dict[str, State | None]) -> None:
         rows = [_state_params(k, s) for k, s in states.items() if s is not None]

@@ -232,8 +232,9 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
 
 _BLOCK = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 # name, value without the blanks after the colon and the line end (as compat32's
-# header_source_parse stores them, when the block holds no CR)
-_FIELD_RUN = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n")
+# header_source_parse stores them, when the block holds no CR); only at line starts, where the
+# fields of a block begin, so a line that is no field is not rescanned from each of its characters
+_FIELD_RUN = re.compile(r"(?<![^\n])([\041-\071\073-\176]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n")
 
 
 def _headers(msg: Message, text: str) -> str:

@@ -23,6 +23,31 @@ _ANGLE = re.compile(r"<([^<>\s]{1,320})>")
 _BARE = re.compile(r"[^\s<>()\[\],;:\"]{1,256}@[^\s<>()\[\],;:\"]{1,256}")
 
 
+def strip_tags(text: str, repl: str = "", limit: int | None = None) -> str:
+    """``re.sub(r"<[^>]*>", repl, text)`` (``<[^>]{0,limit}>`` with ``limit``) in linear time.
+
+    The regex costs O(n^2) on a run of ``<`` with no ``>`` after it (every ``<`` scans to the
+    end): 300,000 of them took 23 s. Here each ``<`` looks for the first ``>`` after it, which
+    is where the regex's ``[^>]*`` stops too, and the ``<`` that follow up to that ``>`` reuse it."""
+    out: list[str] = []
+    pos = 0
+    i = text.find("<")
+    while i >= 0:
+        j = text.find(">", i + 1)
+        if j < 0:
+            break
+        if limit is not None and j - i - 1 > limit:  # too far for this "<": try the first one near enough
+            i = text.find("<", max(i + 1, j - limit - 1), j)
+            if i < 0:
+                i = text.find("<", j + 1)
+            continue
+        out += (text[pos:i], repl)
+        pos = j + 1
+        i = text.find("<", pos)
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def blocks(text: str) -> list[dict[str, str]]:
     """The field blocks of a report body: a list of {lower-case name: unfolded value}.
 

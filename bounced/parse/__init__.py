@@ -163,7 +163,8 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     bounce_like = bool(resolved) or fmt is not None or signals.looks_like_bounce(msg)
     if not resolved and bounce_like and fmt not in _NOT_BOUNCE_FORMATS:
         try:
-            got = fallback.extract(msg if len(raw) <= fallback.MAX_INPUT else mime.load(fallback.bounded(raw)))
+            seen = fallback.bounded(raw)
+            got = fallback.extract(msg if seen is raw else mime.load(seen))
         except Exception as exc:  # noqa: BLE001
             errors.append(f"{fallback.FORMAT}: {type(exc).__name__}: {exc}"[:200])
             got = None

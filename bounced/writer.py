@@ -516,6 +516,10 @@ class Writer:
         self._failures.success()
         for job, item, outcome in zip(batch, items, outcomes, strict=True):
             _settle(job.future, Stored(item, outcome))
+            if item.result.recipients_cut and not outcome.duplicate:
+                self._log.warning("recipients_cut", sha256=item.sha256, kept=len(item.result.recipients),
+                                  cut=item.result.recipients_cut,
+                                  action="stored whole; the recipients beyond the parse limit have no event")
 
 
 def _settle(future: Future, result: Any = None, *, error: BaseException | None = None) -> None:

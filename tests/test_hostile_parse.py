@@ -1,6 +1,7 @@
-"""Hostile messages against the parse path (issue 12, item 2): the inputs that took 10-23 s each
+"""Hostile messages against the parse path (issue 12, items 2 and 15): the inputs that took 10-23 s each
 get their 250 and are stored, a resent message is not parsed again, and a message over the parse
-budget is stored unparsed. Real writer, real store, real parse workers, real `bounced serve`; no
+budget is stored unparsed, a report with many recipients keeps them all up to the documented
+limit and logs what it cuts. Real writer, real store, real parse workers, real `bounced serve`; no
 timings asserted (client timeouts only bound the test)."""
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 
 from bench.procs import BouncedServer
 from bench.synth import SMTPClient, wire
+from bounced.parse import MAX_RECIPIENTS, parse_message
 from bounced.writer import Writer
-from tests.daemon_helpers import dsn, make_config, store_opener, stored_sha256s
+from tests.daemon_helpers import ListLog, dsn, make_config, store_opener, stored_sha256s
 
 HEAD = (b"From: MAILER-DAEMON@mx.example\r\nTo: bounces@localhost\r\n"
         b"Subject: Undelivered Mail Returned to Sender\r\n")
@@ -86,3 +88,37 @@ def test_the_red_team_inputs_get_250_and_are_stored(tmp_path: Path) -> None:
     assert len(rows) == 4  # the three resends were duplicates
     assert all(not (error or "").startswith("not parsed") for _status, error in rows), rows
     assert "Traceback" not in log
+
+
+def big_report(recipients: int) -> bytes:
+    blocks = "".join(f"Final-Recipient: rfc822; user{i}@remote.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                     f"Diagnostic-Code: smtp; 550 5.1.1 <user{i}@remote.example>: Recipient address rejected\r\n\r\n"
+                     for i in range(recipients))
+    return (HEAD + b"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; "
+            b"boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n\r\n--B\r\n"
+            b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+            + blocks.encode() + b"--B--\r\n")
+
+
+@pytest.mark.parametrize("recipients", [250, 600, MAX_RECIPIENTS])
+def test_a_report_keeps_every_recipient_up_to_the_limit(recipients: int) -> None:
+    """Issue 12, item 15: 199 (blank-line separated) and 499 used to be silent cut-offs."""
+    result = parse_message(big_report(recipients))
+    assert [r.recipient for r in result.recipients] == [f"user{i}@remote.example" for i in range(recipients)]
+    assert result.recipients_cut == 0 and "recipients_cut" not in result.to_dict()
+
+
+def test_a_report_beyond_the_limit_is_cut_and_logged(db_path: Path) -> None:
+    raw = big_report(MAX_RECIPIENTS + 37)
+    log = ListLog()
+    w = Writer(lambda: store_opener()(make_config(db_path)), log=log)
+    w.start()
+    try:
+        stored = w.submit(raw, "", ("bounces@bounce.example",)).result(60)
+    finally:
+        w.close()
+    result = stored.incoming.result
+    assert len(result.recipients) == MAX_RECIPIENTS and result.recipients_cut == 37
+    assert result.to_dict()["recipients_cut"] == 37
+    assert stored.outcome.events == MAX_RECIPIENTS
+    assert [(f["kept"], f["cut"]) for _, e, f in log.records if e == "recipients_cut"] == [(MAX_RECIPIENTS, 37)]

@@ -36,7 +36,7 @@ from bounced.parse import smtp
 
 __all__ = ["ParseOptions", "parse_message", "format_modules"]
 
-MAX_RECIPIENTS = 500
+MAX_RECIPIENTS = mime.mimetree.MAX_REPORTED  # more are cut, and counted in ParseResult.recipients_cut
 # formats that are sure the message is no delivery failure: no bounce fallback for them
 _NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834"})
 
@@ -176,6 +176,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         fmt = fmt or "unknown"
 
     recipients = _classify_all(resolved, fmt or "unknown")
+    cut = mime.blocks_cut(msg) + max(0, len(resolved) - MAX_RECIPIENTS)
     original = _original(msg)
     from bounced.parse.original import selected_headers
 
@@ -191,6 +192,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         recipients=recipients,
         error=error,
         subject=mime.header(msg, "Subject") or None,
+        recipients_cut=cut,
     )
 
 

@@ -12,8 +12,9 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 from bounced.mime import decode_unitext
+from bounced.mimetree import MAX_STATUS_BLOCKS
 
-MAX_BLOCKS = 500
+MAX_BLOCKS = MAX_STATUS_BLOCKS
 MAX_FIELDS = 100
 MAX_VALUE = 8 * 1024
 

@@ -41,6 +41,8 @@ def families() -> dict[str, Callable[[int], bytes]]:
     fam["one line of '<' (flufl fallback)"] = lambda n: PLAIN + b"Your message to <" + _run("<", n) + b"\n"
     fam["html part of '<'"] = lambda n: (HEAD + b"Content-Type: text/html\n\n<html><body>" + _run("<", n) + b"\n")
     fam["html part of '<a '"] = lambda n: (HEAD + b"Content-Type: text/html\n\n<html><body>" + _run("<a ", n) + b"\n")
+    fam["html part of '<' lines"] = lambda n: (HEAD + b"Content-Type: text/html\n\n<html><body>"
+                                              + (b"<" * 999 + b"\n") * max(1, n // 1000))
     fam["dashes then transcript"] = lambda n: PLAIN + _run("-", n) + b" Transcript of session follows\n"
     fam["blank lines then marker"] = lambda n: PLAIN + _run("\n", n) + b"Transcript of session follows\n"
     fam["header line without colon"] = lambda n: _run("!", n) + b"\n" + HEAD + b"\nbody\n"

@@ -160,7 +160,7 @@ class ParsePool:
     cannot start and about messages over budget, at most once per ``log_interval`` seconds each.
     """
 
-    def __init__(self, workers: int, *, timeout: float = 60.0, log: Any = None,
+    def __init__(self, workers: int, *, timeout: float = 20.0, log: Any = None,
                  context: Callable[[], Any] = lambda: multiprocessing.get_context("spawn"),
                  budget: float = DEFAULT_BUDGET, backoff: float = 1.0, max_backoff: float = 60.0,
                  log_interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:

@@ -128,7 +128,7 @@ class Writer:
         self._parse_workers = parse_workers
         self._parse_budget = parse_budget
         # the feeder's own connection, to look up sha256s before parsing (one store per thread)
-        self._lookup: tuple[Callable[[], StoreLike], StoreLike] | None = None
+        self._lookup: tuple[Callable[[], StoreLike], StoreLike | None] | None = None
         self._pool: ParsePool | None = None
         self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
         self._parse_options = parse_options
@@ -329,7 +329,7 @@ class Writer:
         except Exception as exc:  # noqa: BLE001 - then the writer stops too: not alive, so unhealthy
             self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
         finally:
-            if self._lookup is not None:
+            if self._lookup is not None and self._lookup[1] is not None:
                 _quiet(self._lookup[1].close)
             self._parsed.put(_STOP)
 
@@ -461,13 +461,14 @@ class Writer:
                 job.incoming = Incoming(raw=job.raw, sha256=sha, mail_from=job.mail_from, rcpt_tos=job.rcpt_tos,
                                         received_at=job.received_at, result=unparsed("already stored (same sha256)"))
 
-    def _lookup_store(self) -> StoreLike:
-        """The feeder thread's own store, reopened when the writer's was (config reload)."""
+    def _lookup_store(self) -> StoreLike | None:
+        """The feeder thread's own store, reopened when the writer's was (config reload); None
+        when it cannot be opened (tried again only after a reopen: the lookup is an optimisation)."""
         opener = self._open_store
         if self._lookup is None or self._lookup[0] is not opener:
-            if self._lookup is not None:
+            if self._lookup is not None and self._lookup[1] is not None:
                 _quiet(self._lookup[1].close)
-                self._lookup = None
+            self._lookup = (opener, None)
             self._lookup = (opener, opener())
         return self._lookup[1]
 

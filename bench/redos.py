@@ -17,9 +17,9 @@ quantifier after ``Diagnostic-Code:`` is reached), and runs of two-character pai
 
 The criterion is growth, not time: the scan of a string of ``BIG`` characters must cost less
 than ``LIMIT`` times the scan of one of ``SMALL`` characters (the size ratio is 16: linear work
-grows about 16x, quadratic 256x). Each measure is the best of several runs, so a busy machine can
-only make a pattern look more linear (a slow sample at SMALL) or be caught again by a second
-confirmation round, never fail one on its own.
+grows about 16x, quadratic 256x). Each measure is the thread's CPU time (time spent preempted does
+not count), best of several runs, and a pattern is reported only when two confirmation rounds
+agree, so a busy machine does not fail a linear pattern.
 
 Usage: python -m bench.redos [--json] [--sample FILE ...]
 """
@@ -327,13 +327,13 @@ def _subject(prefix: str, unit: str, size: int, as_bytes: bool) -> Any:
 def _cost(p: re.Pattern, subject: Any, repeats: int, anchored: bool) -> float:
     best = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.thread_time()  # CPU time of this thread: time spent preempted on a busy machine does not count
         if anchored:
             p.match(subject)
         else:
             for _m in p.finditer(subject):
                 pass
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.thread_time() - t0)
     return best
 
 

@@ -38,6 +38,8 @@ def families() -> dict[str, Callable[[int], bytes]]:
         fam[f"text run {c!r}"] = lambda n, c=c: PLAIN + _run(c, n) + b"\n"
     for u in PAIR_RUNS:
         fam[f"text run {u!r}"] = lambda n, u=u: PLAIN + _run(u, n) + b"\n"
+    for c in ",.<":  # flufl.bounce sees lines of up to 1,000 bytes: its quadratic detectors' worst case
+        fam[f"lines of 999 {c!r} (flufl fallback)"] = lambda n, c=c: PLAIN + (c.encode() * 999 + b"\n") * max(1, n // 1000)
     fam["one line of '<' (flufl fallback)"] = lambda n: PLAIN + b"Your message to <" + _run("<", n) + b"\n"
     fam["html part of '<'"] = lambda n: (HEAD + b"Content-Type: text/html\n\n<html><body>" + _run("<", n) + b"\n")
     fam["html part of '<a '"] = lambda n: (HEAD + b"Content-Type: text/html\n\n<html><body>" + _run("<a ", n) + b"\n")

@@ -122,3 +122,16 @@ def test_a_report_beyond_the_limit_is_cut_and_logged(db_path: Path) -> None:
     assert result.to_dict()["recipients_cut"] == 37
     assert stored.outcome.events == MAX_RECIPIENTS
     assert [(f["kept"], f["cut"]) for _, e, f in log.records if e == "recipients_cut"] == [(MAX_RECIPIENTS, 37)]
+
+
+def test_flufl_sees_a_bounded_message() -> None:
+    from bounced.parse import fallback
+
+    ordinary = dsn(token="bounded")
+    assert fallback.bounded(ordinary) is ordinary  # within the limits: the parsed message is reused
+    long_line = HEAD + b"\r\n" + b"," * 20_000 + b"\r\nnext line\r\n"
+    cut = fallback.bounded(long_line)
+    assert max(map(len, cut.split(b"\n"))) <= fallback.MAX_LINE and cut.endswith(b"next line\r\n")
+    many = HEAD + b"\r\n" + b"x\n" * 10_000
+    assert fallback.bounded(many).count(b"\n") == fallback.MAX_LINES
+    assert len(fallback.bounded(b"y" * 10 + b"\n" + b"z" * 200_000)) <= fallback.MAX_INPUT

@@ -109,6 +109,7 @@ def test_a_worker_that_cannot_start_is_retried_with_back_off_and_logged_once(mon
     """The worker's interpreter is /bin/false: every start dies before it is ready. While
     backing off, batches are parsed here; attempts double their spacing; one log line per interval."""
     import multiprocessing
+    import multiprocessing.spawn
 
     ctx = multiprocessing.get_context("spawn")
     monkeypatch.setattr(multiprocessing.spawn, "_python_exe", "/bin/false")
@@ -167,3 +168,23 @@ def test_writer_survives_its_worker_dying(db_path: Path) -> None:
     assert results[1:] == [r for r in results[1:] if r.recipients]
     w.close()
     assert len(stored_sha256s(db_path)) == 11
+
+
+def test_writer_whose_workers_cannot_start_parses_everything_and_logs_once(db_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12, item 6: a worker that could not start was respawned and logged once per batch
+    (892 lines in 20 s). Now: every message parsed in the writer thread, one log line."""
+    import multiprocessing.spawn
+
+    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", "/bin/false")
+    cfg = make_config(db_path)
+    log = ListLog()
+    w = Writer(lambda: store_opener()(cfg), batch_max=4, parse_workers=1, log=log)
+    w.start()
+    try:
+        futures = [w.submit(dsn(token=f"nb{i}"), "", ("bounces@bounce.example",)) for i in range(200)]
+        assert all(f.result(60).incoming.result.recipients for f in futures)
+    finally:
+        w.close()
+    assert len(stored_sha256s(db_path)) == 200
+    assert len(log.events("parse_worker_failed")) == 1

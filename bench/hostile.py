@@ -6,7 +6,8 @@ flufl.bounce fallback all run) whose body holds one long hostile run: a run of e
 package's patterns are built from, blank lines, HTML full of ``<``, address-like runs, a
 delivery-status report with thousands of recipients. Every family is parsed at each size in
 ``--sizes`` (characters of the run) in this process, best of ``--repeat``; the table is printed
-worst first. The issue's target: every input under 1 s on the 2-core CI machine.
+worst first by CPU time (the wall clock is shown too: on a shared machine it also counts other
+jobs' turns). The issue's target: every input under 1 s on the 2-core CI machine.
 
 Usage: python bench/hostile.py [--sizes 100000,1000000] [--repeat 1] [--top 15] [--json]
 """
@@ -63,16 +64,18 @@ def _dsn(recipients: int, diagnostic: str) -> bytes:
             b"Reporting-MTA: dns; mx.example\n\n" + blocks.encode() + b"--b--\n")
 
 
-def measure(raw: bytes, repeat: int) -> tuple[float, int]:
+def measure(raw: bytes, repeat: int) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, recipients found), best of ``repeat``. CPU time is the figure
+    to compare on a shared machine, where the wall clock also counts other jobs' turns."""
     from bounced.parse import parse_message
 
-    best, found = float("inf"), 0
+    cpu, wall, found = float("inf"), float("inf"), 0
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         result = parse_message(raw)
-        best = min(best, time.perf_counter() - t0)
+        cpu, wall = min(cpu, time.process_time() - c0), min(wall, time.perf_counter() - t0)
         found = len(result.recipients)
-    return best, found
+    return cpu, wall, found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,21 +91,23 @@ def main(argv: list[str] | None = None) -> int:
     for name, build in families().items():
         for n in sizes:
             raw = build(n)
-            seconds, found = measure(raw, args.repeat)
-            rows.append({"family": name, "run": n, "bytes": len(raw), "seconds": round(seconds, 4),
-                         "recipients": found})
-    rows.sort(key=lambda r: -r["seconds"])
+            cpu, wall, found = measure(raw, args.repeat)
+            rows.append({"family": name, "run": n, "bytes": len(raw), "cpu_seconds": round(cpu, 4),
+                         "wall_seconds": round(wall, 4), "recipients": found})
+    rows.sort(key=lambda r: -r["cpu_seconds"])
     if args.json:
         for r in rows:
             print(json.dumps(r))
         return 0
     shown = rows[: args.top] if args.top else rows
-    print(f"{'family':40} {'run':>9} {'bytes':>9} {'seconds':>8} {'rcpts':>6}")
+    print(f"{'family':40} {'run':>9} {'bytes':>9} {'cpu s':>7} {'wall s':>7} {'rcpts':>6}")
     for r in shown:
-        print(f"{r['family']:40} {r['run']:>9} {r['bytes']:>9} {r['seconds']:>8.3f} {r['recipients']:>6}")
+        print(f"{r['family']:40} {r['run']:>9} {r['bytes']:>9} {r['cpu_seconds']:>7.3f} {r['wall_seconds']:>7.3f}"
+              f" {r['recipients']:>6}")
     worst = rows[0]
-    print(f"worst: {worst['family']} at {worst['bytes']} bytes: {worst['seconds']:.3f} s "
-          f"({len(rows)} inputs, {len(families())} families, sizes {sizes})")
+    slowest = max(rows, key=lambda r: r["wall_seconds"])
+    print(f"worst: {worst['family']} at {worst['bytes']} bytes: {worst['cpu_seconds']:.3f} s CPU; slowest by the "
+          f"wall clock {slowest['wall_seconds']:.3f} s ({len(rows)} inputs, {len(families())} families, sizes {sizes})")
     return 0
 
 

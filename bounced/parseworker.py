@@ -10,13 +10,15 @@ and one small read per message cost the parent tens of microseconds a message, a
 The child returns only what it computed (sha256 and the parse result), not the raw bytes, one
 answer per message, so the parent knows which message a silent worker is stuck on.
 
-A message gets a time budget (``budget`` seconds): the child's interval timer interrupts a parse
+A message gets a time budget (``budget`` CPU seconds): the child's interval timer interrupts a parse
 that runs over and answers "stored unparsed" for it, so one hostile message costs at most that
-much and is still stored (the SMTP client gets its 250; ``bounced reprocess`` can try again). A
-worker that does not answer within twice the budget (a parser stuck where the timer cannot reach
-it) is killed and replaced, and that message is stored unparsed too. A worker that dies, hangs or
-breaks its pipe is replaced; what it still held is parsed in the calling thread, with the same
-code, so the stored result does not depend on where it was parsed.
+much and is still stored (the SMTP client gets its 250; ``bounced reprocess`` can try again).
+That worker then answers what it already holds and exits, and a fresh one takes the next batch
+(nothing of an interrupted parse survives). A worker that does not answer within four times the
+budget plus 2 s (a parser stuck where the timer cannot reach it) is killed and replaced, and that
+message is stored unparsed too, as is one a worker dies on (it may be what killed it). What a
+dead worker still held is parsed in the calling thread, with the same code, so the stored result
+does not depend on where it was parsed.
 
 A worker that cannot start (dies or stays silent before it is ready) is retried with exponential
 back-off, not once per batch, and logged once per interval with a count; meanwhile the calling
@@ -43,12 +45,21 @@ Job = tuple[bytes, str, tuple[str, ...], datetime]  # raw, mail_from, rcpt_tos, 
 Answer = tuple[str, ParseResult]  # sha256, result
 
 _READY = "ready"
-DEFAULT_BUDGET = 2.0  # seconds per message; the worst hostile input parses in ~0.15 s (bench/hostile.py)
+_WARM_UP = (b"From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+            b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n\nNot delivered.\n"
+            b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n"
+            b"Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n"
+            b"Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n--b\nContent-Type: message/rfc822\n\n"
+            b"From: c@d.example\nTo: a@b.example\nMessage-ID: <w@d.example>\nSubject: hi\n\nhi\n--b--\n")
+_OVER_BUDGET = "not parsed: parsing took longer than "  # how unparsed() words a message over budget
+DEFAULT_BUDGET = 2.0  # CPU seconds per message; the worst hostile input takes ~0.1 s (bench/hostile.py)
 
 
 class ParseTimeout(BaseException):
-    """Raised in the child by its interval timer. A BaseException, so that the parser's own
-    ``except Exception`` (which turns any bug into an error result) does not swallow it."""
+    """Raised in the child by its CPU-time interval timer (ITIMER_PROF: time the child spends
+    waiting for a busy machine's cores does not count against a message). A BaseException, so that
+    the parser's own ``except Exception`` (which turns any bug into an error result) does not
+    swallow it."""
 
 
 def _on_alarm(_signum: int, _frame: Any) -> None:
@@ -60,14 +71,18 @@ def unparsed(why: str) -> ParseResult:
     return ParseResult(format="unknown", error=f"not parsed: {why}")
 
 
+def over_budget(result: ParseResult) -> bool:
+    return (result.error or "").startswith(_OVER_BUDGET)
+
+
 def _parse_within(job: Job, options: ParseOptions, budget: float) -> Answer:
     raw, mail_from, rcpt_tos, received_at = job
     try:
-        signal.setitimer(signal.ITIMER_REAL, budget)
+        signal.setitimer(signal.ITIMER_PROF, budget)
         try:
             inc = prepare(raw, mail_from, rcpt_tos, options, received_at)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
         return inc.sha256, inc.result
     except ParseTimeout:
         return hashlib.sha256(raw).hexdigest(), unparsed(f"parsing took longer than {budget:g}s")
@@ -84,19 +99,22 @@ def _serve(conn: Connection, budget: float = DEFAULT_BUDGET) -> None:
     # KillMode=mixed sends systemd's SIGTERM to the parent only, and a worker gone early costs
     # nothing (the parent parses what it held)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGPROF, _on_alarm)
     # import and build the parser's tables before saying ready, so the first message's budget
     # is spent on that message
-    safe_prepare(b"From: a@b.example\nSubject: warm up\n\nx\n", "", (), ParseOptions(), datetime.now())
+    safe_prepare(_WARM_UP, "", (), ParseOptions(), datetime.now())
+    retiring = False  # after a message over budget: finish what is queued, then exit to be replaced
     try:
         conn.send(_READY)
-        while True:
+        while not (retiring and not conn.poll(0)):
             try:
                 options, jobs = conn.recv()
             except (EOFError, OSError):
                 return
             for job in jobs:
-                conn.send(_parse_within(job, options, budget))
+                answer = _parse_within(job, options, budget)
+                retiring = retiring or over_budget(answer[1])
+                conn.send(answer)
     except OSError:  # the parent is gone
         return
 
@@ -130,6 +148,7 @@ class _Worker:
         self.proc.start()
         child.close()  # only the child holds it now: its exit shows up here as EOF
         self.ready = False
+        self.retiring = False  # it answered a message over budget: it exits once its queue is empty
 
     def stop(self, timeout: float = 5.0) -> None:
         try:
@@ -169,6 +188,7 @@ class ParsePool:
         self._log = _RateLog(log, log_interval, clock)
         self._ctx = context()
         self._workers: list[_Worker | None] = [None] * workers
+        self._retired: list[_Worker] = []  # replaced while still answering what they held
         self._start_failures = [0] * workers  # consecutive, per slot
         self._retry_at = [0.0] * workers
 
@@ -178,15 +198,21 @@ class ParsePool:
 
     @property
     def hard_limit(self) -> float:
-        """How long the parent waits for one answer before it kills the worker: the child's own
-        timer should have answered well before."""
-        return 2 * self.budget + 1
+        """How long the parent waits (wall clock) for one answer before it kills the worker: the
+        child's own CPU-time timer should have answered well before, even on a busy machine."""
+        return 4 * self.budget + 2
 
     def _ensure(self, i: int) -> _Worker | None:
         w = self._workers[i]
-        if w is not None and w.proc.is_alive():
+        if w is not None and w.proc.is_alive() and not w.retiring:
             return w
-        if w is not None:
+        self._retired = [r for r in self._retired if r.proc.is_alive()]
+        if w is not None and (w.retiring or w.proc.exitcode == 0):
+            # it retired after a message over budget (exit 0 before the receiver heard of it):
+            # replaced now, and left to answer its queue (its answers stay readable until then)
+            self._workers[i] = None
+            self._retired.append(w)
+        elif w is not None:
             self._fail(i, w, f"exited (exit code {w.proc.exitcode})")
         if self._clock() < self._retry_at[i]:
             return None  # backing off: the calling thread parses meanwhile
@@ -280,15 +306,19 @@ class ParsePool:
                     return out
                 answer = w.conn.recv()
             except (EOFError, OSError) as exc:
+                w.proc.join(1)
+                if w.retiring or w.proc.exitcode == 0:  # it retired before this batch reached it: parse it here
+                    return out
                 self._fail(i, w, f"exited ({exc!r}, exit code {w.proc.exitcode})")
                 out.append((hashlib.sha256(raw).hexdigest(), unparsed("the parse worker died while parsing it")))
                 return out
             if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], ParseResult)):
                 self._fail(i, w, "answered out of step")
                 return out
-            if answer[1].error and answer[1].error.startswith("not parsed:"):
+            if over_budget(answer[1]):
+                w.retiring = True  # its parser was interrupted mid-way: a fresh process for what follows
                 self._log.error("parse_over_budget", sha256=answer[0], budget=self.budget,
-                                action="stored unparsed; bounced reprocess can retry it")
+                                action="stored unparsed, the worker replaced; bounced reprocess can retry it")
             out.append(answer)
         return out
 
@@ -304,6 +334,9 @@ class ParsePool:
         w.stop(0)
 
     def close(self) -> None:
+        for w in self._retired:
+            w.stop()
+        self._retired = []
         for i, w in enumerate(self._workers):
             if w is not None:
                 w.stop()
@@ -311,7 +344,7 @@ class ParsePool:
 
     def kill(self) -> None:
         """Kill every worker now, from any thread: for a shutdown that cannot wait for the writer."""
-        for w in list(self._workers):
+        for w in [*self._workers, *self._retired]:
             if w is not None and w.proc.is_alive():
                 w.proc.kill()
                 w.proc.join(5)

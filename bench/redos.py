@@ -97,6 +97,10 @@ def _reachable(obj: Any, depth: int, seen: set[int]) -> Iterator[re.Pattern]:
     elif isinstance(obj, type):
         for v in vars(obj).values():
             yield from _reachable(v, depth + 1, seen)
+    elif type(obj).__module__.startswith("bounced"):  # the package's own objects (a literal index...)
+        names = list(getattr(obj, "__dict__", {})) + [n for c in type(obj).__mro__ for n in getattr(c, "__slots__", ())]
+        for name in names:
+            yield from _reachable(getattr(obj, name, None), depth + 1, seen)
 
 
 def module_patterns(mods: Iterable[Any]) -> dict[tuple[Any, int], str]:

@@ -115,3 +115,15 @@ def test_hostile_runs(unit: str, size: int, ctype: str, lead: str) -> None:
     result = parse_message(raw)
     check(result)
     assert result == parse_message(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<>a \n", max_size=60), st.one_of(st.none(), st.integers(min_value=0, max_value=8)))
+def test_strip_tags_is_the_regex_it_replaces(text: str, limit: int | None) -> None:
+    """fields.strip_tags (linear) gives what re.sub(<[^>]*>) (quadratic on a run of '<') gave."""
+    import re
+
+    from bounced.parse.fields import strip_tags
+
+    pattern = r"<[^>]*>" if limit is None else r"<[^>]{0,%d}>" % limit
+    assert strip_tags(text, "#", limit) == re.sub(pattern, "#", text)

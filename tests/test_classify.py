@@ -74,8 +74,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("senderid-pra", None, "550 5.7.1 can't determine Purported Responsible Address", "rejected"),
     ("qmail-not-enough-free-space", None, "Requested action not taken: mailbox unavailable (not enough free space)", "system_full"),
     ("sender-ip-address-rejected", None, "554 5.7.1 <unknown[192.0.2.1]>: Sender IP address rejected", "blocked"),
-    ("docomo-5.2.0-unknown-user", "5.2.0", "550 Unknown user kijitora@docomo.example.ne.jp", "filtered"),
-    ("postfix-unknown-user-after-data", None, "host mx.example.jp said: 550 Unknown user kijitora@example.jp (in reply to end of DATA command)", "filtered"),
+    ("sendmail-5.2.0-unknown-user", "5.2.0", "550 Unknown user kijitora@example.ne.jp", "user_unknown"),
+    ("postfix-unknown-user-after-data", None, "host mx.example.jp said: 550 Unknown user kijitora@example.jp (in reply to end of DATA command)", "user_unknown"),
     ("postfix-user-unknown", None, "550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in local recipient table", "user_unknown"),
     ("sendmail-addressee-unknown", "5.3.0", "553 5.3.0 <a@b>... Addressee unknown, relay=[192.0.2.1]", "user_unknown"),
     ("exchange-5.1.10-recipient-not-found", "5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "user_unknown"),
@@ -622,7 +622,7 @@ def test_odd_input_never_raises(found):
 # SMTP stage (used when a format module knows the refused command)
 # --------------------------------------------------------------------------------------------
 STAGE_CASES = [
-    ("data-unknown-user-is-filter", "5.0.0", "550 Unknown user kijitora@example.net", "DATA", "filtered"),
+    ("data-unknown-user-stays", "5.0.0", "550 Unknown user kijitora@example.net", "DATA", "user_unknown"),
     ("rcpt-unknown-user-stays", "5.0.0", "550 Unknown user kijitora@example.net", "RCPT", "user_unknown"),
     ("data-but-5.1.1-is-explicit", "5.1.1", "550 5.1.1 User unknown", "DATA", "user_unknown"),
     ("mail-from-vague-is-rejected", "5.0.0", "553 neko.example.com does not exist", "MAIL", "rejected"),

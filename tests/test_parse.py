@@ -123,16 +123,31 @@ def test_original_with_unindented_continuation_line() -> None:
     assert headers["To"] == "nobody@rcpt.example"
 
 
-ARF_TYPES = ["abuse", "fraud", "opt-out", "virus", "other", "not-spam", "auth-failure"]
+ARF_TYPES = [  # RFC 5965 7.3 and RFC 6591: only the recipient's own report is a complaint
+    ("abuse", "feedback", Kind.COMPLAINT),
+    ("fraud", "feedback", Kind.COMPLAINT),
+    ("opt-out", "feedback", Kind.COMPLAINT),
+    ("other", "feedback", Kind.COMPLAINT),
+    ("virus", "virus_detected", Kind.UNKNOWN),
+    ("not-spam", "delivered", Kind.DELIVERED),
+    ("auth-failure", "auth_failure", Kind.SOFT),
+]
 
 
-@pytest.mark.parametrize("ftype", ARF_TYPES)
-def test_arf_each_feedback_type(ftype: str) -> None:
+@pytest.mark.parametrize(("ftype", "reason", "kind"), ARF_TYPES, ids=[t[0] for t in ARF_TYPES])
+def test_arf_each_feedback_type(ftype: str, reason: str, kind: Kind) -> None:
     raw = (DATA / "arf-abuse.eml").read_bytes().replace(b"Feedback-Type: abuse", f"Feedback-Type: {ftype}".encode())
     result = parse_message(raw)
     assert result.format == "arf"
     [r] = result.recipients
-    assert (r.recipient, r.kind, r.reason, r.feedback_type) == ("annoyed@rcpt.example", Kind.COMPLAINT, "feedback", ftype)
+    assert (r.recipient, r.kind, r.reason, r.feedback_type) == ("annoyed@rcpt.example", kind, reason, ftype)
+
+
+def test_every_registered_feedback_type_has_a_row() -> None:
+    from bounced.classify.feedback import FEEDBACK
+    from bounced.parse.arf import FEEDBACK_TYPES
+
+    assert set(FEEDBACK) == FEEDBACK_TYPES
 
 
 def test_arf_unregistered_type_is_other() -> None:
@@ -143,7 +158,8 @@ def test_arf_unregistered_type_is_other() -> None:
 def test_arf_recipient_from_returned_headers() -> None:
     result = parse("arf-headers-only.eml")
     [r] = result.recipients
-    assert (r.recipient, r.feedback_type, r.kind) == ("reader@rcpt.example", "auth-failure", Kind.COMPLAINT)
+    assert (r.recipient, r.feedback_type, r.kind) == ("reader@rcpt.example", "auth-failure", Kind.SOFT)
+    assert r.reason == "auth_failure"  # RFC 6591: a report on the sender's authentication, never suppresses
     assert result.original_message_id == "<hello-1@sender.example>"
 
 
@@ -294,15 +310,24 @@ def test_find_command(text: str, command: str | None) -> None:
 
 
 def test_refused_command_reaches_the_classifier() -> None:
-    """The notice's "(in reply to ... command)" is passed on: an unknown-user reply after DATA
-    (the recipient was accepted at RCPT) is not classified like one at RCPT."""
+    """The notice's "(in reply to ... command)" is passed on: a vague refusal of MAIL FROM is about
+    the envelope sender (RFC 5321 3.3), the same words at RCPT are not."""
+    raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0").replace(
+        b"Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address\n"
+        b"    rejected: User unknown in local recipient table", b"Diagnostic-Code: smtp; 550 Requested action not taken")
+    at_rcpt = parse_message(raw).recipients[0]
+    at_mail = parse_message(raw.replace(b"(in reply to RCPT TO command)", b"(in reply to MAIL FROM command)")).recipients[0]
+    assert (at_rcpt.reason, at_mail.reason) == ("undefined", "rejected")
+
+
+def test_unknown_user_after_data_is_still_unknown() -> None:
+    """Yahoo and Mail.ru refuse unknown users only at the end of DATA: an explicit "unknown user"
+    is the address's fault whatever the stage."""
     raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0").replace(
         b"Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address\n"
         b"    rejected: User unknown in local recipient table", b"Diagnostic-Code: smtp; 550 Unknown user")
-    at_rcpt = parse_message(raw).recipients[0]
     at_data = parse_message(raw.replace(b"(in reply to RCPT TO command)", b"(in reply to end of DATA command)")).recipients[0]
-    assert at_rcpt.reason == "user_unknown"
-    assert at_data.reason != at_rcpt.reason
+    assert (at_data.reason, at_data.kind) == ("user_unknown", Kind.HARD)
 
 
 @pytest.mark.parametrize(("field", "text", "expected"), [

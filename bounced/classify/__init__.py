@@ -15,7 +15,8 @@ The normalized status is what the steps below and the kind use.
 Precedence, first decision wins:
 
 1. a reason the format module set itself (``Found.reason``: feedback, vacation, an MTA-specific
-   decision);
+   decision); a feedback report's reason and kind come from its type (:mod:`.feedback`: only
+   the recipient's own complaint is a complaint);
 2. ``delivered`` for Action delivered/relayed/expanded or a 2.X.X status;
 3. the receiver's own table, when the remote MTA, the recipient domain or a marker in the
    diagnostic names a known provider;
@@ -52,6 +53,7 @@ from bounced.model import Found, Kind
 from bounced.reasons import DEFAULT_KINDS
 
 from ._literals import LiteralIndex
+from .feedback import FEEDBACK
 from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
 from .replycode import REPLY_ROWS
@@ -443,6 +445,9 @@ def classify(found: Found, fmt: str) -> Classification:
     action = (found.action or "").strip().lower().partition(" ")[0]  # "failed (permanent)" -> "failed"
     diagnostic = _normalize_text(found.diagnostic or "")
     status = normalize_status(found.status, diagnostic, found.reply_code)
+    if found.reason == "feedback" and found.feedback_type:
+        reason, kind = FEEDBACK.get(found.feedback_type, FEEDBACK["other"])
+        return Classification(reason=reason, kind=kind, status=status)
     if found.reason in DEFAULT_KINDS:
         reason = found.reason
     elif action in _DELIVERED_ACTIONS or (status or "").startswith("2."):

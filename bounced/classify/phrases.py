@@ -64,9 +64,6 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("system_full", r"mailbox unavailable \(not enough free space\)", "qmail clones 'Requested action not taken: mailbox unavailable (not enough free space)'"),
     # --- blocked: the client IP named before any address wording ------------------------
     ("blocked", r"sender ip address rejected|bad sender ip address", "Postfix/appliance wording 'Sender IP address rejected', 'Bad sender IP address'"),
-    # --- filtered: "unknown user" where the status or the SMTP stage says it is not the address
-    ("filtered", r"^[45]\.2\.0 .*(?:user ?unknown|unknown user|no such user)", "X.2.0 (mailbox status, RFC 3463 3.3) with 'Unknown user' wording: NTT docomo / KDDI reception filters answer '550 Unknown user' at DATA"),
-    ("filtered", r"^(?=.*\b(?:after|in reply to) end of data\b).*(?:user ?unknown|unknown user|no such user|user not found)", "An unknown-user reply after end of DATA: the recipient was accepted at RCPT (RFC 5321 3.3), so a content filter refused it"),
     # --- user_unknown ----------------------------------------------------------------------
     ("user_unknown", r"user ?unknown|unknown user|addressee unknown|non ?existent user|can't accept user|destination addresses were unknown|destination server rejected recipients|not an active address at this host|user's email name is not found|this spectator does not exist|user not active|unknown (?:local[- ]?part|recipient|mailbox|address|e-?mail address)|user (?:\S+ )?unknown", "Postfix 'User unknown in local recipient table', Sendmail 'User unknown', Exim 'Unknown user'"),
     ("user_unknown", r"no such (?:user|mailbox|recipient|address|person|account)", "Sendmail/Exim 'No such user', qmail 'no mailbox here by that name', Courier 'No such mailbox'"),

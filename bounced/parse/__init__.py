@@ -75,14 +75,6 @@ def _lhost_modules() -> list[ModuleType]:
     return [m for m in MODULES if callable(getattr(m, "extract", None))]
 
 
-def _classifier():  # noqa: ANN202 - returns bounced.classify.classify or a stand-in
-    try:
-        from bounced.classify import classify
-    except Exception:  # noqa: BLE001 - only while the classify package is missing
-        return _plain_classify
-    return classify
-
-
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     reason: str
@@ -91,7 +83,7 @@ class _Verdict:
 
 
 def _plain_classify(found: Found, fmt: str) -> _Verdict:
-    """Minimal stand-in used only when bounced.classify cannot be imported."""
+    """The format's own verdict, used only if the classifier fails on one recipient."""
     action = (found.action or "").lower()
     if found.reason == "feedback":
         return _Verdict("feedback", Kind.COMPLAINT, found.status)
@@ -174,8 +166,8 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         resolved = [_envelope_found(msg, verp_rcpt)]
         fmt = fmt or "unknown"
 
-    recipients = _classify_all(resolved, fmt or "unknown")
     original = _original(msg)
+    recipients = _classify_all(resolved, fmt or "unknown", _senders(msg, original))
     from bounced.parse.original import selected_headers
 
     headers = selected_headers(original, options.extra_headers)
@@ -237,14 +229,27 @@ def _envelope_found(msg: Message, recipient: str) -> Found:
                  diagnostic=text)
 
 
-def _classify_all(founds: list[Found], fmt: str) -> tuple[RecipientResult, ...]:
-    classify = _classifier()
+_SENDER_ADDR = re.compile(r"[^\s<>()\[\],;:\"']{1,64}@[A-Za-z0-9.-]{1,255}")
+
+
+def _senders(msg: Message, original) -> frozenset[str]:  # noqa: ANN001 - Original | None
+    """The envelope sender the notice was returned to (RFC 5321 4.5.5: the bounce's To) and the
+    original's Return-Path and From, lower-cased: a failure that names one of them is ours."""
+    values = [mime.header(msg, "To")]
+    if original is not None:
+        values += [original.get("Return-Path"), original.get("From")]
+    return frozenset(m.group(0).lower().rstrip(".") for v in values if v for m in _SENDER_ADDR.finditer(v))
+
+
+def _classify_all(founds: list[Found], fmt: str, senders: frozenset[str] = frozenset()) -> tuple[RecipientResult, ...]:
+    from bounced.classify import classify
+
     out: dict[str, RecipientResult] = {}
     for f in founds[:MAX_RECIPIENTS]:
         if not f.recipient:
             continue
         try:
-            verdict = classify(f, fmt)
+            verdict = classify(f, fmt, senders)
             reason, kind, status = verdict.reason, Kind(verdict.kind), verdict.status
         except Exception:  # noqa: BLE001 - a classifier bug must not lose the recipient
             v = _plain_classify(f, fmt)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bounced.classify import Classification, classify, normalize_status, pick_receiver
-from bounced.classify.phrases import IDENTIFIER_ROWS, PHRASE_ROWS
+from bounced.classify.phrases import FINAL_EXPIRY_ROWS, IDENTIFIER_ROWS, PHRASE_ROWS
 from bounced.classify.receivers import RECEIVER_ROWS, RECEIVERS
 from bounced.classify.senders import SENDER_ROWS
 from bounced.classify.replycode import REPLY_ROWS
@@ -559,6 +559,8 @@ def test_no_duplicate_rows():
 def test_every_reason_is_known_and_every_row_has_a_note():
     for reason, _pattern, note in PHRASE_ROWS + IDENTIFIER_ROWS + SENDER_ROWS:
         assert reason in REASONS and note.strip()
+    for pattern, note in FINAL_EXPIRY_ROWS:
+        assert pattern == pattern.lower() and note.strip()
     for name, reason, _pattern, note in RECEIVER_ROWS:
         assert reason in REASONS and note.strip()
         assert name in {r[0] for r in RECEIVERS}
@@ -594,6 +596,11 @@ PRECEDENCE_CASES = [
     ("higher-phrase-over-strong-status", _found("552 sorry, mailbox a@b is over quota temporarily (#5.1.1)", "5.1.1"), "mailbox_full", Kind.SOFT),
     ("strong-sender-status-over-user-words", _found("553 5.1.8 Domain of sender address a@b.example does not exist", "5.1.8"), "rejected", Kind.SOFT),
     ("strong-5.1.2-over-expired-words", _found("550 5.1.2 host unreachable, giving up", "5.1.2"), "host_unknown", Kind.HARD),
+    # 4a'. a status the remote's bare reply does not carry is the reporting MTA's guess
+    ("sendmail-5.1.1-over-bare-spam-reply", _found("550 Message rejected as spam by content filter", "5.1.1"), "spam_detected", Kind.SOFT),
+    ("sendmail-5.1.1-over-bare-quota-reply", _found("550 Mailbox quota usage exceeded", "5.1.1"), "mailbox_full", Kind.SOFT),
+    ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "user_unknown", Kind.HARD),
+    ("status-carried-by-the-reply-stays-strong", _found("550 5.1.1 <a@b>... User unknown (spam filter said hi)", "5.1.1"), "user_unknown", Kind.HARD),
     # 4b. a phrase beats a weak or generic status
     ("phrase-over-generic", _found("550 5.0.0 Mailbox full", "5.0.0"), "mailbox_full", Kind.SOFT),
     ("phrase-over-weak-5.7.1", _found("554 5.7.1 Client host rejected: blocked using zen.spamhaus.org", "5.7.1"), "blocked", Kind.SOFT),
@@ -633,6 +640,9 @@ KIND_CASES = [
     ("mailbox-full-5xx-soft", _found("552 5.2.2 Mailbox full", "5.2.2"), Kind.SOFT),
     ("delayed-user-unknown-is-delay", _found("450 4.1.1 User unknown", "4.1.1", action="delayed"), Kind.DELAY),
     ("expanded-delivered", _found("", "2.0.0", action="expanded"), Kind.DELIVERED),
+    ("opensmtpd-envelope-expired-is-final", _found("a@b.example: Envelope expired", "4.4.7", action="delayed"), Kind.SOFT),
+    ("expired-after-mailbox-full-counts", _found("452 4.2.2 Mailbox full; retry timeout exceeded", "4.2.2", action="delayed"), Kind.SOFT),
+    ("delayed-with-expiry-warning-stays-delay", _found("Delivery attempts will continue; message will expire in 4 days", "4.4.7", action="delayed"), Kind.DELAY),
     ("action-with-comment", _found("450 4.2.2 mailbox full", "4.2.2", action="Delayed (will retry)"), Kind.DELAY),
 ]
 

@@ -29,7 +29,9 @@ Precedence, first decision wins:
 6. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
       higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
-      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`;
+      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
+      remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
+      MTA's guess and counts as weak: the remote's words decide;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
 7. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
@@ -41,7 +43,8 @@ Precedence, first decision wins:
    code. Decisions of steps 3-5 (a receiver's table, an error identifier) stand.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
-delay. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
+delay, unless the words say the queue lifetime ran out (:data:`.phrases.FINAL_EXPIRY_ROWS`,
+OpenSMTPD's "Envelope expired" under Action: delayed): that notice is final. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
 has_moved are hard whatever the code's class (a 4.1.1 the MTA retried until it gave up still names
 an address that does not exist); not_accept is hard for 5.X.X/5XX or no code and soft for
 4.X.X/4XX (a host refusing all mail for now). This is Sisimai's hardbounce rule
@@ -58,12 +61,12 @@ from bounced.reasons import DEFAULT_KINDS, SENDER_SIDE
 
 from ._literals import LiteralIndex
 from .feedback import FEEDBACK
-from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
+from .phrases import FINAL_EXPIRY_ROWS, IDENTIFIER_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
 from .senders import SENDER_ROWS
 from .replycode import REPLY_ROWS
 from .stages import STAGE_ROWS
-from .status import STATUS_ROWS, STRONG
+from .status import STATUS_ROWS, STRONG, WEAK
 
 __all__ = ["Classification", "classify", "normalize_status", "match_phrase", "match_receiver", "pick_receiver"]
 
@@ -228,6 +231,7 @@ _NO_RUNS = _Table(())
 _PHRASE_RUNS = _runs(PHRASE_ROWS)
 _IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
 _SENDER_RUNS = _runs(SENDER_ROWS)
+_FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _RANK: dict[str, int] = {}
 for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
     _RANK.setdefault(_reason, _i)
@@ -402,11 +406,23 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
 
 
+_BARE_REPLY = re.compile(r"(?<![\d.#-])[45]\d\d(?:[ -]|$)(?!\d)")
+
+
+def _guessed(diagnostic: str) -> bool:
+    """True when the status is the reporting MTA's guess: the remote's reply in the diagnostic
+    has a reply code but no enhanced code of its own (Sendmail writes 5.1.1 for any bare 550 at
+    RCPT, OpenSMTPD 5.0.0 for everything), so the remote's words decide before that status."""
+    return _first_code(diagnostic) is None and _BARE_REPLY.search(diagnostic) is not None
+
+
 def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
     """Steps 6-8: wording against status codes, then the reply code, then the defaults."""
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
     reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
+    if coded is not None and coded[1] == STRONG and _guessed(diagnostic):
+        coded = (coded[0], WEAK)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
         coded = _REPLY[reply]
     if coded is not None and coded[1] == STRONG:
@@ -491,6 +507,8 @@ def classify(found: Found, fmt: str, senders: frozenset[str] = frozenset()) -> C
     """
     action = (found.action or "").strip().lower().partition(" ")[0]  # "failed (permanent)" -> "failed"
     diagnostic = _normalize_text(found.diagnostic or "")
+    if action == "delayed" and diagnostic and _FINAL_EXPIRY.search(diagnostic):
+        action = "failed"  # the queue lifetime ran out: final, whatever the Action says
     status = normalize_status(found.status, diagnostic, found.reply_code)
     if found.reason == "feedback" and found.feedback_type:
         reason, kind = FEEDBACK.get(found.feedback_type, FEEDBACK["other"])

@@ -148,3 +148,11 @@ IDENTIFIER_ROWS: tuple[tuple[str, str, str], ...] = (
     ("system_error", r"message failed to be replicated|\(suspiciousremoteservererror\)|journaling archive is disabled|pfa agent busy", "Exchange Online 4.4.22-28 'Message failed to be replicated', 4.4.318/5.4.318 '(SuspiciousRemoteServerError)', 5.3.190 journaling, 4.7.700 'PFA agent busy'"),
 )
 
+# Wording that says the message was given up on for good, in a notice whose Action still says
+# "delayed": the reporting MTA's queue lifetime ran out and the message is gone. Such a notice is
+# a final failure (its kind is not delay), so a mailbox that stayed full until expiry counts.
+FINAL_EXPIRY_ROWS: tuple[tuple[str, str], ...] = (
+    (r"envelope expired", "OpenSMTPD (smtpd/queue.c) 'Envelope expired', sent with Action: delayed and Status 4.4.7 when an envelope's queue lifetime runs out"),
+    (r"queue\.expired|in the queue too long|retry timeout exceeded", "Exchange 'QUEUE.Expired; message expired', qmail-send 'this message has been in the queue too long', Exim 'retry timeout exceeded'"),
+)
+

@@ -611,6 +611,9 @@ PRECEDENCE_CASES = [
     ("sendmail-5.1.1-over-bare-quota-reply", _found("550 Mailbox quota usage exceeded", "5.1.1"), "mailbox_full", Kind.SOFT),
     ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "user_unknown", Kind.HARD),
     ("status-carried-by-the-reply-stays-strong", _found("550 5.1.1 <a@b>... User unknown (spam filter said hi)", "5.1.1"), "user_unknown", Kind.HARD),
+    # 4a''. the local delivery agent's reply inside a relay's generic outer one
+    ("inner-unknown-user-over-outer-554", _found("554 Service unavailable; local delivery to frank failed: 550 5.1.1 unknown user frank", "5.0.0"), "user_unknown", Kind.HARD),
+    ("inner-unknown-user-over-outer-554-5.0.0", _found("554 5.0.0 Service unavailable; local delivery failed: 550 5.1.1 unknown user", "5.0.0"), "user_unknown", Kind.HARD),
     # 4b. a phrase beats a weak or generic status
     ("phrase-over-generic", _found("550 5.0.0 Mailbox full", "5.0.0"), "mailbox_full", Kind.SOFT),
     ("phrase-over-weak-5.7.1", _found("554 5.7.1 Client host rejected: blocked using zen.spamhaus.org", "5.7.1"), "blocked", Kind.SOFT),
@@ -678,6 +681,7 @@ STATUS_CASES = [
     ("class-mismatch-field-kept", "5.0.0", "earlier: 451 4.4.1 no answer", "550", "5.0.0"),
     ("no-ip-addresses", None, "from [192.0.2.25] 4.16.55.1; 550 5.7.1 no", None, "5.7.1"),
     ("transcript-2xx-ignored", None, "250 2.0.0 Ok ... 451 4.3.0 Error", None, "4.3.0"),
+    ("generic-outer-reply-passed-over", None, "554 5.0.0 Service unavailable; local delivery failed: 550 5.1.1 unknown user", "554", "5.1.1"),
     ("nothing", None, "550 nope", "550", None),
     ("garbage-field", "n/a", "", None, None),
 ]

@@ -267,11 +267,17 @@ for _name, _hosts, _domains, _markers, _note in RECEIVERS:
 # --- status ---------------------------------------------------------------------------------------
 
 def _first_code(text: str) -> str | None:
-    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok")."""
+    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok"),
+    passing over an X.0.0 when a more specific code follows: a relay's generic outer reply
+    ("554 5.0.0 Service unavailable; ... 550 5.1.1 unknown user") wraps the specific one."""
+    generic = None
     for m in _CODE.finditer(text):
         if m.group(1) != "2":
-            return ".".join(m.groups())
-    return None
+            code = ".".join(m.groups())
+            if not code.endswith(".0.0"):
+                return code
+            generic = generic or code
+    return generic
 
 
 _FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")

@@ -204,11 +204,42 @@ def test_autoreply_subject_rows_are_lower_case() -> None:
         assert note
 
 
-@pytest.mark.parametrize("name", ["not-bounce-plain.eml", "not-bounce-spam.eml", "not-bounce-challenge.eml"])
+@pytest.mark.parametrize("name", ["not-bounce-plain.eml", "not-bounce-spam.eml"])
 def test_non_bounces_yield_no_bounce_recipients(name: str) -> None:
     result = parse(name, envelope_rcpt="bounces+someone=rcpt.example@bounce.sender.example")
     assert result.error is None
     assert not [r for r in result.recipients if r.kind in (Kind.HARD, Kind.SOFT, Kind.DELAY, Kind.COMPLAINT, Kind.UNKNOWN)]
+
+
+def test_challenge_response_is_a_soft_challenge() -> None:
+    """A challenge-response request holds the message until the sender proves to be human: the
+    protected recipient gets reason challenge, a soft bounce that is counted, never suppressed."""
+    result = parse("challenge-confirm.eml")
+    assert result.format == "challenge"
+    [r] = result.recipients
+    assert (r.recipient, r.reason, r.kind) == ("frank@rcpt.example", "challenge", Kind.SOFT)
+
+
+def test_challenge_without_an_address_takes_the_verp_recipient() -> None:
+    raw = (b"From: Boxbe <notify@boxbe.example>\nTo: bounces+ann=rcpt.example@bounce.sender.example\n"
+           b"Subject: Request to join my Guest List\nContent-Type: text/plain\n\n"
+           b"Ann uses Boxbe. Please verify that you are a human by clicking the link below.\n")
+    result = parse_message(raw)
+    assert result.format == "challenge"
+    assert [(r.recipient, r.reason, r.kind) for r in result.recipients] == [("ann@rcpt.example", "challenge", Kind.SOFT)]
+
+
+def test_ordinary_mail_about_confirming_is_not_a_challenge() -> None:
+    raw = (b"From: Ann <ann@rcpt.example>\nTo: news@sender.example\nSubject: Re: the order\n"
+           b"Content-Type: text/plain\n\nThanks, I can confirm the delivery date. Ann\n")
+    assert parse_message(raw).recipients == ()
+
+
+def test_challenge_rows_are_lower_case_with_notes() -> None:
+    from bounced.parse.challenge import CHALLENGE_ROWS
+
+    for pattern, note in CHALLENGE_ROWS:
+        assert pattern == pattern.lower() and note.strip()
 
 
 def test_verp_recipient_from_the_bounce_to_header() -> None:

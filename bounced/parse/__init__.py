@@ -10,13 +10,16 @@ a list of :class:`~bounced.model.Found`; the first non-empty answer wins. Order,
    ``message/global-delivery-status``), the machine-readable truth when present.
 3. ``bounced.parse.lhost.MODULES`` -- non-standard MTA and provider formats, in the order that
    package documents (providers, MTAs, the generic plain-text scanner last).
-4. :mod:`.autoreply` -- RFC 3834 vacation/out-of-office replies. After every bounce format:
+4. :mod:`.challenge` -- challenge-response requests (Boxbe, Spam Arrest, TMDA): the message is
+   held until the sender proves to be human; reason ``challenge``, a soft bounce. Before
+   :mod:`.autoreply`, since such requests often carry ``Auto-Submitted`` too.
+5. :mod:`.autoreply` -- RFC 3834 vacation/out-of-office replies. After every bounce format:
    many DSNs carry ``Auto-Submitted: auto-replied`` too.
-5. :mod:`.fallback` -- flufl.bounce's detectors, only when nothing above matched and the
+6. :mod:`.fallback` -- flufl.bounce's detectors, only when nothing above matched and the
    message looks like a bounce (:mod:`.signals`); it is slow, so never on ordinary mail.
-6. VERP / envelope -- when a bounce names no usable recipient, the recipient decoded from the
+7. VERP / envelope -- when a bounce names no usable recipient, the recipient decoded from the
    envelope recipient (or the bounce's own To/Delivered-To) by :mod:`.verp`.
-7. nothing: format ``unknown`` with no recipients (ordinary mail, spam, challenge-response).
+8. nothing: format ``unknown`` with no recipients (ordinary mail, spam).
 
 Every Found goes through :func:`bounced.classify.classify` for reason, kind and the normalized
 status. The dispatcher never raises: a module's exception is recorded and the next module is
@@ -38,7 +41,7 @@ __all__ = ["ParseOptions", "parse_message", "format_modules"]
 
 MAX_RECIPIENTS = 500
 # formats that are sure the message is no delivery failure: no bounce fallback for them
-_NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834"})
+_NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834", "challenge"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,9 @@ class ParseOptions:
 def format_modules() -> tuple[ModuleType, ...]:
     """The ordered format modules (see the module docstring for why this order); a constant,
     built on first use so that importing bounced.parse stays cheap."""
-    from bounced.parse import arf, autoreply, rfc3464
+    from bounced.parse import arf, autoreply, challenge, rfc3464
 
-    return (arf, rfc3464, *_lhost_modules(), autoreply)
+    return (arf, rfc3464, *_lhost_modules(), challenge, autoreply)
 
 
 @functools.cache

@@ -242,6 +242,25 @@ def test_challenge_rows_are_lower_case_with_notes() -> None:
         assert pattern == pattern.lower() and note.strip()
 
 
+V5_NOTICE = (b"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.sender.example>\nTo: news@sender.example\n"
+             b"Subject: Returned mail: Cannot send message for 5 days\n\n"
+             b"   ----- Transcript of session follows -----\n"
+             b"421 rcpt.example (smtp)... Deferred: Connection timed out during user open with rcpt.example\n\n"
+             b"   ----- Unsent message follows -----\nFrom: news@sender.example\nTo: %s\nSubject: News\n\nHello\n")
+
+
+def test_sole_original_recipient_when_the_notice_names_its_domain() -> None:
+    """Old Sendmail names only the host; the unsent message's one To is the recipient."""
+    [r] = parse_message(V5_NOTICE % b"kim@rcpt.example").recipients
+    assert (r.recipient, r.reason, r.kind) == ("kim@rcpt.example", "expired", Kind.SOFT)
+
+
+@pytest.mark.parametrize("to", [b"kim@other.example", b"kim@rcpt.example, lee@rcpt.example"])
+def test_original_recipient_not_guessed(to: bytes) -> None:
+    """Another domain than the notice names, or several addresses: no guess."""
+    assert parse_message(V5_NOTICE % to).recipients == ()
+
+
 def test_verp_recipient_from_the_bounce_to_header() -> None:
     result = parse("verp-plain.eml")
     [r] = result.recipients

@@ -16,7 +16,8 @@ a list of :class:`~bounced.model.Found`; the first non-empty answer wins. Order,
 5. :mod:`.autoreply` -- RFC 3834 vacation/out-of-office replies. After every bounce format:
    many DSNs carry ``Auto-Submitted: auto-replied`` too.
 6. :mod:`.fallback` -- flufl.bounce's detectors, only when nothing above matched and the
-   message looks like a bounce (:mod:`.signals`); it is slow, so never on ordinary mail.
+   message looks like a bounce (:mod:`.signals`); it is slow, so never on ordinary mail. Then
+   the sole To of the returned original, when the notice's own words name its domain.
 7. VERP / envelope -- when a bounce names no usable recipient, the recipient decoded from the
    envelope recipient (or the bounce's own To/Delivered-To) by :mod:`.verp`.
 8. nothing: format ``unknown`` with no recipients (ordinary mail, spam).
@@ -170,6 +171,11 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         fmt = fmt or "unknown"
 
     original = _original(msg)
+    if not resolved and bounce_like and original is not None and fmt not in _NOT_BOUNCE_FORMATS:
+        sole = _sole_original_recipient(msg, original)
+        if sole:
+            resolved = [_envelope_found(msg, sole)]
+            fmt = fmt or "unknown"
     recipients = _classify_all(resolved, fmt or "unknown", _senders(msg, original))
     from bounced.parse.original import selected_headers
 
@@ -216,6 +222,23 @@ def _verp_recipient(msg: Message, options: ParseOptions, envelope_rcpt: str | No
             if addr:
                 return addr
     return None
+
+
+def _sole_original_recipient(msg: Message, original) -> str | None:  # noqa: ANN001 - Original
+    """The one address the returned original was sent To (no Cc), when the notice's own words
+    name its domain: old Sendmail (V5) and other MTAs write only "421 example.com (smtp)...
+    Deferred" and leave the recipient to the unsent message below."""
+    from bounced.parse.lhost import _common
+
+    if original.get("Cc"):
+        return None
+    found = _SENDER_ADDR.findall(original.get("To"))
+    if len(found) != 1:
+        return None
+    address = found[0].strip(".")
+    domain = address.rpartition("@")[2].lower()
+    notice = _common.report_text(msg).lower()
+    return address if domain and re.search(r"(?<![\w.-])" + re.escape(domain) + r"(?![\w-])", notice) else None
 
 
 def _envelope_found(msg: Message, recipient: str) -> Found:

@@ -7,6 +7,7 @@ Corpus checks (../shared/corpus) skip when the corpus is absent.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,33 @@ def test_non_bounces_yield_no_bounce_recipients(name: str) -> None:
     result = parse(name, envelope_rcpt="bounces+someone=rcpt.example@bounce.sender.example")
     assert result.error is None
     assert not [r for r in result.recipients if r.kind in (Kind.HARD, Kind.SOFT, Kind.DELAY, Kind.COMPLAINT, Kind.UNKNOWN)]
+
+
+OOO = (b"From: Gina <gina@rcpt.example>\nTo: news@sender.example\nSubject: Re: Spring news\n%s"
+       b"Content-Type: text/plain; charset=utf-8\n\n%s\n")
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(b"I am out of the office until Monday with limited access to email.", id="en"),
+    pytest.param("Ich bin bis zum 3. März nicht im Büro.".encode(), id="de"),
+    pytest.param(b"Je suis absente jusqu'au 12 mai.", id="fr"),
+])
+def test_auto_reply_marked_only_by_precedence_bulk(body: bytes) -> None:
+    [r] = parse_message(OOO % (b"Precedence: bulk\n", body)).recipients
+    assert (r.recipient, r.kind) == ("gina@rcpt.example", Kind.AUTO_REPLY)
+
+
+def test_absence_words_without_precedence_are_ordinary_mail() -> None:
+    """A person may write that they were out of the office: without an autoresponder's mark it is mail."""
+    assert parse_message(OOO % (b"", b"I am out of the office until Monday, sorry for the late answer.")).recipients == ()
+
+
+def test_autoreply_body_rows_are_lower_case_with_notes() -> None:
+    from bounced.parse.autoreply import BODY_ROWS
+
+    for pattern, note in BODY_ROWS:
+        plain = re.sub(r"\\[A-Za-z]", "", pattern)  # escapes such as \S keep their case
+        assert plain == plain.lower() and note.strip()
 
 
 def test_challenge_response_is_a_soft_challenge() -> None:

@@ -79,6 +79,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("gmail-dns-nxdomain", "4.0.0", "DNS Error: 123 DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN Domain name not found: example.invalid", "host_unknown"),
     ("gmail-dns-no-mx-no-a", "4.0.0", "DNS Error: 1 DNS type 'mx' lookup of typo.example had no relevant answers. 1 DNS type 'aaaa' lookup of typo.example had no relevant answers. 1 DNS type 'a' lookup of typo.example had no relevant answers.", "host_unknown"),
     ("gmail-dns-servfail-stays-network", "4.0.0", "DNS Error: 1 DNS type 'mx' lookup of example.org responded with code SERVFAIL", "network_error"),
+    ("exim-malformed-address", None, "malformed address: .lee@rcpt.example may not follow kim.", "user_unknown"),
+    ("bad-recipient-address-syntax", None, "501 Bad recipient address syntax", "user_unknown"),
     ("german-mailbox-full", None, "552 5.2.2 Postfach voll", "mailbox_full"),
     ("french-mailbox-full", None, "552 Boite aux lettres pleine", "mailbox_full"),
     ("misspelt-user-unknow", None, "550 User unknow", "user_unknown"),

@@ -56,6 +56,7 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("system_full", r"mailbox unavailable \(not enough free space\)", "qmail clones 'Requested action not taken: mailbox unavailable (not enough free space)'"),
     # --- user_unknown ----------------------------------------------------------------------
     ("user_unknown", r"user ?unknown|unknown user|(?:user|recipient|addressee) unk(?:own|now)\b|unkn?own (?:user|recipient)\b|addressee unknown|non ?existent user|can't accept user|destination addresses were unknown|destination server rejected recipients|not an active address at this host|user's email name is not found|this spectator does not exist|user not active|unknown (?:local[- ]?part|recipient|mailbox|address|e-?mail address)|user (?:\S+ )?unknown", "Postfix 'User unknown in local recipient table', Sendmail 'User unknown', Exim 'Unknown user'"),
+    ("user_unknown", r"malformed address: \S+ may not follow|(?:bad|invalid) (?:recipient |destination )(?:mailbox )?address syntax", "RFC 3463 X.1.3 'Bad destination mailbox address syntax': an address that can never be delivered; Exim parse.c 'malformed address: <rest> may not follow <start>' quotes the address's own bad parts (a bare 'malformed address' may be the sender's formatting of a good one, and stays soft)"),
     ("user_unknown", r"no such (?:user|mailbox|recipient|address|person|account)", "Sendmail/Exim 'No such user', qmail 'no mailbox here by that name', Courier 'No such mailbox'"),
     ("user_unknown", r"(?:user|recipient|mailbox|address|account|addressee)(?: \S+)? (?:does not|doesn't|did not|not|does ?n[o']t) exist", "Exim/Dovecot 'User does not exist', Facebook RCP-P1 'Recipient address does not exist'"),
     ("user_unknown", r"(?:user|recipient|mailbox|address)(?: \S+)? (?:was )?not found|<[^>\s]+@[^>\s]+> not found|(?:user|recipient|mailbox|address|account) (?:could ?n[o']t be|cannot be|was not) found", "Exchange 'RESOLVER.ADR.RecipNotFound', Office 365 'The email address couldn't be found', Exim 'user not found'"),
@@ -124,7 +125,7 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     # --- mailer_error ----------------------------------------------------------------------
     ("mailer_error", r"\bx-unix\b|mailer error|procmail|pipe to |command (?:died|failed|output)|exit (?:code|status)|unknown mailer error|returned status \d", "Sendmail 'X-Unix; 255' prog mailer, Postfix pipe(8) 'Command died with status'"),
     # --- syntax_error ----------------------------------------------------------------------
-    ("syntax_error", r"send hello first|angle-brackets nested too deep|expected word or \W<|domain missing in source-routed address|malformed address:|syntax error|bad sequence of commands|command (?:not recognized|unrecognized|not implemented)|unrecognized command|invalid command|line too long", "RFC 5321 replies 500/501/503 'Syntax error', 'Bad sequence of commands'"),
+    ("syntax_error", r"send hello first|angle-brackets nested too deep|expected word or \W<|domain missing in source-routed address|syntax error|bad sequence of commands|command (?:not recognized|unrecognized|not implemented)|unrecognized command|invalid command|line too long", "RFC 5321 replies 500/501/503 'Syntax error', 'Bad sequence of commands'"),
 )
 
 # Machine-readable error identifiers some MTAs put in the diagnostic, and Exchange Online wording

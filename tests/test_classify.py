@@ -81,6 +81,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("gmail-dns-servfail-stays-network", "4.0.0", "DNS Error: 1 DNS type 'mx' lookup of example.org responded with code SERVFAIL", "network_error"),
     ("exim-malformed-address", None, "malformed address: .lee@rcpt.example may not follow kim.", "user_unknown"),
     ("bad-recipient-address-syntax", None, "501 Bad recipient address syntax", "user_unknown"),
+    ("o365-5.4.1-dbeb-anywhere", "5.4.1", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DM6PR01.prod.outlook.com]", "user_unknown"),
+    ("postfix-access-table-reject-is-not-unknown", "5.7.1", "554 5.7.1 <a@b.example>: Recipient address rejected: Access denied", "rejected"),
     ("german-mailbox-full", None, "552 5.2.2 Postfach voll", "mailbox_full"),
     ("french-mailbox-full", None, "552 Boite aux lettres pleine", "mailbox_full"),
     ("misspelt-user-unknow", None, "550 User unknow", "user_unknown"),

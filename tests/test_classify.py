@@ -89,6 +89,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("mailbox-unavailable-for-policy", None, "550 Requested action not taken: mailbox unavailable. Rejected by policy", "policy_violation"),
     ("recipient-rejected-virus", None, "550 Recipient rejected: message contains a virus", "virus_detected"),
     ("tcp-connection-refused-by-host-is-not-a-block", None, "Connection refused by mx.example.org", "expired"),
+    ("mailbox-over-capacity-under-sendmail-5.1.1", "5.1.1", "550 Mailbox over capacity", "mailbox_full"),
+    ("mailbox-reached-maximum-size", None, "452 4.2.2 The mailbox has reached its maximum size", "mailbox_full"),
     ("german-mailbox-full", None, "552 5.2.2 Postfach voll", "mailbox_full"),
     ("french-mailbox-full", None, "552 Boite aux lettres pleine", "mailbox_full"),
     ("misspelt-user-unknow", None, "550 User unknow", "user_unknown"),

@@ -378,6 +378,7 @@ def test_find_codes(text: str, reply: str | None, status: str | None) -> None:
     ("550 Unauthenticated senders not allowed (in reply to MAIL FROM command)", "MAIL"),
     ("SMTP error from remote mail server after RCPT TO:<a@b.example>:\n 550 5.1.1 unknown", "RCPT"),
     ("SMTP error from remote mail server after initial connection: 554 go away", "CONN"),
+    ("host mx.b.example[192.0.2.5] refused to talk to me: 554 mx.b.example ESMTP not accepting messages", "CONN"),
     ("... while talking to mx.b.example.:\n>>> DATA\n<<< 550 5.0.0 <a@b.example>... User unknown\n", "DATA"),
     (">>> RCPT To:<a@b.example>\n<<< 550-5.1.1 no\n<<< 550 5.1.1 such user\n", "RCPT"),
     (">>> MAIL From:<x@y.example>\n<<< 250 ok\n", None),
@@ -396,6 +397,20 @@ def test_refused_command_reaches_the_classifier() -> None:
     at_rcpt = parse_message(raw).recipients[0]
     at_mail = parse_message(raw.replace(b"(in reply to RCPT TO command)", b"(in reply to MAIL FROM command)")).recipients[0]
     assert (at_rcpt.reason, at_mail.reason) == ("undefined", "rejected")
+
+
+def test_refused_greeting_is_about_our_host() -> None:
+    """Postfix's "refused to talk to me" is a greeting refusal (RFC 5321 3.1): before any address,
+    so a vague reply is about the client host, never the recipient."""
+    raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0")
+    raw = raw.replace(b"""<nobody@rcpt.example>: host mx.rcpt.example[192.0.2.25] said: 550 5.1.1
+    <nobody@rcpt.example>: Recipient address rejected: User unknown in local
+    recipient table (in reply to RCPT TO command)""", b"""<nobody@rcpt.example>: host mx.rcpt.example[192.0.2.25] refused to talk to
+    me: 554 mx.rcpt.example ESMTP not accepting messages""")
+    raw = raw.replace(b"""Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address
+    rejected: User unknown in local recipient table""", b"Diagnostic-Code: smtp; 554 mx.rcpt.example ESMTP not accepting messages")
+    [r] = parse_message(raw).recipients
+    assert (r.reason, r.kind) == ("blocked", Kind.SOFT)
 
 
 def test_unknown_user_after_data_is_still_unknown() -> None:

@@ -253,6 +253,12 @@ def test_every_sender_row_decides_a_case(index):
     assert index in deciders, f"no case is decided by sender row {index}: {SENDER_ROWS[index][1]!r}"
 
 
+@pytest.mark.parametrize("recipient", ["dmarc@example.org", "ptr-team@wordnsoft.example", "blacklist@example.org"])
+def test_recipient_address_is_not_sender_side_evidence(recipient):
+    found = _found(f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown", "5.1.1", recipient=recipient)
+    assert classify(found, "rfc3464").reason == "user_unknown"
+
+
 def test_receivers_sender_side_row_is_taken_before_the_general_ones():
     found = _found("421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address, rate limited",
                    "4.7.28", remote="gmail-smtp-in.l.google.com")

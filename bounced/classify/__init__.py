@@ -402,7 +402,9 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     identified = _first_run(_IDENTIFIER_RUNS, diagnostic) if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:
         return identified[1]
-    sender = _first_run(_SENDER_RUNS, diagnostic) if diagnostic else None
+    rcpt = (found.recipient or "").lower()
+    words = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic  # dmarc@..., spamhaus@...
+    sender = _first_run(_SENDER_RUNS, words) if words else None
     if sender is not None:
         return sender[1]
     if said is not None:

@@ -96,6 +96,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("illegal-alias", None, "550 unknown or illegal alias: kim@b.example", "user_unknown"),
     ("generic-smtp-permanent-error-says-nothing", "5.0.0", "The SMTP protocol returned a permanent error: 550 5.7.1 message rejected as spam", "spam_detected"),
     ("host-unreachable-is-the-network", None, "Host unreachable: connect to mx.b.example[192.0.2.5]", "network_error"),
+    ("recipient-not-accepted-for-spam", None, "554 Recipient not accepted: message identified as spam", "spam_detected"),
+    ("recipient-not-accepted-alone", None, "550 Recipient not accepted", "user_unknown"),
     ("german-mailbox-full", None, "552 5.2.2 Postfach voll", "mailbox_full"),
     ("french-mailbox-full", None, "552 Boite aux lettres pleine", "mailbox_full"),
     ("misspelt-user-unknow", None, "550 User unknow", "user_unknown"),

@@ -257,9 +257,11 @@ def test_challenge_without_an_address_takes_the_verp_recipient() -> None:
     assert [(r.recipient, r.reason, r.kind) for r in result.recipients] == [("ann@rcpt.example", "challenge", Kind.SOFT)]
 
 
-def test_ordinary_mail_about_confirming_is_not_a_challenge() -> None:
+@pytest.mark.parametrize("body", [b"Thanks, I can confirm the delivery date. Ann",
+                                  b"You are on the guest list for Friday, see you there. Ann"])
+def test_ordinary_mail_about_confirming_is_not_a_challenge(body: bytes) -> None:
     raw = (b"From: Ann <ann@rcpt.example>\nTo: news@sender.example\nSubject: Re: the order\n"
-           b"Content-Type: text/plain\n\nThanks, I can confirm the delivery date. Ann\n")
+           b"Content-Type: text/plain\n\n" + body + b"\n")
     assert parse_message(raw).recipients == ()
 
 

@@ -30,7 +30,7 @@ CHALLENGE_ROWS: tuple[tuple[str, str], ...] = (
     (r"(?:confirm|verify|prove) (?:that )?you(?:'re| are) (?:a )?(?:human|real person|person|not a (?:robot|spammer|machine))",
      "Boxbe / Spam Arrest style 'verify that you are a human'"),
     (r"\bboxbe\b|spam ?arrest|mailblocks|\bqconfirm\b|\btmda\b", "the services by name (boxbe.com, spamarrest.com, TMDA, qconfirm)"),
-    (r"(?:list of )?(?:approved|allowed|authori[sz]ed|accepted) senders? list|(?:added|add you|add me) to (?:my|the) (?:list of )?(?:approved|allowed|authori[sz]ed) senders|\bguest list\b",
+    (r"(?:list of )?(?:approved|allowed|authori[sz]ed|accepted) senders? list|(?:added|add you|add me) to (?:my|the) (?:list of )?(?:approved|allowed|authori[sz]ed) senders|(?:join|added to|add you to) my guest list",
      "'Request to be added to my approved senders list' (Spam Arrest, EarthLink spamBlocker), Boxbe 'Guest List'"),
     (r"(?:accept|allow)s? (?:incoming )?(?:messages|mail|e-?mails?) only from (?:senders|people|addresses) (?:i|who|that)",
      "Spam Arrest 'I now allow incoming messages only from senders I have approved beforehand'"),

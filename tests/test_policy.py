@@ -123,7 +123,8 @@ def test_reason_kinds_override_end_to_end(tmp_path, config: str, case: tuple, su
 
     rcpt, status, diag = case
     cfg = tmp_path / "bounced.toml"
-    cfg.write_text(config)
+    # trust = "open": the policy is under test here, not who may suppress (tests/test_trust_*.py)
+    cfg.write_text('[bounce]\ntrust = "open"\n\n' + config)
     eml = tmp_path / "m.eml"
     eml.write_bytes(_dsn(rcpt, status, diag, "e2e"))
     db = str(tmp_path / "b.db")

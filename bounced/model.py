@@ -84,3 +84,15 @@ class ParseResult:
             "recipients": [r.to_dict() for r in self.recipients],
             "error": self.error,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRow:
+    """One suppression as exported and imported: every column round-trips."""
+
+    address: str
+    kind: str
+    reason: str
+    created_at: Any = None  # datetime | None; None = now
+    expires_at: Any = None  # datetime | None; None = until lifted
+    source: str = "import"

@@ -50,7 +50,7 @@ def dns_server():
 def run_check(tmp_path, text, *args):
     f = tmp_path / "list.csv"
     f.write_text(text)
-    r = CliRunner().invoke(main, ["check", str(f), "--db", str(tmp_path / "none.db"), *args])
+    r = CliRunner().invoke(main, ["check", str(f), "--no-store", *args])
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     return r, rows
 

@@ -266,7 +266,9 @@ def plan_import(text: str, default_kind: str = Kind.HARD, soft_expiry: timedelta
         if kind is None and fold(reason_text) in _KIND_OF:  # SES: the reason column is BOUNCE or COMPLAINT
             kind, reason_text = _KIND_OF[fold(reason_text)], ""
         reason = reason_text[:MAX_REASON]
-        if reason not in REASONS and (status or reason):
+        # a row that states its kind (bounced's own export) keeps its reason word for word; a provider's
+        # diagnostic text and status are classified like a bounce's
+        if reason not in REASONS and (status or reason) and not kind_text:
             c = classify(Found(recipient=address, status=status or None, diagnostic=reason_text,
                                action="failed", reply_code=status if status.isdigit() else None), "import")
             if c.reason != "undefined":

@@ -1,0 +1,65 @@
+"""What ``bounced config check`` verifies beyond the file's syntax: what ``serve`` would refuse.
+
+A configuration can be valid TOML with valid values and still not start: two listeners on one
+port, the metrics port taken by a listener, a database directory that does not exist or that this
+user cannot write, TLS files it cannot read. Each problem is one line naming the key.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+from pathlib import Path
+
+from bounced.config import Config
+
+_WILDCARD = {"0.0.0.0", "::", ""}
+
+
+def run_as() -> str:
+    """The user this process runs as, for messages about permissions."""
+    uid = os.geteuid()
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _clash(a: tuple[str, int], b: tuple[str, int]) -> bool:
+    return a[1] == b[1] and (a[0] == b[0] or a[0] in _WILDCARD or b[0] in _WILDCARD)
+
+
+def writable_problem(path: str) -> str | None:
+    """Why the database at ``path`` cannot be written by this user, or None."""
+    p = Path(path)
+    parent = p.resolve().parent if p.exists() else p.absolute().parent
+    if not parent.is_dir():
+        return f"directory {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"directory {parent} is not writable by {run_as()} (SQLite writes its journal beside the database)"
+    if p.exists() and not os.access(p, os.R_OK | os.W_OK):
+        return f"{p} is not readable and writable by {run_as()}"
+    return None
+
+
+def problems(cfg: Config) -> list[str]:
+    """Every reason ``bounced serve`` would refuse ``cfg`` on this machine, as "key: problem" lines."""
+    out: list[str] = []
+    seen: list[tuple[str, int, int]] = []
+    for i, lst in enumerate(cfg.server.listeners):
+        for host, port, j in seen:
+            if _clash((host, port), (lst.host, lst.port)):
+                out.append(f"server.listeners[{i}]: {lst.host}:{lst.port} is also server.listeners[{j}] ({host}:{port})")
+        seen.append((lst.host, lst.port, i))
+    if cfg.metrics.enabled:
+        for host, port, j in seen:
+            if _clash((host, port), (cfg.metrics.host, cfg.metrics.port)):
+                out.append(f"metrics.port: {cfg.metrics.host}:{cfg.metrics.port} is also server.listeners[{j}] ({host}:{port})")
+    why = writable_problem(cfg.store.path)
+    if why:
+        out.append(f"store.path: {cfg.store.path}: {why}")
+    for key in ("tls_cert", "tls_key"):
+        f = getattr(cfg.server, key)
+        if f and not os.access(f, os.R_OK):
+            reason = "does not exist" if not os.path.exists(f) else f"is not readable by {run_as()}"
+            out.append(f"server.{key}: {f} {reason}")
+    return out

@@ -28,15 +28,21 @@ def _clash(a: tuple[str, int], b: tuple[str, int]) -> bool:
     return a[1] == b[1] and (a[0] == b[0] or a[0] in _WILDCARD or b[0] in _WILDCARD)
 
 
+def _can(path: Path, mode: int) -> bool:
+    if os.access in os.supports_effective_ids:  # the user the process acts as, not who started it
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)
+
+
 def writable_problem(path: str) -> str | None:
     """Why the database at ``path`` cannot be written by this user, or None."""
     p = Path(path)
     parent = p.resolve().parent if p.exists() else p.absolute().parent
     if not parent.is_dir():
         return f"directory {parent} does not exist"
-    if not os.access(parent, os.W_OK | os.X_OK):
+    if not _can(parent, os.W_OK | os.X_OK):
         return f"directory {parent} is not writable by {run_as()} (SQLite writes its journal beside the database)"
-    if p.exists() and not os.access(p, os.R_OK | os.W_OK):
+    if p.exists() and not _can(p, os.R_OK | os.W_OK):
         return f"{p} is not readable and writable by {run_as()}"
     return None
 
@@ -59,7 +65,7 @@ def problems(cfg: Config) -> list[str]:
         out.append(f"store.path: {cfg.store.path}: {why}")
     for key in ("tls_cert", "tls_key"):
         f = getattr(cfg.server, key)
-        if f and not os.access(f, os.R_OK):
+        if f and not _can(Path(f), os.R_OK):
             reason = "does not exist" if not os.path.exists(f) else f"is not readable by {run_as()}"
             out.append(f"server.{key}: {f} {reason}")
     return out

@@ -26,6 +26,7 @@ from bounced import config as config_mod
 from bounced.addresses import InvalidAddress, validate
 from bounced.cli import sources
 from bounced.cli.progress import Progress
+from bounced.configcheck import writable_problem
 from bounced.ingest import parse_options, prepare
 from bounced.model import Kind
 from bounced.reasons import REASONS
@@ -70,6 +71,9 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 where = "--db" if (db_path or meta.get("bounced.db")) else f"store.path from {cfg.source}"
                 hint = "" if readonly else "; give --create to start a new database there"
                 raise DatabaseUnavailable(f"{path}: no such database ({where}){hint}")
+            why = None if readonly else writable_problem(path)
+            if why:  # say so, rather than SQLite's "unable to open database file"
+                raise DatabaseUnavailable(f"{path}: {why}")
             try:
                 return Store.open(path, cfg, readonly=readonly)
             except StoreError as exc:

@@ -30,6 +30,7 @@ class IngestOutcome:
     duplicate: bool
     events: int
     parse_failed: bool
+    policy: tuple[str, ...] = ()  # what the policy did per event: suppressed, counted, recorded, ignored, ...
 
 
 def prepare(raw: bytes, mail_from: str = "", rcpt_tos: tuple[str, ...] = (),

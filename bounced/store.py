@@ -299,10 +299,12 @@ class Store:
         if cur.rowcount == 0:
             return IngestOutcome(it.sha256, None, True, 0, status == "failed")
         msg_id = cur.lastrowid
-        n = self._store_events(msg_id, r, it.received_at, states)
-        return IngestOutcome(it.sha256, msg_id, False, n, status == "failed")
+        actions: list[str] = []
+        n = self._store_events(msg_id, r, it.received_at, states, actions)
+        return IngestOutcome(it.sha256, msg_id, False, n, status == "failed", tuple(actions))
 
-    def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None]) -> int:
+    def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None],
+                      actions: list[str] | None = None) -> int:
         pol = self.config.policy
         headers = json.dumps(dict(r.original_headers)) if r.original_headers else None
         n = 0
@@ -325,6 +327,8 @@ class Store:
                  headers, change.action))
             if kind == Kind.DELIVERED:
                 self._touch_activity(key, at, "delivery report")
+            if actions is not None:
+                actions.append(change.action)
             n += 1
         return n
 
@@ -735,6 +739,12 @@ class Store:
         finally:
             if tmp.exists():
                 tmp.unlink()
+
+    def active_by_kind(self) -> dict[str, int]:
+        """Active suppressions per kind, for the metrics gauge (the covering partial index answers it)."""
+        rows = self._rows("SELECT kind, count(*) AS n FROM suppressions WHERE active = 1 AND (expires_at IS NULL "
+                          "OR expires_at > ?) GROUP BY kind", (to_text(utcnow()),))
+        return {r["kind"]: r["n"] for r in rows}
 
     def count_messages(self, since: datetime | None = None) -> int:
         """Stored messages (received since ``since``): the total a reprocess progress bar counts to."""

@@ -751,3 +751,17 @@ class Store:
         if since is None:
             return self._rows("SELECT count(*) AS n FROM messages")[0]["n"]
         return self._rows("SELECT count(*) AS n FROM messages WHERE received_at >= ?", (to_text(since),))[0]["n"]
+
+    @staticmethod
+    def schema_version_of(path: str | os.PathLike[str]) -> int | None:
+        """The schema version of the file at ``path`` without migrating it (None when unreadable), so a
+        command can say before it starts that a migration will run."""
+        try:
+            conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
+        return int(row[0]) if row else None

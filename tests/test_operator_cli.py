@@ -272,3 +272,19 @@ def test_soft_suppression_by_hand_expires(db: str) -> None:
     assert timedelta(days=13) < soft - now <= timedelta(days=14)
     hand = datetime.fromisoformat(states["t@example.com"]["expires_at"].replace("Z", "+00:00"))
     assert timedelta(days=1) < hand - now <= timedelta(days=2)
+
+
+def test_a_schema_upgrade_is_announced(db: str) -> None:
+    """A database from an older bounced is migrated by the first command that writes, and says so."""
+    from bounced.store import SCHEMA_VERSION
+
+    c = sqlite3.connect(db)
+    c.execute("DROP INDEX idx_messages_failed")  # back to version 2's schema
+    c.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    c.commit()
+    c.close()
+    r = cli("suppress", "m@example.com", "--reason", "x", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert f"upgrading the database schema from version 2 to {SCHEMA_VERSION}" in r.stderr
+    assert "schema upgraded in" in r.stderr
+    assert Store.schema_version_of(db) == SCHEMA_VERSION

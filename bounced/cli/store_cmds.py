@@ -15,6 +15,7 @@ import mailbox
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,7 @@ from bounced.model import Kind
 from bounced.reasons import REASONS
 from bounced.render import output_options, render, safe
 from bounced.reporttime import event_time
-from bounced.store import Store, StoreError
+from bounced.store import SCHEMA_VERSION, Store, StoreError
 from bounced.suppression_csv import EXPORT_COLUMNS, decode, export_row, plan_import
 from bounced.timeutil import parse_duration, parse_when, utcnow
 
@@ -74,10 +75,19 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
             why = None if readonly else writable_problem(path)
             if why:  # say so, rather than SQLite's "unable to open database file"
                 raise DatabaseUnavailable(f"{path}: {why}")
+            version = None if readonly else Store.schema_version_of(path)
+            migrating = version is not None and version < SCHEMA_VERSION
+            if migrating:  # one transaction, no estimate possible: say it is happening and how long it took
+                click.echo(f"{path}: upgrading the database schema from version {version} to {SCHEMA_VERSION} "
+                           "(once; the daemon's writes wait meanwhile)...", err=True)
+            started = time.monotonic()
             try:
-                return Store.open(path, cfg, readonly=readonly)
+                store = Store.open(path, cfg, readonly=readonly)
             except StoreError as exc:
                 raise DatabaseUnavailable(str(exc)) from None
+            if migrating:
+                click.echo(f"{path}: schema upgraded in {time.monotonic() - started:.1f} s", err=True)
+            return store
 
         try:
             return f(*args, open_store=open_store, cfg=cfg, **kwargs)

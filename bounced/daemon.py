@@ -44,8 +44,11 @@ class StartupError(Exception):
 
 
 def open_real_store(cfg: Config) -> StoreLike:
-    from bounced.store import Store
+    from bounced.configcheck import writable_problem
 
+    why = writable_problem(cfg.store.path)
+    if why:  # rather than SQLite's "unable to open database file", which reads like corruption
+        raise StoreError(f"{cfg.store.path}: {why}")
     try:
         return Store.open(cfg.store.path, cfg)
     except StoreError:

@@ -152,3 +152,35 @@ def test_config_check_names_the_user_of_an_unwritable_directory() -> None:
                          f"(uid {pwd.getpwnam(user).pw_uid}) (SQLite writes its journal beside the database)"]
     finally:
         shutil.rmtree(base)
+
+
+def test_serve_names_an_unwritable_directory_and_the_user(tmp_path: Path) -> None:
+    """`bounced serve` says the directory is not writable and by whom, not "not a usable database"."""
+    import os
+    import pwd
+    import shutil
+    import tempfile
+
+    from bounced.config import from_dict
+    from bounced.daemon import open_real_store
+    from bounced.store import StoreError
+
+    base = Path(tempfile.mkdtemp(prefix="bounced-cc-"))
+    try:
+        os.chmod(base, 0o755)
+        locked = base / "locked"
+        locked.mkdir(mode=0o555)
+        cfg = from_dict({"store": {"path": str(locked / "b.db")}})
+        root = os.geteuid() == 0
+        if root:
+            os.seteuid(pwd.getpwnam("nobody").pw_uid)
+        try:
+            with pytest.raises(StoreError) as err:
+                open_real_store(cfg)
+        finally:
+            if root:
+                os.seteuid(0)
+        assert f"directory {locked} is not writable by" in str(err.value)
+        assert "not a usable" not in str(err.value)
+    finally:
+        shutil.rmtree(base)

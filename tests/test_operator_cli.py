@@ -288,3 +288,11 @@ def test_a_schema_upgrade_is_announced(db: str) -> None:
     assert f"upgrading the database schema from version 2 to {SCHEMA_VERSION}" in r.stderr
     assert "schema upgraded in" in r.stderr
     assert Store.schema_version_of(db) == SCHEMA_VERSION
+
+
+def test_erase_works_for_any_stored_address(db: str) -> None:
+    """An address from a bounce need not pass the input validator (root@mailhost) to be erased."""
+    fill(db, 1, rcpt="root@mailhost")
+    assert "SUPPRESSED" in cli("inspect", "root@mailhost", "--db", db).output
+    r = cli("erase", "root@mailhost", "--yes", "--db", db)
+    assert r.exit_code == 0 and "erased root@mailhost: 1 event(s)" in r.output, r.output

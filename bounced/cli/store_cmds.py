@@ -303,6 +303,10 @@ def _listing(query: Callable[..., Any], columns: list[str], limit: int, all_rows
     shown = rows[:limit]
     if fmt == "table" and not shown:
         click.echo("(none)")
+        reason = query.keywords.get("reason") if isinstance(query, functools.partial) else None
+        if reason and reason not in REASONS:
+            click.echo(f"note: {reason!r} is not one of the reasons bounced records ({', '.join(sorted(REASONS))}); "
+                       "a suppression made by hand or imported keeps its own words", err=True)
     else:
         render(shown, fmt, columns)
     if len(rows) > limit:
@@ -480,7 +484,6 @@ def erase(address: str, yes: bool, by: str | None, open_store: Callable[..., Sto
 
     The address is no longer suppressed afterwards. Example: bounced erase jane@example.com --yes
     """
-    _validated(address)
     if not yes and not click.confirm(f"erase everything stored about {address}?", err=True):
         raise click.ClickException("not erased")
     with open_store() as store:

@@ -296,3 +296,20 @@ def test_erase_works_for_any_stored_address(db: str) -> None:
     assert "SUPPRESSED" in cli("inspect", "root@mailhost", "--db", db).output
     r = cli("erase", "root@mailhost", "--yes", "--db", db)
     assert r.exit_code == 0 and "erased root@mailhost: 1 event(s)" in r.output, r.output
+
+
+def test_progress_line_has_an_estimate_and_stays_off_pipes() -> None:
+    from bounced.cli.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    with Progress("checked", 10, stream=tty, interval=0) as p:
+        p._start -= 20  # 20 s in
+        p.advance(4)
+    assert "checked 4 of 10 (40%), about 0:30 left" in tty.getvalue()
+    with Progress("checked", 10, stream=pipe, interval=0) as p:
+        p.advance(4)
+    assert pipe.getvalue() == ""

@@ -10,7 +10,7 @@ import os
 import pwd
 from pathlib import Path
 
-from bounced.config import Config
+from bounced.config import SYSTEM_STATE_DIR, Config
 
 _WILDCARD = {"0.0.0.0", "::", ""}
 
@@ -61,6 +61,8 @@ def problems(cfg: Config) -> list[str]:
             if _clash((host, port), (cfg.metrics.host, cfg.metrics.port)):
                 out.append(f"metrics.port: {cfg.metrics.host}:{cfg.metrics.port} is also server.listeners[{j}] ({host}:{port})")
     why = writable_problem(cfg.store.path)
+    if why and Path(cfg.store.path).absolute().parent == SYSTEM_STATE_DIR and not SYSTEM_STATE_DIR.exists():
+        why = None  # the unit's StateDirectory=: systemd creates it, for the service's user, at start
     if why:
         out.append(f"store.path: {cfg.store.path}: {why}")
     for key in ("tls_cert", "tls_key"):

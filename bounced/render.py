@@ -35,7 +35,7 @@ def safe(text: str, newlines: bool = True) -> str:
     return out if newlines else out.replace("\n", "\\n").replace("\t", "\\t")
 
 
-def _json_line(obj: Any) -> str:
+def json_line(obj: Any) -> str:
     """JSON with every control character as a ``\\uXXXX`` escape (json escapes C0 but not C1 or bidi)."""
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, default=str, ensure_ascii=False))
 
@@ -67,7 +67,7 @@ def render(rows: Iterable[dict[str, Any]], fmt: str = "table", columns: Sequence
     n = 0
     if fmt == "json":
         for r in rows:
-            write(_json_line(r if columns is None else {c: r.get(c) for c in columns}) + "\n")
+            write(json_line(r if columns is None else {c: r.get(c) for c in columns}) + "\n")
             n += 1
         return n
     if fmt == "csv":

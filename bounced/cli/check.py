@@ -15,7 +15,7 @@ from bounced import check as chk
 from bounced import config as config_mod
 from bounced.cli.progress import Progress
 from bounced.store import StoreError
-from bounced.suppression_csv import ADDRESS_COLUMNS, address_column, neutralize
+from bounced.suppression_csv import ADDRESS_COLUMNS, address_column, decode, neutralize
 
 class CheckError(click.ClickException):
     """Usage and I/O errors exit 2, so 1 keeps meaning "the list has problems"."""
@@ -26,11 +26,11 @@ class CheckError(click.ClickException):
 def _read_rows(file: str) -> tuple[list[str], list[dict[str, str]], str]:
     """(columns, rows, address column) from a CSV with a header, or one address per line."""
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CheckError(f"{file}: not UTF-8 text") from None
+        text, note = decode(sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes())
     except OSError as exc:
         raise CheckError(f"{file}: {exc.strerror or exc}") from None
+    if note:  # the same detection as import-suppressions: BOM, UTF-8, else Windows-1252
+        click.echo(f"{file}: {note}", err=True)
     lines = text.splitlines()
     first = lines[0] if lines else ""
     header = [c.strip() for c in next(csv.reader([first]))] if first else []

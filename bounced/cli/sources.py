@@ -64,7 +64,8 @@ def maildir_time(key: str) -> datetime | None:
 
 
 def looks_like_mbox(head: bytes) -> bool:
-    return head.startswith(b"From ") and from_line_time(head.split(b"\n", 1)[0]) is not None
+    """An mbox starts with a ``From `` separator line; a message never does (its header is ``From:``)."""
+    return head.startswith(b"From ")
 
 
 def count_mbox(path: str) -> int:
@@ -78,7 +79,7 @@ def mbox_items(path: str, limit: int) -> Iterator[Item]:
     with p.open("rb") as fh:
         head = fh.read(1024)
     if head and not looks_like_mbox(head):
-        raise SourceError(f"{path}: not an mbox (it does not start with a 'From sender date' line); "
+        raise SourceError(f"{path}: not an mbox (it does not start with a 'From ' separator line); "
                           f"for a single message use: bounced ingest {path}")
     box = mailbox.mbox(path, create=False)
     for i, key in enumerate(box.iterkeys()):

@@ -33,7 +33,8 @@ MAX_FIELD = 128 * 1024  # the csv module's own default limit, named so the error
 MAX_REASON = 1000
 
 _SES_API = "docs.aws.amazon.com/ses/latest/APIReference-V2/API_SuppressedDestinationSummary.html"
-_SES_BULK = "docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list.html (bulk import: no header, address,reason)"
+_SES_BULK = ("docs.aws.amazon.com/ses/latest/dg/sending-email-suppression-list.html (bulk add, CreateImportJob: "
+             "CSV lines 'address,BOUNCE' or 'address, COMPLAINT', no header)")
 _POSTMARK = "postmarkapp.com/developer/api/suppressions-api (suppression dump)"
 _MAILGUN = "documentation.mailgun.com bounces API, POST /v3/{domain}/bounces/import"
 _SENDGRID = "twilio.com/docs/sendgrid/api-reference/bounces-api (BounceResponse)"
@@ -67,8 +68,8 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
 KIND_VALUES: tuple[tuple[str, str, str, str], ...] = (
     ("hard", Kind.HARD, "bounced", "bounced export-suppressions"),
     ("soft", Kind.SOFT, "bounced", "bounced export-suppressions"),
-    ("complaint", Kind.COMPLAINT, "bounced, Amazon SES (COMPLAINT)", "bounced; " + _SES_API),
-    ("BOUNCE", Kind.HARD, "Amazon SES", _SES_API + " (added on a hard bounce)"),
+    ("complaint", Kind.COMPLAINT, "bounced, Amazon SES (COMPLAINT)", "bounced; " + _SES_API + "; " + _SES_BULK),
+    ("BOUNCE", Kind.HARD, "Amazon SES", _SES_API + " (added on a hard bounce); " + _SES_BULK),
     ("HardBounce", Kind.HARD, "Postmark", _POSTMARK),
     ("SpamComplaint", Kind.COMPLAINT, "Postmark", _POSTMARK),
     ("ManualSuppression", Kind.HARD, "Postmark", _POSTMARK + " (suppressed by the customer: until lifted)"),

@@ -60,7 +60,7 @@ def test_export_then_import_round_trips_every_column(tmp_path: Path, db: str) ->
 
 
 PROVIDERS = [
-    ("ses-headerless", "jane@example.com,BOUNCE\njoe@example.com,COMPLAINT\n",
+    ("ses-headerless", "jane@example.com,BOUNCE\njoe@example.com, COMPLAINT\n",
      {"jane@example.com": "hard", "joe@example.com": "complaint"}, {}),
     ("ses-api", "EmailAddress,Reason,LastUpdateTime\njane@example.com,BOUNCE,1589318400\n"
                 "joe@example.com,COMPLAINT,2020-05-13T00:00:00Z\n",

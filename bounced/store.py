@@ -681,16 +681,27 @@ class Store:
         transaction, so the daemon is held up only by the deletes."""
         key = self.key(address)
         needles = [n.lower().encode() for n in {key, key.replace("@", "=")}]  # the address, and its VERP form
-        linked = {r[0] for r in self._rows_raw("SELECT DISTINCT message_id FROM events WHERE address = ?", (key,))}
-        mentions = set(linked)
-        for row in self.conn.execute("SELECT id, raw, mail_from, rcpt_tos FROM messages WHERE raw IS NOT NULL"):
-            text = zlib.decompress(row["raw"]).lower()
-            envelope = f"{row['mail_from'] or ''} {row['rcpt_tos'] or ''}".lower().encode()
-            if any(n in text or n in envelope for n in needles):
-                mentions.add(row["id"])
+        mentions: set[int] = set()
+
+        def scan(after: int) -> int:
+            """Add the messages after id ``after`` that name the address; returns the last id seen."""
+            last = after
+            for row in self.conn.execute("SELECT id, raw, mail_from, rcpt_tos FROM messages WHERE id > ? "
+                                         "AND raw IS NOT NULL ORDER BY id", (after,)):
+                last = row["id"]
+                text = zlib.decompress(row["raw"]).lower()
+                envelope = f"{row['mail_from'] or ''} {row['rcpt_tos'] or ''}".lower().encode()
+                if any(n in text or n in envelope for n in needles):
+                    mentions.add(row["id"])
+            return last
+
+        scanned = scan(0)
         at = utcnow()
 
         def run() -> dict[str, int]:
+            scan(scanned)  # what arrived during the scan above
+            mentions.update(r[0] for r in self.conn.execute("SELECT DISTINCT message_id FROM events WHERE address = ?",
+                                                            (key,)))
             out = {"events": self.conn.execute("DELETE FROM events WHERE address = ?", (key,)).rowcount}
             out["messages_deleted"] = out["raw_dropped"] = 0
             for mid in sorted(mentions):

@@ -31,9 +31,12 @@ Job = tuple[bytes, str, tuple[str, ...], datetime]  # raw, mail_from, rcpt_tos, 
 
 def _serve(conn: Connection) -> None:
     """The child: parse batches until the parent closes the pipe (or dies, which closes it too)."""
-    # the parent decides when to stop; Ctrl-C and systemd's SIGTERM reach the whole group
+    # the parent decides when to stop on Ctrl-C (which reaches the whole foreground group). SIGTERM
+    # keeps its default: multiprocessing's exit handler terminates daemonic children with it and
+    # then waits, so a child ignoring it would hold the process open for ever; the unit's
+    # KillMode=mixed sends systemd's SIGTERM to the parent only, and a worker gone early costs
+    # nothing (the parent parses what it held)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     while True:
         try:
             options, jobs = conn.recv()
@@ -186,3 +189,10 @@ class ParsePool:
             if w is not None:
                 w.stop()
             self._workers[i] = None
+
+    def kill(self) -> None:
+        """Kill every worker now, from any thread: for a shutdown that cannot wait for the writer."""
+        for w in list(self._workers):
+            if w is not None and w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join(5)

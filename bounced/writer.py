@@ -11,16 +11,23 @@ uses another core and overlaps the commit of earlier messages.
 
 A failed batch is retried one message at a time, so one message the store cannot take does not
 hold back the others; store failures are logged once per interval, not once per message.
+
+The thread must outlive its own bookkeeping: a submitter or a health probe that gave up cancels
+its future, so a future may be cancelled or settled by the time the writer resolves it, and that
+is normal, not a reason to die. Anything else that escapes a step is logged and costs that step
+only. Should the thread end anyway without :meth:`Writer.close`, ``on_death`` is called so the
+daemon exits non-zero and its supervisor restarts it, instead of answering 451 for ever.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
@@ -111,8 +118,9 @@ class Writer:
                  parse_options: Callable[[], ParseOptions] = ParseOptions, log: Any = None,
                  on_batch: Callable[[int, float, bool], None] | None = None,
                  failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None,
-                 parse_workers: int = 0) -> None:
+                 parse_workers: int = 0, on_death: Callable[[str], None] | None = None) -> None:
         self._open_store = open_store
+        self._on_death = on_death
         self._parse_workers = parse_workers
         self._pool: ParsePool | None = None
         self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
@@ -139,13 +147,23 @@ class Writer:
         self._thread.start()
         opened.result()  # re-raises the StoreError from the thread
 
-    def close(self, timeout: float | None = None) -> None:
-        """Commit everything already submitted, close the store, stop the thread."""
-        if self._thread is None or self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
+    def close(self, timeout: float | None = None) -> bool:
+        """Commit everything already submitted, close the store, stop the thread. With ``timeout``
+        the wait is bounded; a writer still busy then (a commit stuck on a lock) is left to die
+        with the process, and its parse workers are killed here so nothing keeps the process
+        alive. True when the thread has ended."""
+        if self._thread is None:
+            return True
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_STOP)
         self._thread.join(timeout)
+        ended = not self._thread.is_alive()
+        if not ended or self._pool is not None:
+            pool = self._pool
+            if pool is not None:
+                _quiet(pool.kill)
+        return ended
 
     @property
     def alive(self) -> bool:
@@ -214,6 +232,33 @@ class Writer:
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self, opened: Future) -> None:
+        """The thread: :meth:`_serve`, and a report to ``on_death`` if it ends unasked."""
+        try:
+            self._serve(opened)
+        except BaseException as exc:  # noqa: BLE001 - reported below; the thread ends either way
+            self._log.error("writer_died", error=repr(exc), traceback=traceback.format_exc())
+        finally:
+            if opened.done() and opened.exception() is None and not self._closed:
+                self._fail_queued("the store writer stopped")
+                if self._on_death is not None:
+                    _quiet(self._on_death, "the store writer stopped unexpectedly")
+
+    def _fail_queued(self, why: str) -> None:
+        """Settle what is still queued, so no submitter waits for a writer that is gone."""
+        self._closed = True
+        for q in (self._queue, self._parsed):
+            while True:
+                try:
+                    item = q.get_nowait()
+                except queue.Empty:
+                    break
+                jobs = item.batch if isinstance(item, _Parsing) else [item]
+                for job in jobs:
+                    if isinstance(job, (_Job, _Control)):
+                        _settle(job.future, error=StoreError(why))
+                self._wake([j for j in jobs if isinstance(j, _Job)])
+
+    def _serve(self, opened: Future) -> None:
         try:
             self._store = self._open_store()
             self._store.check_writable()
@@ -231,19 +276,25 @@ class Writer:
         opened.set_result(None)
         stopping = False
         while not stopping:
-            if self._pool is None:
-                jobs, controls, stopping = self._collect(linger=True)
-                batch, items = self._parse_here(jobs)
-            else:
-                batch, items, controls, stopping = self._collect_parsed()
-            if batch:
-                self._guarded(self._commit, batch, items)
+            batch: list[_Job] = []
+            try:
+                if self._pool is None:
+                    jobs, controls, stopping = self._collect(linger=True)
+                    batch, items = self._parse_here(jobs)
+                else:
+                    batch, items, controls, stopping = self._collect_parsed()
+                if batch:
+                    self._guarded(self._commit, batch, items)
+                    self._wake(batch)
+                for c in controls:
+                    _run_control(c)
+            except BaseException as exc:  # noqa: BLE001 - a bug in the bookkeeping costs one round, not the writer
+                for job in batch:
+                    _settle(job.future, error=StoreError(f"internal writer error: {exc!r}"))
                 self._wake(batch)
-            for c in controls:
-                try:
-                    c.future.set_result(c.action())
-                except BaseException as exc:  # noqa: BLE001
-                    c.future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise  # not a bug but the end (SystemExit and the like): _run reports it
+                self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
         _quiet(self._store.close)
         if feeder is not None:
             feeder.join()
@@ -306,8 +357,7 @@ class Writer:
         except Exception as exc:  # noqa: BLE001
             self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
             for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
+                _settle(job.future, error=StoreError(f"internal writer error: {exc!r}"))
             self._wake(batch)
             return None
 
@@ -392,7 +442,7 @@ class Writer:
             return self._settle(batch, items, outcomes)
         if len(batch) == 1:
             self._failures.failure(error, 1)
-            batch[0].future.set_exception(StoreError(error))
+            _settle(batch[0].future, error=StoreError(error))
             return
         for job, item in zip(batch, items, strict=True):  # isolate: one bad message must not block the rest
             single, single_error = self._ingest([item])
@@ -400,7 +450,7 @@ class Writer:
                 self._settle([job], [item], single)
             else:
                 self._failures.failure(single_error, 1)
-                job.future.set_exception(StoreError(single_error))
+                _settle(job.future, error=StoreError(single_error))
 
     def _ingest(self, items: list[Incoming]) -> tuple[list[IngestOutcome], str | None]:
         assert self._store is not None
@@ -423,7 +473,29 @@ class Writer:
     def _settle(self, batch: list[_Job], items: list[Incoming], outcomes: list[IngestOutcome]) -> None:
         self._failures.success()
         for job, item, outcome in zip(batch, items, outcomes, strict=True):
-            job.future.set_result(Stored(item, outcome))
+            _settle(job.future, Stored(item, outcome))
+
+
+def _settle(future: Future, result: Any = None, *, error: BaseException | None = None) -> None:
+    """Resolve ``future`` unless its owner gave up on it (cancelled) or it is settled already:
+    both are normal (a probe timed out, a batch failed twice), and neither may kill the writer."""
+    with contextlib.suppress(InvalidStateError):
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+def _run_control(c: _Control) -> None:
+    """Run a control unless whoever asked has already given up (a health probe that timed out)."""
+    if not c.future.set_running_or_notify_cancel():
+        return
+    try:
+        result = c.action()
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever asked
+        _settle(c.future, error=exc)
+    else:
+        _settle(c.future, result)
 
 
 def _copy_results(jobs: list[_Job]) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from bounced.cli import main
 from bounced.store import Store
+from tests.storehelp import open_config
 
 
 def report(rcpt: str, date: str, status: str = "4.2.2", diag: str = "452 4.2.2 Mailbox full",
@@ -32,6 +33,12 @@ def report(rcpt: str, date: str, status: str = "4.2.2", diag: str = "452 4.2.2 M
         f"Remote-MTA: dns; mx.example.org\nDiagnostic-Code: smtp; {diag}\n"
         "--BB--\n"
     ).encode()
+
+
+@pytest.fixture(autouse=True)
+def trust_open(tmp_path, monkeypatch):
+    """These test ingest and the policy, not trust (tests/test_trust.py does)."""
+    monkeypatch.setenv("BOUNCED_CONFIG", str(open_config(tmp_path)))
 
 
 def cli(*args, input=None):

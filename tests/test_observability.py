@@ -49,7 +49,7 @@ def test_rate_limited_log_counts_what_it_held_back() -> None:
 
 
 def test_rejections_and_policy_outcomes_are_logged_and_counted(start_daemon) -> None:
-    d = start_daemon(server={"max_message_size": 20_000})
+    d = start_daemon(server={"max_message_size": 20_000}, bounce={"trust": "open"})  # the policy, not trust
     with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
         s.ehlo("mx.test")
         s.mail("<>")

@@ -155,7 +155,7 @@ def _total(files: tuple[str, ...], mbox: str | None, maildir: str | None) -> int
 @click.argument("files", nargs=-1)
 @click.option("--mbox", type=click.Path(), help="Ingest every message of an mbox file.")
 @click.option("--maildir", type=click.Path(), help="Ingest every message of a maildir.")
-@click.option("--envelope-rcpt", default="", help="Envelope recipient to assume (for VERP decoding).")
+@click.option("--envelope-rcpt", default="", help="Envelope recipient to assume (VERP decoding; a signed one is proof under bounce.trust).")
 @create_option
 @store_options
 def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelope_rcpt: str, create: bool,
@@ -173,7 +173,7 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
     opts = parse_options(cfg)
     rcpts = (envelope_rcpt,) if envelope_rcpt else ()
     limit = cfg.server.max_message_size
-    totals = {"ingested": 0, "duplicates": 0, "unparseable": 0, "events": 0, "skipped": 0}
+    totals = {"ingested": 0, "duplicates": 0, "unparseable": 0, "events": 0, "untrusted": 0, "held": 0, "skipped": 0}
     try:
         items = _items(files, mbox, maildir, limit)
         first = next(items, None)  # a wrong --mbox or --maildir fails before the database is touched
@@ -187,6 +187,8 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
                 totals["duplicates" if o.duplicate else "ingested"] += 1
                 totals["unparseable"] += (not o.duplicate) and o.parse_failed
                 totals["events"] += o.events
+                totals["untrusted"] += o.untrusted
+                totals["held"] += o.held
             bar.advance(len(batch))
             batch.clear()
 
@@ -207,7 +209,8 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
         if batch:
             flush()
     click.echo(f"ingested {totals['ingested']}, duplicates {totals['duplicates']}, "
-               f"unparseable {totals['unparseable']}, events {totals['events']}"
+               f"unparseable {totals['unparseable']}, events {totals['events']} "
+               f"(untrusted {totals['untrusted']}, held {totals['held']})"
                + (f", skipped {totals['skipped']}" if totals["skipped"] else ""))
     if totals["skipped"]:
         sys.exit(1)
@@ -269,7 +272,8 @@ def inspect_address(address: str, fmt: str, open_store: Callable[..., Store], cf
         return
     _print_state(report)
     click.echo("\nevents:")
-    render(report.events, columns=["at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic", "policy_action"])
+    render(report.events, columns=["id", "at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic",
+                                   "policy_action", "trust_note"])
     click.echo("\naudit:")
     render(report.audit, columns=["at", "actor", "action", "kind", "reason"])
 
@@ -317,7 +321,7 @@ def _listing(query: Callable[..., Any], columns: list[str], limit: int, all_rows
 SUPPRESSION_COLUMNS = ["address", "active", "kind", "reason", "source", "suppressed_at", "expires_at", "soft_count",
                        "last_event_at", "lifted_at", "lifted_by", "lifted_reason"]
 EVENT_COLUMNS = ["id", "at", "address", "kind", "reason", "status", "reply_code", "diagnostic", "remote_mta",
-                 "policy_action", "message_id"]
+                 "policy_action", "message_id", "trust_note"]
 
 
 @inspect.command("list")
@@ -353,7 +357,8 @@ def inspect_stats(since: str | None, by: str, fmt: str, open_store: Callable[...
         render([{"section": "events", **r} for r in st["groups"]] + [{"section": "sender_side", **r} for r in st["sender_side"]], fmt)
         return
     t = st["totals"][0]
-    click.echo(f"messages {t['messages']} (unparsed {t['unparsed']}), active suppressions {t['active_suppressions']}\n")
+    click.echo(f"messages {t['messages']} (unparsed {t['unparsed']}), active suppressions {t['active_suppressions']}, "
+               f"held {t['held_pending']} (bounced held list), untrusted events {t['untrusted_events']}\n")
     render(st["groups"])
     click.echo("\nsender-side problems (our IP, DNS or rate; they never suppress a recipient), by receiving domain:")
     render(st["sender_side"])
@@ -367,15 +372,16 @@ def inspect_stats(since: str | None, by: str, fmt: str, open_store: Callable[...
 @click.option("--since")
 @click.option("--until")
 @_limit_options
+@click.option("--untrusted", is_flag=True, help="Only events that changed nothing: no proof the mail was ours (trust_note says why).")
 @output_options
 @store_options
 def inspect_events(address: str | None, kind: str | None, reason: str | None, domain: str | None, since: str | None,
-                   until: str | None, limit: int, all_rows: bool, fmt: str, open_store: Callable[..., Store],
-                   cfg: config_mod.Config) -> None:
+                   until: str | None, limit: int, all_rows: bool, untrusted: bool, fmt: str,
+                   open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
     """Recorded events, newest first."""
     with open_store(readonly=True) as store:
         _listing(functools.partial(store.events, address=address, kind=kind, reason=reason, domain=domain,
-                                   since=_when(since), until=_when(until)),
+                                   since=_when(since), until=_when(until), untrusted=untrusted),
                  EVENT_COLUMNS, limit, all_rows, fmt, "events")
 
 

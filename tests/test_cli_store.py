@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bounced.cli import main
+from bounced.store import Store
 from tests.storehelp import dsn, open_config
 
 
@@ -27,6 +28,7 @@ def env(tmp_path, monkeypatch, store_location):
         f = tmp_path / f"m{i}.eml"
         f.write_bytes(dsn(rcpt, status, diag, tag=str(i)))
         files.append(str(f))
+    Store.open(store_location).close()  # commands never create a database unless told to (--create)
     return tmp_path, store_location, files
 
 
@@ -153,7 +155,8 @@ BAD = [
     ("malformed-address", ["inspect", "nobody@", "--db", "{db}"], "missing domain"),
     ("no-database", ["inspect", "list", "--db", "{tmp}/none.db"], "no such database"),
     ("corrupt-database", ["inspect", "list", "--db", "{tmp}/corrupt.db"], "not a usable bounced database"),
-    ("unwritable-dir", ["suppress", "a@example.com", "--reason", "x", "--db", "{tmp}/missing-dir/b.db"], "does not exist"),
+    ("unwritable-dir", ["suppress", "a@example.com", "--reason", "x", "--create", "--db", "{tmp}/missing-dir/b.db"],
+     "does not exist"),
     ("bad-duration", ["prune", "--raw-older-than", "soon", "--db", "{db}"], "not a duration"),
     ("bad-config", ["inspect", "list", "--config", "{tmp}/bad.toml"], "store.nope"),
     ("not-suppressed", ["unsuppress", "who@example.com", "--reason", "x", "--db", "{db}"], "is not suppressed"),
@@ -182,4 +185,4 @@ def test_newer_schema_is_one_line(env):
     with Store.open(db) as s:
         s.conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
     r = cli("inspect", "list", "--db", db)
-    assert r.exit_code == 1 and "newer than this bounced" in r.output
+    assert r.exit_code == 2 and "newer than this bounced" in r.output

@@ -395,6 +395,11 @@ def _state_params(address: str, s: State) -> tuple:
 
 _APPLIES_EVENT = {"promote", "release"}  # audit actions that apply a stored event (detail has event_at)
 
+_INSERT_EVENT = (
+    "INSERT INTO events (message_id, address, domain, at, kind, reason, status, reply_code, diagnostic, remote_mta, "
+    "action, feedback_type, original_message_id, original_headers, policy_action, trusted, trust_note) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
 _UPSERT_STATE = (
     f"INSERT INTO suppressions (address, domain, {', '.join(_STATE_FIELDS)}) "
     f"VALUES ({', '.join('?' * (len(_STATE_FIELDS) + 2))}) ON CONFLICT (address) DO UPDATE SET "
@@ -521,6 +526,8 @@ class Store(CopyMixin):
         self._reconnect = reconnect
         self._down: tuple[float, str] | None = None  # (monotonic time of the failed connect, why)
         self._locked: set[int] = set()  # address locks this transaction holds (PostgreSQL)
+        self._pending_events: list[tuple] = []  # events of the batch not written yet
+        self._sent: dict[str, list[tuple[str, str]]] | None = None  # the batch's registrations, read once
         self.keyring: Keyring | None = None  # loaded at open for writers when trust is not open
 
     # ---------------------------------------------------------------- opening
@@ -766,7 +773,13 @@ class Store(CopyMixin):
             self._lock(keys)
             states = self._load_states(keys)
             before = dict(states)
-            outcomes = [self._ingest_one(it, states) for it in items]
+            self._pending_events.clear()
+            self._sent = self._registrations(items)
+            try:
+                outcomes = [self._ingest_one(it, states) for it in items]
+            finally:
+                self._sent = None
+            self._flush_events()
             self._write_states({k: s for k, s in states.items() if s is not before[k]})
             return outcomes
 
@@ -830,15 +843,15 @@ class Store(CopyMixin):
                     states[key] = change.state
                 else:
                     action = "held"
-            cur = self.conn.execute(
-                "INSERT INTO events (message_id, address, domain, at, kind, reason, status, reply_code, diagnostic, "
-                "remote_mta, action, feedback_type, original_message_id, original_headers, policy_action, trusted, "
-                "trust_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" + (" RETURNING id" if hold else ""),
-                (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
-                 rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
-                 headers, action, int(verdict.trusted), verdict.why))
-            if hold is not None:
-                self._insert_held(cur.fetchone()[0], key, at, kind, rec.reason, hold)
+            event = (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
+                     rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
+                     headers, action, int(verdict.trusted), verdict.why)
+            if hold is None:
+                self._pending_events.append(event)  # written together by _flush_events
+            else:
+                self._flush_events()
+                event_id = self.conn.execute(_INSERT_EVENT + " RETURNING id", event).fetchone()[0]
+                self._insert_held(event_id, key, at, kind, rec.reason, hold)
                 tally.held += 1
             if kind == Kind.DELIVERED and verdict.trusted:
                 self._touch_activity(key, at, "delivery report")
@@ -865,8 +878,9 @@ class Store(CopyMixin):
         mid = _message_id(r.original_message_id)
         registered: frozenset[str] = frozenset()
         if mid and self.config.bounce.trust == "bound":
-            registered = frozenset(row[0] for row in self.conn.execute(
-                "SELECT address FROM sent WHERE message_id = ? AND expires_at > ?", (mid, to_text(at))))
+            rows = self._sent.get(mid) if self._sent is not None else self.conn.execute(
+                "SELECT address, expires_at FROM sent WHERE message_id = ?", (mid,)).fetchall()
+            registered = frozenset(a for a, expires in rows or () if expires > to_text(at))
         return trust.Evidence(tuple(rcpt_tos), r.original_message_id, sig, registered)
 
     def _hold_cause(self, key: str, kind: str, at: datetime, tally: "_Tally") -> str | None:
@@ -878,6 +892,7 @@ class Store(CopyMixin):
             return None
         domain = domain_of(key)
         window_start = at - timedelta(minutes=b.window_minutes)
+        self._flush_events()  # the count includes this batch's earlier events
         count = ("SELECT count(*) FROM events WHERE kind = 'hard' AND domain = ? AND at >= ? AND at <= ? "
                  "AND (trusted IS NULL OR trusted = 1)")
         in_window = self.conn.execute(count, (domain, to_text(window_start), to_text(at))).fetchone()[0] + 1
@@ -893,6 +908,24 @@ class Store(CopyMixin):
             tally.tripped.append(domain)
         return (f"breaker: {reading.window_hard} hard bounces for {domain} within {b.window_minutes} min, "
                 f"over the threshold {reading.threshold:.1f}")
+
+    def _flush_events(self) -> None:
+        """Write the queued events in one statement (a single round trip on PostgreSQL)."""
+        if self._pending_events:
+            self.conn.executemany(_INSERT_EVENT, self._pending_events)
+            self._pending_events.clear()
+
+    def _registrations(self, items: Sequence[Incoming]) -> dict[str, list[tuple[str, str]]] | None:
+        """``sent`` rows for the batch's original Message-IDs, read once (trust = bound only)."""
+        if self.config.bounce.trust != "bound":
+            return None
+        mids = sorted({m for it in items if (m := _message_id(it.result.original_message_id))})
+        out: dict[str, list[tuple[str, str]]] = {}
+        if mids:
+            for row in self.conn.execute(f"SELECT message_id, address, expires_at FROM sent "
+                                         f"WHERE message_id {self.dialect.any_of}", (self.dialect.pack(mids),)):
+                out.setdefault(row[0], []).append((row[1], row[2]))
+        return out
 
     def _load_state(self, key: str) -> State | None:
         """An address's state, locked until COMMIT on PostgreSQL."""
@@ -1144,6 +1177,7 @@ class Store(CopyMixin):
         in one order (PostgreSQL: daemons may be writing); ``counts`` starts again from ``start`` if
         the transaction is retried."""
         counts.update(start)
+        self._pending_events.clear()
         affected: set[str] = set()
         if self.dialect.locks:
             keys = {r[0] for r in self.conn.execute(
@@ -1170,6 +1204,7 @@ class Store(CopyMixin):
                                                    json.loads(row["rcpt_tos"] or "[]")).events
             affected.update(scratch)
             counts["messages"] += 1
+        self._flush_events()
         for key in affected:
             self._replay(key)
         return affected

@@ -99,6 +99,10 @@ class ParsePool:
         for i in range(self.size):
             self._ensure(i)
 
+    def running(self) -> int:
+        """Workers alive now (for /healthz)."""
+        return sum(1 for w in list(self._workers) if w is not None and w.proc.is_alive())
+
     def _ensure(self, i: int) -> _Worker | None:
         w = self._workers[i]
         if w is not None and w.proc.is_alive():

@@ -110,6 +110,9 @@ class FaultyStore:
             raise StoreError("disk I/O error (injected)")
         self.inner.check_writable()
 
+    def check_health(self) -> None:
+        self.inner.check_health()  # a read: a failing disk's writes fail, this may not
+
     def close(self) -> None:
         self.inner.close()
 

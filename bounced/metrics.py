@@ -24,7 +24,8 @@ HealthCheck = Callable[[], Awaitable[tuple[str | None, str]]]  # (None = healthy
 
 OUTCOMES = ("stored", "duplicate", "parse_failed")
 REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_many_connections", "timeout",
-                 "store_unavailable", "internal_error")
+                 "store_unavailable", "internal_error", "too_many_from_client", "junk_commands", "session_time",
+                 "bad_address", "memory_budget")
 
 
 class Metrics:

@@ -9,9 +9,14 @@ What this adds to aiosmtpd, and why:
 - LMTP (RFC 2033) needs one reply per accepted recipient after DATA; aiosmtpd's ``LMTP`` sends one.
   :class:`LMTPServer` repeats the final reply for every recipient, in RCPT order (the message is
   stored once for all of them, so they share one fate).
-- Limits: concurrent connections (excess get 421 and are closed), recipients per message
-  (452 4.5.3), SIZE (aiosmtpd enforces it; its replies are rewritten to carry 5.3.4), an idle
-  command timeout and a separate timeout for the DATA transfer, both ending with 421 4.4.2.
+- Limits: concurrent connections, in all and per client address (excess get 421 and are
+  closed), recipients per message (452 4.5.3), SIZE (aiosmtpd enforces it; its replies are
+  rewritten to carry 5.3.4), an idle command timeout and a separate timeout for the DATA
+  transfer, both ending with 421 4.4.2, commands that do not move a message forward (NOOP, RSET,
+  HELO... 421 4.7.0 past ``max_junk_commands``, since any command resets the idle timer) and a
+  maximum session time (421 4.4.2).
+- Envelope addresses that are not UTF-8 are refused at MAIL/RCPT with 553 naming the problem;
+  accepted, they could not be stored, and every retry would end in 451.
 """
 from __future__ import annotations
 
@@ -39,7 +44,13 @@ TOO_MANY_RCPTS = "452 4.5.3 Too many recipients"
 TOO_BIG = "552 5.3.4 Message too big for this system"
 TRY_AGAIN = "451 4.3.0 Temporary local problem, please try again later"
 TOO_MANY_CONNECTIONS = "421 4.7.0 {host} Too many connections, try again later"
+TOO_MANY_FROM_CLIENT = "421 4.7.0 {host} Too many connections from your address, try again later"
+TOO_MANY_JUNK = "421 4.7.0 {host} Too many commands without a message, closing connection"
+SESSION_TOO_LONG = "421 4.4.2 {host} Session time limit exceeded, closing connection"
 TIMEOUT = "421 4.4.2 {host} Timeout exceeded, closing connection"
+# RFC 5321 paths are ASCII or, with SMTPUTF8, UTF-8; other bytes cannot be stored as text
+BAD_SENDER_BYTES = "553 5.1.7 The sender address is not valid UTF-8"
+BAD_RECIPIENT_BYTES = "553 5.1.3 The recipient address is not valid UTF-8"
 SHUTTING_DOWN = "421 4.3.2 {host} Service shutting down, try again later"
 
 # <local@domain> with a dot-atom local part and a host name, and the blanks after it: what the
@@ -83,6 +94,7 @@ class ServerState:
     tls: ssl.SSLContext | None = None
     hostname: str = ""
     connections: set["SMTPServer"] = field(default_factory=set)
+    per_client: dict[str, int] = field(default_factory=dict)  # open connections by client address
     in_data: int = 0  # connections inside DATA (transfer or commit): in-flight messages
     stopping: bool = False  # shutting down: no new transactions
 
@@ -104,6 +116,9 @@ class Handler:
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
         cfg = self.state.config
+        if not _utf8(address):
+            self.state.on_reject("bad_address")
+            return BAD_RECIPIENT_BYTES
         if not is_bounce_address(address, cfg.bounce):
             self.state.on_reject("unknown_recipient")
             return NO_SUCH_USER.format(address=address)
@@ -147,6 +162,12 @@ class SMTPServer(SMTP):
                          enable_SMTPUTF8=True)
         self.state = state
         self._data_timeout = s.data_timeout
+        self._max_junk, self._max_session = s.max_junk_commands, s.max_session_time
+        self._junk = 0  # commands since the last message that did not move one forward
+        self._session_timer: asyncio.TimerHandle | None = None
+        self._in_data = False
+        self._expired = False  # the session time ran out during DATA: close after its reply
+        self._client: str | None = None
         self._refused = False
         self._final_reply_pending = False
         self._data_rcpts = 1
@@ -154,23 +175,89 @@ class SMTPServer(SMTP):
     # -- connection limit ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self._original_transport is None:  # a new connection, not the STARTTLS upgrade
-            if len(self.state.connections) >= self.state.config.server.max_connections:
+            limits = self.state.config.server
+            peer = transport.get_extra_info("peername")
+            client = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+            refusal = None
+            if len(self.state.connections) >= limits.max_connections:
+                refusal = ("too_many_connections", TOO_MANY_CONNECTIONS)
+            elif self.state.per_client.get(client, 0) >= limits.max_connections_per_client:
+                refusal = ("too_many_from_client", TOO_MANY_FROM_CLIENT)
+            if refusal is not None:
                 self._refused = True
-                self.state.on_reject("too_many_connections")
-                transport.write((TOO_MANY_CONNECTIONS.format(host=self.state.hostname) + "\r\n").encode())  # type: ignore[attr-defined]
+                self.state.on_reject(refusal[0])
+                transport.write((refusal[1].format(host=self.state.hostname) + "\r\n").encode())  # type: ignore[attr-defined]
                 transport.close()
                 return
+            self._client = client
+            self.state.per_client[client] = self.state.per_client.get(client, 0) + 1
             self.state.connections.add(self)
             self.state.on_connections(len(self.state.connections))
+            self._session_timer = asyncio.get_running_loop().call_later(self._max_session, self._session_expired)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._refused:
             return
+        if self._session_timer is not None:
+            self._session_timer.cancel()
         if self in self.state.connections:
             self.state.connections.discard(self)
             self.state.on_connections(len(self.state.connections))
+            left = self.state.per_client.get(self._client or "", 1) - 1
+            if left > 0:
+                self.state.per_client[self._client or ""] = left
+            else:
+                self.state.per_client.pop(self._client or "", None)
         super().connection_lost(error)
+
+    # -- session limits ------------------------------------------------------------------------
+    def _session_expired(self) -> None:
+        """max_session_time is up: close now, or after the reply to the message in DATA (a
+        message being stored is finished; one being transferred may still make it)."""
+        self.state.on_reject("session_time")
+        if self._in_data:
+            self._expired = True
+        else:
+            self.close_with(SESSION_TOO_LONG.format(host=self.state.hostname))
+
+    async def _junk_over_limit(self) -> bool:
+        """Count a command that does not move a message forward; past max_junk_commands, say 421
+        and close (True). A stored message resets the count (Postfix's smtpd_junk_command_limit)."""
+        self._junk += 1
+        if self._junk <= self._max_junk:
+            return False
+        self.state.on_reject("junk_commands")
+        self.close_with(TOO_MANY_JUNK.format(host=self.state.hostname))
+        return True
+
+    async def smtp_NOOP(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_NOOP(arg)
+
+    async def smtp_RSET(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_RSET(arg)
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_HELO(hostname)
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_EHLO(hostname)
+
+    async def smtp_VRFY(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_VRFY(arg)
+
+    async def smtp_HELP(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_HELP(arg)
+
+    async def smtp_EXPN(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_EXPN(arg)
 
     def eof_received(self) -> bool | None:
         if self._refused:
@@ -224,17 +311,35 @@ class SMTPServer(SMTP):
         if self.state.stopping:
             self.close_with(SHUTTING_DOWN.format(host=self.state.hostname))
             return
+        if arg is not None and not _utf8(arg):
+            if not await self._junk_over_limit():
+                self.state.on_reject("bad_address")
+                await self.push(BAD_SENDER_BYTES)
+            return
+        had = self.envelope is not None and self.envelope.mail_from is not None
         await super().smtp_MAIL(arg)
+        if had or self.envelope is None or self.envelope.mail_from is None:  # refused
+            await self._junk_over_limit()
+
+    async def smtp_RCPT(self, arg: str | None) -> None:
+        before = len(self.envelope.rcpt_tos) if self.envelope is not None else 0
+        await super().smtp_RCPT(arg)
+        if self.envelope is None or len(self.envelope.rcpt_tos) == before:  # refused
+            await self._junk_over_limit()
 
     async def smtp_DATA(self, arg: str) -> None:
         self._reset_timeout(self._data_timeout)
         self.state.in_data += 1
+        self._in_data = True
         try:
             await super().smtp_DATA(arg)
         finally:
             self.state.in_data -= 1
+            self._in_data = False
             self._final_reply_pending = False
-            if self.transport is not None:
+            if self._expired:
+                self.close_with(SESSION_TOO_LONG.format(host=self.state.hostname))
+            elif self.transport is not None:
                 self._reset_timeout()
 
     # -- replies ---------------------------------------------------------------------------
@@ -249,6 +354,8 @@ class SMTPServer(SMTP):
                 self._data_rcpts = len(self.envelope.rcpt_tos) if self.envelope is not None else 1
             elif self._final_reply_pending:
                 self._final_reply_pending = False
+                if status.startswith("250"):
+                    self._junk = 0
                 status = self._final_reply(status)
         await super().push(status)
 
@@ -272,6 +379,16 @@ class LMTPServer(LMTP, SMTPServer):
 
     def _final_reply(self, status: str) -> str:
         return "\r\n".join([status] * max(self._data_rcpts, 1))
+
+
+def _utf8(text: str) -> bool:
+    """aiosmtpd decodes command arguments as UTF-8 with surrogateescape; a lone surrogate means
+    the client sent bytes that are not UTF-8, which no store column (nor log line) can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def tls_context(cfg: Config) -> ssl.SSLContext | None:

@@ -229,6 +229,11 @@ class LineClient:
         self.send(text)
         return self.reply()
 
+    def cmd_bytes(self, line: bytes) -> tuple[int, list[str]]:
+        """A command as raw bytes (not necessarily UTF-8)."""
+        self.send(line + b"\r\n")
+        return self.reply()
+
     def send(self, text: str | bytes) -> None:
         self.sock.sendall(text if isinstance(text, bytes) else text.encode() + b"\r\n")
 

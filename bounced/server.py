@@ -14,7 +14,8 @@ What this adds to aiosmtpd, and why:
   rewritten to carry 5.3.4), an idle command timeout and a separate timeout for the DATA
   transfer, both ending with 421 4.4.2, commands that do not move a message forward (NOOP, RSET,
   HELO... 421 4.7.0 past ``max_junk_commands``, since any command resets the idle timer) and a
-  maximum session time (421 4.4.2).
+  maximum session time (421 4.4.2). DATA is received into a spool file and held in memory only
+  within an in-flight byte budget (:class:`ByteBudget`; 452 4.3.1 when a whole budget waits).
 - Envelope addresses that are not UTF-8 are refused at MAIL/RCPT with 553 naming the problem;
   accepted, they could not be stored, and every retry would end in 451.
 """
@@ -24,6 +25,7 @@ import asyncio
 import re
 import socket
 import ssl
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email._header_value_parser import get_addr_spec, get_angle_addr
@@ -43,6 +45,8 @@ NO_SUCH_USER = "550 5.1.1 <{address}>: not a bounce address of this system"
 TOO_MANY_RCPTS = "452 4.5.3 Too many recipients"
 TOO_BIG = "552 5.3.4 Message too big for this system"
 TRY_AGAIN = "451 4.3.0 Temporary local problem, please try again later"
+BUSY = "452 4.3.1 Insufficient system storage, please try again later"
+LINE_TOO_LONG = "500 5.5.2 Line too long (see RFC 5321 4.5.3.1.6)"
 TOO_MANY_CONNECTIONS = "421 4.7.0 {host} Too many connections, try again later"
 TOO_MANY_FROM_CLIENT = "421 4.7.0 {host} Too many connections from your address, try again later"
 TOO_MANY_JUNK = "421 4.7.0 {host} Too many commands without a message, closing connection"
@@ -63,6 +67,45 @@ _REWRITE = {
     "552 Error: Too much mail data": TOO_BIG,
     "552 Error: message size exceeds fixed maximum message size": TOO_BIG,
 }
+
+
+# A message is received into memory up to this size and into a temporary file beyond it, so 100
+# clients sending 10 MB at once cost 100 x 256 KiB while they transfer, not 1 GB.
+SPOOL_IN_MEMORY = 256 * 1024
+
+
+class ByteBudget:
+    """Bytes of messages held in memory for their commit, over all connections.
+
+    Memory was bounded only by max_connections x max_message_size (100 parallel 10 MB messages:
+    1.75 GB). A message reserves its size before it is read back from its spool file and
+    returns it once its commit is answered; one that does not fit waits, so the daemon holds
+    about ``limit`` bytes of messages (a message larger than the whole budget still goes, alone).
+    ``waiting`` (bytes queued for a reservation) lets DATA turn new messages away when a full
+    budget is already waiting."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used, self.waiting = limit, 0, 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self, size: int, timeout: float) -> bool:
+        """Reserve ``size`` bytes; False when they did not fit within ``timeout`` seconds."""
+        size = min(size, self.limit)
+        async with self._changed:
+            self.waiting += size
+            try:
+                await asyncio.wait_for(self._changed.wait_for(lambda: self.used + size <= self.limit), timeout)
+            except asyncio.TimeoutError:
+                return False
+            finally:
+                self.waiting -= size
+            self.used += size
+            return True
+
+    async def release(self, size: int) -> None:
+        async with self._changed:
+            self.used -= min(size, self.limit)
+            self._changed.notify_all()
 
 
 class TemporaryFailure(Exception):
@@ -97,14 +140,17 @@ class ServerState:
     per_client: dict[str, int] = field(default_factory=dict)  # open connections by client address
     in_data: int = 0  # connections inside DATA (transfer or commit): in-flight messages
     stopping: bool = False  # shutting down: no new transactions
+    budget: ByteBudget = field(init=False)
 
     def __post_init__(self) -> None:
+        self.budget = ByteBudget(self.config.server.max_inflight_bytes)
         self.update(self.config, self.tls)
 
     def update(self, config: Config, tls: ssl.SSLContext | None) -> None:
         """Switch to a reloaded config; open connections keep their limits, new ones get these."""
         self.config, self.tls = config, tls
         self.hostname = config.server.hostname or socket.getfqdn()
+        self.budget.limit = config.server.max_inflight_bytes
 
 
 class Handler:
@@ -130,7 +176,6 @@ class Handler:
         return OK_RCPT
 
     async def handle_DATA(self, server: "SMTPServer", session: Session, envelope: Envelope) -> str:
-        server.hold_timeout()  # committing is our time, not the client's
         mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
         delivery = Delivery(raw=bytes(envelope.original_content or b""), mail_from=mail_from,
                             rcpt_tos=tuple(envelope.rcpt_tos), peer=session.peer)
@@ -223,7 +268,9 @@ class SMTPServer(SMTP):
 
     async def _junk_over_limit(self) -> bool:
         """Count a command that does not move a message forward; past max_junk_commands, say 421
-        and close (True). A stored message resets the count (Postfix's smtpd_junk_command_limit)."""
+        and close (True). A stored message resets the count. As Postfix's
+        smtpd_junk_command_limit, refused MAIL and RCPT do not count (an MTA sending more
+        recipients than max_recipients is normal); the session time limit ends those loops."""
         self._junk += 1
         if self._junk <= self._max_junk:
             return False
@@ -312,27 +359,34 @@ class SMTPServer(SMTP):
             self.close_with(SHUTTING_DOWN.format(host=self.state.hostname))
             return
         if arg is not None and not _utf8(arg):
-            if not await self._junk_over_limit():
-                self.state.on_reject("bad_address")
-                await self.push(BAD_SENDER_BYTES)
+            self.state.on_reject("bad_address")
+            await self.push(BAD_SENDER_BYTES)
             return
-        had = self.envelope is not None and self.envelope.mail_from is not None
         await super().smtp_MAIL(arg)
-        if had or self.envelope is None or self.envelope.mail_from is None:  # refused
-            await self._junk_over_limit()
-
-    async def smtp_RCPT(self, arg: str | None) -> None:
-        before = len(self.envelope.rcpt_tos) if self.envelope is not None else 0
-        await super().smtp_RCPT(arg)
-        if self.envelope is None or len(self.envelope.rcpt_tos) == before:  # refused
-            await self._junk_over_limit()
 
     async def smtp_DATA(self, arg: str) -> None:
+        """DATA, received into a spool (memory up to :data:`SPOOL_IN_MEMORY`, then a temporary
+        file), then read back for the sink once the message fits the in-flight byte budget.
+        aiosmtpd's own DATA keeps every line of every message in memory while it arrives."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 5.5.1 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 5.5.4 Syntax: DATA")
+            return
+        budget = self.state.budget
+        if budget.waiting >= budget.limit:  # a whole budget is already waiting to be stored
+            self.state.on_reject("memory_budget")
+            await self.push(BUSY)
+            return
         self._reset_timeout(self._data_timeout)
         self.state.in_data += 1
         self._in_data = True
         try:
-            await super().smtp_DATA(arg)
+            await self._data()
         finally:
             self.state.in_data -= 1
             self._in_data = False
@@ -341,6 +395,67 @@ class SMTPServer(SMTP):
                 self.close_with(SESSION_TOO_LONG.format(host=self.state.hostname))
             elif self.transport is not None:
                 self._reset_timeout()
+
+    async def _data(self) -> None:
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="bounced-data-") as spool:
+            problem = await self._receive(spool)
+            if problem is not None:
+                self._set_post_data_state()
+                await self.push(problem)
+                return
+            size = spool.tell()
+            self.hold_timeout()  # storing is our time, not the client's
+            budget = self.state.budget
+            if not await budget.acquire(size, self._data_timeout):
+                self.state.on_reject("memory_budget")
+                self._set_post_data_state()
+                await self.push(TRY_AGAIN)
+                return
+            try:
+                spool.seek(0)
+                self.envelope.original_content = self.envelope.content = spool.read()
+                spool.close()  # the file's space back before the commit
+                status = await self._call_handler_hook("DATA")
+            finally:
+                await budget.release(size)
+        self._set_post_data_state()
+        await self.push(status)
+
+    async def _receive(self, spool: Any) -> str | None:
+        """Read the message up to the lone dot into ``spool``, undoing dot-stuffing (RFC 5321
+        4.5.2); None, or the reply for a message that was too big or had a line too long (sent
+        after the whole message is read, RFC 5321 4.2.5)."""
+        limit = self.data_size_limit
+        total, problem = 0, None
+        fragments: list[bytes] = []
+        while self.transport is not None:
+            try:
+                line = await self._reader.readuntil(b"\r\n")
+            except asyncio.CancelledError:
+                self._writer.close()
+                raise
+            except asyncio.LimitOverrunError as e:  # a line beyond the reader's limit: drain it
+                line = await self._reader.read(e.consumed)
+                problem = problem or LINE_TOO_LONG
+            if not fragments and line == b".\r\n":
+                break
+            total += len(line)
+            if problem is None and limit and total > limit:
+                problem = TOO_BIG
+                self.state.on_reject("too_big")
+            fragments.append(line)
+            if not line.endswith(b"\r\n"):
+                continue
+            whole = b"".join(fragments) if len(fragments) > 1 else fragments[0]
+            fragments.clear()
+            if problem is not None:
+                continue  # read on to the end, keep nothing
+            if len(whole) > self.line_length_limit:
+                problem = LINE_TOO_LONG
+                continue
+            spool.write(whole[1:] if whole.startswith(b".") else whole)
+        return problem
 
     # -- replies ---------------------------------------------------------------------------
     async def push(self, status: Any) -> None:
@@ -376,6 +491,10 @@ class LMTPServer(LMTP, SMTPServer):
     """LMTP: LHLO instead of EHLO, and one reply per accepted recipient after DATA."""
 
     lmtp = True
+
+    async def smtp_LHLO(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_LHLO(arg)
 
     def _final_reply(self, status: str) -> str:
         return "\r\n".join([status] * max(self._data_rcpts, 1))

@@ -31,7 +31,7 @@ def test_non_utf8_envelopes_are_refused_at_mail_and_rcpt_and_nothing_is_logged_p
     c = LineClient(d.port())
     c.reply()
     c.cmd("EHLO mx.test")
-    for _ in range(20):  # a client looping the bad command (the junk limit ends longer loops)
+    for _ in range(20):  # a client looping the bad command
         code, lines = c.cmd_bytes(b"MAIL FROM:<\xff\xfe@example.com>")
         assert code == 553 and "5.1.7" in lines[0] and "UTF-8" in lines[0], lines
         assert (r := c.cmd("RSET"))[0] == 250, r
@@ -110,16 +110,16 @@ def test_commands_without_a_message_are_limited_and_a_message_resets_the_count(s
     c.close()
 
 
-def test_refused_recipients_and_rset_loops_count_as_junk(start_daemon) -> None:
+def test_a_transaction_loop_without_data_counts_its_rsets(start_daemon) -> None:
     d = start_daemon(server={"max_junk_commands": 4})
     c = LineClient(d.port())
     c.reply()
     assert c.cmd("HELO mx.test")[0] == 250  # 1
+    for _ in range(3):  # 2..4: refused recipients themselves do not count, as in Postfix
+        assert c.cmd("MAIL FROM:<>")[0] == 250
+        assert c.cmd("RCPT TO:<stranger@elsewhere.example>")[0] == 550
+        assert c.cmd("RSET")[0] == 250
     assert c.cmd("MAIL FROM:<>")[0] == 250
-    assert c.cmd("RCPT TO:<stranger@elsewhere.example>")[0] == 550  # 2
-    assert c.cmd("RSET")[0] == 250  # 3
-    assert c.cmd("MAIL FROM:<>")[0] == 250
-    assert c.cmd("MAIL FROM:<>")[0] == 503  # nested: 4
     code, lines = c.cmd("RSET")
     assert code == 421, lines
     c.close()

@@ -49,7 +49,7 @@ class ServerConfig:
     max_session_time: float = 600.0  # seconds one connection may last, however busy
     # bytes of messages held in memory for their commit, over all connections; past it a commit
     # waits, and DATA gets 452 while a full budget is already waiting
-    max_inflight_bytes: int = 64 * 1024 * 1024
+    max_inflight_bytes: int = 32 * 1024 * 1024
     command_timeout: float = 60.0  # seconds a client may idle between commands
     data_timeout: float = 300.0  # seconds allowed to transfer one message
     tls_cert: str = ""

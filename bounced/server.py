@@ -89,12 +89,14 @@ class ByteBudget:
         self._changed = asyncio.Condition()
 
     async def acquire(self, size: int, timeout: float) -> bool:
-        """Reserve ``size`` bytes; False when they did not fit within ``timeout`` seconds."""
-        size = min(size, self.limit)
+        """Reserve ``size`` bytes; False when they did not fit within ``timeout`` seconds. A
+        reservation goes ahead alone when nothing else is held, whatever its size (a message
+        above a budget lowered by a reload must not wait for ever)."""
         async with self._changed:
             self.waiting += size
             try:
-                await asyncio.wait_for(self._changed.wait_for(lambda: self.used + size <= self.limit), timeout)
+                await asyncio.wait_for(self._changed.wait_for(
+                    lambda: self.used == 0 or self.used + size <= self.limit), timeout)
             except asyncio.TimeoutError:
                 return False
             finally:
@@ -103,8 +105,9 @@ class ByteBudget:
             return True
 
     async def release(self, size: int) -> None:
+        """Give back what :meth:`acquire` reserved."""
         async with self._changed:
-            self.used -= min(size, self.limit)
+            self.used -= size
             self._changed.notify_all()
 
 

@@ -173,11 +173,18 @@ class Daemon:
         if not o.duplicate:
             for rr in r.recipients:
                 self.metrics.events.labels(kind=str(rr.kind), reason=rr.reason).inc()
+            self.metrics.untrusted.inc(o.untrusted)
+            self.metrics.held.inc(o.held)
+            for domain in o.tripped:
+                self.metrics.breaker_trips.labels(domain=domain).inc()
+                self.log.warning("breaker_tripped", domain=domain,
+                                 action="new hard suppressions for this domain are held: bounced held list")
         self.log.info("message", sha256=stored.incoming.sha256, mail_from=d.mail_from, rcpt_tos=list(d.rcpt_tos),
                       peer=d.peer[0] if isinstance(d.peer, tuple) else str(d.peer), size=len(d.raw),
                       format=r.format, recipients=[rr.recipient for rr in r.recipients],
                       kinds=[str(rr.kind) for rr in r.recipients], reasons=[rr.reason for rr in r.recipients],
-                      parse_error=r.error, duplicate=o.duplicate, events=o.events, ms=round(ms, 2))
+                      parse_error=r.error, duplicate=o.duplicate, events=o.events, untrusted=o.untrusted,
+                      held=o.held, ms=round(ms, 2))
 
     def _on_writer_death(self, why: str) -> None:
         """From the writer thread as it ends unasked."""
@@ -266,7 +273,7 @@ class Daemon:
             new, metrics=old.metrics, log=old.log,
             server=dataclasses.replace(new.server, listeners=old.server.listeners, parse_workers=old.server.parse_workers),
             store=dataclasses.replace(new.store, path=old.store.path))
-        if new.policy != old.policy or new.store != old.store or new.bounce != old.bounce:
+        if (new.policy, new.store, new.bounce, new.breaker) != (old.policy, old.store, old.bounce, old.breaker):
             try:
                 await asyncio.wrap_future(self.writer.reopen(lambda: self.open_store(new)))
             except StoreError as exc:

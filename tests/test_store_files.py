@@ -55,7 +55,7 @@ def test_readonly_opens_take_any_path(tmp_path: Path, dirname: str) -> None:
     assert r.returncode == 0, r.stderr
     assert "someone@example.com" in r.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no stray files beside the directory
-    assert {p.name for p in d.iterdir()} <= {"a.db", "a.db-wal", "a.db-shm"}
+    assert {p.name for p in d.iterdir()} <= {"a.db", "a.db-wal", "a.db-shm", "a.db.verp-secret"}
 
 
 # -- item 14: file mode --------------------------------------------------------------------------

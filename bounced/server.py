@@ -431,7 +431,8 @@ class SMTPServer(SMTP):
         after the whole message is read, RFC 5321 4.2.5)."""
         limit = self.data_size_limit
         total, problem = 0, None
-        fragments: list[bytes] = []
+        pieces: list[bytes] = []  # the current line, when it arrived in pieces
+        partial = False  # inside a line whose start has been read
         while self.transport is not None:
             try:
                 line = await self._reader.readuntil(b"\r\n")
@@ -441,19 +442,22 @@ class SMTPServer(SMTP):
             except asyncio.LimitOverrunError as e:  # a line beyond the reader's limit: drain it
                 line = await self._reader.read(e.consumed)
                 problem = problem or LINE_TOO_LONG
-            if not fragments and line == b".\r\n":
+            if not partial and line == b".\r\n":
                 break
             total += len(line)
             if problem is None and limit and total > limit:
                 problem = TOO_BIG
                 self.state.on_reject("too_big")
-            fragments.append(line)
-            if not line.endswith(b"\r\n"):
+            if problem is not None:  # read on to the end, keep nothing
+                pieces.clear()
+                partial = not line.endswith(b"\r\n")
                 continue
-            whole = b"".join(fragments) if len(fragments) > 1 else fragments[0]
-            fragments.clear()
-            if problem is not None:
-                continue  # read on to the end, keep nothing
+            pieces.append(line)
+            partial = not line.endswith(b"\r\n")
+            if partial:
+                continue
+            whole = b"".join(pieces) if len(pieces) > 1 else pieces[0]
+            pieces.clear()
             if len(whole) > self.line_length_limit:
                 problem = LINE_TOO_LONG
                 continue

@@ -98,3 +98,37 @@ def test_data_gets_452_while_a_whole_budget_waits(start_daemon, db_path: Path) -
     assert results == [250, 250, 250]
     assert sorted(stored_sha256s(db_path)) == sorted(hashlib.sha256(r).hexdigest() for r in raws)
     assert d.daemon.state.budget.used == 0 and d.daemon.metrics.rejects.labels(cause="memory_budget")._value.get() == 1
+
+
+def test_a_line_without_end_is_not_kept_in_memory(tmp_path: Path) -> None:
+    """A message that is one 40 MB line: drained and refused, not collected piece by piece."""
+    srv = BouncedServer(tmp_path, overrides={"server": {"max_message_size": 1_000_000,
+                                                         "max_inflight_bytes": 1_000_000}}).start()
+    try:
+        time.sleep(0.5)
+        idle_kb = status_kb(srv.pid, "VmRSS")
+
+        async def run() -> tuple[bytes, str]:
+            reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+            await reader.readline()
+            for cmd in (b"EHLO mem.example", b"MAIL FROM:<>", b"RCPT TO:<bounces@localhost>", b"DATA"):
+                writer.write(cmd + b"\r\n")
+                while (line := await reader.readline())[3:4] == b"-":
+                    pass
+            chunk = b"x" * 1_000_000
+            for _ in range(40):
+                writer.write(chunk)
+                await writer.drain()
+            writer.write(b"\r\n.\r\n")
+            reply = await reader.readline()
+            writer.close()
+            after = await _send(srv.port, 1, wire(dsn(1, tag="after-long-line")), 60)
+            return reply, after
+
+        reply, after = asyncio.run(asyncio.wait_for(run(), 300))
+        growth_mb = (status_kb(srv.pid, "VmHWM") - idle_kb) / 1024
+    finally:
+        srv.stop()
+    assert reply.startswith(b"552 5.3.4") or reply.startswith(b"500 5.5.2"), reply
+    assert after == "250"
+    assert growth_mb < 20, f"peak grew by {growth_mb:.0f} MB"

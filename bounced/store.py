@@ -419,6 +419,16 @@ class Store:
             self._rollback()
             raise
 
+    def known_sha256s(self, shas: Sequence[str]) -> set[str]:
+        """Which of ``shas`` are stored already: the writer looks a message up before parsing it,
+        so a resent message (the same bytes) is not parsed again."""
+        known: set[str] = set()
+        for k in range(0, len(shas), 500):
+            part = list(shas[k:k + 500])
+            rows = self.conn.execute(f"SELECT sha256 FROM messages WHERE sha256 IN ({','.join('?' * len(part))})", part)
+            known.update(r[0] for r in rows)
+        return known
+
     def _ingest_one(self, it: Incoming, states: dict[str, State | None]) -> IngestOutcome:
         # zlib level 1: on the corpus 85 vs 100 us per message and a 2.39 vs 2.48 size ratio against level 6
         r = it.result

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import queue
 import threading
 import time
@@ -34,7 +35,7 @@ from typing import Any, Protocol, TypeVar
 
 from bounced.ingest import Incoming, IngestOutcome, safe_prepare
 from bounced.parse import ParseOptions
-from bounced.parseworker import ParsePool, Pending
+from bounced.parseworker import DEFAULT_BUDGET, ParsePool, Pending, unparsed
 from bounced.store import StoreError
 
 
@@ -43,6 +44,7 @@ class StoreLike(Protocol):
     def check_writable(self) -> None: ...
     def check_health(self) -> None: ...
     def close(self) -> None: ...
+    # optional: def known_sha256s(self, shas: Sequence[str]) -> set[str]  (skips parsing resent mail)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class _Parsing:
 
 
 _STOP = object()
+_LONE_MAX = 64 * 1024  # a lone message up to this size is parsed in the feeder (~ms worst case)
 _CLOSE = object()  # _next: commit the batch as it is
 
 
@@ -134,10 +137,14 @@ class Writer:
                  parse_options: Callable[[], ParseOptions] = ParseOptions, log: Any = None,
                  on_batch: Callable[[int, float, bool], None] | None = None,
                  failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None,
-                 parse_workers: int = 0, on_death: Callable[[str], None] | None = None) -> None:
+                 parse_workers: int = 0, on_death: Callable[[str], None] | None = None,
+                 parse_budget: float = DEFAULT_BUDGET) -> None:
         self._open_store = open_store
         self._on_death = on_death
         self._parse_workers = parse_workers
+        self._parse_budget = parse_budget
+        # the feeder's own connection, to look up sha256s before parsing (one store per thread)
+        self._lookup: tuple[Callable[[], StoreLike], StoreLike | None] | None = None
         self._pool: ParsePool | None = None
         self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
         self._parse_options = parse_options
@@ -330,7 +337,7 @@ class Writer:
             return
         feeder: threading.Thread | None = None
         if self._parse_workers > 0:
-            self._pool = ParsePool(self._parse_workers, log=self._log)
+            self._pool = ParsePool(self._parse_workers, log=self._log, budget=self._parse_budget)
             self._pool.start()
             feeder = threading.Thread(target=self._feed, name="bounced-parse-feeder", daemon=True)
             feeder.start()
@@ -383,6 +390,8 @@ class Writer:
         except Exception as exc:  # noqa: BLE001 - then the writer stops too: not alive, so unhealthy
             self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
         finally:
+            if self._lookup is not None and self._lookup[1] is not None:
+                _quiet(self._lookup[1].close)
             self._parsed.put(_STOP)
 
     def _collect_parsed(self) -> tuple[list[_Job], list[Incoming], list[_Control], bool]:
@@ -478,17 +487,51 @@ class Writer:
             return _CLOSE, deadline
 
     def _start_parse(self, batch: list[_Job], use_pool: bool) -> "_Parsing":
-        """Parse what the submitters did not: in the workers when there are some, except a lone
-        message with nothing else on its way (the event loop is idle then, and a round trip to a
-        worker would only add latency)."""
+        """Parse what the submitters did not and the store does not hold already: in the workers
+        when there are some, except a lone small message with nothing else on its way (the event
+        loop is idle then, and a round trip to a worker would only add latency; a large one goes to
+        the workers, whose time budget bounds what a hostile message can cost)."""
         options = self._parse_options()
+        self._skip_stored([j for j in batch if j.incoming is None], in_writer=not use_pool)
         todo = [j for j in batch if j.incoming is None]
-        lone = len(todo) == 1 and self._more_coming is not None and not self._more_coming(len(batch))
+        lone = (len(todo) == 1 and len(todo[0].raw) <= _LONE_MAX and self._more_coming is not None
+                and not self._more_coming(len(batch)))
         if self._pool is None or not use_pool or not todo or lone:
             return _Parsing(batch, [j.incoming or safe_prepare(j.raw, j.mail_from, j.rcpt_tos, options, j.received_at)
                                     for j in batch])
         return _Parsing(batch, None, self._pool.send([(j.raw, j.mail_from, j.rcpt_tos, j.received_at) for j in todo],
                                                      options))
+
+    def _skip_stored(self, jobs: list[_Job], in_writer: bool) -> None:
+        """Give the messages the store already holds a placeholder instead of a parse: the commit
+        finds them duplicates and answers 250, so a client resending a message that is slow to
+        parse costs a sha256 and a lookup, not the parse again. A failed lookup only costs the parse."""
+        if not jobs:
+            return
+        try:
+            store = self._store if in_writer else self._lookup_store()
+            known_sha256s = getattr(store, "known_sha256s", None)
+            if known_sha256s is None:
+                return
+            shas = [hashlib.sha256(j.raw).hexdigest() for j in jobs]
+            known = known_sha256s(shas)
+        except Exception:  # noqa: BLE001 - StoreError, a lock: parse as if new
+            return
+        for job, sha in zip(jobs, shas, strict=True):
+            if sha in known:
+                job.incoming = Incoming(raw=job.raw, sha256=sha, mail_from=job.mail_from, rcpt_tos=job.rcpt_tos,
+                                        received_at=job.received_at, result=unparsed("already stored (same sha256)"))
+
+    def _lookup_store(self) -> StoreLike | None:
+        """The feeder thread's own store, reopened when the writer's was (config reload); None
+        when it cannot be opened (tried again only after a reopen: the lookup is an optimisation)."""
+        opener = self._open_store
+        if self._lookup is None or self._lookup[0] is not opener:
+            if self._lookup is not None and self._lookup[1] is not None:
+                _quiet(self._lookup[1].close)
+            self._lookup = (opener, None)
+            self._lookup = (opener, opener())
+        return self._lookup[1]
 
     def _finish_parse(self, batch: list[_Job], p: "_Parsing") -> list[Incoming]:
         if p.items is not None:
@@ -537,6 +580,10 @@ class Writer:
         self._failures.success()
         for job, item, outcome in zip(batch, items, outcomes, strict=True):
             _settle(job.future, Stored(item, outcome))
+            if item.result.recipients_cut and not outcome.duplicate:
+                self._log.warning("recipients_cut", sha256=item.sha256, kept=len(item.result.recipients),
+                                  cut=item.result.recipients_cut,
+                                  action="stored whole; the recipients beyond the parse limit have no event")
 
 
 def _settle(future: Future, result: Any = None, *, error: BaseException | None = None) -> None:

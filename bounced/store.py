@@ -73,27 +73,15 @@ def _create_file(path: str, mode: int) -> None:
 
 
 def _why_unopenable(path: str, readonly: bool) -> str | None:
-    """The permission problem behind SQLite's "unable to open database file", in words that do
-    not suggest a damaged file; None when it is not a permission problem."""
-    p = Path(path)
-    parent = p.resolve().parent
-    who = _user()
-    if p.exists() and not os.access(p, os.R_OK if readonly else os.R_OK | os.W_OK):
-        need = "read" if readonly else "read and write"
-        return f"permission denied: user {who} may not {need} {p}; fix its owner or mode (see README, Database file)"
-    if not readonly and not os.access(parent, os.W_OK | os.X_OK):
-        return (f"permission denied: user {who} may not create files in {parent} (SQLite needs its -wal and "
-                f"-shm files beside the database); fix the directory's owner or mode")
+    """The permission problem behind SQLite's "unable to open database file" (which reads like a
+    damaged file), in the words of ``bounced config check``; None when it is not one."""
+    from bounced.configcheck import run_as, writable_problem
+
+    if not readonly:
+        return writable_problem(path)
+    if Path(path).exists() and not os.access(path, os.R_OK):
+        return f"{path} is not readable by {run_as()}"
     return None
-
-
-def _user() -> str:
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except (ImportError, KeyError):
-        return str(os.geteuid())
 
 
 @dataclass

@@ -115,7 +115,7 @@ def test_permission_denied_at_start_says_so(shared_dir: Path, case: str) -> None
     r = subprocess.run(prefix + serve_cmd("serve", "--config", str(config)), cwd="/", capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 1
-    assert "permission denied" in r.stderr and "nobody" in r.stderr, r.stderr
+    assert "nobody (uid" in r.stderr and ("not readable and writable" in r.stderr or "not writable" in r.stderr), r.stderr
     assert "not a usable" not in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert str(db.parent if case == "unwritable-directory" else db) in r.stderr
 

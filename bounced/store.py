@@ -66,6 +66,43 @@ class StoreUnavailable(StoreError):
     is pointless; a later try may succeed."""
 
 
+# every table a bounced database has; one missing means a damaged or foreign file
+TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held")
+
+
+def readonly_uri(path: str | os.PathLike[str]) -> str:
+    """The SQLite URI opening ``path`` read-only. Built by :meth:`pathlib.Path.as_uri`, which
+    percent-encodes ``#``, ``?`` and ``%``: pasted into ``file:...`` they would end the path and
+    start a query (creating a stray file and losing ``mode=ro``) or be decoded as an escape."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
+def _create_file(path: str, mode: int) -> None:
+    """Create the database file with ``mode`` (store.file_mode), whatever the umask, before SQLite
+    would create it 0644: it holds raw bounces. SQLite gives its -wal and -shm files the mode of
+    the database file, so they follow."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _why_unopenable(path: str, readonly: bool) -> str | None:
+    """The permission problem behind SQLite's "unable to open database file" (which reads like a
+    damaged file), in the words of ``bounced config check``; None when it is not one."""
+    from bounced.configcheck import run_as, writable_problem
+
+    if not readonly:
+        return writable_problem(path)
+    if Path(path).exists() and not os.access(path, os.R_OK):
+        return f"{path} is not readable by {run_as()}"
+    return None
+
+
 @dataclass
 class _Tally:
     """What one message's events did, for its IngestOutcome."""
@@ -374,6 +411,14 @@ PG_BASELINE = 3
 PG_MIGRATIONS: dict[int, Any] = {3: _pg_schema, 7: _pg_trust_and_held}
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _state_from_row(row: Any) -> State | None:
     if row is None:
         return None
@@ -528,6 +573,7 @@ class Store(CopyMixin):
         self._locked: set[int] = set()  # address locks this transaction holds (PostgreSQL)
         self._pending_events: list[tuple] = []  # events of the batch not written yet
         self._sent: dict[str, list[tuple[str, str]]] | None = None  # the batch's registrations, read once
+        self._identity = _identity(path)  # the file opened, to notice it deleted or replaced
         self.keyring: Keyring | None = None  # loaded at open for writers when trust is not open
 
     # ---------------------------------------------------------------- opening
@@ -542,12 +588,14 @@ class Store(CopyMixin):
             if readonly:
                 if not Path(path).exists():
                     raise StoreError(f"{path}: no such database")
-                conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, isolation_level=None,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, check_same_thread=False)
             else:
                 parent = Path(path).resolve().parent
                 if not parent.is_dir():
                     raise StoreError(f"{path}: directory {parent} does not exist")
+                if (why := _why_unopenable(path, readonly)) is not None:
+                    raise StoreError(f"{path}: {why}")
+                _create_file(path, config.store.file_mode)
                 conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(config.store.busy_timeout_ms)}")
@@ -559,12 +607,14 @@ class Store(CopyMixin):
                 conn.execute("PRAGMA synchronous = FULL")  # a 250 survives power loss, not only a crash
             store = cls(path, conn, config, readonly)
             store._migrate()
+            store._check_tables()
             if not readonly and config.bounce.trust != "open":
                 store.keyring = keyfiles.load(config, path)
         except StoreError:
             raise
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a usable bounced database ({exc})") from None
+            why = _why_unopenable(path, readonly)
+            raise StoreError(f"{path}: {why}" if why else f"{path}: not a usable bounced database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{path}: {exc.strerror or exc}") from None
         except keyfiles.KeyFileError as exc:
@@ -589,6 +639,7 @@ class Store(CopyMixin):
         store = cls(shown, connect(), config, readonly, dialect, connect)
         try:
             store._migrate()
+            store._check_tables()
             if not readonly and config.bounce.trust != "open":
                 # bounce.verp_secret_files, the same on every MX host; else a secret beside store.path
                 store.keyring = keyfiles.load(config)
@@ -636,6 +687,36 @@ class Store(CopyMixin):
             self._upgrade(version)
         row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
         self.case_sensitive = bool(int(row[0])) if row else self.case_sensitive
+
+    def _check_tables(self) -> None:
+        """A bounced database missing a table would start and then answer 451 to everything:
+        refuse it at open, naming what is missing."""
+        missing = [t for t in TABLES if not self._has_table(t)]
+        if missing:
+            raise StoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
+                             "restore it from a backup")
+
+    def _check_file(self) -> None:
+        """The path still names the file we have open. A deleted or replaced database would take
+        every later message with it (SQLite writes on into the unlinked inode), so it is an error."""
+        if self._reconnect is not None:
+            return  # PostgreSQL: no file
+        now = _identity(self.path)
+        if now != self._identity:
+            what = "deleted" if now is None else "replaced by another file"
+            raise StoreError(f"{self.path}: the database file was {what} while bounced had it open; "
+                             "refusing to store into it; restart bounced (after restoring the file if it was not meant)")
+
+    def check_health(self) -> None:
+        """Read-only: the file is still ours and has every table (the daemon's health tick)."""
+        try:
+            self._ensure_connected()
+            self._check_file()
+            self._check_tables()
+        except self.dialect.unavailable as exc:
+            raise StoreUnavailable(self._fail(exc, "cannot read").args[0]) from None
+        except self.dialect.errors as exc:
+            raise self._fail(exc, "cannot read") from None
 
     def _upgrade(self, version: int) -> None:
         if self.readonly:
@@ -761,6 +842,7 @@ class Store(CopyMixin):
         """Store messages, their events and the suppression changes in ONE transaction. The states
         of every address in the batch are locked (PostgreSQL) and read in one statement each, not
         per recipient: round trips, not rows, are what a commit on a database server costs."""
+        self._check_file()
         keys = set()
         for it in items:
             for rec in it.result.recipients:

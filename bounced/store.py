@@ -34,7 +34,7 @@ from bounced.policy import Change, State
 from bounced.reasons import REASONS
 from bounced.timeutil import from_text, to_text, utcnow
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 _STATE_FIELDS = [f.name for f in fields(State)]
 _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
@@ -126,8 +126,22 @@ def _covering_count_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_messages_failed ON messages (id) WHERE parse_status = 'failed'")
 
 
-# version -> function bringing a database at version-1 to version; applied in order at open
-MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes}
+def _web_users_and_sessions(db: sqlite_utils.Database) -> None:
+    """v5. People who sign in to the support page (``bounced user add``) and their sessions. Only
+    hashes are kept: argon2 for passwords, SHA-256 for the random session and sign-in tokens (256
+    random bits need no slow hash). ``purpose`` tells a browser session from a one-time sign-in link."""
+    db.execute("CREATE TABLE users (name TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, password_hash TEXT, "
+               "created_at TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE web_sessions (token_hash TEXT PRIMARY KEY NOT NULL, user TEXT NOT NULL, "
+               "purpose TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL) "
+               "WITHOUT ROWID")
+    db.execute("CREATE INDEX idx_web_sessions_user ON web_sessions (user)")
+
+
+# version -> function bringing a database at version-1 to version; applied in order at open (a
+# missing number is another branch's, renumbered at merge)
+MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes,
+                              5: _web_users_and_sessions}
 
 
 def _state_from_row(row: sqlite3.Row | None) -> State | None:
@@ -223,7 +237,8 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for v in range(version + 1, SCHEMA_VERSION + 1):
-                MIGRATIONS[v](db)
+                if v in MIGRATIONS:
+                    MIGRATIONS[v](db)
             self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('local_part_case_sensitive', ?)",
                               (str(int(self.case_sensitive)),))
@@ -604,3 +619,74 @@ class Store:
 
     def known_reason(self, reason: str) -> bool:
         return reason in REASONS
+
+    # ---------------------------------------------------------------- support-page users and sessions
+    def add_user(self, name: str, role: str, password_hash: str | None) -> None:
+        """A new user; raises ValueError naming the user when it exists already."""
+        now = to_text(utcnow())
+
+        def run() -> None:
+            cur = self.conn.execute("INSERT INTO users (name, role, password_hash, created_at, updated_at) "
+                                    "VALUES (?,?,?,?,?) ON CONFLICT(name) DO NOTHING",
+                                    (name, role, password_hash, now, now))
+            if cur.rowcount == 0:
+                raise ValueError(f"user {name!r} exists already (change the password with `bounced user passwd`)")
+
+        self._write(run)
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """Replace a user's password hash and end every session the user had."""
+        def run() -> None:
+            cur = self.conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?",
+                                    (password_hash, to_text(utcnow()), name))
+            if cur.rowcount == 0:
+                raise LookupError(f"no user {name!r}")
+            self.conn.execute("DELETE FROM web_sessions WHERE user = ?", (name,))
+
+        self._write(run)
+
+    def remove_user(self, name: str) -> None:
+        def run() -> None:
+            if self.conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
+                raise LookupError(f"no user {name!r}")
+            self.conn.execute("DELETE FROM web_sessions WHERE user = ?", (name,))
+
+        self._write(run)
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT name, role, password_hash, created_at, updated_at FROM users WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, role, created_at, updated_at FROM users ORDER BY name")
+
+    def create_session(self, token_hash: str, user: str, csrf: str, purpose: str, expires_at: datetime) -> None:
+        now = utcnow()
+
+        def run() -> None:
+            self.conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (to_text(now),))
+            self.conn.execute("INSERT INTO web_sessions (token_hash, user, purpose, csrf, created_at, expires_at) "
+                              "VALUES (?,?,?,?,?,?)", (token_hash, user, purpose, csrf, to_text(now), to_text(expires_at)))
+
+        self._write(run)
+
+    def session(self, token_hash: str, purpose: str = "session") -> dict[str, Any] | None:
+        """The unexpired session (or sign-in link) with this token hash, joined with its user's role."""
+        rows = self._rows("SELECT s.user, s.csrf, s.expires_at, u.role FROM web_sessions s JOIN users u ON u.name = s.user "
+                          "WHERE s.token_hash = ? AND s.purpose = ? AND s.expires_at > ?",
+                          (token_hash, purpose, to_text(utcnow())))
+        return rows[0] if rows else None
+
+    def take_signin(self, token_hash: str) -> dict[str, Any] | None:
+        """Use up a one-time sign-in link: its row is deleted in the same transaction that reads it."""
+        def run() -> dict[str, Any] | None:
+            row = self.conn.execute("SELECT s.user, u.role FROM web_sessions s JOIN users u ON u.name = s.user "
+                                    "WHERE s.token_hash = ? AND s.purpose = 'signin' AND s.expires_at > ?",
+                                    (token_hash, to_text(utcnow()))).fetchone()
+            self.conn.execute("DELETE FROM web_sessions WHERE token_hash = ? AND purpose = 'signin'", (token_hash,))
+            return dict(row) if row else None
+
+        return self._write(run)
+
+    def end_session(self, token_hash: str) -> None:
+        self._write(lambda: self.conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (token_hash,)))

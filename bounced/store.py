@@ -547,6 +547,24 @@ class Store:
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
                               since=since, until=until, order="suppressed_at DESC, address", limit=limit)
 
+    def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
+                         since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
+                         offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+        """The support page's browse list: active ones newest first, lifted ones by when they were lifted,
+        or both by whichever happened last; dates filter that same moment."""
+        where, args = [], []
+        now = to_text(utcnow())
+        moment = {True: "suppressed_at", False: "lifted_at", None: "coalesce(lifted_at, suppressed_at)"}[active]
+        if active is True:
+            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
+            args.append(now)
+        elif active is False:
+            where.append("lifted_at IS NOT NULL")
+        sql = (f"SELECT address, active, kind, reason, source, suppressed_at, expires_at, lifted_at, lifted_by, "
+               f"lifted_reason, {moment} AS moment FROM suppressions")
+        return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column=moment,
+                              since=since, until=until, order="moment DESC, address", limit=limit, offset=offset)
+
     def events(self, *, address: str | None = None, kind: str | None = None, reason: str | None = None,
                domain: str | None = None, since: datetime | None = None, until: datetime | None = None,
                limit: int | None = 100) -> list[dict[str, Any]]:
@@ -561,7 +579,7 @@ class Store:
 
     def _filtered(self, sql: str, where: list[str], args: list[Any], *, kind: str | None, reason: str | None,
                   domain: str | None, time_column: str, since: datetime | None, until: datetime | None,
-                  order: str, limit: int | None) -> list[dict[str, Any]]:
+                  order: str, limit: int | None, offset: int = 0) -> list[dict[str, Any]]:
         """The listing filters the CLI offers; column names come from this module, values are parameters."""
         for col, val in (("kind", kind), ("reason", reason), ("domain", domain.lower() if domain else None)):
             if val:
@@ -575,8 +593,8 @@ class Store:
             sql += " WHERE " + " AND ".join(where)
         sql += f" ORDER BY {order}"
         if limit:
-            sql += " LIMIT ?"
-            args.append(int(limit))
+            sql += " LIMIT ? OFFSET ?"
+            args.extend((int(limit), int(offset)))
         return self._rows(sql, args)
 
     _STATS_COLUMNS = {"reason": "reason", "domain": "domain", "kind": "kind", "day": "substr(at, 1, 10)"}

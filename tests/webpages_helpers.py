@@ -1,0 +1,51 @@
+"""A real uvicorn serving the support page on a loopback port, over a real store file."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from bounced.accounts import Passwords
+from bounced.config import Config
+from bounced.store import Store
+from bounced.web.pages.app import pages_app
+from bounced.web.pages.auth import PagesSettings
+
+PASSWORDS = {"vera": "viewer password 1", "sam": "support password 1", "ada": "admin password 1"}
+ROLES = {"vera": "viewer", "sam": "support", "ada": "admin"}
+
+
+def add_users(db: Path) -> None:
+    ph = Passwords()
+    with Store.open(db) as s:
+        for name, pw in PASSWORDS.items():
+            s.add_user(name, ROLES[name], ph.hash(pw))
+
+
+class PagesServer:
+    def __init__(self, app: Any) -> None:
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                                    lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "PagesServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def serve_pages(db: Path, config: Config | None = None, settings: PagesSettings | None = None) -> PagesServer:
+    return PagesServer(pages_app(str(db), config or Config(), settings)).start()

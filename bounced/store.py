@@ -25,7 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bounced import policy
+from bounced import changes, policy
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config
 from bounced.ingest import Incoming, IngestOutcome
@@ -51,6 +51,7 @@ class AddressReport:
     events: list[dict[str, Any]]
     audit: list[dict[str, Any]]
     last_activity_at: str | None
+    activity: list[dict[str, Any]]
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
@@ -126,6 +127,33 @@ def _covering_count_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_messages_failed ON messages (id) WHERE parse_status = 'failed'")
 
 
+def _web_api_tables(db: sqlite_utils.Database) -> None:
+    """v4. What ``bounced web`` needs. API tokens, stored only as SHA-256 hashes (a token is 256
+    random bits, so a fast hash is enough: nothing to brute-force). Every activity time the mailer
+    reports (``activity`` kept only the last, so ``reprocess`` replayed a click between two bounces
+    as if it came after them). ``changes``: the durable, ordered feed of suppression changes; its
+    AUTOINCREMENT id is the cursor, never reused even after rows are deleted. ``webhook_outbox``:
+    one row per change and receiver, written in the change's own transaction, so a crash between
+    the commit and the POST loses nothing."""
+    db.execute("CREATE TABLE api_tokens (name TEXT PRIMARY KEY NOT NULL, scope TEXT NOT NULL, "
+               "token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, created_by TEXT)")
+    db.execute("CREATE TABLE activity_log (id INTEGER PRIMARY KEY, address TEXT NOT NULL, at TEXT NOT NULL, "
+               "type TEXT NOT NULL, source TEXT)")
+    db.execute("CREATE INDEX idx_activity_log_address ON activity_log (address, at)")
+    db.execute("INSERT INTO activity_log (address, at, type, source) SELECT address, last_at, 'activity', source "
+               "FROM activity WHERE source IS NOT 'delivery report'")
+    db.execute("CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+               "address TEXT NOT NULL, change TEXT NOT NULL, kind TEXT, reason TEXT, source TEXT, actor TEXT, "
+               "expires_at TEXT)")
+    db.execute("CREATE INDEX idx_changes_address ON changes (address, id)")
+    db.execute("CREATE TABLE webhook_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, change_id INTEGER NOT NULL "
+               "REFERENCES changes(id), url TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', "
+               "attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, next_at TEXT NOT NULL, "
+               "delivered_at TEXT, last_error TEXT)")
+    db.execute("CREATE INDEX idx_outbox_pending ON webhook_outbox (url, id) WHERE status = 'pending'")
+    db.execute("CREATE INDEX idx_outbox_url_status ON webhook_outbox (url, status)")
+
+
 def _web_users_and_sessions(db: sqlite_utils.Database) -> None:
     """v5. People who sign in to the support page (``bounced user add``) and their sessions. Only
     hashes are kept: argon2 for passwords, SHA-256 for the random session and sign-in tokens (256
@@ -138,10 +166,9 @@ def _web_users_and_sessions(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_web_sessions_user ON web_sessions (user)")
 
 
-# version -> function bringing a database at version-1 to version; applied in order at open (a
-# missing number is another branch's, renumbered at merge)
+# version -> function bringing a database at version-1 to version; applied in order at open
 MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes,
-                              5: _web_users_and_sessions}
+                              4: _web_api_tables, 5: _web_users_and_sessions}
 
 
 def _state_from_row(row: sqlite3.Row | None) -> State | None:
@@ -343,10 +370,28 @@ class Store:
     def _load_state(self, key: str) -> State | None:
         return _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
 
-    def _write_states(self, states: dict[str, State | None]) -> None:
-        rows = [_state_params(k, s) for k, s in states.items() if s is not None]
+    def _write_states(self, states: dict[str, State | None], actor: str = "policy") -> None:
+        """Persist new states, and every suppression change they make into the feed and the outbox."""
+        rows = []
+        for k, s in states.items():
+            if s is None:
+                continue
+            rows.append(_state_params(k, s))
+            for ch in changes.between(self._load_state(k), s):
+                self._record_change(k, ch, actor)
         if rows:
             self.conn.executemany(_UPSERT_STATE, rows)
+
+    def _record_change(self, key: str, ch: changes.ChangeRecord, actor: str) -> None:
+        now = to_text(utcnow())
+        cur = self.conn.execute(
+            "INSERT INTO changes (at, recorded_at, address, change, kind, reason, source, actor, expires_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (to_text(ch.at), now, key, ch.change, ch.kind, ch.reason, ch.source,
+             "policy" if ch.change == "expired" else actor, to_text(ch.expires_at) if ch.expires_at else None))
+        hooks = [(cur.lastrowid, h.url, now, now) for h in self.config.web.webhooks if ch.change in h.events]
+        if hooks:
+            self.conn.executemany("INSERT INTO webhook_outbox (change_id, url, created_at, next_at) VALUES (?,?,?,?)", hooks)
 
     def _touch_activity(self, key: str, at: datetime, source: str) -> None:
         self.conn.execute(
@@ -368,14 +413,45 @@ class Store:
             raise
 
     def record_activity(self, address: str, when: datetime | None = None, source: str = "mailer") -> None:
-        key, at = self.key(address), when or utcnow()
+        self.record_activities([(address, when or utcnow(), "activity")], source=source)
 
-        def run() -> None:
-            self._touch_activity(key, at, source)
-            state = policy.apply_activity(self._load_state(key), at).state
-            self._write_states({key: state})
+    def record_activities(self, items: Sequence[tuple[str, datetime, str]], source: str = "mailer") -> int:
+        """Activity the mailer saw, as (address, at, type): every time is kept (replay needs them all)
+        and each starts the address's soft run over. All or nothing: a malformed address raises
+        :class:`InvalidAddress` naming it before anything is written."""
+        keyed = [(self.key(a), at, typ) for a, at, typ in items]
 
-        self._write(run)
+        def run() -> int:
+            self.conn.executemany("INSERT INTO activity_log (address, at, type, source) VALUES (?,?,?,?)",
+                                  [(k, to_text(at), typ, source) for k, at, typ in keyed])
+            states: dict[str, State | None] = {}
+            for k, at, _typ in sorted(keyed, key=lambda x: x[1]):
+                self._touch_activity(k, at, source)
+                if k not in states:
+                    states[k] = self._load_state(k)
+                states[k] = policy.apply_activity(states[k], at).state
+            self._write_states(states)
+            return len(keyed)
+
+        return self._write(run)
+
+    def sweep_expired(self, now: datetime | None = None) -> int:
+        """Write down soft suppressions past ``expires_at`` so the feed and webhooks report them."""
+        now = now or utcnow()
+
+        def run() -> int:
+            keys = [r[0] for r in self.conn.execute(
+                "SELECT address FROM suppressions WHERE active = 1 AND expires_at IS NOT NULL AND expires_at <= ?",
+                (to_text(now),))]
+            states: dict[str, State | None] = {}
+            for k in keys:
+                st = self._load_state(k)
+                if st is not None:
+                    states[k] = policy.apply_expiry(st, now).state
+            self._write_states(states)
+            return len(keys)
+
+        return self._write(run)
 
     def _audit(self, at: datetime, actor: str, action: str, key: str, kind: str | None, reason: str, detail: dict | None = None) -> None:
         self.conn.execute("INSERT INTO audit (at, actor, action, address, kind, reason, detail) VALUES (?,?,?,?,?,?,?)",
@@ -389,7 +465,7 @@ class Store:
 
         def run() -> State:
             state = policy.apply_manual_suppress(self._load_state(key), kind, reason, at, source).state
-            self._write_states({key: state})
+            self._write_states({key: state}, by)
             self._audit(at, by, "import" if source == "import" else "suppress", key, kind, reason)
             return state
 
@@ -405,7 +481,7 @@ class Store:
             if before is None or not before.is_active(at):
                 raise LookupError(f"{key} is not suppressed")
             state = policy.apply_lift(before, at, by, reason).state
-            self._write_states({key: state})
+            self._write_states({key: state}, by)
             self._audit(at, by, "unsuppress", key, before.kind, reason,
                         {"was_kind": before.kind, "was_reason": before.reason})
             return state
@@ -427,7 +503,7 @@ class Store:
                     continue
                 at = created or utcnow()
                 state = policy.apply_manual_suppress(self._load_state(key), kind, reason, at, "import").state
-                self._write_states({key: state})
+                self._write_states({key: state}, by)
                 self._audit(at, by, "import", key, kind, reason)
                 count += 1
 
@@ -479,9 +555,8 @@ class Store:
             facts.append((e["at"], 1, e))
         for a in self.conn.execute("SELECT id, at, action, kind, reason, actor FROM audit WHERE address = ? ORDER BY at, id", (key,)):
             facts.append((a["at"], 2, a))
-        act = self.conn.execute("SELECT last_at FROM activity WHERE address = ?", (key,)).fetchone()
-        if act:
-            facts.append((act["last_at"], 0, None))
+        for act in self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)):
+            facts.append((act["at"], 0, None))
         facts.sort(key=lambda f: (f[0], f[1]))
         state: State | None = None
         for at_text, typ, row in facts:
@@ -501,7 +576,7 @@ class Store:
         if state is None:
             self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
         else:
-            self._write_states({key: state})
+            self._write_states({key: state}, "reprocess")
 
     def prune_raw(self, older_than: datetime) -> int:
         """Drop raw bytes of messages received before ``older_than``; events stay."""
@@ -528,8 +603,9 @@ class Store:
                             "WHERE e.address = ? ORDER BY e.at, e.id", (key,))
         audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
         act = self._rows("SELECT last_at FROM activity WHERE address = ?", (key,))
+        log = self._rows("SELECT at, type, source FROM activity_log WHERE address = ? ORDER BY at, id", (key,))
         return AddressReport(key, state[0] if state else None, bool(st and st.is_active(utcnow())), events, audit,
-                             act[0]["last_at"] if act else None)
+                             act[0]["last_at"] if act else None, log)
 
     def list_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                           since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
@@ -547,9 +623,9 @@ class Store:
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
                               since=since, until=until, order="suppressed_at DESC, address", limit=limit)
 
-    def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
-                         since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
-                         offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    def recent_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
+                            since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
+                            offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
         """The support page's browse list: active ones newest first, lifted ones by when they were lifted,
         or both by whichever happened last; dates filter that same moment."""
         where, args = [], []
@@ -637,6 +713,114 @@ class Store:
 
     def known_reason(self, reason: str) -> bool:
         return reason in REASONS
+
+    # ---------------------------------------------------------------- the web API's reads and writes
+    _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    _LOOKUP = ("SELECT s.address, s.kind, s.reason, s.source, s.suppressed_at, s.expires_at, s.last_event_at, "
+               "(SELECT json_array(e.status, e.reply_code, e.diagnostic) FROM events e WHERE e.address = s.address "
+               "ORDER BY e.at DESC, e.id DESC LIMIT 1) AS last_event FROM suppressions s "
+               "WHERE s.address IN (SELECT value FROM json_each(?)) AND s.active = 1 "
+               f"AND (s.expires_at IS NULL OR s.expires_at > {_NOW})")
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The active suppressions among normalized ``keys``, with the last event's status and diagnostic:
+        one statement for any number of keys (the primary key answers each)."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self._rows(self._LOOKUP, (json.dumps(list(keys)),)):
+            status, code, diag = json.loads(r.pop("last_event")) if r["last_event"] else (None, None, None)
+            r.update(last_status=status, last_reply_code=code, last_diagnostic=diag)
+            out[r.pop("address")] = r
+        return out
+
+    def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
+                         since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
+                         after: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """One page of the list in address order, starting after the key ``after`` (a stable cursor:
+        rows added or lifted meanwhile never make a page repeat or skip another address)."""
+        where, args = [], []
+        now = to_text(utcnow())
+        if active is True:
+            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
+            args.append(now)
+        elif active is False:
+            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
+            args.append(now)
+        if after is not None:
+            where.append("address > ?")
+            args.append(after)
+        sql = ("SELECT address, domain, active, kind, reason, source, suppressed_at, expires_at, soft_count, "
+               "last_event_at, lifted_at, lifted_by, lifted_reason FROM suppressions")
+        return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
+                              since=since, until=until, order="address", limit=limit)
+
+    def changes_after(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return self._rows("SELECT id, at, recorded_at, address, change, kind, reason, source, actor, expires_at "
+                          "FROM changes WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+
+    def last_change_id(self) -> int:
+        row = self.conn.execute("SELECT max(id) FROM changes").fetchone()
+        return int(row[0] or 0)
+
+    # tokens: only their SHA-256 is stored
+    def create_token(self, name: str, scope: str, token_sha256: str, *, by: str = "operator") -> None:
+        def run() -> None:
+            if self.conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
+                raise ValueError(f"a token named {name!r} exists; revoke it first or pick another name")
+            at = utcnow()
+            self.conn.execute("INSERT INTO api_tokens (name, scope, token_sha256, created_at, created_by) VALUES (?,?,?,?,?)",
+                              (name, scope, token_sha256, to_text(at), by))
+            self.conn.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?,?,?,?)",
+                              (to_text(at), by, "token_create", json.dumps({"name": name, "scope": scope})))
+
+        self._write(run)
+
+    def revoke_token(self, name: str, *, by: str = "operator") -> None:
+        def run() -> None:
+            if self.conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,)).rowcount == 0:
+                raise LookupError(f"no token named {name!r}")
+            self.conn.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?,?,?,?)",
+                              (to_text(utcnow()), by, "token_revoke", json.dumps({"name": name})))
+
+        self._write(run)
+
+    def tokens(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, scope, created_at, created_by FROM api_tokens ORDER BY name")
+
+    def token_by_hash(self, token_sha256: str) -> tuple[str, str] | None:
+        row = self.conn.execute("SELECT name, scope FROM api_tokens WHERE token_sha256 = ?", (token_sha256,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # the webhook outbox
+    def outbox_next(self, url: str) -> dict[str, Any] | None:
+        """The oldest undelivered event for one receiver: delivery is strictly in change order, so
+        in order per address."""
+        rows = self._rows("SELECT o.id, o.attempts, o.created_at, o.next_at, c.id AS change_id, c.at, c.address, "
+                          "c.change, c.kind, c.reason, c.source, c.actor, c.expires_at FROM webhook_outbox o "
+                          "JOIN changes c ON c.id = o.change_id WHERE o.url = ? AND o.status = 'pending' "
+                          "ORDER BY o.id LIMIT 1", (url,))
+        return rows[0] if rows else None
+
+    def outbox_done(self, outbox_id: int, *, delivered: bool, error: str | None = None,
+                    next_at: datetime | None = None) -> None:
+        """Delivered; or failed for good (``next_at`` None); or to be tried again at ``next_at``."""
+        now = to_text(utcnow())
+        if delivered:
+            sql, args = ("UPDATE webhook_outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 "
+                         "WHERE id = ?", (now, outbox_id))
+        elif next_at is None:
+            sql, args = ("UPDATE webhook_outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 "
+                         "WHERE id = ?", (error, outbox_id))
+        else:
+            sql, args = ("UPDATE webhook_outbox SET next_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+                         (to_text(next_at), error, outbox_id))
+        self._write(lambda: self.conn.execute(sql, args))
+
+    def webhook_status(self) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT url, sum(status = 'pending') AS pending, sum(status = 'failed') AS failed, "
+            "sum(status = 'delivered') AS delivered, max(delivered_at) AS last_delivered_at, "
+            "(SELECT last_error FROM webhook_outbox w WHERE w.url = o.url AND w.last_error IS NOT NULL "
+            "ORDER BY w.id DESC LIMIT 1) AS last_error FROM webhook_outbox o GROUP BY url ORDER BY url")
 
     # ---------------------------------------------------------------- support-page users and sessions
     def add_user(self, name: str, role: str, password_hash: str | None) -> None:

@@ -10,9 +10,9 @@ import uvicorn
 
 from bounced.accounts import Passwords
 from bounced.config import Config
+from bounced.config import from_dict
 from bounced.store import Store
-from bounced.web.pages.app import pages_app
-from bounced.web.pages.auth import PagesSettings
+from bounced.web.app import create_app
 
 PASSWORDS = {"vera": "viewer password 1", "sam": "support password 1", "ada": "admin password 1"}
 ROLES = {"vera": "viewer", "sam": "support", "ada": "admin"}
@@ -28,7 +28,7 @@ def add_users(db: Path) -> None:
 class PagesServer:
     def __init__(self, app: Any) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="off"))
+                                                    lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> "PagesServer":
@@ -47,5 +47,7 @@ class PagesServer:
         self.thread.join(10)
 
 
-def serve_pages(db: Path, config: Config | None = None, settings: PagesSettings | None = None) -> PagesServer:
-    return PagesServer(pages_app(str(db), config or Config(), settings)).start()
+def serve_pages(db: Path, **pages: Any) -> PagesServer:
+    """`bounced web`'s whole app (API and pages) over ``db``; ``pages`` are [web.pages] keys."""
+    cfg = from_dict({"store": {"path": str(db)}, "web": {"pages": pages}})
+    return PagesServer(create_app(cfg, lambda: Store.open(db, cfg))).start()

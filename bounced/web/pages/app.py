@@ -10,7 +10,6 @@ import hmac
 import hashlib
 import math
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,14 +28,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bounced.accounts import ROLE_NAMES, Passwords, Role, new_token, token_hash
 from bounced.addresses import InvalidAddress
-from bounced.config import Config
+from bounced.config import Config, WebPagesConfig
 from bounced.explain import N_, explain, facts_from_report, render
 from bounced.model import Kind
 from bounced.reasons import REASONS
 from bounced.store import Store, StoreError
 from bounced.timeutil import from_text, parse_when, utcnow
 from bounced.web.pages import chart, i18n
-from bounced.web.pages.auth import LoginLimiter, PagesSettings, same_token, trusted
+from bounced.web.access import StoreAccess
+from bounced.web.pages.auth import LoginLimiter, same_token, trusted
 from bounced.web.pages.search import parse_query
 
 HERE = Path(__file__).parent
@@ -82,25 +82,19 @@ class Pages:
     """The support page's state for one process: store connections per thread, the sign-in limiter,
     the templates and catalogs. Build with :func:`pages_app`."""
 
-    def __init__(self, db_path: str, config: Config, settings: PagesSettings) -> None:
-        self.db_path, self.config, self.settings = db_path, config, settings
+    def __init__(self, config: Config, access: StoreAccess) -> None:
+        self.config, self.settings, self.access = config, config.web.pages, access
+        settings = self.settings
         self.passwords = Passwords()
         self.limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
         self.languages = i18n.load_languages()
         self.proxy_secret = secrets.token_bytes(32)  # CSRF tokens of proxy-authenticated users
-        self._local = threading.local()
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
     # ------------------------------------------------------------------ plumbing
-    def store(self) -> Store:
-        s = getattr(self._local, "store", None)
-        if s is None:
-            s = self._local.store = Store.open(self.db_path, self.config)
-        return s
-
     async def db(self, fn: Callable[[Store], Any]) -> Any:
-        return await run_in_threadpool(lambda: fn(self.store()))
+        return await self.access.run(fn)
 
     def lang(self, request: Request) -> i18n.Language:
         return self.languages[i18n.choose(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))]
@@ -349,7 +343,7 @@ class Pages:
         except ValueError as exc:
             error, rows = str(exc), []
         if error is None:
-            rows = await self.db(lambda s: s.suppression_page(
+            rows = await self.db(lambda s: s.recent_suppressions(
                 kind=f["kind"] or None, reason=f["reason"] or None, domain=f["domain"] or None,
                 offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1, **args))
         more = len(rows) > PAGE_SIZE
@@ -422,15 +416,13 @@ def _only(actions: tuple[str, ...], endpoint: Callable) -> Callable:
     return run
 
 
-def pages_app(db_path: str, config: Config, settings: PagesSettings | None = None) -> ASGIApp:
-    """The support page as an ASGI app with its security headers; mount it at "/"."""
-    pages = Pages(db_path, config, settings or PagesSettings())
-    return SecurityHeaders(Starlette(routes=pages_routes(pages)))
+def pages_app(config: Config, access: StoreAccess) -> ASGIApp:
+    """The support page as an ASGI app with its security headers; mounted at "/" after the API."""
+    return SecurityHeaders(Starlette(routes=pages_routes(Pages(config, access))))
 
 
-def first_start(store: Store, base_url: str, settings: PagesSettings | None = None) -> str | None:
+def first_start(store: Store, base_url: str, settings: WebPagesConfig) -> str | None:
     """With no user yet, create ``admin`` (no password) and return a one-time sign-in link for it."""
-    settings = settings or PagesSettings()
     if store.users():
         return None
     store.add_user("admin", "admin", None)

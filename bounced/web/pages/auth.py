@@ -11,19 +11,6 @@ import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class PagesSettings:
-    """The support page's knobs (the ``[web]`` section's page keys)."""
-
-    session_hours: float = 12.0
-    login_attempts: int = 5  # failed sign-ins per user name and per client address ...
-    login_window_seconds: float = 300.0  # ... within this many seconds before sign-in pauses
-    trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose user header is believed
-    proxy_user_header: str = "X-Forwarded-User"
-    signin_link_minutes: float = 60.0
 
 
 class LoginLimiter:

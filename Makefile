@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean score
+.PHONY: run test bench clean score catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# the daemon, and beside it `bounced web` (the API and the support page on 127.0.0.1:8025; on
+# the first start it prints a one-time sign-in link); Ctrl-C stops both
 run: $(STAMP)
-	$(BIN)/bounced serve
+	$(BIN)/bounced web & web=$$!; trap 'kill $$web 2>/dev/null' EXIT INT TERM; $(BIN)/bounced serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The support page's translations: extract the strings, merge them into each language's .po,
+# compile the .mo files (committed, so an installed wheel needs no build step).
+LOCALE := bounced/web/pages/locale
+catalogs: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output --omit-header -o $(LOCALE)/messages.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages --width 100 --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages
 
 score: $(STAMP)
 	$(PYTHON) ../shared/eval/score.py --cmd '$(BIN)/bounced parse'

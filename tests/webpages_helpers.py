@@ -51,3 +51,15 @@ def serve_pages(db: Path, **pages: Any) -> PagesServer:
     """`bounced web`'s whole app (API and pages) over ``db``; ``pages`` are [web.pages] keys."""
     cfg = from_dict({"store": {"path": str(db)}, "web": {"pages": pages}})
     return PagesServer(create_app(cfg, lambda: Store.open(db, cfg))).start()
+
+
+def ingest_bounces(db: Path, rcpt: str, when: list, status: str = "4.2.2",
+                   diag: str = "452 4.2.2 The email account that you tried to reach is over quota",
+                   action: str = "failed") -> None:
+    """Real DSN bytes through the store's ingest path, one per time in ``when``."""
+    from bounced.ingest import prepare
+    from tests.storehelp import dsn
+
+    with Store.open(db) as s:
+        s.ingest_many([prepare(dsn(rcpt, status, diag, action, tag=f"{rcpt}-{t.timestamp()}"), "",
+                               ("bounces@localhost",), received_at=t) for t in when])

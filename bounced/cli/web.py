@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import socket
 from collections.abc import Callable
 
 import click
@@ -45,10 +46,15 @@ def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Co
         app, host=host, port=port, log_config=None, access_log=False, server_header=False, lifespan="on",
         limit_concurrency=cfg.web.max_connections, timeout_keep_alive=int(cfg.web.keepalive_timeout),
         h11_max_incomplete_event_size=64 * 1024))
+    try:  # bound here so a busy port is one line, not uvicorn's log and exit code 3
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"bounced web listening on http://{'[' + host + ']' if ':' in host else host}:{port}", err=True)
-    server.run()
-    if not server.started:
-        raise click.ClickException(f"cannot listen on {host}:{port} (in use, or not an address of this host?)")
+    server.run(sockets=[sock])
 
 
 def _first_start(open_store: Callable[..., Store], cfg: config_mod.Config, host: str, port: int) -> None:

@@ -102,7 +102,7 @@ def _cursor_out(key: str) -> str:
 
 def _cursor_in(raw: str) -> str:
     try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        return base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Problem(400, f"cursor: {raw!r} is not a cursor this API returned") from None
 

@@ -49,7 +49,7 @@ def bar_chart(days: Sequence[DayCounts], labels: dict[str, str], title: str, wid
     for frac in (0, 0.5, 1):
         y = top_pad + plot_h * (1 - frac)
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ccc"/>'
-                   f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{int(peak * frac)}</text>')
+                   f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{peak * frac:g}</text>')
     for i, d in enumerate(days):
         x = left + i * slot + (slot - bar) / 2
         y = top_pad + plot_h

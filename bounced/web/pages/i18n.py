@@ -16,6 +16,9 @@ from babel.support import NullTranslations, Translations
 
 LANGUAGES: dict[str, str] = {"en": "English", "pl": "Polski", "it": "Italiano", "de": "Deutsch"}
 DEFAULT = "en"
+# English dates as "3 December 2026" (day first, 24-hour clock): the support desk's customers are
+# mostly European; the other languages use their own conventions.
+DATE_LOCALES = {"en": "en_GB"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 
@@ -77,5 +80,5 @@ def load_languages(locale_dir: Path = LOCALE_DIR) -> dict[str, Language]:
                                 else Translations.load(str(locale_dir), [code], domain="messages"))
         if code != DEFAULT and not isinstance(tr, Translations):
             raise RuntimeError(f"{locale_dir}/{code}/LC_MESSAGES/messages.mo is missing; run `make catalogs`")
-        out[code] = Language(code, tr, Locale.parse(code))
+        out[code] = Language(code, tr, Locale.parse(DATE_LOCALES.get(code, code)))
     return out

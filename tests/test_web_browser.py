@@ -200,3 +200,31 @@ def test_no_inline_script_and_the_csp_holds(browser, site) -> None:
     csp = resp.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
     page.context.close()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "de-DE"])
+def test_axe_finds_no_wcag_violations(browser, site, locale: str) -> None:
+    """axe-core (vendored) on every page; the test's browser context may inject it despite the CSP,
+    the site itself never runs a script."""
+    ctx = browser.new_context(locale=locale, bypass_csp=True)
+    page = ctx.new_page()
+    found = {}
+    for path in ("/login", None, "/", "/address?a=" + JANE, "/suppressions?state=any", "/stats"):
+        if path is None:  # sign in between the public page and the others
+            page.fill("#name", "sam")
+            page.fill("#password", PASSWORDS["sam"])
+            page.press("#password", "Enter")
+            page.wait_for_url(site.url + "/")
+            continue
+        page.goto(site.url + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations.map(v => v.id + ': ' +
+            v.nodes.map(n => n.target.join(' ')).join(', '))""")
+        if result:
+            found[path] = result
+    assert found == {}
+    ctx.close()

@@ -212,10 +212,10 @@ def test_axe_finds_no_wcag_violations(browser, site, locale: str) -> None:
     ctx = browser.new_context(locale=locale, bypass_csp=True)
     page = ctx.new_page()
     found = {}
-    for path in ("/login", None, "/", "/address?a=" + JANE, "/suppressions?state=any", "/stats"):
+    for path in ("/login", None, "/", "/address?a=" + JANE, "/suppressions?state=any", "/stats", "/tokens"):
         if path is None:  # sign in between the public page and the others
-            page.fill("#name", "sam")
-            page.fill("#password", PASSWORDS["sam"])
+            page.fill("#name", "ada")
+            page.fill("#password", PASSWORDS["ada"])
             page.press("#password", "Enter")
             page.wait_for_url(site.url + "/")
             continue

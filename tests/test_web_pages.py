@@ -272,3 +272,23 @@ def test_first_start_creates_admin_and_prints_a_one_time_link(tmp_path: Path) ->
         proc.wait(15)
     with Store.open(db) as s:
         assert [u["name"] for u in s.users()] == ["admin"]
+
+
+def test_admin_creates_a_token_shown_once_that_the_api_accepts_then_revokes_it(site, db: Path) -> None:
+    ada, sam = signed_in(site, "ada"), signed_in(site, "sam")
+    assert sam.get("/tokens").status_code == 403
+    assert sam.post("/tokens/create", data={"csrf": csrf_of(sam), "name": "x", "scope": "admin"}).status_code == 403
+    r = ada.post("/tokens/create", data={"csrf": csrf_of(ada), "name": "php-mailer", "scope": "read"})
+    assert r.status_code == 200
+    token = re.search(r'id="new-token" class="token" readonly value="([^"]+)"', r.text).group(1)
+    api = httpx.get(site.url + "/api/v1/suppressions/" + JANE, headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200
+    listing = ada.get("/tokens").text
+    assert "php-mailer" in listing and token not in listing
+    with Store.open(db) as s:
+        assert [(t["name"], t["created_by"]) for t in s.tokens()] == [("php-mailer", "ada")]
+    bad = ada.post("/tokens/create", data={"csrf": csrf_of(ada), "name": "other", "scope": "root"})
+    assert bad.status_code == 400 and "unknown scope" in html.unescape(bad.text)
+    assert ada.post("/tokens/revoke", data={"csrf": csrf_of(ada), "name": "php-mailer", "confirm": "yes"}).status_code == 303
+    api = httpx.get(site.url + "/api/v1/suppressions/" + JANE, headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401

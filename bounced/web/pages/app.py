@@ -26,7 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bounced.accounts import ROLE_NAMES, Passwords, Role, new_token, token_hash
+from bounced.accounts import ROLE_NAMES, Passwords, Role, check_name, new_token, token_hash
 from bounced.addresses import InvalidAddress
 from bounced.config import Config, WebPagesConfig
 from bounced.explain import N_, explain, facts_from_report, render
@@ -36,6 +36,9 @@ from bounced.store import Store, StoreError
 from bounced.timeutil import from_text, parse_when, utcnow
 from bounced.web.pages import chart, i18n
 from bounced.web.access import StoreAccess
+from bounced.web.auth import SCOPES, check_scope
+from bounced.web.auth import hash_token as hash_api_token
+from bounced.web.auth import new_token as new_api_token
 from bounced.web.pages.auth import LoginLimiter, same_token, trusted
 from bounced.web.pages.search import parse_query
 
@@ -318,6 +321,38 @@ class Pages:
         return Response(msg["raw"], media_type="text/plain; charset=utf-8",
                         headers={"content-disposition": f'inline; filename="bounce-{mid}.eml"'})
 
+    # ------------------------------------------------------------------ API tokens (admin)
+    async def tokens(self, request: Request) -> Response:
+        """List, create and revoke API tokens; a new token is shown once, in the answer to the POST."""
+        who = await self.require(request, Role.ADMIN)
+        if isinstance(who, Response):
+            return who
+        lang = self.lang(request)
+        created, error, status = None, None, 200
+        if request.method == "POST":
+            form = await self.form(request, who)
+            if isinstance(form, Response):
+                return form
+            name, action = form.get("name", "").strip(), request.path_params.get("action")
+            try:
+                if action == "create":
+                    scope = form.get("scope", "")
+                    check_scope(scope)
+                    token = new_api_token()
+                    await self.db(lambda s: s.create_token(check_name(name), scope, hash_api_token(token), by=who.name))
+                    created = {"name": name, "scope": scope, "token": token}
+                elif action == "revoke":
+                    if form.get("confirm") != "yes":
+                        raise ValueError(lang.gettext("Tick the confirmation box to go ahead."))
+                    await self.db(lambda s: s.revoke_token(name, by=who.name))
+                    return RedirectResponse("/tokens", 303)
+                else:
+                    return PlainTextResponse("not found", 404)
+            except (ValueError, LookupError) as exc:
+                error, status = str(exc), 400
+        rows = await self.db(lambda s: s.tokens())
+        return self.page(request, who, "tokens.html", status, rows=rows, created=created, error=error, scopes=SCOPES)
+
     # ------------------------------------------------------------------ lists and stats
     async def suppressions(self, request: Request) -> Response:
         who = await self.require(request, Role.VIEWER)
@@ -403,6 +438,8 @@ def pages_routes(pages: Pages) -> list:
         Route("/messages/{mid}/raw", pages.raw, methods=["GET"]),
         Route("/suppressions", pages.suppressions, methods=["GET"]),
         Route("/stats", pages.stats, methods=["GET"]),
+        Route("/tokens", pages.tokens, methods=["GET"]),
+        Route("/tokens/{action:str}", pages.tokens, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

@@ -9,7 +9,6 @@ from typing import Any
 import uvicorn
 
 from bounced.accounts import Passwords
-from bounced.config import Config
 from bounced.config import from_dict
 from bounced.store import Store
 from bounced.web.app import create_app

@@ -12,7 +12,7 @@ import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -32,7 +32,7 @@ from bounced.config import Config, WebPagesConfig
 from bounced.explain import N_, explain, facts_from_report, render
 from bounced.model import Kind
 from bounced.reasons import REASONS
-from bounced.store import Store, StoreError
+from bounced.store import Store
 from bounced.timeutil import from_text, parse_when, utcnow
 from bounced.web.pages import chart, i18n
 from bounced.web.access import StoreAccess
@@ -111,6 +111,10 @@ class Pages:
             can=lambda role: who is not None and who.role >= ROLE_NAMES[role], **ctx)
         return HTMLResponse(html, status_code=status)
 
+    def refused(self, request: Request, who: Who | None, msgid: str) -> HTMLResponse:
+        """A 403 page saying why, in the reader's language."""
+        return self.page(request, who, "error.html", 403, message=self.lang(request).gettext(msgid))
+
     def secure(self, request: Request) -> bool:
         proto = request.headers.get("x-forwarded-proto") if self._from_proxy(request) else None
         return request.url.scheme == "https" or proto == "https"
@@ -143,19 +147,14 @@ class Pages:
         if who is None:
             return self.to_login(request)
         if who.role < role:
-            lang = self.lang(request)
-            return self.page(request, who, "error.html", 403,
-                             message=lang.gettext("Your role does not allow this. Ask an administrator."))
+            return self.refused(request, who, N_("Your role does not allow this. Ask an administrator."))
         return who
 
     async def form(self, request: Request, who: Who) -> dict[str, str] | Response:
         """The posted form, once its CSRF token matched the session's; else a 403 page."""
         form = {k: str(v) for k, v in (await request.form()).items()}
         if not same_token(who.csrf, form.get("csrf")):
-            lang = self.lang(request)
-            return self.page(request, who, "error.html", 403,
-                             message=lang.gettext("This form has expired or did not come from this page. "
-                                                  "Reload the page and try again."))
+            return self.refused(request, who, _STALE_FORM)
         return form
 
     # ------------------------------------------------------------------ sign-in
@@ -172,9 +171,7 @@ class Pages:
         nxt = _safe_next(form.get("next"))
         name = form.get("name", "").strip()[:64]
         if not same_token(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
-            return self.page(request, None, "error.html", 403,
-                             message=lang.gettext("This form has expired or did not come from this page. "
-                                                  "Reload the page and try again."))
+            return self.refused(request, None, _STALE_FORM)
         client = request.client.host if request.client else "?"
         keys = (f"user:{name.lower()}", f"ip:{client}")
         wait = self.limiter.blocked(*keys)
@@ -209,9 +206,7 @@ class Pages:
         token = request.query_params.get("token", "")
         row = await self.db(lambda s: s.take_signin(token_hash(token))) if token else None
         if row is None:
-            lang = self.lang(request)
-            return self.page(request, None, "error.html", 403,
-                             message=lang.gettext("This sign-in link is not valid (used already, or expired)."))
+            return self.refused(request, None, N_("This sign-in link is not valid (used already, or expired)."))
         return await self._start_session(request, row["user"], "/")
 
     async def logout(self, request: Request) -> Response:
@@ -265,11 +260,15 @@ class Pages:
             return self.page(request, who, "search.html", 400, q=request.query_params.get("a", ""),
                              error=lang.gettext("“{text}” is not an address or a domain ({why}).")
                              .format(text=exc.address, why=exc.why))
-        pol = self.config.policy
+        return self._address_page(request, who, report, done=request.query_params.get("done"))
+
+    def _address_page(self, request: Request, who: Who, report: Any, status: int = 200, done: str | None = None,
+                      error: str | None = None, reason_text: str = "") -> HTMLResponse:
+        """The plain-words state first, then the history; the lift or suppress form by role."""
+        lang, pol = self.lang(request), self.config.policy
         facts = facts_from_report(report, pol.soft_threshold, pol.soft_window_days, tuple(pol.sender_side), utcnow())
-        words = render(explain(facts), lang.gettext, lang.date)
-        return self.page(request, who, "address.html", report=report, words=words, kinds=_MANUAL_KINDS,
-                         done=request.query_params.get("done"), error=None, reason_text="")
+        return self.page(request, who, "address.html", status, report=report, kinds=_MANUAL_KINDS, done=done,
+                         words=render(explain(facts), lang.gettext, lang.date), error=error, reason_text=reason_text)
 
     async def change(self, request: Request) -> Response:
         """Lift or suppress by hand: support role, CSRF token, a reason and a ticked confirmation."""
@@ -301,11 +300,11 @@ class Pages:
                 error = lang.gettext("This address is not suppressed (any more); nothing to lift.")
             except (InvalidAddress, ValueError) as exc:
                 error = str(exc)
-        report = await self.db(lambda s: s.address_report(address))
-        pol = self.config.policy
-        facts = facts_from_report(report, pol.soft_threshold, pol.soft_window_days, tuple(pol.sender_side), utcnow())
-        return self.page(request, who, "address.html", 400, report=report, words=render(explain(facts), lang.gettext, lang.date),
-                         kinds=_MANUAL_KINDS, done=None, error=error, reason_text=reason)
+        try:
+            report = await self.db(lambda s: s.address_report(address))
+        except InvalidAddress as exc:
+            return self.page(request, who, "search.html", 400, q=address, error=str(exc))
+        return self._address_page(request, who, report, 400, error=error, reason_text=reason)
 
     async def raw(self, request: Request) -> Response:
         who = await self.require(request, Role.ADMIN)
@@ -411,6 +410,7 @@ class Pages:
                          colours=chart.COLOURS)
 
 
+_STALE_FORM = N_("This form has expired or did not come from this page. Reload the page and try again.")
 _MANUAL_KINDS = (Kind.HARD.value, Kind.SOFT.value, Kind.COMPLAINT.value)
 # words the templates translate from data (kinds, audit actions, roles), listed for the catalogs
 _DATA_WORDS = (N_("hard"), N_("soft"), N_("complaint"), N_("auto_reply"), N_("delay"), N_("delivered"),

@@ -7,7 +7,7 @@ Catalogs are Babel/gettext files under ``locale/`` (compiled .mo files are commi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+import datetime as dt
 from pathlib import Path
 
 from babel import Locale
@@ -66,11 +66,11 @@ class Language:
     def gettext(self, msgid: str) -> str:
         return self.translations.gettext(msgid)
 
-    def date(self, when: datetime) -> str:
-        return format_date(when.astimezone(timezone.utc), format="long", locale=self.locale)
+    def date(self, when: dt.datetime) -> str:
+        return format_date(when.astimezone(dt.timezone.utc), format="long", locale=self.locale)
 
-    def datetime(self, when: datetime) -> str:
-        return format_datetime(when, format="medium", tzinfo=timezone.utc, locale=self.locale) + " UTC"
+    def datetime(self, when: dt.datetime) -> str:
+        return format_datetime(when, format="medium", tzinfo=dt.timezone.utc, locale=self.locale) + " UTC"
 
 
 def load_languages(locale_dir: Path = LOCALE_DIR) -> dict[str, Language]:

@@ -263,9 +263,11 @@ class Store:
         db = sqlite_utils.Database(self.conn)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
+            # `make run` opens a new file from two processes at once: the one that waited for the
+            # lock finds the other's migration done and must not run it again
+            version = self._version()
             for v in range(version + 1, SCHEMA_VERSION + 1):
-                if v in MIGRATIONS:
-                    MIGRATIONS[v](db)
+                MIGRATIONS[v](db)
             self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('local_part_case_sensitive', ?)",
                               (str(int(self.case_sensitive)),))

@@ -91,6 +91,22 @@ def test_sign_in_is_throttled_after_repeated_failures(site) -> None:
     assert "Too many failed sign-ins" in r.text and "bounced_session" not in r.headers.get("set-cookie", "")
 
 
+def test_throttle_behind_a_proxy_counts_the_forwarded_address(db: Path) -> None:
+    srv = serve_pages(db, trusted_proxies=["127.0.0.1"])
+    try:
+        c = httpx.Client(base_url=srv.url)
+        for _ in range(5):
+            c.post("/login", headers={"X-Forwarded-For": "203.0.113.66"},
+                   data={"csrf": login_form(c), "name": "nobody", "password": "guess guess"})
+        blocked = c.post("/login", headers={"X-Forwarded-For": "203.0.113.66"},
+                         data={"csrf": login_form(c), "name": "sam", "password": PASSWORDS["sam"]})
+        other = c.post("/login", headers={"X-Forwarded-For": "198.51.100.7"},
+                       data={"csrf": login_form(c), "name": "sam", "password": PASSWORDS["sam"]})
+        assert blocked.status_code == 429 and other.status_code == 303
+    finally:
+        srv.stop()
+
+
 def test_login_form_without_its_token_is_refused(site) -> None:
     c = httpx.Client(base_url=site.url)
     r = c.post("/login", data={"name": "sam", "password": PASSWORDS["sam"]})
@@ -118,11 +134,21 @@ def test_proxy_header_is_believed_only_from_the_configured_proxy(db: Path) -> No
         r = c.get("/address", params={"a": JANE}, headers={"X-Forwarded-User": "sam"})
         assert r.status_code == 200 and "sam (support)" in r.text
         assert c.get("/", headers={"X-Forwarded-User": "stranger"}).status_code == 303  # no such user
+        # a real proxy also says who connected to it; that must not change whom the page trusts
+        r = c.get("/", headers={"X-Forwarded-User": "sam", "X-Forwarded-For": "203.0.113.9"})
+        assert r.status_code == 200 and "sam (support)" in r.text
+        # behind the proxy, https makes the session cookie Secure
+        r = c.post("/login", headers={"X-Forwarded-Proto": "https"},
+                   data={"csrf": login_form(c), "name": "vera", "password": PASSWORDS["vera"]})
+        assert "Secure" in r.headers["set-cookie"]
     finally:
         srv.stop()
     srv = serve_pages(db, trusted_proxies=["10.9.8.7"])
     try:
         r = httpx.get(srv.url + "/", headers={"X-Forwarded-User": "ada"})
+        assert r.status_code == 303 and "/login" in r.headers["location"]
+        # claiming to come through the proxy does not make a loopback client the proxy
+        r = httpx.get(srv.url + "/", headers={"X-Forwarded-User": "ada", "X-Forwarded-For": "10.9.8.7"})
         assert r.status_code == 303 and "/login" in r.headers["location"]
     finally:
         srv.stop()

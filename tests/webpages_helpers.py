@@ -27,7 +27,7 @@ def add_users(db: Path) -> None:
 class PagesServer:
     def __init__(self, app: Any) -> None:
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="on"))
+                                                    lifespan="on", proxy_headers=False))  # as `bounced web`
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> "PagesServer":

@@ -45,7 +45,10 @@ def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Co
     server = uvicorn.Server(uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False, lifespan="on",
         limit_concurrency=cfg.web.max_connections, timeout_keep_alive=int(cfg.web.keepalive_timeout),
-        h11_max_incomplete_event_size=64 * 1024))
+        h11_max_incomplete_event_size=64 * 1024,
+        # the peer address stays the TCP peer: uvicorn would otherwise take X-Forwarded-For from any
+        # loopback client, and the support page decides itself which proxy to believe ([web.pages])
+        proxy_headers=False))
     try:  # bound here so a busy port is one line, not uvicorn's log and exit code 3
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)

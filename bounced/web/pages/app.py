@@ -119,6 +119,15 @@ class Pages:
         proto = request.headers.get("x-forwarded-proto") if self._from_proxy(request) else None
         return request.url.scheme == "https" or proto == "https"
 
+    def client_address(self, request: Request) -> str:
+        """Who is signing in, for the throttle: behind a trusted proxy, the address it forwarded (the
+        right-most X-Forwarded-For entry, the one the proxy itself added); else the TCP peer."""
+        if self._from_proxy(request):
+            forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+            if forwarded:
+                return forwarded
+        return request.client.host if request.client else "?"
+
     def _from_proxy(self, request: Request) -> bool:
         return trusted(request.client.host if request.client else None, self.settings.trusted_proxies)
 
@@ -172,8 +181,7 @@ class Pages:
         name = form.get("name", "").strip()[:64]
         if not same_token(request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
             return self.refused(request, None, _STALE_FORM)
-        client = request.client.host if request.client else "?"
-        keys = (f"user:{name.lower()}", f"ip:{client}")
+        keys = (f"user:{name.lower()}", f"ip:{self.client_address(request)}")
         wait = self.limiter.blocked(*keys)
         if wait > 0:
             resp = self.page(request, None, "login.html", 429, login_csrf=form.get("csrf"), next=nxt, name=name,

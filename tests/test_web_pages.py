@@ -318,3 +318,14 @@ def test_admin_creates_a_token_shown_once_that_the_api_accepts_then_revokes_it(s
     assert ada.post("/tokens/revoke", data={"csrf": csrf_of(ada), "name": "php-mailer", "confirm": "yes"}).status_code == 303
     api = httpx.get(site.url + "/api/v1/suppressions/" + JANE, headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 401
+
+
+def test_oversized_forms_are_refused(site, db: Path) -> None:
+    c = signed_in(site, "sam")
+    token = csrf_of(c)
+    big = c.post("/address/lift", data={"csrf": token, "address": JANE, "reason": "x" * 20000, "confirm": "yes"})
+    many = c.post("/address/lift", data={"csrf": token, "address": JANE, "reason": "ok", "confirm": "yes",
+                                         **{f"f{i}": "1" for i in range(60)}})
+    login = httpx.post(site.url + "/login", data={"name": "x" * 20000})
+    assert big.status_code == many.status_code == login.status_code == 413
+    assert active(db)

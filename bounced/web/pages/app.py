@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -47,6 +47,7 @@ SESSION_COOKIE = "bounced_session"
 LOGIN_COOKIE = "bounced_login"  # double-submit CSRF token for the sign-in form (no session yet)
 LANG_COOKIE = "bounced_lang"
 PAGE_SIZE = 50
+MAX_FORM_BYTES = 16 * 1024  # the largest form here is a 500-character reason and a few tokens
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                                  b"frame-ancestors 'none'; base-uri 'none'"),
@@ -161,7 +162,9 @@ class Pages:
 
     async def form(self, request: Request, who: Who) -> dict[str, str] | Response:
         """The posted form, once its CSRF token matched the session's; else a 403 page."""
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = await _read_form(request)
+        if form is None:
+            return PlainTextResponse(f"form larger than {MAX_FORM_BYTES} bytes", 413)
         if not same_token(who.csrf, form.get("csrf")):
             return self.refused(request, who, _STALE_FORM)
         return form
@@ -175,7 +178,9 @@ class Pages:
             resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=self.secure(request),
                             path="/login", max_age=3600)
             return resp
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = await _read_form(request)
+        if form is None:
+            return PlainTextResponse(f"form larger than {MAX_FORM_BYTES} bytes", 413)
         lang = self.lang(request)
         nxt = _safe_next(form.get("next"))
         name = form.get("name", "").strip()[:64]
@@ -424,6 +429,20 @@ _MANUAL_KINDS = (Kind.HARD.value, Kind.SOFT.value, Kind.COMPLAINT.value)
 _DATA_WORDS = (N_("hard"), N_("soft"), N_("complaint"), N_("auto_reply"), N_("delay"), N_("delivered"),
                N_("unknown"), N_("suppress"), N_("unsuppress"), N_("import"), N_("viewer"), N_("support"),
                N_("admin"))
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    """A small url-encoded form (no file uploads here); None when it is too large to be one of ours.
+    Read with a cap: Starlette's parser would take a body of any size."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    try:
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=50))
+    except ValueError:  # more fields than any of our forms has
+        return None
 
 
 def _safe_next(nxt: str | None) -> str:

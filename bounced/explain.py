@@ -194,9 +194,9 @@ def facts_from_report(report: Any, soft_threshold: int, soft_window_days: float,
 
     st = report.state or {}
     last = report.events[-1] if report.events else None
-    code = None
-    if last is not None:
-        code = " ".join(x for x in (last.get("reply_code"), last.get("status")) if x) or None
+    # the code quoted beside the suppression's reason is that reason's newest event, not whatever came last
+    cause = next((e for e in reversed(report.events) if e["reason"] == st.get("reason")), None) if st.get("active") else last
+    code = " ".join(x for x in (cause.get("reply_code"), cause.get("status")) if x) or None if cause else None
     return Facts(
         now=now, known=bool(st), active=report.active_now, kind=st.get("kind"), reason=st.get("reason"),
         source=st.get("source"), suppressed_at=from_text(st.get("suppressed_at")),

@@ -86,3 +86,19 @@ def test_translation_applies_to_sentence_and_reason_words() -> None:
     table = {"the receiving server said the mailbox does not exist": "MAILBOX GONE"}
     out = render(explain(f), lambda s: table.get(s, s), lambda d: d.date().isoformat())
     assert out[0] == "Suppressed since 2026-12-03: MAILBOX GONE (550 5.1.1)."
+
+
+def test_report_quotes_the_code_of_the_suppressions_own_reason() -> None:
+    """Hard-suppressed for user_unknown, then a full-mailbox bounce: the sentence names user_unknown
+    with its 5.1.1, not the newer 4.2.2."""
+    from bounced.explain import facts_from_report
+    from bounced.store import AddressReport
+
+    ev = [{"reason": "user_unknown", "reply_code": "550", "status": "5.1.1", "kind": "hard"},
+          {"reason": "mailbox_full", "reply_code": "452", "status": "4.2.2", "kind": "soft"}]
+    state = {"active": 1, "kind": "hard", "reason": "user_unknown", "source": "policy",
+             "suppressed_at": "2026-12-03T09:30:00.000Z", "soft_count": 1}
+    report = AddressReport("a@example.com", state, True, ev, [], None, [])
+    f = facts_from_report(report, 3, 30.0, ("blocked",), NOW)
+    assert english(f).startswith("Suppressed since 3 December 2026: the receiving server said the mailbox does not "
+                                 "exist (550 5.1.1).")

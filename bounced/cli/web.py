@@ -46,7 +46,7 @@ def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Co
         h11_max_incomplete_event_size=64 * 1024))
     try:  # bound here so a busy port is one line, not uvicorn's log and exit code 3
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # proto set: asyncio turns Nagle off only then (40 ms stalls otherwise)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except OSError as exc:

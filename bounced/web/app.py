@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -73,6 +74,7 @@ def create_app(config: Config, store_opener: StoreOpener) -> Starlette:
             Route("/metrics", metrics, methods=["GET"]),
             Mount("/api/v1", routes=api.routes()),
         ],
+        middleware=[Middleware(api.LookupFastPath)],
         exception_handlers=problems.HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

@@ -422,14 +422,15 @@ class Store:
 
         return self._write(run)
 
-    def sweep_expired(self, now: datetime | None = None) -> int:
-        """Write down soft suppressions past ``expires_at`` so the feed and webhooks report them."""
+    def sweep_expired(self, now: datetime | None = None, limit: int = 1000) -> int:
+        """Write down up to ``limit`` soft suppressions past ``expires_at`` so the feed and webhooks
+        report them; bounded so one sweep never holds the write lock long enough to delay ingest."""
         now = now or utcnow()
 
         def run() -> int:
             keys = [r[0] for r in self.conn.execute(
-                "SELECT address FROM suppressions WHERE active = 1 AND expires_at IS NOT NULL AND expires_at <= ?",
-                (to_text(now),))]
+                "SELECT address FROM suppressions WHERE active = 1 AND expires_at IS NOT NULL AND expires_at <= ? "
+                "LIMIT ?", (to_text(now), limit))]
             states: dict[str, State | None] = {}
             for k in keys:
                 st = self._load_state(k)

@@ -39,10 +39,11 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _sweep_forever(access: StoreAccess, interval: float) -> None:
+async def _sweep_forever(access: StoreAccess, interval: float, batch: int = 1000) -> None:
     while True:
         with contextlib.suppress(StoreError):
-            await access.run(lambda s: s.sweep_expired())
+            while await access.run(lambda s: s.sweep_expired(limit=batch)) == batch:
+                await asyncio.sleep(0.05)  # let the daemon's writer in between batches
         await asyncio.sleep(interval)
 
 

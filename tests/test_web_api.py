@@ -395,3 +395,23 @@ def test_the_web_process_sweeps_expired_soft_suppressions_into_the_feed(tmp_path
         srv.stop()
     assert [(ch["change"], ch["at"]) for ch in changes] == [("suppressed", "2026-01-02T18:00:00.000Z"),
                                                             ("expired", "2026-01-16T18:00:00.000Z")]
+
+
+def test_a_locked_database_is_a_503_problem_not_a_traceback(db: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from bounced.config import from_dict
+
+    cfg = from_dict({"store": {"busy_timeout_ms": 200}})
+    srv = LiveServer(db, cfg).start()
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        with srv.client(srv.token("w", "write")) as c:
+            holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+            p = problem(c.put("/suppressions/x@example.com", json={"reason": "r"}), 503)
+            assert "locked" in p["detail"] and str(db) in p["detail"]
+            holder.execute("ROLLBACK")
+            assert c.put("/suppressions/x@example.com", json={"reason": "r"}).status_code == 200
+    finally:
+        holder.close()
+        srv.stop()

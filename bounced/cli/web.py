@@ -34,7 +34,10 @@ def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Co
     """
     import uvicorn
 
+    from bounced import logsetup
     from bounced.web.app import create_app
+
+    logsetup.configure(cfg.log.format, cfg.log.level)  # errors in handlers reach stderr (journald) via logging
 
     host, port = parse_listen(listen) if listen else (cfg.web.host, cfg.web.port)
     cfg = dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, host=host, port=port))

@@ -111,3 +111,10 @@ def test_migration_from_v3_keeps_recorded_activity(tmp_path) -> None:
         assert [(r["address"], r["type"]) for r in s.conn.execute("SELECT * FROM activity_log")] == [
             ("a@example.com", "activity")]
         assert s.changes_after(0, 10) == [] and s.tokens() == []
+
+
+def test_sweep_is_bounded_per_transaction(tmp_path) -> None:
+    with Store.open(tmp_path / "b.db", Config()) as s:
+        s.ingest_many([soft(f"u{i}@example.com", h) for i in range(5) for h in (0, 12, 30)])
+        assert [s.sweep_expired(limit=2) for _ in range(4)] == [2, 2, 1, 0]
+        assert sum(c["change"] == "expired" for c in s.changes_after(0, 100)) == 5

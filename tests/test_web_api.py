@@ -3,6 +3,7 @@ every scope, normalization shared with the reader and the CLI, bad input of ever
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -376,3 +377,41 @@ def test_openapi_document_and_docs(clients) -> None:
 def test_unknown_endpoint_and_method_are_problems(clients) -> None:
     assert "no such endpoint" in problem(clients["read"].get("/nope"), 404)["detail"]
     assert "PATCH" in problem(clients["read"].patch("/changes"), 405)["detail"]
+
+
+def test_the_web_process_sweeps_expired_soft_suppressions_into_the_feed(tmp_path: Path) -> None:
+    db = tmp_path / "sweep.db"
+    with Store.open(db, Config()) as s:
+        for h in (0, 12, 30):  # suppressed at 30 h, expired 14 days later (long ago)
+            s.ingest_many([prepare(dsn("soft@example.com", "4.2.2", "452 4.2.2 mailbox full", tag=f"s{h}"), "", (),
+                                   received_at=hours(h))])
+    srv = LiveServer(db, web_config(sweep_interval=0.05)).start()
+    try:
+        with srv.client(srv.token("r", "read")) as c:
+            deadline = time.monotonic() + 30
+            while len(changes := c.get("/changes").json()["changes"]) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        srv.stop()
+    assert [(ch["change"], ch["at"]) for ch in changes] == [("suppressed", "2026-01-02T18:00:00.000Z"),
+                                                            ("expired", "2026-01-16T18:00:00.000Z")]
+
+
+def test_a_locked_database_is_a_503_problem_not_a_traceback(db: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from bounced.config import from_dict
+
+    cfg = from_dict({"store": {"busy_timeout_ms": 200}})
+    srv = LiveServer(db, cfg).start()
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        with srv.client(srv.token("w", "write")) as c:
+            holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+            p = problem(c.put("/suppressions/x@example.com", json={"reason": "r"}), 503)
+            assert "locked" in p["detail"] and str(db) in p["detail"]
+            holder.execute("ROLLBACK")
+            assert c.put("/suppressions/x@example.com", json={"reason": "r"}).status_code == 200
+    finally:
+        holder.close()
+        srv.stop()

@@ -24,7 +24,7 @@ class LiveServer:
     def __init__(self, db: Path, cfg: Config) -> None:
         self.db, self.cfg = db, cfg
         self.app = create_app(cfg, lambda: Store.open(db, cfg))
-        self.sock = socket.socket()
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio sets TCP_NODELAY only with proto set
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"

@@ -34,7 +34,10 @@ def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Co
     """
     import uvicorn
 
+    from bounced import logsetup
     from bounced.web.app import create_app
+
+    logsetup.configure(cfg.log.format, cfg.log.level)  # errors in handlers reach stderr (journald) via logging
 
     host, port = parse_listen(listen) if listen else (cfg.web.host, cfg.web.port)
     cfg = dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, host=host, port=port))
@@ -51,7 +54,7 @@ def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Co
         proxy_headers=False))
     try:  # bound here so a busy port is one line, not uvicorn's log and exit code 3
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # proto set: asyncio turns Nagle off only then (40 ms stalls otherwise)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except OSError as exc:

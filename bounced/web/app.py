@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -39,10 +40,11 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _sweep_forever(access: StoreAccess, interval: float) -> None:
+async def _sweep_forever(access: StoreAccess, interval: float, batch: int = 1000) -> None:
     while True:
         with contextlib.suppress(StoreError):
-            await access.run(lambda s: s.sweep_expired())
+            while await access.run(lambda s: s.sweep_expired(limit=batch)) == batch:
+                await asyncio.sleep(0.05)  # let the daemon's writer in between batches
         await asyncio.sleep(interval)
 
 
@@ -75,6 +77,7 @@ def create_app(config: Config, store_opener: StoreOpener) -> Starlette:
             Mount("/api/v1", routes=api.routes()),
             *([Mount("/", app=pages_app(config, access))] if config.web.pages.enabled else []),
         ],
+        middleware=[Middleware(api.LookupFastPath)],
         exception_handlers=problems.HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

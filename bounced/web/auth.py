@@ -50,7 +50,7 @@ def authenticate(access: StoreAccess, header: str | None) -> Principal | None:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         return None
-    found = access.now(lambda s: s.token_by_hash(hash_token(token.strip())))
+    found = access.token(hash_token(token.strip()))
     return Principal(*found) if found else None
 
 

@@ -1,12 +1,17 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), each naming what was wrong."""
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from bounced.store import StoreError
+
+_log = logging.getLogger("bounced.web")
 
 PROBLEM_TYPE = "https://github.com/bounced-daemon/bounced/blob/main/README.md#errors"
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
@@ -43,4 +48,15 @@ async def on_http(request: Request, exc: Exception) -> Response:
     return response(exc.status_code, str(detail), request.url.path, dict(exc.headers or {}))
 
 
-HANDLERS = {Problem: on_problem, HTTPException: on_http}
+async def on_store_error(request: Request, exc: Exception) -> Response:
+    """The database is locked past the busy timeout, full or unreadable: the client may retry."""
+    return response(503, str(exc), request.url.path, {"Retry-After": "1"})
+
+
+async def on_error(request: Request, exc: Exception) -> Response:
+    _log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return response(500, f"internal error ({type(exc).__name__}); the bounced web log has the details",
+                    request.url.path)
+
+
+HANDLERS = {Problem: on_problem, HTTPException: on_http, StoreError: on_store_error, Exception: on_error}

@@ -329,3 +329,21 @@ def test_oversized_forms_are_refused(site, db: Path) -> None:
     login = httpx.post(site.url + "/login", data={"name": "x" * 20000})
     assert big.status_code == many.status_code == login.status_code == 413
     assert active(db)
+
+
+def test_a_locked_database_is_a_503_not_a_traceback(db: Path) -> None:
+    import sqlite3
+
+    srv = serve_pages(db, store={"busy_timeout_ms": 50})
+    blocker = sqlite3.connect(db, isolation_level=None)
+    try:
+        c = signed_in(srv, "sam")
+        token = csrf_of(c)
+        blocker.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
+        r = c.post("/address/lift", data={"csrf": token, "address": JANE, "reason": "cleared", "confirm": "yes"})
+        assert r.status_code == 503 and "database" in r.text and "Traceback" not in r.text
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        srv.stop()
+    assert active(db)

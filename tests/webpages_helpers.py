@@ -46,9 +46,9 @@ class PagesServer:
         self.thread.join(10)
 
 
-def serve_pages(db: Path, **pages: Any) -> PagesServer:
+def serve_pages(db: Path, store: dict | None = None, **pages: Any) -> PagesServer:
     """`bounced web`'s whole app (API and pages) over ``db``; ``pages`` are [web.pages] keys."""
-    cfg = from_dict({"store": {"path": str(db)}, "web": {"pages": pages}})
+    cfg = from_dict({"store": {"path": str(db), **(store or {})}, "web": {"pages": pages}})
     return PagesServer(create_app(cfg, lambda: Store.open(db, cfg))).start()
 
 

@@ -32,7 +32,7 @@ from bounced.config import Config, WebPagesConfig
 from bounced.explain import N_, explain, facts_from_report, render
 from bounced.model import Kind
 from bounced.reasons import REASONS
-from bounced.store import Store
+from bounced.store import Store, StoreError
 from bounced.timeutil import from_text, parse_when, utcnow
 from bounced.web.pages import chart, i18n
 from bounced.web.access import StoreAccess
@@ -482,7 +482,12 @@ def _only(actions: tuple[str, ...], endpoint: Callable) -> Callable:
 
 def pages_app(config: Config, access: StoreAccess) -> ASGIApp:
     """The support page as an ASGI app with its security headers; mounted at "/" after the API."""
-    return SecurityHeaders(Starlette(routes=pages_routes(Pages(config, access))))
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"The database cannot be used right now; try again in a minute.\n({exc})\n", 503,
+                                 headers={"retry-after": "30"})
+
+    return SecurityHeaders(Starlette(routes=pages_routes(Pages(config, access)),
+                                     exception_handlers={StoreError: unavailable}))
 
 
 def first_start(store: Store, base_url: str, settings: WebPagesConfig) -> str | None:

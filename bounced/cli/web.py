@@ -28,7 +28,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 @click.option("--listen", help="HOST:PORT to listen on (default: web.host and web.port from the config).")
 @store_options
 def web(listen: str | None, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
-    """Serve the HTTP API (/api/v1), its docs and the webhook delivery loop until SIGTERM.
+    """Serve the HTTP API (/api/v1), its docs, the webhook delivery loop and the support page (/) until SIGTERM.
 
     Example: bounced web --config /etc/bounced/bounced.toml --listen 127.0.0.1:8025
     """

@@ -715,11 +715,6 @@ class Store:
             raise self._fail(exc, "cannot read") from None
         return None if row is None else dict(zip(self._ONE_KEYS, row))
 
-    def data_version(self) -> int:
-        """Changes whenever another connection commits (SQLite's ``PRAGMA data_version``): lets a
-        cache of rarely written rows (API tokens) stay exact at the cost of one cheap statement."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
-
     def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                          since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
                          after: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
@@ -744,10 +739,6 @@ class Store:
     def changes_after(self, after: int, limit: int) -> list[dict[str, Any]]:
         return self._rows("SELECT id, at, recorded_at, address, change, kind, reason, source, actor, expires_at "
                           "FROM changes WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
-
-    def last_change_id(self) -> int:
-        row = self.conn.execute("SELECT max(id) FROM changes").fetchone()
-        return int(row[0] or 0)
 
     # tokens: only their SHA-256 is stored
     def create_token(self, name: str, scope: str, token_sha256: str, *, by: str = "operator") -> None:

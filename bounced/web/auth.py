@@ -50,7 +50,7 @@ def authenticate(access: StoreAccess, header: str | None) -> Principal | None:
     kind, _, token = header.partition(" ")
     if kind.lower() != "bearer" or not token.strip():
         return None
-    found = access.token(hash_token(token.strip()))
+    found = access.here().token_by_hash(hash_token(token.strip()))  # one primary-key read, on this thread
     return Principal(*found) if found else None
 
 

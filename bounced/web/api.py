@@ -22,7 +22,7 @@ from bounced.model import Kind
 from bounced.reasons import REASONS
 from bounced.store import Store
 from bounced.web import openapi
-from bounced.web.auth import authenticate, require
+from bounced.web.auth import require
 from bounced.web.problems import Problem
 
 MANUAL_KINDS = (Kind.HARD.value, Kind.SOFT.value, Kind.COMPLAINT.value)
@@ -130,7 +130,7 @@ async def get_suppression(request: Request) -> Response:
 _LOOKUP_PREFIX = "/api/v1/suppressions/"
 
 
-def lookup_fast(scope: dict, access: Any) -> bytes | None:
+def lookup_fast(scope: dict, app_state: Any) -> bytes | None:
     """``GET /api/v1/suppressions/{address}`` answered before Starlette's middleware, routing and
     request objects, which cost more than the lookup itself (bench/http.py). Only the successful
     answer is produced here, as the response body; for anything else (another endpoint, no or bad
@@ -140,11 +140,11 @@ def lookup_fast(scope: dict, access: Any) -> bytes | None:
     if scope["method"] != "GET" or not path.startswith(_LOOKUP_PREFIX) or len(path) == len(_LOOKUP_PREFIX):
         return None
     header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-    who = authenticate(access, header.decode("latin-1")) if header else None
+    who = app_state.authenticate(header.decode("latin-1")) if header else None
     if who is None or not who.allows("read"):
         return None
     address = path[len(_LOOKUP_PREFIX):]
-    store = access.here()
+    store = app_state.access.here()
     try:
         key = store.key(address)
     except InvalidAddress:

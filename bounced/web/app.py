@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,7 +23,7 @@ from bounced.config import Config
 from bounced.store import StoreError
 from bounced.web import api, problems
 from bounced.web.access import StoreAccess, StoreOpener
-from bounced.web.auth import require
+from bounced.web.auth import Authenticator, require
 from bounced.web.webhooks import Deliverer, WebhookMetrics
 
 
@@ -55,7 +56,7 @@ class BouncedApp(Starlette):
     (``api.lookup_fast``): the endpoint mailers call before every send."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        body = api.lookup_fast(scope, self.state.access) if scope["type"] == "http" else None
+        body = api.lookup_fast(scope, self.state) if scope["type"] == "http" else None
         if body is None:
             await super().__call__(scope, receive, send)
             return
@@ -73,6 +74,7 @@ def create_app(config: Config, store_opener: StoreOpener) -> BouncedApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        gc.freeze()  # what was loaded at start lives as long as the process: no GC pass need scan it again
         tasks = [asyncio.create_task(_sweep_forever(access, config.web.sweep_interval))]
         if config.web.webhooks:
             tasks.append(asyncio.create_task(Deliverer(config.web, access, hook_metrics).run()))
@@ -96,4 +98,5 @@ def create_app(config: Config, store_opener: StoreOpener) -> BouncedApp:
         lifespan=lifespan,
     )
     app.state.config, app.state.access, app.state.registry = config, access, registry
+    app.state.authenticate = Authenticator(access)
     return app

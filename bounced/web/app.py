@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -74,7 +73,6 @@ def create_app(config: Config, store_opener: StoreOpener) -> BouncedApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        gc.freeze()  # what was loaded at start lives as long as the process: no GC pass need scan it again
         tasks = [asyncio.create_task(_sweep_forever(access, config.web.sweep_interval))]
         if config.web.webhooks:
             tasks.append(asyncio.create_task(Deliverer(config.web, access, hook_metrics).run()))

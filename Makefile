@@ -29,4 +29,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/http.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache bounced.db bounced.db-wal bounced.db-shm
+	rm -rf $(VENV) build *.egg-info .pytest_cache bounced.db bounced.db-wal bounced.db-shm bounced.db.verp-secret

@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/lookup.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/http.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache bounced.db bounced.db-wal bounced.db-shm
+	rm -rf $(VENV) build *.egg-info .pytest_cache bounced.db bounced.db-wal bounced.db-shm bounced.db.verp-secret

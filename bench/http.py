@@ -9,7 +9,9 @@ body (no routing, no token, no store). A small keep-alive HTTP/1.1 load generato
 lighter than any client library, so the client costs as little as possible of the 2 cores it
 shares with the server) then measures, for each server: single lookups
 (``GET /api/v1/suppressions/{address}``, half hits, half misses, random order) per second with
-p50/p99 latency at concurrency 1, 16 and 64; and for bounced, ``POST /api/v1/suppressions/check``
+p50/p99 latency at concurrency 1, 16 and 64, and each server's own CPU time per request (its
+inverse ratio, "cpu ratio", is the throughput ratio on a machine with nothing else running, and
+steadier than wall-clock rates on a shared one); and for bounced, ``POST /api/v1/suppressions/check``
 of 10,000 addresses (half suppressed), 20 times. Reports only; nothing is asserted.
 """
 from __future__ import annotations
@@ -124,6 +126,13 @@ async def load(port: int, paths: list[bytes], concurrency: int, seconds: float) 
     return len(latencies) / (time.perf_counter() - t0), latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc): what a request costs the server, whatever
+    else the shared machine is running."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000
@@ -181,28 +190,35 @@ def main() -> None:
         wait_up(bport, procs[0])
         wait_up(wport, procs[1])
         print(f"{n} suppressions; {a.seconds:.0f} s per run; python {sys.version.split()[0]}, {os.cpu_count()} cores")
-        print(f"{'concurrency':>11} {'baseline req/s':>15} {'p50 ms':>7} {'p99 ms':>7} {'bounced req/s':>14} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}")
+        print(f"{'concurrency':>11} {'baseline req/s':>15} {'p50 ms':>7} {'p99 ms':>7} {'cpu us/req':>10} "
+              f"{'bounced req/s':>14} {'p50 ms':>7} {'p99 ms':>7} {'cpu us/req':>10} {'ratio':>6} {'cpu ratio':>9}")
         for c in (1, 16, 64):
             asyncio.run(load(bport, base_paths, c, 0.5))  # warm-up
             asyncio.run(load(wport, api_paths, c, 0.5))
             # alternate the two servers in short rounds, so load from other processes on a shared
-            # machine falls on both alike
-            blat, wlat, btime, wtime = [], [], 0.0, 0.0
+            # machine falls on both alike; the servers' own CPU time per request is the steadier figure
+            lat: dict[int, list[float]] = {bport: [], wport: []}
+            wall = {bport: 0.0, wport: 0.0}
+            cpu = {bport: 0.0, wport: 0.0}
             for _ in range(a.rounds):
-                rps, lat = asyncio.run(load(bport, base_paths, c, a.seconds / a.rounds))
-                blat += lat
-                btime += len(lat) / rps
-                rps, lat = asyncio.run(load(wport, api_paths, c, a.seconds / a.rounds))
-                wlat += lat
-                wtime += len(lat) / rps
-            brps, wrps = len(blat) / btime, len(wlat) / wtime
-            print(f"{c:>11} {brps:>15.0f} {pct(blat, .5):>7.2f} {pct(blat, .99):>7.2f} {wrps:>14.0f} "
-                  f"{pct(wlat, .5):>7.2f} {pct(wlat, .99):>7.2f} {wrps / brps:>6.2f}")
+                for port, paths, proc in ((bport, base_paths, procs[0]), (wport, api_paths, procs[1])):
+                    c0 = cpu_seconds(proc.pid)
+                    rps, got = asyncio.run(load(port, paths, c, a.seconds / a.rounds))
+                    cpu[port] += cpu_seconds(proc.pid) - c0
+                    lat[port] += got
+                    wall[port] += len(got) / rps
+            b, w = lat[bport], lat[wport]
+            brps, wrps = len(b) / wall[bport], len(w) / wall[wport]
+            bcpu, wcpu = cpu[bport] / len(b) * 1e6, cpu[wport] / len(w) * 1e6
+            print(f"{c:>11} {brps:>15.0f} {pct(b, .5):>7.2f} {pct(b, .99):>7.2f} {bcpu:>10.0f} {wrps:>14.0f} "
+                  f"{pct(w, .5):>7.2f} {pct(w, .99):>7.2f} {wcpu:>10.0f} {wrps / brps:>6.2f} {bcpu / wcpu:>9.2f}")
         batch = [address(i) for i in rng.sample(range(n), 5000)] + [f"none{i}@example.org" for i in range(5000)]
+        c0 = cpu_seconds(procs[1].pid)
         times = asyncio.run(check_batch(wport, token, batch, 20))
+        cpu_ms = (cpu_seconds(procs[1].pid) - c0) / len(times) * 1000
         print(f"POST /suppressions/check, 10,000 addresses ({len(batch) // 2} suppressed), 20 runs: "
-              f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")
+              f"median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms, "
+              f"server CPU {cpu_ms:.0f} ms per call")
     finally:
         for p in procs:
             p.terminate()

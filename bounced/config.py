@@ -63,6 +63,23 @@ class BounceConfig:
     verp_delimiter: str = "+"
     # extra headers of the returned original to keep (campaign or stream tags)
     original_headers: tuple[str, ...] = ()
+    # which bounces may change a suppression: signed | bound | open (see README "Trust")
+    trust: str = "bound"
+    verp_secret_files: tuple[str, ...] = ()  # first signs, all verify; empty = <store.path>.verp-secret
+    verp_max_age_days: int = 30  # a tag older than this no longer proves anything
+    sent_keep_days: float = 30.0  # how long a registered Message-ID stays valid
+
+
+@dataclass(frozen=True)
+class BreakerConfig:
+    """The brake on bursts: when to hold new hard suppressions instead of applying them."""
+
+    enabled: bool = True
+    window_minutes: int = 60  # hard bounces per domain are counted over this window
+    baseline_days: int = 7  # the domain's usual rate: hard bounces per window over these days
+    multiple: float = 10.0  # trip when a window holds more than this times the usual rate...
+    min_hard: int = 20  # ...and more than this many hard bounces (quiet domains do not trip on 2)
+    max_per_message: int = 10  # hard suppressions one inbound message may cause; more are held
 
 
 @dataclass(frozen=True)
@@ -159,6 +176,7 @@ class Config:
     metrics: MetricsConfig = MetricsConfig()
     log: LogConfig = LogConfig()
     check: CheckConfig = CheckConfig()
+    breaker: BreakerConfig = BreakerConfig()
     web: WebConfig = WebConfig()
     source: str = field(default="<defaults>", compare=False)
 
@@ -166,12 +184,16 @@ class Config:
 _CHOICES = {
     "log.format": {"auto", "json", "console"},
     "log.level": {"debug", "info", "warning", "error"},
+    "bounce.trust": {"signed", "bound", "open"},
 }
 _POSITIVE = {
     "server.max_message_size", "server.max_connections", "server.max_recipients",
     "server.command_timeout", "server.data_timeout", "server.batch_max",
     "policy.soft_threshold", "policy.soft_window_days", "policy.soft_expiry_days",
     "check.dns_timeout", "check.dns_concurrency",
+    "bounce.verp_max_age_days", "bounce.sent_keep_days",
+    "breaker.window_minutes", "breaker.baseline_days", "breaker.multiple", "breaker.min_hard",
+    "breaker.max_per_message",
     "web.max_body_bytes", "web.max_batch", "web.max_connections", "web.keepalive_timeout", "web.page_size",
     "web.sweep_interval", "web.webhook_timeout", "web.webhook_backoff_initial", "web.webhook_backoff_max",
     "web.webhook_retry_hours", "web.pages.session_hours", "web.pages.login_attempts",
@@ -239,6 +261,8 @@ def _build(cls: type, data: dict, prefix: str, source: str) -> Any:
             raise ConfigError(source, key, f"must be greater than 0, got {v!r}")
         if key in _CHOICES and val not in _CHOICES[key]:
             raise ConfigError(source, key, f"must be one of {', '.join(sorted(_CHOICES[key]))}, got {v!r}")
+        if key == "bounce.verp_max_age_days" and val > 1000:
+            raise ConfigError(source, key, f"at most 1000 (the day stamp wraps at 1024), got {v!r}")
         if k == "port" and not 0 <= val <= 65535:
             raise ConfigError(source, key, f"not a port number: {v!r}")
         kwargs[k] = val

@@ -8,7 +8,10 @@ This is the glue between :mod:`bounced.server` (protocol), :mod:`bounced.writer`
 - SIGHUP: reload the config file; accepted addresses, limits, policy and batching change without
   dropping connections; a bad file is logged and the running config kept.
 - SIGTERM/SIGINT: STOPPING=1, stop listening, let messages in DATA finish (their 250 or 451 is
-  sent), say 421 to idle connections, commit and close the store, exit 0.
+  sent), say 421 to idle connections, commit and close the store, exit 0. Every wait is bounded,
+  so the process ends within systemd's stop timeout even when the store is stuck.
+- the writer thread gone (it survives its own bugs, so this is the unforeseen): log it, stop as
+  above and exit non-zero, so systemd restarts a daemon that could only answer 451.
 """
 from __future__ import annotations
 
@@ -75,6 +78,9 @@ class Daemon:
         self._stop = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.exit_code = 0
+        self.health_timeout = 10.0  # seconds a /healthz probe waits for the writer
+        self._health_check: asyncio.Future | None = None  # the probe in flight, shared by callers
 
     # -- startup -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -89,7 +95,8 @@ class Daemon:
                              parse_options=lambda: parse_options(self.config), log=self.log,
                              on_batch=self.metrics.batch,
                              more_coming=lambda n: self.state is not None and self.state.in_data > n,
-                             parse_workers=cfg.server.parse_workers)
+                             parse_workers=cfg.server.parse_workers,
+                             on_death=self._on_writer_death)
         try:
             await asyncio.to_thread(self.writer.start)
         except StoreError as exc:
@@ -162,22 +169,50 @@ class Daemon:
         if not o.duplicate:
             for rr in r.recipients:
                 self.metrics.events.labels(kind=str(rr.kind), reason=rr.reason).inc()
+            self.metrics.untrusted.inc(o.untrusted)
+            self.metrics.held.inc(o.held)
+            for domain in o.tripped:
+                self.metrics.breaker_trips.labels(domain=domain).inc()
+                self.log.warning("breaker_tripped", domain=domain,
+                                 action="new hard suppressions for this domain are held: bounced held list")
         self.log.info("message", sha256=stored.incoming.sha256, mail_from=d.mail_from, rcpt_tos=list(d.rcpt_tos),
                       peer=d.peer[0] if isinstance(d.peer, tuple) else str(d.peer), size=len(d.raw),
                       format=r.format, recipients=[rr.recipient for rr in r.recipients],
                       kinds=[str(rr.kind) for rr in r.recipients], reasons=[rr.reason for rr in r.recipients],
-                      parse_error=r.error, duplicate=o.duplicate, events=o.events, ms=round(ms, 2))
+                      parse_error=r.error, duplicate=o.duplicate, events=o.events, untrusted=o.untrusted,
+                      held=o.held, ms=round(ms, 2))
+
+    def _on_writer_death(self, why: str) -> None:
+        """From the writer thread as it ends unasked."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._writer_died, why)
+
+    def _writer_died(self, why: str) -> None:
+        if self._stop.is_set():
+            return
+        self.log.error("writer_died", error=why, action="stopping; exit status 1 so the supervisor restarts bounced")
+        self.exit_code = 1
+        self._stop.set()
 
     async def health(self) -> str | None:
-        """None when the store can be written (for /healthz), else the problem."""
+        """None when the store can be written (for /healthz), else the problem.
+
+        Probes share the check in flight, and one that gives up after ``health_timeout`` does not
+        cancel it: a monitor polling a busy store adds no work to the writer's queue."""
         if self.writer is None or not self.writer.alive:
             return "the store writer is not running"
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(self.writer.check_writable()), 10)
-        except asyncio.TimeoutError:
+        if self._health_check is None or self._health_check.done():
+            self._health_check = asyncio.wrap_future(self.writer.check_writable())
+        check = self._health_check
+        done, _ = await asyncio.wait({check}, timeout=self.health_timeout)
+        if not done:
             return "store check timed out (the store is busy or stuck)"
-        except StoreError as exc:
+        exc = check.exception()
+        if isinstance(exc, StoreError):
             return str(exc)
+        if exc is not None:
+            return f"store check failed: {exc!r}"
+        return check.result()
 
     # -- reload -------------------------------------------------------------------------------
     async def reload(self) -> bool:
@@ -218,7 +253,7 @@ class Daemon:
             new, metrics=old.metrics, log=old.log,
             server=dataclasses.replace(new.server, listeners=old.server.listeners, parse_workers=old.server.parse_workers),
             store=dataclasses.replace(new.store, path=old.store.path))
-        if new.policy != old.policy or new.store != old.store or new.bounce != old.bounce:
+        if (new.policy, new.store, new.bounce, new.breaker) != (old.policy, old.store, old.bounce, old.breaker):
             try:
                 await asyncio.wrap_future(self.writer.reopen(lambda: self.open_store(new)))
             except StoreError as exc:
@@ -270,7 +305,15 @@ class Daemon:
         if self.metrics_server is not None:
             self.metrics_server.close()
         if self.writer is not None:
-            await asyncio.to_thread(self.writer.close)
+            if not await asyncio.to_thread(self.writer.close, self.writer_close_timeout()):
+                self.log.error("writer_stuck", action="exiting without waiting for the store; messages not "
+                               "yet acknowledged were answered 451 or will be retried by the MTA")
+                self.exit_code = self.exit_code or 1
+
+    def writer_close_timeout(self) -> float:
+        """How long a stop waits for the last commit: a busy store gets its busy timeout and some,
+        within systemd's TimeoutStopSec (60 s) together with the 30 s grace for messages in DATA."""
+        return min(25.0, self.config.store.busy_timeout_ms / 1000 + 5.0)
 
 
 async def run(cfg: Config, config_path: str | None = None, *, log: Any = None, open_store: OpenStore = open_real_store,
@@ -284,4 +327,4 @@ async def run(cfg: Config, config_path: str | None = None, *, log: Any = None, o
     loop.add_signal_handler(signal.SIGINT, daemon.request_stop)
     loop.add_signal_handler(signal.SIGHUP, daemon.request_reload)
     await daemon.wait_stopped()
-    return 0
+    return daemon.exit_code

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 from bounced.model import ParseResult
 from bounced.parse import ParseOptions, parse_message
+from bounced.signing import SIG_HEADER
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,9 @@ class IngestOutcome:
     duplicate: bool
     events: int
     parse_failed: bool
+    untrusted: int = 0  # events recorded without changing a suppression (no proof we sent the mail)
+    held: int = 0  # suppressions held for an operator (breaker or per-message cap)
+    tripped: tuple[str, ...] = ()  # domains whose breaker tripped with this message
 
 
 def prepare(raw: bytes, mail_from: str = "", rcpt_tos: tuple[str, ...] = (),
@@ -59,4 +63,5 @@ def safe_prepare(raw: bytes, mail_from: str, rcpt_tos: tuple[str, ...], options:
 def parse_options(cfg: "Config") -> ParseOptions:  # noqa: F821 - avoids an import cycle at runtime
     b = cfg.bounce
     return ParseOptions(bounce_local_parts=b.local_parts, bounce_domains=b.domains,
-                        verp_delimiter=b.verp_delimiter, extra_headers=b.original_headers)
+                        verp_delimiter=b.verp_delimiter,
+                        extra_headers=tuple(dict.fromkeys((*b.original_headers, SIG_HEADER))))

@@ -45,6 +45,12 @@ class Metrics:
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)
         self.store_failures = Counter("bounced_store_failures", "Batches the store could not commit", registry=r)
         self.connections = Gauge("bounced_active_connections", "Open SMTP/LMTP connections", registry=r)
+        self.untrusted = Counter("bounced_untrusted_events", "Recipient results recorded without effect: no proof "
+                                 "the bounce answers mail we sent (bounce.trust)", registry=r)
+        self.held = Counter("bounced_held_suppressions", "Suppressions held for an operator (breaker or per-message cap)",
+                            registry=r)
+        self.breaker_trips = Counter("bounced_breaker_trips", "Times a recipient domain's hard-bounce breaker tripped",
+                                     ["domain"], registry=r)
         for outcome in OUTCOMES:  # known label values start at 0, so rates and alerts work from the start
             self.messages.labels(outcome=outcome)
         for cause in REJECT_CAUSES:

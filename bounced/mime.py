@@ -359,7 +359,9 @@ def part_raw_text(part: Message) -> str:
         return part_text(part)
     if not isinstance(payload, list):
         return ""
-    for sub in payload[:MAX_PARTS]:
+    status = part.get_content_type() == "message/delivery-status"
+    limit = MAX_BYTES if status else MAX_TEXT  # a report's every recipient (mimetree.MAX_STATUS_BLOCKS)
+    for sub in payload[:mimetree.MAX_STATUS_BLOCKS if status else MAX_PARTS]:
         if not isinstance(sub, Message):
             continue
         try:
@@ -376,9 +378,9 @@ def part_raw_text(part: Message) -> str:
             block = f"{block}\n\n{part_raw_text(sub)}" if block else part_raw_text(sub)
         out.append(block)
         size += len(block)
-        if size > MAX_TEXT:
+        if size > limit:
             break
-    text = "\n\n".join(out)[:MAX_TEXT]
+    text = "\n\n".join(out)[:limit]
     cte = _cte(part)
     if cte in ("base64", "quoted-printable") and text:
         data = decode_transfer(text.encode("utf-8", "surrogateescape"), cte)
@@ -386,6 +388,12 @@ def part_raw_text(part: Message) -> str:
     elif "\x1b" in text:
         text = _decode_bytes(text.encode("utf-8", "surrogateescape"), charset(part))
     return text
+
+
+def blocks_cut(msg: Message) -> int:
+    """How many delivery-status blocks the message held beyond what is kept (see mimetree)."""
+    return sum(int(part.__dict__.get("blocks_cut", 0)) for part, _depth in walk(msg)
+               if part.get_content_type() == "message/delivery-status")
 
 
 def walk(msg: Message, max_parts: int = MAX_PARTS, max_depth: int = MAX_DEPTH) -> Iterator[tuple[Message, int]]:

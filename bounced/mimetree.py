@@ -21,6 +21,11 @@ import re
 from email.message import Message
 
 _POLICY = email.policy.compat32
+# recipients one delivery report may carry, and so its blocks (plus the per-message one): Postfix's
+# default smtpd_recipient_limit, so one message's DSN fits. Reports beyond it are cut, and the
+# count cut is kept on the part (blocks_cut) for the parser to report.
+MAX_REPORTED = 1000
+MAX_STATUS_BLOCKS = MAX_REPORTED + 1
 
 
 _MISSING = object()
@@ -211,17 +216,19 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
         msg.epilogue = epilogue
     elif ctype == "message/delivery-status":
         blocks = []
-        for block in body.split("\n\n"):  # blocks end at an empty line, as for the standard parser
+        pieces = body.split("\n\n")  # blocks end at an empty line, as for the standard parser
+        for k, block in enumerate(pieces):
             block = block.lstrip("\n")
             if not block.strip():
                 continue
+            if len(blocks) >= MAX_STATUS_BLOCKS:
+                msg.__dict__["blocks_cut"] = sum(1 for b in pieces[k:] if b.strip())
+                break
             sub = Part(_POLICY)
             rest = _headers(sub, block + "\n")
             if rest.strip():
                 sub._payload = rest  # noqa: SLF001
             blocks.append(sub)
-            if len(blocks) >= 500:
-                break
         msg._payload = blocks  # noqa: SLF001
     elif maintype == "message" and ctype not in ("message/external-body",):
         msg._payload = [_build(body, "text/plain", depth + 1, max_depth, budget)]  # noqa: SLF001
@@ -232,8 +239,9 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
 
 _BLOCK = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 # name, value without the blanks after the colon and the line end (as compat32's
-# header_source_parse stores them, when the block holds no CR)
-_FIELD_RUN = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n")
+# header_source_parse stores them, when the block holds no CR); only at line starts, where the
+# fields of a block begin, so a line that is no field is not rescanned from each of its characters
+_FIELD_RUN = re.compile(r"(?<![^\n])([\041-\071\073-\176]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n")
 
 
 def _headers(msg: Message, text: str) -> str:

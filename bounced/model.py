@@ -74,9 +74,10 @@ class ParseResult:
     recipients: tuple[RecipientResult, ...] = ()
     error: str | None = None
     subject: str | None = field(default=None, compare=False)
+    recipients_cut: int = 0  # reported recipients beyond the parser's limit (bounced.parse.MAX_RECIPIENTS)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "format": self.format,
             "message_id": self.message_id,
             "original_message_id": self.original_message_id,
@@ -84,3 +85,6 @@ class ParseResult:
             "recipients": [r.to_dict() for r in self.recipients],
             "error": self.error,
         }
+        if self.recipients_cut:  # only then: the usual output keeps its shape
+            out["recipients_cut"] = self.recipients_cut
+        return out

@@ -18,29 +18,47 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from bounced import changes, policy
+from bounced import breaker, changes, keyfiles, policy, trust
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config
 from bounced.ingest import Incoming, IngestOutcome
 from bounced.model import Kind, ParseResult
 from bounced.policy import Change, State
 from bounced.reasons import REASONS
+from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 _STATE_FIELDS = [f.name for f in fields(State)]
 _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
 
 class StoreError(Exception):
     """The store cannot do what was asked; the message names the file and the cause."""
+
+
+@dataclass
+class _Tally:
+    """What one message's events did, for its IngestOutcome."""
+
+    events: int = 0
+    untrusted: int = 0
+    held: int = 0
+    suppressing: int = 0
+    tripped: list[str] = field(default_factory=list)
+
+
+def _message_id(raw: str | None) -> str | None:
+    """A Message-ID as the ``sent`` table keys it: without angle brackets and blanks."""
+    mid = (raw or "").strip().strip("<>").strip()
+    return mid or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +184,29 @@ def _web_users_and_sessions(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_web_sessions_user ON web_sessions (user)")
 
 
-# version -> function bringing a database at version-1 to version; applied in order at open
+def _trust_and_held(db: sqlite_utils.Database) -> None:
+    """v7. Only genuine bounces suppress (issue 15): each event says whether its message proved it
+    answers mail we sent (``trusted``: 1 yes, 0 no, 2 promoted by an operator; NULL = stored
+    before this version, when everything counted) and why; ``sent`` keeps the Message-IDs a mailer
+    registered with their recipients; ``held`` keeps suppressions the breaker or the per-message
+    cap set aside for an operator. The partial index serves the breaker's per-domain count of
+    hard bounces over a time range."""
+    db.execute("ALTER TABLE events ADD COLUMN trusted INTEGER")
+    db.execute("ALTER TABLE events ADD COLUMN trust_note TEXT")
+    db.execute("CREATE INDEX idx_events_hard_domain ON events (domain, at, trusted) WHERE kind = 'hard'")
+    db.execute("CREATE INDEX idx_events_untrusted ON events (at) WHERE trusted = 0")
+    db.execute("CREATE TABLE sent (message_id TEXT NOT NULL, address TEXT NOT NULL, registered_at TEXT NOT NULL, "
+               "expires_at TEXT NOT NULL, PRIMARY KEY (message_id, address)) WITHOUT ROWID")
+    db.execute("CREATE INDEX idx_sent_expires ON sent (expires_at)")
+    db.execute("CREATE TABLE held (event_id INTEGER PRIMARY KEY, address TEXT NOT NULL, domain TEXT NOT NULL, "
+               "at TEXT NOT NULL, kind TEXT NOT NULL, reason TEXT NOT NULL, cause TEXT NOT NULL, "
+               "status TEXT NOT NULL DEFAULT 'pending', decided_at TEXT, decided_by TEXT, decided_reason TEXT)")
+    db.execute("CREATE INDEX idx_held_status ON held (status, domain)")
+
+
+# version -> function bringing a database at the previous version to this one; applied in order at open
 MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes,
-                              4: _web_api_tables, 5: _web_users_and_sessions}
+                              4: _web_api_tables, 5: _web_users_and_sessions, 7: _trust_and_held}
 
 
 def _state_from_row(row: sqlite3.Row | None) -> State | None:
@@ -190,6 +228,8 @@ def _state_params(address: str, s: State) -> tuple:
     return tuple(out)
 
 
+_APPLIES_EVENT = {"promote", "release"}  # audit actions that apply a stored event (detail has event_at)
+
 _UPSERT_STATE = (
     f"INSERT OR REPLACE INTO suppressions (address, domain, {', '.join(_STATE_FIELDS)}) "
     f"VALUES ({', '.join('?' * (len(_STATE_FIELDS) + 2))})"
@@ -202,6 +242,7 @@ class Store:
     def __init__(self, path: str, conn: sqlite3.Connection, config: Config, readonly: bool) -> None:
         self.path, self.conn, self.config, self.readonly = path, conn, config, readonly
         self.case_sensitive = config.store.local_part_case_sensitive
+        self.keyring: Keyring | None = None  # loaded at open for writers when trust is not open
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -229,12 +270,16 @@ class Store:
                 conn.execute("PRAGMA synchronous = FULL")  # a 250 survives power loss, not only a crash
             store = cls(path, conn, config, readonly)
             store._migrate()
+            if not readonly and config.bounce.trust != "open":
+                store.keyring = keyfiles.load(config, path)
         except StoreError:
             raise
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a usable bounced database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{path}: {exc.strerror or exc}") from None
+        except keyfiles.KeyFileError as exc:
+            raise StoreError(str(exc)) from None
         return store
 
     def _version(self) -> int:
@@ -266,7 +311,7 @@ class Store:
             # `make run` opens a new file from two processes at once: the one that waited for the
             # lock finds the other's migration done and must not run it again
             version = self._version()
-            for v in range(version + 1, SCHEMA_VERSION + 1):
+            for v in sorted(v for v in MIGRATIONS if version < v <= SCHEMA_VERSION):
                 MIGRATIONS[v](db)
             self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             self.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('local_part_case_sensitive', ?)",
@@ -328,6 +373,16 @@ class Store:
             self._rollback()
             raise
 
+    def known_sha256s(self, shas: Sequence[str]) -> set[str]:
+        """Which of ``shas`` are stored already: the writer looks a message up before parsing it,
+        so a resent message (the same bytes) is not parsed again."""
+        known: set[str] = set()
+        for k in range(0, len(shas), 500):
+            part = list(shas[k:k + 500])
+            rows = self.conn.execute(f"SELECT sha256 FROM messages WHERE sha256 IN ({','.join('?' * len(part))})", part)
+            known.update(r[0] for r in rows)
+        return known
+
     def _ingest_one(self, it: Incoming, states: dict[str, State | None]) -> IngestOutcome:
         # zlib level 1: on the corpus 85 vs 100 us per message and a 2.39 vs 2.48 size ratio against level 6
         r = it.result
@@ -340,34 +395,104 @@ class Store:
         if cur.rowcount == 0:
             return IngestOutcome(it.sha256, None, True, 0, status == "failed")
         msg_id = cur.lastrowid
-        n = self._store_events(msg_id, r, it.received_at, states)
-        return IngestOutcome(it.sha256, msg_id, False, n, status == "failed")
+        t = self._store_events(msg_id, r, it.received_at, states, it.rcpt_tos)
+        return IngestOutcome(it.sha256, msg_id, False, t.events, status == "failed", t.untrusted, t.held,
+                             tuple(t.tripped))
 
-    def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None]) -> int:
+    def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None],
+                      rcpt_tos: Sequence[str]) -> "_Tally":
         pol = self.config.policy
         headers = json.dumps(dict(r.original_headers)) if r.original_headers else None
-        n = 0
+        keyed = []
         for rec in r.recipients:
             try:
-                key = self.key(rec.recipient)
+                keyed.append((self.key(rec.recipient), rec))
             except InvalidAddress:
                 continue  # the raw message is kept; reprocess can recover it after a parser fix
-            if key not in states:
-                states[key] = self._load_state(key)
+        verdicts = trust.assess([k for k, _ in keyed], self._evidence(r, rcpt_tos, at), self.config.bounce,
+                                self.keyring, at, self.key)
+        tally = _Tally()
+        for key, rec in keyed:
+            verdict = verdicts[key]
             kind = policy.effective_kind(str(rec.kind), rec.reason, pol)
-            change = policy.apply_event(states[key], kind, rec.reason, at, pol)
-            states[key] = change.state
-            self.conn.execute(
+            hold = None
+            if not verdict.trusted:
+                action = "untrusted"
+                tally.untrusted += 1
+            else:
+                if key not in states:
+                    states[key] = self._load_state(key)
+                change = policy.apply_event(states[key], kind, rec.reason, at, pol)
+                action = change.action
+                tally.suppressing += kind in (Kind.HARD, Kind.COMPLAINT)  # the cap counts these, suppressed yet or not
+                if action.endswith("suppressed"):
+                    hold = self._hold_cause(key, kind, at, tally)
+                if hold is None:
+                    states[key] = change.state
+                else:
+                    action = "held"
+            cur = self.conn.execute(
                 "INSERT INTO events (message_id, address, domain, at, kind, reason, status, reply_code, diagnostic, "
-                "remote_mta, action, feedback_type, original_message_id, original_headers, policy_action) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "remote_mta, action, feedback_type, original_message_id, original_headers, policy_action, trusted, "
+                "trust_note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
                  rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
-                 headers, change.action))
-            if kind == Kind.DELIVERED:
+                 headers, action, int(verdict.trusted), verdict.why))
+            if hold is not None:
+                self._insert_held(cur.lastrowid, key, at, kind, rec.reason, hold)
+                tally.held += 1
+            if kind == Kind.DELIVERED and verdict.trusted:
                 self._touch_activity(key, at, "delivery report")
-            n += 1
-        return n
+            tally.events += 1
+        return tally
+
+    def _insert_held(self, event_id: int, key: str, at: datetime, kind: str, reason: str, cause: str) -> None:
+        """A held row; on reprocess an operator's earlier decision on the same event is kept."""
+        decided = None
+        for a in self.conn.execute("SELECT at, actor, action, reason, detail FROM audit WHERE address = ? AND "
+                                   "action IN ('release', 'discard') ORDER BY at DESC, id DESC", (key,)):
+            d = json.loads(a["detail"])
+            if d.get("event_at") == to_text(at) and a["reason"] == reason:
+                decided = (a["action"] + "d", a["at"], a["actor"], d.get("why"))
+                break
+        status, decided_at, by, why = decided or ("pending", None, None, None)
+        self.conn.execute("INSERT INTO held (event_id, address, domain, at, kind, reason, cause, status, decided_at, "
+                          "decided_by, decided_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                          (event_id, key, domain_of(key), to_text(at), kind, reason, cause, status, decided_at, by, why))
+
+    def _evidence(self, r: ParseResult, rcpt_tos: Sequence[str], at: datetime) -> trust.Evidence:
+        sig = next((v for n, v in r.original_headers if n.lower() == SIG_HEADER.lower()), None)
+        mid = _message_id(r.original_message_id)
+        registered: frozenset[str] = frozenset()
+        if mid and self.config.bounce.trust == "bound":
+            registered = frozenset(row[0] for row in self.conn.execute(
+                "SELECT address FROM sent WHERE message_id = ? AND expires_at > ?", (mid, to_text(at))))
+        return trust.Evidence(tuple(rcpt_tos), r.original_message_id, sig, registered)
+
+    def _hold_cause(self, key: str, kind: str, at: datetime, tally: "_Tally") -> str | None:
+        """Why this new suppression is held instead of applied, or None to apply it."""
+        b = self.config.breaker
+        if tally.suppressing > b.max_per_message:
+            return f"per-message cap: more than {b.max_per_message} suppressions from one message"
+        if kind != Kind.HARD or not b.enabled:
+            return None
+        domain = domain_of(key)
+        window_start = at - timedelta(minutes=b.window_minutes)
+        count = ("SELECT count(*) FROM events WHERE kind = 'hard' AND domain = ? AND at >= ? AND at <= ? "
+                 "AND (trusted IS NULL OR trusted = 1)")
+        in_window = self.conn.execute(count, (domain, to_text(window_start), to_text(at))).fetchone()[0] + 1
+        baseline = self.conn.execute(count.replace("at <= ?", "at < ?"),
+                                     (domain, to_text(window_start - timedelta(days=b.baseline_days)),
+                                      to_text(window_start))).fetchone()[0]
+        reading = breaker.read(in_window, baseline, b)
+        if not reading.tripped:
+            return None
+        already = self.conn.execute("SELECT 1 FROM held WHERE domain = ? AND status = 'pending' AND cause LIKE "
+                                    "'breaker:%' LIMIT 1", (domain,)).fetchone()
+        if not already and domain not in tally.tripped:
+            tally.tripped.append(domain)
+        return (f"breaker: {reading.window_hard} hard bounces for {domain} within {b.window_minutes} min, "
+                f"over the threshold {reading.threshold:.1f}")
 
     def _load_state(self, key: str) -> State | None:
         return _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
@@ -513,6 +638,101 @@ class Store:
         self._write(run)
         return count, errors
 
+    # ---------------------------------------------------------------- trust: registered mail, promotion, held
+    def register_sent(self, message_id: str, recipients: Iterable[str], *, when: datetime | None = None) -> int:
+        """Remember that ``message_id`` went to ``recipients`` (for ``trust = bound`` without signing), for
+        ``bounce.sent_keep_days``; expired registrations are dropped on the way. Returns how many were kept."""
+        mid, at = _message_id(message_id), when or utcnow()
+        if not mid:
+            raise ValueError(f"invalid Message-ID {message_id!r}: empty")
+        keys = sorted({self.key(r) for r in recipients})
+        if not keys:
+            raise ValueError(f"no recipients given for Message-ID {message_id!r}")
+        expires = to_text(at + timedelta(days=self.config.bounce.sent_keep_days))
+
+        def run() -> int:
+            self.conn.execute("DELETE FROM sent WHERE expires_at <= ?", (to_text(at),))
+            self.conn.executemany("INSERT OR REPLACE INTO sent (message_id, address, registered_at, expires_at) "
+                                  "VALUES (?,?,?,?)", [(mid, k, to_text(at), expires) for k in keys])
+            return len(keys)
+
+        return self._write(run)
+
+    def _event_for_decision(self, event_id: int) -> sqlite3.Row:
+        row = self.conn.execute("SELECT id, address, at, kind, reason, trusted, trust_note FROM events WHERE id = ?",
+                                (event_id,)).fetchone()
+        if row is None:
+            raise LookupError(f"no event {event_id}")
+        return row
+
+    def promote(self, event_id: int, reason: str, *, by: str = "operator", when: datetime | None = None) -> State | None:
+        """Let an untrusted event count after all (the operator vouches for it); audited with ``reason``."""
+        if not reason or not reason.strip():
+            raise ValueError("a reason is required to promote an untrusted event")
+
+        def run() -> State | None:
+            e = self._event_for_decision(event_id)
+            if e["trusted"] != 0:
+                raise LookupError(f"event {event_id} is not untrusted")
+            self._audit(when or utcnow(), by, "promote", e["address"], e["kind"], e["reason"],
+                        {"event_id": event_id, "event_at": e["at"], "why": reason, "was": e["trust_note"]})
+            self.conn.execute("UPDATE events SET trusted = 2, policy_action = 'promoted' WHERE id = ?", (event_id,))
+            self._replay(e["address"])
+            return self._load_state(e["address"])
+
+        return self._write(run)
+
+    def held(self, *, status: str | None = "pending", domain: str | None = None,
+             limit: int | None = 100) -> list[dict[str, Any]]:
+        """Held suppressions, newest first."""
+        where, args = [], []
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if domain:
+            where.append("domain = ?")
+            args.append(domain.lower())
+        sql = ("SELECT event_id, at, address, domain, kind, reason, cause, status, decided_at, decided_by, "
+               "decided_reason FROM held")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY at DESC, event_id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        return self._rows(sql, args)
+
+    def decide_held(self, event_ids: Iterable[int] | None, release: bool, reason: str, *, domain: str | None = None,
+                    by: str = "operator", when: datetime | None = None) -> int:
+        """Release (apply) or discard pending held suppressions: the given events, or all of ``domain``."""
+        if not reason or not reason.strip():
+            raise ValueError("a reason is required to release or discard held suppressions")
+        at = when or utcnow()
+        action = "release" if release else "discard"
+
+        def run() -> int:
+            if event_ids is not None:
+                rows = [self.conn.execute("SELECT * FROM held WHERE event_id = ?", (int(i),)).fetchone() for i in event_ids]
+                missing = [str(i) for i, r in zip(event_ids, rows) if r is None or r["status"] != "pending"]
+                if missing:
+                    raise LookupError(f"not pending: event {', '.join(missing)}")
+            else:
+                if not domain:
+                    raise ValueError("give event ids or a domain")
+                rows = self.conn.execute("SELECT * FROM held WHERE status = 'pending' AND domain = ? ORDER BY at, event_id",
+                                         (domain.lower(),)).fetchall()
+            for h in rows:
+                self.conn.execute("UPDATE held SET status = ?, decided_at = ?, decided_by = ?, decided_reason = ? "
+                                  "WHERE event_id = ?", (action + "d", to_text(at), by, reason, h["event_id"]))
+                self._audit(at, by, action, h["address"], h["kind"], h["reason"],
+                            {"event_id": h["event_id"], "event_at": h["at"], "why": reason, "cause": h["cause"]})
+                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (action + "d", h["event_id"]))
+                if release:
+                    self._replay(h["address"])
+            return len(rows)
+
+        return self._write(run)
+
     # ---------------------------------------------------------------- reprocess and retention
     def reprocess(self, reparse: Any, since: datetime | None = None) -> dict[str, int]:
         """Re-parse stored raw messages (``reparse(raw, mail_from, rcpt_tos) -> ParseResult``) and rebuild the
@@ -531,6 +751,9 @@ class Store:
                     counts["skipped_pruned"] += 1
                     continue
                 affected.update(r[0] for r in self.conn.execute("SELECT address FROM events WHERE message_id = ?", (row["id"],)))
+                # operators' promote/release decisions live on in the audit log, which replay applies
+                self.conn.execute("DELETE FROM held WHERE event_id IN (SELECT id FROM events WHERE message_id = ?)",
+                                  (row["id"],))
                 self.conn.execute("DELETE FROM events WHERE message_id = ?", (row["id"],))
                 raw = zlib.decompress(row["raw"])
                 result = reparse(raw, row["mail_from"] or "", tuple(json.loads(row["rcpt_tos"] or "[]")))
@@ -538,7 +761,8 @@ class Store:
                 self.conn.execute("UPDATE messages SET parse_status = ?, format = ?, error = ?, message_id = ? WHERE id = ?",
                                   (status, result.format, result.error, result.message_id, row["id"]))
                 scratch: dict[str, State | None] = {}
-                counts["events"] += self._store_events(row["id"], result, from_text(row["received_at"]), scratch)
+                counts["events"] += self._store_events(row["id"], result, from_text(row["received_at"]), scratch,
+                                                       json.loads(row["rcpt_tos"] or "[]")).events
                 affected.update(scratch)
                 counts["messages"] += 1
             if since is None:
@@ -554,10 +778,17 @@ class Store:
         """Rebuild one address's state from its events, activity and audit log, in time order."""
         pol = self.config.policy
         facts: list[tuple[str, int, Any]] = []
-        for e in self.conn.execute("SELECT id, at, kind, reason FROM events WHERE address = ? ORDER BY at, id", (key,)):
+        # untrusted and held events change nothing; an operator's promote or release (audit) applies them
+        for e in self.conn.execute("SELECT id, at, kind, reason FROM events e WHERE address = ? AND "
+                                   "(trusted IS NULL OR trusted = 1) AND NOT EXISTS (SELECT 1 FROM held h WHERE "
+                                   "h.event_id = e.id) ORDER BY at, id", (key,)):
             facts.append((e["at"], 1, e))
-        for a in self.conn.execute("SELECT id, at, action, kind, reason, actor FROM audit WHERE address = ? ORDER BY at, id", (key,)):
-            facts.append((a["at"], 2, a))
+        for a in self.conn.execute("SELECT id, at, action, kind, reason, actor, detail FROM audit WHERE address = ? "
+                                   "ORDER BY at, id", (key,)):
+            if a["action"] in _APPLIES_EVENT:
+                facts.append((json.loads(a["detail"])["event_at"], 1, a))
+            elif a["action"] != "discard":
+                facts.append((a["at"], 2, a))
         for act in self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)):
             facts.append((act["at"], 0, None))
         facts.sort(key=lambda f: (f[0], f[1]))
@@ -569,7 +800,8 @@ class Store:
                 change = policy.apply_activity(state, at)
             elif typ == 1:
                 change = policy.apply_event(state, row["kind"], row["reason"], at, pol)
-                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (change.action, row["id"]))
+                if "action" not in row.keys():  # an event row, not an operator's promote/release
+                    self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (change.action, row["id"]))
             elif row["action"] == "unsuppress":
                 change = policy.apply_lift(state, at, row["actor"], row["reason"])
             else:
@@ -602,7 +834,7 @@ class Store:
         state = self._rows("SELECT * FROM suppressions WHERE address = ?", (key,))
         st = _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
         events = self._rows("SELECT e.id, e.at, e.kind, e.reason, e.status, e.reply_code, e.diagnostic, e.remote_mta, "
-                            "e.action, e.policy_action, e.message_id, e.original_message_id FROM events e "
+                            "e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id FROM events e "
                             "WHERE e.address = ? ORDER BY e.at, e.id", (key,))
         audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
         act = self._rows("SELECT last_at FROM activity WHERE address = ?", (key,))
@@ -646,13 +878,15 @@ class Store:
 
     def events(self, *, address: str | None = None, kind: str | None = None, reason: str | None = None,
                domain: str | None = None, since: datetime | None = None, until: datetime | None = None,
-               limit: int | None = 100) -> list[dict[str, Any]]:
+               limit: int | None = 100, untrusted: bool = False) -> list[dict[str, Any]]:
         where, args = [], []
         if address:
             where.append("address = ?")
             args.append(self.key(address))
+        if untrusted:
+            where.append("trusted = 0")
         sql = ("SELECT id, at, address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
-               "message_id FROM events")
+               "message_id, trust_note FROM events")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="at",
                               since=since, until=until, order="at DESC, id DESC", limit=limit)
 
@@ -694,7 +928,9 @@ class Store:
                                  f"{sender_cond} GROUP BY domain, reason ORDER BY events DESC, domain", [*args, *sender]) if sender else []
         totals = self._rows("SELECT (SELECT count(*) FROM suppressions WHERE active = 1 AND (expires_at IS NULL OR "
                             "expires_at > ?)) AS active_suppressions, (SELECT count(*) FROM messages) AS messages, "
-                            "(SELECT count(*) FROM messages WHERE parse_status = 'failed') AS unparsed",
+                            "(SELECT count(*) FROM messages WHERE parse_status = 'failed') AS unparsed, "
+                            "(SELECT count(*) FROM held WHERE status = 'pending') AS held_pending, "
+                            "(SELECT count(*) FROM events WHERE trusted = 0) AS untrusted_events",
                             (to_text(utcnow()),))
         return {"groups": groups, "sender_side": sender_rows, "totals": totals}
 
@@ -704,8 +940,8 @@ class Store:
             return None
         row = rows[0]
         row["raw"] = zlib.decompress(row["raw"]) if row["raw"] is not None else None
-        row["events"] = self._rows("SELECT address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action "
-                                   "FROM events WHERE message_id = ? ORDER BY id", (message_id,))
+        row["events"] = self._rows("SELECT address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
+                                   "trust_note FROM events WHERE message_id = ? ORDER BY id", (message_id,))
         return row
 
     def iter_suppressions(self) -> Iterator[dict[str, Any]]:
@@ -748,11 +984,6 @@ class Store:
             raise self._fail(exc, "cannot read") from None
         return None if row is None else dict(zip(self._ONE_KEYS, row))
 
-    def data_version(self) -> int:
-        """Changes whenever another connection commits (SQLite's ``PRAGMA data_version``): lets a
-        cache of rarely written rows (API tokens) stay exact at the cost of one cheap statement."""
-        return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
-
     def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                          since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
                          after: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
@@ -777,10 +1008,6 @@ class Store:
     def changes_after(self, after: int, limit: int) -> list[dict[str, Any]]:
         return self._rows("SELECT id, at, recorded_at, address, change, kind, reason, source, actor, expires_at "
                           "FROM changes WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
-
-    def last_change_id(self) -> int:
-        row = self.conn.execute("SELECT max(id) FROM changes").fetchone()
-        return int(row[0] or 0)
 
     # tokens: only their SHA-256 is stored
     def create_token(self, name: str, scope: str, token_sha256: str, *, by: str = "operator") -> None:

@@ -11,23 +11,31 @@ uses another core and overlaps the commit of earlier messages.
 
 A failed batch is retried one message at a time, so one message the store cannot take does not
 hold back the others; store failures are logged once per interval, not once per message.
+
+The thread must outlive its own bookkeeping: a submitter or a health probe that gave up cancels
+its future, so a future may be cancelled or settled by the time the writer resolves it, and that
+is normal, not a reason to die. Anything else that escapes a step is logged and costs that step
+only. Should the thread end anyway without :meth:`Writer.close`, ``on_death`` is called so the
+daemon exits non-zero and its supervisor restarts it, instead of answering 451 for ever.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
 
 from bounced.ingest import Incoming, IngestOutcome, safe_prepare
 from bounced.parse import ParseOptions
-from bounced.parseworker import ParsePool, Pending
+from bounced.parseworker import DEFAULT_BUDGET, ParsePool, Pending, unparsed
 from bounced.store import StoreError
 
 
@@ -35,6 +43,7 @@ class StoreLike(Protocol):
     def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]: ...
     def check_writable(self) -> None: ...
     def close(self) -> None: ...
+    # optional: def known_sha256s(self, shas: Sequence[str]) -> set[str]  (skips parsing resent mail)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class _Parsing:
 
 
 _STOP = object()
+_LONE_MAX = 64 * 1024  # a lone message up to this size is parsed in the feeder (~ms worst case)
 _CLOSE = object()  # _next: commit the batch as it is
 
 
@@ -111,9 +121,14 @@ class Writer:
                  parse_options: Callable[[], ParseOptions] = ParseOptions, log: Any = None,
                  on_batch: Callable[[int, float, bool], None] | None = None,
                  failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None,
-                 parse_workers: int = 0) -> None:
+                 parse_workers: int = 0, on_death: Callable[[str], None] | None = None,
+                 parse_budget: float = DEFAULT_BUDGET) -> None:
         self._open_store = open_store
+        self._on_death = on_death
         self._parse_workers = parse_workers
+        self._parse_budget = parse_budget
+        # the feeder's own connection, to look up sha256s before parsing (one store per thread)
+        self._lookup: tuple[Callable[[], StoreLike], StoreLike | None] | None = None
         self._pool: ParsePool | None = None
         self.batch_max, self.batch_wait_ms = batch_max, batch_wait_ms
         self._parse_options = parse_options
@@ -139,13 +154,23 @@ class Writer:
         self._thread.start()
         opened.result()  # re-raises the StoreError from the thread
 
-    def close(self, timeout: float | None = None) -> None:
-        """Commit everything already submitted, close the store, stop the thread."""
-        if self._thread is None or self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
+    def close(self, timeout: float | None = None) -> bool:
+        """Commit everything already submitted, close the store, stop the thread. With ``timeout``
+        the wait is bounded; a writer still busy then (a commit stuck on a lock) is left to die
+        with the process, and its parse workers are killed here so nothing keeps the process
+        alive. True when the thread has ended."""
+        if self._thread is None:
+            return True
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_STOP)
         self._thread.join(timeout)
+        ended = not self._thread.is_alive()
+        if not ended or self._pool is not None:
+            pool = self._pool
+            if pool is not None:
+                _quiet(pool.kill)
+        return ended
 
     @property
     def alive(self) -> bool:
@@ -214,6 +239,33 @@ class Writer:
 
     # -- the thread ------------------------------------------------------------------------
     def _run(self, opened: Future) -> None:
+        """The thread: :meth:`_serve`, and a report to ``on_death`` if it ends unasked."""
+        try:
+            self._serve(opened)
+        except BaseException as exc:  # noqa: BLE001 - reported below; the thread ends either way
+            self._log.error("writer_died", error=repr(exc), traceback=traceback.format_exc())
+        finally:
+            if opened.done() and opened.exception() is None and not self._closed:
+                self._fail_queued("the store writer stopped")
+                if self._on_death is not None:
+                    _quiet(self._on_death, "the store writer stopped unexpectedly")
+
+    def _fail_queued(self, why: str) -> None:
+        """Settle what is still queued, so no submitter waits for a writer that is gone."""
+        self._closed = True
+        for q in (self._queue, self._parsed):
+            while True:
+                try:
+                    item = q.get_nowait()
+                except queue.Empty:
+                    break
+                jobs = item.batch if isinstance(item, _Parsing) else [item]
+                for job in jobs:
+                    if isinstance(job, (_Job, _Control)):
+                        _settle(job.future, error=StoreError(why))
+                self._wake([j for j in jobs if isinstance(j, _Job)])
+
+    def _serve(self, opened: Future) -> None:
         try:
             self._store = self._open_store()
             self._store.check_writable()
@@ -224,26 +276,32 @@ class Writer:
             return
         feeder: threading.Thread | None = None
         if self._parse_workers > 0:
-            self._pool = ParsePool(self._parse_workers, log=self._log)
+            self._pool = ParsePool(self._parse_workers, log=self._log, budget=self._parse_budget)
             self._pool.start()
             feeder = threading.Thread(target=self._feed, name="bounced-parse-feeder", daemon=True)
             feeder.start()
         opened.set_result(None)
         stopping = False
         while not stopping:
-            if self._pool is None:
-                jobs, controls, stopping = self._collect(linger=True)
-                batch, items = self._parse_here(jobs)
-            else:
-                batch, items, controls, stopping = self._collect_parsed()
-            if batch:
-                self._guarded(self._commit, batch, items)
+            batch: list[_Job] = []
+            try:
+                if self._pool is None:
+                    jobs, controls, stopping = self._collect(linger=True)
+                    batch, items = self._parse_here(jobs)
+                else:
+                    batch, items, controls, stopping = self._collect_parsed()
+                if batch:
+                    self._guarded(self._commit, batch, items)
+                    self._wake(batch)
+                for c in controls:
+                    _run_control(c)
+            except BaseException as exc:  # noqa: BLE001 - a bug in the bookkeeping costs one round, not the writer
+                for job in batch:
+                    _settle(job.future, error=StoreError(f"internal writer error: {exc!r}"))
                 self._wake(batch)
-            for c in controls:
-                try:
-                    c.future.set_result(c.action())
-                except BaseException as exc:  # noqa: BLE001
-                    c.future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise  # not a bug but the end (SystemExit and the like): _run reports it
+                self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
         _quiet(self._store.close)
         if feeder is not None:
             feeder.join()
@@ -271,6 +329,8 @@ class Writer:
         except Exception as exc:  # noqa: BLE001 - then the writer stops too: not alive, so unhealthy
             self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
         finally:
+            if self._lookup is not None and self._lookup[1] is not None:
+                _quiet(self._lookup[1].close)
             self._parsed.put(_STOP)
 
     def _collect_parsed(self) -> tuple[list[_Job], list[Incoming], list[_Control], bool]:
@@ -306,8 +366,7 @@ class Writer:
         except Exception as exc:  # noqa: BLE001
             self._log.error("writer_bug", error=repr(exc), traceback=traceback.format_exc())
             for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(StoreError(f"internal writer error: {exc!r}"))
+                _settle(job.future, error=StoreError(f"internal writer error: {exc!r}"))
             self._wake(batch)
             return None
 
@@ -367,17 +426,51 @@ class Writer:
             return _CLOSE, deadline
 
     def _start_parse(self, batch: list[_Job], use_pool: bool) -> "_Parsing":
-        """Parse what the submitters did not: in the workers when there are some, except a lone
-        message with nothing else on its way (the event loop is idle then, and a round trip to a
-        worker would only add latency)."""
+        """Parse what the submitters did not and the store does not hold already: in the workers
+        when there are some, except a lone small message with nothing else on its way (the event
+        loop is idle then, and a round trip to a worker would only add latency; a large one goes to
+        the workers, whose time budget bounds what a hostile message can cost)."""
         options = self._parse_options()
+        self._skip_stored([j for j in batch if j.incoming is None], in_writer=not use_pool)
         todo = [j for j in batch if j.incoming is None]
-        lone = len(todo) == 1 and self._more_coming is not None and not self._more_coming(len(batch))
+        lone = (len(todo) == 1 and len(todo[0].raw) <= _LONE_MAX and self._more_coming is not None
+                and not self._more_coming(len(batch)))
         if self._pool is None or not use_pool or not todo or lone:
             return _Parsing(batch, [j.incoming or safe_prepare(j.raw, j.mail_from, j.rcpt_tos, options, j.received_at)
                                     for j in batch])
         return _Parsing(batch, None, self._pool.send([(j.raw, j.mail_from, j.rcpt_tos, j.received_at) for j in todo],
                                                      options))
+
+    def _skip_stored(self, jobs: list[_Job], in_writer: bool) -> None:
+        """Give the messages the store already holds a placeholder instead of a parse: the commit
+        finds them duplicates and answers 250, so a client resending a message that is slow to
+        parse costs a sha256 and a lookup, not the parse again. A failed lookup only costs the parse."""
+        if not jobs:
+            return
+        try:
+            store = self._store if in_writer else self._lookup_store()
+            known_sha256s = getattr(store, "known_sha256s", None)
+            if known_sha256s is None:
+                return
+            shas = [hashlib.sha256(j.raw).hexdigest() for j in jobs]
+            known = known_sha256s(shas)
+        except Exception:  # noqa: BLE001 - StoreError, a lock: parse as if new
+            return
+        for job, sha in zip(jobs, shas, strict=True):
+            if sha in known:
+                job.incoming = Incoming(raw=job.raw, sha256=sha, mail_from=job.mail_from, rcpt_tos=job.rcpt_tos,
+                                        received_at=job.received_at, result=unparsed("already stored (same sha256)"))
+
+    def _lookup_store(self) -> StoreLike | None:
+        """The feeder thread's own store, reopened when the writer's was (config reload); None
+        when it cannot be opened (tried again only after a reopen: the lookup is an optimisation)."""
+        opener = self._open_store
+        if self._lookup is None or self._lookup[0] is not opener:
+            if self._lookup is not None and self._lookup[1] is not None:
+                _quiet(self._lookup[1].close)
+            self._lookup = (opener, None)
+            self._lookup = (opener, opener())
+        return self._lookup[1]
 
     def _finish_parse(self, batch: list[_Job], p: "_Parsing") -> list[Incoming]:
         if p.items is not None:
@@ -392,7 +485,7 @@ class Writer:
             return self._settle(batch, items, outcomes)
         if len(batch) == 1:
             self._failures.failure(error, 1)
-            batch[0].future.set_exception(StoreError(error))
+            _settle(batch[0].future, error=StoreError(error))
             return
         for job, item in zip(batch, items, strict=True):  # isolate: one bad message must not block the rest
             single, single_error = self._ingest([item])
@@ -400,7 +493,7 @@ class Writer:
                 self._settle([job], [item], single)
             else:
                 self._failures.failure(single_error, 1)
-                job.future.set_exception(StoreError(single_error))
+                _settle(job.future, error=StoreError(single_error))
 
     def _ingest(self, items: list[Incoming]) -> tuple[list[IngestOutcome], str | None]:
         assert self._store is not None
@@ -423,7 +516,33 @@ class Writer:
     def _settle(self, batch: list[_Job], items: list[Incoming], outcomes: list[IngestOutcome]) -> None:
         self._failures.success()
         for job, item, outcome in zip(batch, items, outcomes, strict=True):
-            job.future.set_result(Stored(item, outcome))
+            _settle(job.future, Stored(item, outcome))
+            if item.result.recipients_cut and not outcome.duplicate:
+                self._log.warning("recipients_cut", sha256=item.sha256, kept=len(item.result.recipients),
+                                  cut=item.result.recipients_cut,
+                                  action="stored whole; the recipients beyond the parse limit have no event")
+
+
+def _settle(future: Future, result: Any = None, *, error: BaseException | None = None) -> None:
+    """Resolve ``future`` unless its owner gave up on it (cancelled) or it is settled already:
+    both are normal (a probe timed out, a batch failed twice), and neither may kill the writer."""
+    with contextlib.suppress(InvalidStateError):
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+def _run_control(c: _Control) -> None:
+    """Run a control unless whoever asked has already given up (a health probe that timed out)."""
+    if not c.future.set_running_or_notify_cancel():
+        return
+    try:
+        result = c.action()
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever asked
+        _settle(c.future, error=exc)
+    else:
+        _settle(c.future, result)
 
 
 def _copy_results(jobs: list[_Job]) -> None:

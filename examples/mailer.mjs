@@ -11,14 +11,15 @@ const bounced = async (method, path, json) => {
   return r.json();
 };
 
-// 1. The VERP Return-Path, so a bounce names the recipient (nodemailer sets it as the envelope sender):
-//    transporter.sendMail({ from, to, subject, text, envelope: { from: verp(to), to } })
-const verp = (to) => `bounces+${to.replace('@', '=')}@bounces.example.org`;
+// 1. The Return-Path: a signed VERP address per recipient, so a bounce names the recipient and
+//    proves it answers your mail (bouncedVerp() is the README's "The tag, for mailers in any
+//    language"); nodemailer sets it as the envelope sender:
+//    transporter.sendMail({ from, to, subject, text, envelope: { from: bouncedVerp(to, secret, 'bounces.example.org'), to } })
 
 // 2. Check before sending: the API normalizes the address (case, IDN, <brackets>, spaces).
 const to = process.argv[2];
 const answer = await bounced('GET', '/suppressions/' + encodeURIComponent(to));
-console.log(answer.suppressed ? `skip ${to}: ${answer.kind} ${answer.reason}` : `send to ${to} via ${verp(to)}`);
+console.log(answer.suppressed ? `skip ${to}: ${answer.kind} ${answer.reason}` : `send to ${to}`);
 
 // 3. Report activity (opens, clicks, logins): it restarts the soft-bounce count.
 const r = await bounced('POST', '/activity', { activity: [{ address: to, type: 'click', at: new Date().toISOString() }] });

@@ -15,15 +15,15 @@ function bounced(string $method, string $path, ?array $json = null): array {
     return json_decode($body, true);
 }
 
-// 1. The VERP Return-Path, so a bounce names the recipient (Symfony Mailer; Laravel: the same
-//    Email object in a Mailable's withSymfonyMessage()):
-//    $email->returnPath('bounces+' . str_replace('@', '=', $to) . '@bounces.example.org');
-function verp(string $to): string { return 'bounces+' . str_replace('@', '=', $to) . '@bounces.example.org'; }
+// 1. The Return-Path: a signed VERP address per recipient, so a bounce names the recipient and
+//    proves it answers your mail (bounced_verp() is the README's "The tag, for mailers in any
+//    language"). Symfony Mailer; Laravel: the same Email object in a Mailable's withSymfonyMessage():
+//    $email->returnPath(bounced_verp($to, $secret, 'bounces.example.org'));
 
 // 2. Check before sending: the API normalizes the address (case, IDN, <brackets>, spaces).
 $to = $argv[1];
 $answer = bounced('GET', '/suppressions/' . rawurlencode($to));
-echo $answer['suppressed'] ? "skip $to: {$answer['kind']} {$answer['reason']}\n" : "send to $to via " . verp($to) . "\n";
+echo $answer['suppressed'] ? "skip $to: {$answer['kind']} {$answer['reason']}\n" : "send to $to\n";
 
 // 3. Report activity (opens, clicks, logins): it restarts the soft-bounce count.
 $r = bounced('POST', '/activity', ['activity' => [['address' => $to, 'type' => 'click', 'at' => gmdate('c')]]]);

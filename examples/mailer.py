@@ -21,16 +21,14 @@ def bounced(method, path, body=None):
         return json.load(r)
 
 
-# 1. The VERP Return-Path, so a bounce names the recipient (smtplib: the envelope sender):
-#    smtp.send_message(msg, from_addr=verp(to), to_addrs=[to])
-def verp(to):
-    return "bounces+" + to.replace("@", "=") + "@bounces.example.org"
-
+# 1. The Return-Path: a signed VERP address per recipient (`bounced verp encode`, or the README's
+#    "The tag, for mailers in any language"), as smtplib's envelope sender:
+#    smtp.send_message(msg, from_addr=return_path, to_addrs=[to])
 
 # 2. Check before sending: the API normalizes the address (case, IDN, <brackets>, spaces).
 to = sys.argv[1]
 answer = bounced("GET", "/suppressions/" + urllib.parse.quote(to, safe="@"))
-print(f"skip {to}: {answer['kind']} {answer['reason']}" if answer["suppressed"] else f"send to {to} via {verp(to)}")
+print(f"skip {to}: {answer['kind']} {answer['reason']}" if answer["suppressed"] else f"send to {to}")
 
 # 3. Report activity (opens, clicks, logins): it restarts the soft-bounce count.
 r = bounced("POST", "/activity", {"activity": [{"address": to, "type": "click",

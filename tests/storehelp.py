@@ -2,8 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bounced.config import from_dict
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+# For tests of the policy through the store, not of trust: every bounce counts (tests/test_trust.py
+# covers what "bound" and "signed" refuse).
+OPEN = from_dict({"bounce": {"trust": "open"}}, "<tests: trust = open>")
+
+
+def open_config(directory: Path) -> Path:
+    """A config file with trust = "open", for CLI tests of the policy."""
+    path = directory / "open.toml"
+    path.write_text('[bounce]\ntrust = "open"\n')
+    return path
 
 
 def hours(h: float) -> datetime:

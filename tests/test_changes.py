@@ -13,9 +13,9 @@ from bounced.config import Config, from_dict
 from bounced.ingest import prepare
 from bounced.policy import State
 from bounced.store import MIGRATIONS, Store
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 
-HOOKS = {"web": {"webhooks": [
+HOOKS = {"bounce": {"trust": "open"}, "web": {"webhooks": [
     {"url": "http://127.0.0.1:9/all", "secret": "s" * 16},
     {"url": "http://127.0.0.1:9/lifts", "secret": "t" * 16, "events": ["lifted", "expired"]}]}}
 
@@ -72,7 +72,7 @@ def test_outbox_is_in_the_changes_transaction(tmp_path) -> None:
 
 
 def test_sweep_records_each_expiry_once(tmp_path) -> None:
-    with Store.open(tmp_path / "b.db", Config()) as s:
+    with Store.open(tmp_path / "b.db", OPEN) as s:
         s.ingest_many([soft("a@example.com", h) for h in (0, 12, 30)])
         assert s.sweep_expired() == 1 and s.sweep_expired() == 0
         feed = [(c["change"], c["at"]) for c in s.changes_after(0, 10)]
@@ -83,7 +83,7 @@ def test_reprocess_replays_every_activity_time(tmp_path) -> None:
     """Soft bounces at 0, 30 and 60 h with a click at 13 h and another at 70 h: live, the click at 13 h
     restarts the run, so it never reaches 3. Keeping only the last activity time, reprocess saw three
     bounces in a row and suppressed an engaged address."""
-    with Store.open(tmp_path / "b.db", Config()) as s:
+    with Store.open(tmp_path / "b.db", OPEN) as s:
         s.ingest_many([soft("fan@example.com", 0)])
         s.record_activities([("fan@example.com", hours(13), "click")])
         s.ingest_many([soft("fan@example.com", 30), soft("fan@example.com", 60)])
@@ -107,14 +107,14 @@ def test_migration_from_v3_keeps_recorded_activity(tmp_path) -> None:
     conn.execute("INSERT INTO activity VALUES ('a@example.com', '2026-01-01T00:00:00.000Z', 'mailer')")
     conn.execute("INSERT INTO activity VALUES ('b@example.com', '2026-01-01T00:00:00.000Z', 'delivery report')")
     conn.close()
-    with Store.open(path, Config()) as s:
+    with Store.open(path, OPEN) as s:
         assert [(r["address"], r["type"]) for r in s.conn.execute("SELECT * FROM activity_log")] == [
             ("a@example.com", "activity")]
         assert s.changes_after(0, 10) == [] and s.tokens() == []
 
 
 def test_sweep_is_bounded_per_transaction(tmp_path) -> None:
-    with Store.open(tmp_path / "b.db", Config()) as s:
+    with Store.open(tmp_path / "b.db", OPEN) as s:
         s.ingest_many([soft(f"u{i}@example.com", h) for i in range(5) for h in (0, 12, 30)])
         assert [s.sweep_expired(limit=2) for _ in range(4)] == [2, 2, 1, 0]
         assert sum(c["change"] == "expired" for c in s.changes_after(0, 100)) == 5

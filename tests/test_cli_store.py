@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from bounced.cli import main
-from tests.storehelp import dsn
+from tests.storehelp import dsn, open_config
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOUNCED_CONFIG", str(open_config(tmp_path)))  # these test the policy, not trust
     files = []
     for i, (rcpt, status, diag) in enumerate([
         ("gone@example.com", "5.1.1", "550 5.1.1 <gone@example.com>: Recipient address rejected: User unknown"),

@@ -94,3 +94,36 @@ def test_hundred_kilobyte_header_line(name: str, chunk: bytes) -> None:
     value = chunk * (100_000 // len(chunk))
     raw = b"%s: %s\nFrom: MAILER-DAEMON@mx.example\nSubject: failure notice\n\nbody\n" % (name.encode(), value)
     check(parse_message(raw))
+
+
+_HOSTILE_UNITS = list(" <>-@.a0\n:()[]\"',;=/_\t#*|") + ["<a", "a@", "- ", " \n", "<a@", "=\n", ">>> ", "exceeded ", "ofr"]
+_HOSTILE_PARTS = ["text/plain", "text/html", "message/delivery-status", "text/rfc822-headers"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.sampled_from(_HOSTILE_UNITS), st.integers(min_value=1000, max_value=200_000),
+       st.sampled_from(_HOSTILE_PARTS), st.sampled_from(["", "Diagnostic-Code: smtp; 550 ", "Transcript of session follows "]))
+def test_hostile_runs(unit: str, size: int, ctype: str, lead: str) -> None:
+    """A long run of one of the characters (or pairs) the patterns are built from, in any part of
+    a bounce, still parses, to the same result twice. (The run sizes are what made quadratic
+    patterns take seconds; bench/redos.py checks each pattern's growth, bench/hostile.py times.)"""
+    run = (lead + unit * (size // len(unit))).encode()
+    raw = (b"From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail Returned to Sender\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=b1\n\n"
+           b"--b1\nContent-Type: %s\n\n%s\n--b1\nContent-Type: message/delivery-status\n\n"
+           b"Final-Recipient: rfc822; a@b.example\nAction: failed\nStatus: 5.1.1\n\n--b1--\n") % (ctype.encode(), run)
+    result = parse_message(raw)
+    check(result)
+    assert result == parse_message(raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="<>a \n", max_size=60), st.one_of(st.none(), st.integers(min_value=0, max_value=8)))
+def test_strip_tags_is_the_regex_it_replaces(text: str, limit: int | None) -> None:
+    """fields.strip_tags (linear) gives what re.sub(<[^>]*>) (quadratic on a run of '<') gave."""
+    import re
+
+    from bounced.parse.fields import strip_tags
+
+    pattern = r"<[^>]*>" if limit is None else r"<[^>]{0,%d}>" % limit
+    assert strip_tags(text, "#", limit) == re.sub(pattern, "#", text)

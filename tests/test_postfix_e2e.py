@@ -1,9 +1,10 @@
 """End to end with a real Postfix: its own DSNs, delivered to `bounced serve`, end up in the store.
 
 A fake remote MX (aiosmtpd on loopback) refuses one recipient with ``550 5.1.1 user unknown`` and
-the other with ``452 4.2.2 mailbox full``. A private Postfix instance sends one message to both
-with a VERP return path (XVERP, as a bulk mailer submits), so each DSN goes to
-``bounces+<recipient>@bounce.test``, which its transport map routes to bounced over SMTP or LMTP.
+the other with ``452 4.2.2 mailbox full``. A private Postfix instance sends one message to each,
+with the signed VERP return path ``bounced verp encode`` gives (as the README tells mailers), so
+each DSN goes to ``bounces+<recipient>=<tag>@bounce.test``, which its transport map routes to
+bounced over SMTP or LMTP; bounced checks the tag and suppresses exactly that recipient.
 
 Making the soft failure return within seconds: ``maximal_queue_lifetime = 0`` means "try once";
 Postfix then returns the deferred recipient at once as an expired message (Action: failed,
@@ -80,22 +81,25 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
             transport={"remote.test": f"smtp:[127.0.0.1]:{remote_mx}", "bounce.test": dest},
             settings={"maximal_queue_lifetime": "0", "bounce_queue_lifetime": "0"},
         ).start()
+        # as the README tells mailers: one message per recipient, its return path signed VERP
+        paths = {rcpt: signed_return_path(conf, rcpt) for rcpt in (HARD, SOFT)}
         with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as s:
             s.ehlo("mailer.sender.test")
-            assert s.has_extn("xverp")
-            assert s.mail("bounces@bounce.test", ["XVERP"])[0] == 250
-            assert s.rcpt(HARD)[0] == 250 and s.rcpt(SOFT)[0] == 250
-            code, _ = s.data(b"From: news@sender.test\r\nTo: user@remote.test, full@remote.test\r\n"
-                             b"Subject: our newsletter\r\nMessage-ID: <e2e.1@sender.test>\r\n\r\nhello\r\n")
-            assert code == 250
+            for n, (rcpt, path) in enumerate(paths.items()):
+                assert s.mail(path)[0] == 250
+                assert s.rcpt(rcpt)[0] == 250
+                code, _ = s.data(f"From: news@sender.test\r\nTo: {rcpt}\r\nSubject: our newsletter\r\n"
+                                 f"Message-ID: <e2e.1.{n}@sender.test>\r\n\r\nhello\r\n".encode())
+                assert code == 250
         try:
             messages = bounced.wait_event("message", timeout=60, count=2)
         except AssertionError:
             raise AssertionError(f"Postfix's DSNs did not reach bounced; maillog:\n{postfix.maillog()}") from None
         by_rcpt = {m["rcpt_tos"][0]: m for m in messages}
-        assert set(by_rcpt) == {"bounces+user=remote.test@bounce.test", "bounces+full=remote.test@bounce.test"}
+        assert set(by_rcpt) == set(paths.values())
         assert all(m["mail_from"] == "" for m in messages)  # DSNs come from the null sender
-        hard, soft = by_rcpt["bounces+user=remote.test@bounce.test"], by_rcpt["bounces+full=remote.test@bounce.test"]
+        assert all(m["untrusted"] == 0 for m in messages)  # the signed return path came back intact
+        hard, soft = by_rcpt[paths[HARD]], by_rcpt[paths[SOFT]]
         assert (hard["recipients"], hard["kinds"], hard["reasons"]) == ([HARD], ["hard"], ["user_unknown"])
         assert (soft["recipients"], soft["kinds"], soft["reasons"]) == ([SOFT], ["soft"], ["mailbox_full"])
         assert "status=sent" in postfix.maillog()
@@ -119,6 +123,15 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
         bounced.proc.send_signal(signal.SIGTERM)
         assert bounced.proc.wait(30) == 0
         bounced.kill()
+
+
+def signed_return_path(conf: Path, rcpt: str) -> str:
+    """`bounced verp encode`, with the secret the running daemon created beside its database."""
+    r = subprocess.run(serve_cmd("verp", "encode", rcpt, "--config", str(conf)), cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"bounces+{rcpt.replace('@', '=')}=") and r.stdout.strip().endswith("@bounce.test")
+    return r.stdout.strip()
 
 
 def check_store(conf: Path, db_path: Path) -> None:

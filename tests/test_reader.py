@@ -9,16 +9,16 @@ import time
 import pytest
 
 from bounced import SuppressionList
-from bounced.config import Config
+
 from bounced.ingest import prepare
 from bounced.store import Store, StoreError
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 
 
 @pytest.fixture
 def db(tmp_path):
     p = tmp_path / "b.db"
-    with Store.open(p, Config()) as s:
+    with Store.open(p, OPEN) as s:
         s.ingest_many([prepare(dsn("Hard@Example.com", tag="1"), "", ())])
         s.suppress("complainer@example.org", "asked by phone", kind="complaint")
     return p
@@ -45,12 +45,12 @@ def test_check_many_addresses_in_chunks(db):
 
 def test_record_activity_resets_soft_run(tmp_path):
     p = tmp_path / "b.db"
-    with Store.open(p, Config()) as s:
+    with Store.open(p, OPEN) as s:
         for h in (0, 12):
             s.ingest_many([prepare(dsn("full@example.com", "4.2.2", "452 4.2.2 mailbox full", tag=str(h)), "", (),
                                    received_at=hours(h))])
     SuppressionList(p).record_activity("full@example.com", when=hours(13))
-    with Store.open(p, Config()) as s:
+    with Store.open(p, OPEN) as s:
         s.ingest_many([prepare(dsn("full@example.com", "4.2.2", "452 4.2.2 mailbox full", tag="30"), "", (),
                                received_at=hours(30))])
         rep = s.address_report("full@example.com")
@@ -64,12 +64,11 @@ def test_missing_database_is_a_clear_error(tmp_path):
 
 WRITER = textwrap.dedent("""
     import sys, time
-    from bounced.config import Config
     from bounced.ingest import prepare
     from bounced.store import Store
     sys.path.insert(0, sys.argv[2])
-    from tests.storehelp import dsn
-    s = Store.open(sys.argv[1], Config())
+    from tests.storehelp import OPEN, dsn
+    s = Store.open(sys.argv[1], OPEN)
     i = 0
     end = time.time() + float(sys.argv[3])
     while time.time() < end:

@@ -12,11 +12,13 @@ from bounced.reader import SuppressionList
 from tests.reliability_helpers import RetryingLoad, assert_all_stored_once
 
 ROUNDS = 20
+# durability, not trust or bursts: every synthetic bounce counts and none is held
+COUNT_EVERYTHING = {"bounce": {"trust": "open"}, "breaker": {"enabled": False}}
 
 
 @pytest.mark.slow
 def test_sigkill_under_load_loses_no_acknowledged_message_and_stores_retries_once(tmp_path):
-    server = BouncedServer(tmp_path).start()
+    server = BouncedServer(tmp_path, overrides=COUNT_EVERYTHING).start()
     load = RetryingLoad(server.port, workers=8, tag="crash").start()
     rng = random.Random()
     rounds_with_acks = 0

@@ -13,13 +13,15 @@ from bench.procs import ROOT, BouncedServer
 from tests.reliability_helpers import RetryingLoad, assert_all_stored_once
 
 SECONDS = 8
+# durability, not trust or bursts: every synthetic bounce counts and none is held
+COUNT_EVERYTHING = {"bounce": {"trust": "open"}, "breaker": {"enabled": False}}
 
 
 @pytest.mark.slow
 def test_reader_process_sees_no_error_and_every_acknowledged_address_while_daemon_writes(tmp_path):
     ack_log = tmp_path / "acked.txt"
     ack_log.touch()
-    server = BouncedServer(tmp_path / "work").start()
+    server = BouncedServer(tmp_path / "work", overrides=COUNT_EVERYTHING).start()
     load = RetryingLoad(server.port, workers=8, tag="reader", ack_log=ack_log).start()
     try:
         reader = subprocess.run(

@@ -9,12 +9,12 @@ import pytest
 from bounced.config import Config, from_dict
 from bounced.ingest import prepare
 from bounced.store import SCHEMA_VERSION, Store, StoreError
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store.open(tmp_path / "b.db", Config())
+    s = Store.open(tmp_path / "b.db", OPEN)
     yield s
     s.close()
 
@@ -66,7 +66,7 @@ def test_soft_bounces_suppress_after_threshold_through_the_store(store):
 
 
 def test_wal_foreign_keys_and_version(tmp_path):
-    s = Store.open(tmp_path / "b.db", Config())
+    s = Store.open(tmp_path / "b.db", OPEN)
     assert s.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert s.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
@@ -74,11 +74,11 @@ def test_wal_foreign_keys_and_version(tmp_path):
 
 
 def test_newer_schema_is_refused(tmp_path):
-    s = Store.open(tmp_path / "b.db", Config())
+    s = Store.open(tmp_path / "b.db", OPEN)
     s.conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     s.close()
     with pytest.raises(StoreError, match="newer than this bounced"):
-        Store.open(tmp_path / "b.db", Config())
+        Store.open(tmp_path / "b.db", OPEN)
 
 
 def test_a_version_1_database_is_migrated_with_its_suppressions_and_indexes(tmp_path):
@@ -95,7 +95,7 @@ def test_a_version_1_database_is_migrated_with_its_suppressions_and_indexes(tmp_
     conn.execute("INSERT INTO suppressions (address, domain, active, kind, reason, source, suppressed_at) "
                  "VALUES ('old@example.com', 'example.com', 1, 'hard', 'user_unknown', 'bounce', '2026-01-01T00:00:00.000Z')")
     conn.close()
-    s = Store.open(path, Config())
+    s = Store.open(path, OPEN)
     assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     rows = [tuple(r) for r in s.conn.execute("SELECT address, kind, reason FROM active_suppressions")]
     assert rows == [("old@example.com", "hard", "user_unknown")]
@@ -122,12 +122,12 @@ def test_corrupt_or_foreign_file(tmp_path, content, match):
     else:
         p.write_bytes(content)
     with pytest.raises(StoreError, match=match):
-        Store.open(p, Config())
+        Store.open(p, OPEN)
 
 
 def test_missing_directory(tmp_path):
     with pytest.raises(StoreError, match="does not exist"):
-        Store.open(tmp_path / "nope" / "b.db", Config())
+        Store.open(tmp_path / "nope" / "b.db", OPEN)
 
 
 def test_view_contract_and_expiry(store):
@@ -161,11 +161,11 @@ def test_case_sensitive_local_parts_configurable(tmp_path):
     s = Store.open(tmp_path / "b.db", from_dict({"store": {"local_part_case_sensitive": True}}))
     assert s.key("John@Example.com") == "John@example.com"
     s.close()
-    assert Store.open(tmp_path / "b.db", Config()).key("John@Example.com") == "John@example.com"  # kept in the file
+    assert Store.open(tmp_path / "b.db", OPEN).key("John@Example.com") == "John@example.com"  # kept in the file
 
 
 def test_check_writable_fails_on_readonly_store(tmp_path):
-    Store.open(tmp_path / "b.db", Config()).close()
+    Store.open(tmp_path / "b.db", OPEN).close()
     ro = Store.open(tmp_path / "b.db", Config(), readonly=True)
     with pytest.raises(StoreError, match="cannot write"):
         ro.check_writable()

@@ -16,14 +16,14 @@ from bounced.cli import main
 from bounced.config import Config
 from bounced.ingest import prepare
 from bounced.store import Store
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 from tests.webhelp import LiveServer, web_config
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     p = tmp_path / "b.db"
-    with Store.open(p, Config()) as s:
+    with Store.open(p, OPEN) as s:
         s.ingest_many([prepare(dsn("Hard@Example.com", tag="1"), "", (), received_at=hours(0))])
         s.suppress("jane@xn--bcher-kva.de", "asked by phone", kind="complaint", when=hours(1))
     return p
@@ -77,7 +77,7 @@ NORMALIZATION = [
 @pytest.mark.parametrize("raw,key", NORMALIZATION, ids=[repr(r) for r, _ in NORMALIZATION])
 def test_reader_view_api_and_cli_agree(db: Path, live: LiveServer, clients, raw: str, key: str | None) -> None:
     reader = SuppressionList(db).is_suppressed(raw)
-    with Store.open(db, Config(), readonly=True) as s:
+    with Store.open(db, OPEN, readonly=True) as s:
         view = key is not None and bool(s.conn.execute("SELECT 1 FROM active_suppressions WHERE address = ?",
                                                        (key,)).fetchone())
     r = clients["read"].get(f"/suppressions/{quote(raw, safe='@')}")  # percent-encoded, as a mailer sends it
@@ -131,7 +131,7 @@ def test_bad_bodies(clients, body: bytes, ctype: str, expect: str) -> None:
 
 # -------------------------------------------------------------------- listing with cursors
 def test_list_pages_with_a_cursor_and_never_truncates_silently(db: Path, clients) -> None:
-    with Store.open(db, Config()) as s:
+    with Store.open(db, OPEN) as s:
         for i in range(5):
             s.suppress(f"p{i}@example.net", "test", when=hours(2 + i))
     seen, cursor, pages = [], None, 0
@@ -204,12 +204,12 @@ def test_address_history_has_events_audit_and_activity(clients) -> None:
 def test_activity_restarts_the_soft_count_exactly_as_the_python_api(tmp_path: Path) -> None:
     def run(record) -> dict:
         p = tmp_path / f"{record.__name__}.db"
-        with Store.open(p, Config()) as s:
+        with Store.open(p, OPEN) as s:
             for h in (0, 12):
                 s.ingest_many([prepare(dsn("full@example.com", "4.2.2", "452 4.2.2 mailbox full", tag=str(h)), "", (),
                                        received_at=hours(h))])
         record(p)
-        with Store.open(p, Config()) as s:
+        with Store.open(p, OPEN) as s:
             s.ingest_many([prepare(dsn("full@example.com", "4.2.2", "452 4.2.2 mailbox full", tag="30"), "", (),
                                    received_at=hours(30))])
             rep = s.address_report("full@example.com")
@@ -219,7 +219,7 @@ def test_activity_restarts_the_soft_count_exactly_as_the_python_api(tmp_path: Pa
         SuppressionList(p).record_activity("full@example.com", when=hours(13))
 
     def http_api(p: Path) -> None:
-        srv = LiveServer(p, Config()).start()
+        srv = LiveServer(p, OPEN).start()
         try:
             with srv.client(srv.token("m", "activity")) as c:
                 r = c.post("/activity", json=[{"address": "FULL@example.com", "at": "2026-01-02T01:00:00Z", "type": "open"}])
@@ -239,7 +239,7 @@ def test_activity_restarts_the_soft_count_exactly_as_the_python_api(tmp_path: Pa
 def test_activity_batch_is_all_or_nothing(db: Path, clients, item, expect: str) -> None:
     good = {"address": "good@example.com", "type": "click"}
     assert expect in problem(clients["activity"].post("/activity", json={"activity": [good, item]}), 400)["detail"]
-    with Store.open(db, Config(), readonly=True) as s:
+    with Store.open(db, OPEN, readonly=True) as s:
         assert s.address_report("good@example.com").activity == []
 
 
@@ -250,13 +250,13 @@ def test_activity_batch_limit(clients) -> None:
 
 # -------------------------------------------------------------------- change feed
 def test_change_feed_has_suppressions_lifts_and_expiries_with_stable_cursors(db: Path, clients, live) -> None:
-    with Store.open(db, Config()) as s:
+    with Store.open(db, OPEN) as s:
         for h in (0, 12, 30):  # three soft bounces over 30 h: suppressed, expires 14 days later
             s.ingest_many([prepare(dsn("soft@example.com", "4.2.2", "452 4.2.2 mailbox full", tag=f"s{h}"), "", (),
                                    received_at=hours(h))])
     clients["write"].delete("/suppressions/hard@example.com", params={"reason": "fixed"})
     clients["write"].put("/suppressions/hard@example.com", json={"reason": "bounced again"})
-    with Store.open(db, Config()) as s:
+    with Store.open(db, OPEN) as s:
         assert s.sweep_expired() == 1  # the soft one expired in January; the web process's sweep writes it
     feed, cursor = [], "0"
     while True:
@@ -273,7 +273,7 @@ def test_change_feed_has_suppressions_lifts_and_expiries_with_stable_cursors(db:
     assert [int(c["id"]) for c in feed] == sorted(int(c["id"]) for c in feed)
     # the cursor survives a restart: a new server over the same file continues after it
     live.stop()
-    again = LiveServer(db, Config()).start()
+    again = LiveServer(db, OPEN).start()
     try:
         with again.client(again.token("r2", "read")) as c:
             assert c.get("/changes", params={"after": feed[3]["id"]}).json()["changes"] == feed[4:]
@@ -346,13 +346,18 @@ def test_401_and_403_do_not_leak_whether_an_address_exists(clients) -> None:
     assert a.status_code == b.status_code == 403 and a.json()["detail"] == b.json()["detail"]
 
 
-def test_revoked_token_is_refused_at_once(db: Path, live: LiveServer) -> None:
+def test_revoked_token_is_refused_soon_after(db: Path, live: LiveServer) -> None:
+    """A valid token is remembered for a second (auth.Authenticator): then the revocation holds."""
     tok = live.token("temp", "read")
     with live.client(tok) as c:
         assert c.get("/changes").status_code == 200
         r = CliRunner().invoke(main, ["token", "revoke", "temp", "--db", str(db)])
         assert r.exit_code == 0, r.output
+        deadline = time.monotonic() + 30
+        while c.get("/changes").status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert c.get("/changes").status_code == 401
+        assert c.get("/suppressions/hard@example.com").status_code == 401  # the fast path too
 
 
 def test_healthz_needs_no_token_and_metrics_need_one(live: LiveServer, clients) -> None:
@@ -381,7 +386,7 @@ def test_unknown_endpoint_and_method_are_problems(clients) -> None:
 
 def test_the_web_process_sweeps_expired_soft_suppressions_into_the_feed(tmp_path: Path) -> None:
     db = tmp_path / "sweep.db"
-    with Store.open(db, Config()) as s:
+    with Store.open(db, OPEN) as s:
         for h in (0, 12, 30):  # suppressed at 30 h, expired 14 days later (long ago)
             s.ingest_many([prepare(dsn("soft@example.com", "4.2.2", "452 4.2.2 mailbox full", tag=f"s{h}"), "", (),
                                    received_at=hours(h))])
@@ -402,7 +407,7 @@ def test_a_locked_database_is_a_503_problem_not_a_traceback(db: Path, tmp_path: 
 
     from bounced.config import from_dict
 
-    cfg = from_dict({"store": {"busy_timeout_ms": 200}})
+    cfg = from_dict({"bounce": {"trust": "open"}, "store": {"busy_timeout_ms": 200}})
     srv = LiveServer(db, cfg).start()
     holder = sqlite3.connect(db, isolation_level=None)
     try:

@@ -23,7 +23,7 @@ from bounced.config import from_dict
 from bounced.ingest import prepare
 from bounced.store import Store
 from bounced.web.webhooks import verify
-from tests.storehelp import dsn, hours
+from tests.storehelp import OPEN, dsn, hours
 from tests.webhelp import LiveServer
 
 SECRET = "a-long-shared-secret-for-tests"
@@ -87,7 +87,9 @@ def wait_for(cond, timeout: float = 60, what: str = "condition") -> None:
 
 
 def hook_config(url: str, **web) -> dict:
-    return {"web": {"webhook_backoff_initial": 0.1, "webhook_backoff_max": 0.3,
+    """Every bounce counts (trust open, no breaker): these tests are about delivery, not about which
+    bounces are genuine or how a burst of 30 hard bounces for one domain is held."""
+    return {"bounce": {"trust": "open"}, "breaker": {"enabled": False}, "web": {"webhook_backoff_initial": 0.1, "webhook_backoff_max": 0.3,
                     "webhooks": [{"url": url, "secret": SECRET}], **web}}
 
 

@@ -98,7 +98,7 @@ def _sources(files: tuple[str, ...], mbox: str | None, maildir: str | None) -> I
 @click.argument("files", nargs=-1)
 @click.option("--mbox", type=click.Path(), help="Ingest every message of an mbox file.")
 @click.option("--maildir", type=click.Path(), help="Ingest every message of a maildir.")
-@click.option("--envelope-rcpt", default="", help="Envelope recipient to assume (for VERP decoding).")
+@click.option("--envelope-rcpt", default="", help="Envelope recipient to assume (VERP decoding; a signed one is proof under bounce.trust).")
 @store_options
 def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelope_rcpt: str,
            open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
@@ -110,7 +110,7 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
         raise click.UsageError("give FILE..., '-', --mbox FILE or --maildir DIR")
     opts = parse_options(cfg)
     rcpts = (envelope_rcpt,) if envelope_rcpt else ()
-    totals = {"ingested": 0, "duplicates": 0, "unparseable": 0, "events": 0}
+    totals = {"ingested": 0, "duplicates": 0, "unparseable": 0, "events": 0, "untrusted": 0, "held": 0}
     bar = _Progress() if sys.stderr.isatty() else None
     with open_store() as store:
         batch: list = []
@@ -120,6 +120,8 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
                 totals["duplicates" if o.duplicate else "ingested"] += 1
                 totals["unparseable"] += (not o.duplicate) and o.parse_failed
                 totals["events"] += o.events
+                totals["untrusted"] += o.untrusted
+                totals["held"] += o.held
             if bar:
                 bar.update(len(batch))
             batch.clear()
@@ -131,7 +133,8 @@ def ingest(files: tuple[str, ...], mbox: str | None, maildir: str | None, envelo
         if batch:
             flush()
     click.echo(f"ingested {totals['ingested']}, duplicates {totals['duplicates']}, "
-               f"unparseable {totals['unparseable']}, events {totals['events']}")
+               f"unparseable {totals['unparseable']}, events {totals['events']} "
+               f"(untrusted {totals['untrusted']}, held {totals['held']})")
 
 
 class _Progress:
@@ -198,7 +201,8 @@ def inspect_address(address: str, fmt: str, open_store: Callable[..., Store], cf
         return
     _print_state(report)
     click.echo("\nevents:")
-    render(report.events, columns=["at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic", "policy_action"])
+    render(report.events, columns=["id", "at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic",
+                                   "policy_action", "trust_note"])
     click.echo("\naudit:")
     render(report.audit, columns=["at", "actor", "action", "kind", "reason"])
 
@@ -235,7 +239,8 @@ def inspect_stats(since: str | None, by: str, fmt: str, open_store: Callable[...
         render([{"section": "events", **r} for r in st["groups"]] + [{"section": "sender_side", **r} for r in st["sender_side"]], fmt)
         return
     t = st["totals"][0]
-    click.echo(f"messages {t['messages']} (unparsed {t['unparsed']}), active suppressions {t['active_suppressions']}\n")
+    click.echo(f"messages {t['messages']} (unparsed {t['unparsed']}), active suppressions {t['active_suppressions']}, "
+               f"held {t['held_pending']} (bounced held list), untrusted events {t['untrusted_events']}\n")
     render(st["groups"])
     click.echo("\nsender-side problems (our IP, DNS or rate; they never suppress a recipient), by receiving domain:")
     render(st["sender_side"])
@@ -249,14 +254,16 @@ def inspect_stats(since: str | None, by: str, fmt: str, open_store: Callable[...
 @click.option("--since")
 @click.option("--until")
 @click.option("--limit", type=int, default=100, show_default=True, help="0 = no limit.")
+@click.option("--untrusted", is_flag=True, help="Only events that changed nothing: no proof the mail was ours (trust_note says why).")
 @output_options
 @store_options
 def inspect_events(address: str | None, kind: str | None, reason: str | None, domain: str | None, since: str | None,
-                   until: str | None, limit: int, fmt: str, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
+                   until: str | None, limit: int, untrusted: bool, fmt: str, open_store: Callable[..., Store],
+                   cfg: config_mod.Config) -> None:
     """Recorded events, newest first."""
     with open_store(readonly=True) as store:
         rows = store.events(address=address, kind=kind, reason=reason, domain=domain, since=_when(since),
-                            until=_when(until), limit=limit or None)
+                            until=_when(until), limit=limit or None, untrusted=untrusted)
     render(rows, fmt)
 
 

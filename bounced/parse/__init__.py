@@ -36,7 +36,7 @@ from bounced.parse import smtp
 
 __all__ = ["ParseOptions", "parse_message", "format_modules"]
 
-MAX_RECIPIENTS = 500
+MAX_RECIPIENTS = mime.mimetree.MAX_REPORTED  # more are cut, and counted in ParseResult.recipients_cut
 # formats that are sure the message is no delivery failure: no bounce fallback for them
 _NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834"})
 
@@ -163,7 +163,8 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     bounce_like = bool(resolved) or fmt is not None or signals.looks_like_bounce(msg)
     if not resolved and bounce_like and fmt not in _NOT_BOUNCE_FORMATS:
         try:
-            got = fallback.extract(msg if len(raw) <= fallback.MAX_INPUT else mime.load(fallback.bounded(raw)))
+            seen = fallback.bounded(raw)
+            got = fallback.extract(msg if seen is raw else mime.load(seen))
         except Exception as exc:  # noqa: BLE001
             errors.append(f"{fallback.FORMAT}: {type(exc).__name__}: {exc}"[:200])
             got = None
@@ -175,6 +176,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         fmt = fmt or "unknown"
 
     recipients = _classify_all(resolved, fmt or "unknown")
+    cut = mime.blocks_cut(msg) + max(0, len(resolved) - MAX_RECIPIENTS)
     original = _original(msg)
     from bounced.parse.original import selected_headers
 
@@ -190,6 +192,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         recipients=recipients,
         error=error,
         subject=mime.header(msg, "Subject") or None,
+        recipients_cut=cut,
     )
 
 

@@ -77,7 +77,7 @@ def _responder(msg: Message) -> str | None:
         value = mime.header(msg, name)
         if not value:
             continue
-        m = re.search(r"<([^<>\s]+@[^<>\s]+)>", value) or re.search(r"[^\s<>\"(),;:]+@[^\s<>\"(),;:]+", value)
+        m = re.search(r"<([^<>\s]+@[^<>\s]+)>", value) or re.search(r"(?<![^\s<>\"(),;:])[^\s<>\"(),;:]+@[^\s<>\"(),;:]+", value)
         if m:
             addr = fields.clean_address(m.group(1) if m.re.groups else m.group(0))
             if addr:

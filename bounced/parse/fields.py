@@ -12,8 +12,9 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 from bounced.mime import decode_unitext
+from bounced.mimetree import MAX_STATUS_BLOCKS
 
-MAX_BLOCKS = 500
+MAX_BLOCKS = MAX_STATUS_BLOCKS
 MAX_FIELDS = 100
 MAX_VALUE = 8 * 1024
 
@@ -21,6 +22,31 @@ _FIELD = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)")
 # an address as DSNs write it, possibly with a display name or comment around it
 _ANGLE = re.compile(r"<([^<>\s]{1,320})>")
 _BARE = re.compile(r"[^\s<>()\[\],;:\"]{1,256}@[^\s<>()\[\],;:\"]{1,256}")
+
+
+def strip_tags(text: str, repl: str = "", limit: int | None = None) -> str:
+    """``re.sub(r"<[^>]*>", repl, text)`` (``<[^>]{0,limit}>`` with ``limit``) in linear time.
+
+    The regex costs O(n^2) on a run of ``<`` with no ``>`` after it (every ``<`` scans to the
+    end): 300,000 of them took 23 s. Here each ``<`` looks for the first ``>`` after it, which
+    is where the regex's ``[^>]*`` stops too, and the ``<`` that follow up to that ``>`` reuse it."""
+    out: list[str] = []
+    pos = 0
+    i = text.find("<")
+    while i >= 0:
+        j = text.find(">", i + 1)
+        if j < 0:
+            break
+        if limit is not None and j - i - 1 > limit:  # too far for this "<": try the first one near enough
+            i = text.find("<", max(i + 1, j - limit - 1), j)
+            if i < 0:
+                i = text.find("<", j + 1)
+            continue
+        out += (text[pos:i], repl)
+        pos = j + 1
+        i = text.find("<", pos)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def blocks(text: str) -> list[dict[str, str]]:

@@ -40,7 +40,7 @@ _ACTIONS = {
 }
 # Diagnostic-Code types whose text is an SMTP/LMTP reply (RFC 3464 "smtp"; Postfix's own)
 _SMTP_TYPES = frozenset({"", "smtp", "esmtp", "lmtp", "x-postfix", "x-smtp", "x-exim", "x-qmail"})
-_TAG = re.compile(r"<[^>]{0,2000}>")
+_TAG_LIMIT = 2000  # what a tag may span
 MAX_CONTEXT = 1000
 
 
@@ -99,7 +99,7 @@ def _human_text(msg: Message) -> str:
         if ctype in _HUMAN_TYPES:
             text = mime.part_text(part)
             if ctype == "text/html":
-                text = _TAG.sub(" ", text)
+                text = fields.strip_tags(text, " ", _TAG_LIMIT)
             out.append(text)
             size += len(text)
             if size > 32 * 1024:

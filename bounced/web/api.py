@@ -22,7 +22,7 @@ from bounced.model import Kind
 from bounced.reasons import REASONS
 from bounced.store import Store
 from bounced.web import openapi
-from bounced.web.auth import authenticate, require
+from bounced.web.auth import require
 from bounced.web.problems import Problem
 
 MANUAL_KINDS = (Kind.HARD.value, Kind.SOFT.value, Kind.COMPLAINT.value)
@@ -127,43 +127,29 @@ async def get_suppression(request: Request) -> Response:
     return JSONResponse(_answer(address, key, store.lookup_one(key)))
 
 
-class LookupFastPath:
-    """``GET /api/v1/suppressions/{address}`` answered before Starlette's routing and request
-    objects, which cost more than the lookup itself (bench/http.py: 0.5 -> 0.7+ of a bare ASGI
-    endpoint). Only the successful answer is produced here; anything else (no or bad token,
-    malformed address) goes on to :func:`get_suppression`, so errors have one implementation."""
+_LOOKUP_PREFIX = "/api/v1/suppressions/"
 
-    PREFIX = "/api/v1/suppressions/"
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and scope["method"] == "GET" and path.startswith(self.PREFIX):
-            body = self._answer(scope, path[len(self.PREFIX):])
-            if body is not None:
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
-
-    @staticmethod
-    def _answer(scope: dict, address: str) -> bytes | None:
-        header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-        access = scope["app"].state.access
-        who = authenticate(access, header.decode("latin-1")) if header else None
-        if who is None or not who.allows("read") or not address:
-            return None
-        store = access.here()
-        try:
-            key = store.key(address)
-        except InvalidAddress:
-            return None
-        return json.dumps(_answer(address, key, store.lookup_one(key)), ensure_ascii=False,
-                          separators=(",", ":")).encode()
+def lookup_fast(scope: dict, app_state: Any) -> bytes | None:
+    """``GET /api/v1/suppressions/{address}`` answered before Starlette's middleware, routing and
+    request objects, which cost more than the lookup itself (bench/http.py). Only the successful
+    answer is produced here, as the response body; for anything else (another endpoint, no or bad
+    token, too small a scope, a malformed address) it returns None and Starlette routes the request
+    to :func:`get_suppression`, so errors have one implementation."""
+    path = scope.get("path", "")
+    if scope["method"] != "GET" or not path.startswith(_LOOKUP_PREFIX) or len(path) == len(_LOOKUP_PREFIX):
+        return None
+    header = next((v for k, v in scope["headers"] if k == b"authorization"), None)
+    who = app_state.authenticate(header.decode("latin-1")) if header else None
+    if who is None or not who.allows("read"):
+        return None
+    address = path[len(_LOOKUP_PREFIX):]
+    store = app_state.access.here()
+    try:
+        key = store.key(address)
+    except InvalidAddress:
+        return None
+    return json.dumps(_answer(address, key, store.lookup_one(key)), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 async def check(request: Request) -> Response:

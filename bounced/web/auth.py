@@ -1,7 +1,8 @@
 """API tokens: ``Authorization: Bearer <token>`` on every endpoint except /healthz.
 
 A token is 256 random bits shown once; the store keeps only its SHA-256 (with that much entropy a
-slow password hash buys nothing, and a lookup stays one primary-key read). Scopes are ranked, each
+slow password hash buys nothing, and a lookup stays one primary-key read). A revoked token is
+refused within a second (:class:`Authenticator`). Scopes are ranked, each
 including the ones before it: read < activity < write < admin. Authentication is checked before
 anything is looked up, so a 401 or 403 never tells whether an address exists.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -44,14 +46,33 @@ def check_scope(scope: str) -> str:
     return scope
 
 
-def authenticate(access: StoreAccess, header: str | None) -> Principal | None:
-    if not header:
-        return None
-    kind, _, token = header.partition(" ")
-    if kind.lower() != "bearer" or not token.strip():
-        return None
-    found = access.token(hash_token(token.strip()))
-    return Principal(*found) if found else None
+class Authenticator:
+    """Tokens to principals. A valid token is remembered for ``ttl`` seconds (the token's store
+    read and hash cost more than the rest of a lookup request: bench/http.py), so a revoked token
+    stops working within that time; an invalid one is checked every time. Called on the event
+    loop's thread only, so a plain dict serves."""
+
+    def __init__(self, access: StoreAccess, ttl: float = 1.0) -> None:
+        self.access, self.ttl = access, ttl
+        self._seen: dict[str, tuple[Principal, float]] = {}
+
+    def __call__(self, header: str | None) -> Principal | None:
+        if not header:
+            return None
+        now = time.monotonic()
+        hit = self._seen.get(header)
+        if hit is not None and now - hit[1] < self.ttl:
+            return hit[0]
+        kind, _, token = header.partition(" ")
+        found = (self.access.here().token_by_hash(hash_token(token.strip()))
+                 if kind.lower() == "bearer" and token.strip() else None)
+        if found is None:
+            self._seen.pop(header, None)
+            return None
+        if len(self._seen) >= 1000:  # more live tokens than any deployment has: start over
+            self._seen.clear()
+        who = self._seen[header] = (Principal(*found), now)
+        return who[0]
 
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bounced"'}
@@ -59,7 +80,7 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bounced"'}
 
 def require(request: Request, scope: str) -> Principal:
     """The caller, if its token has ``scope``; else a 401 or 403 problem."""
-    who = authenticate(request.app.state.access, request.headers.get("authorization"))
+    who = request.app.state.authenticate(request.headers.get("authorization"))
     if who is None:
         raise Problem(401, "a valid API token is required: Authorization: Bearer <token> "
                            "(create one with `bounced token create NAME --scope read`)", headers=_CHALLENGE)

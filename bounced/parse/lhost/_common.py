@@ -14,7 +14,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
-from bounced.parse.fields import unfold
+from bounced.parse.fields import strip_tags, unfold
 from bounced.parse.sniff import may_match
 
 try:  # the parser's shared SMTP code finder (P1); this module's own patterns until it lands
@@ -94,7 +94,6 @@ _ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-heade
 _HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
 _HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
                  "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
-_TAG = re.compile(r"<[^>]*>")
 _BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
 
 _SKIP_TYPES = frozenset(
@@ -132,7 +131,7 @@ def _text_parts(msg: Message) -> Iterator[Message]:
 
 def html_to_text(text: str) -> str:
     text = _BR.sub("\n", text)
-    return html.unescape(_TAG.sub("", text))
+    return html.unescape(strip_tags(text))
 
 
 def report_text(msg: Message) -> str:

@@ -30,8 +30,8 @@ from bounced.parse.lhost import _common as c
 
 FORMAT = "domino"
 
-_NOT_DELIVERED = re.compile(r"^\s*was not delivered to:?\s*$", re.I | re.M)
-_BECAUSE = re.compile(r"^\s*because:?\s*$", re.I | re.M)
+_NOT_DELIVERED = re.compile(r"^[^\S\n]*was not delivered to:?\s*$", re.I | re.M)
+_BECAUSE = re.compile(r"^[^\S\n]*because:?\s*$", re.I | re.M)
 _NOTES_START = re.compile(r"^-+\s*Failure Reasons\s*-+\s*$", re.I | re.M)
 _NOTES_END = re.compile(r"^-+\s*Returned Message\s*-+\s*$", re.I | re.M)
 _TO = re.compile(r"^To:[ \t]*([^\n]*)", re.M | re.I)

@@ -34,7 +34,7 @@ _LEAD = re.compile(
     r"""^[\s\-*>|#=+~.\u2022]*+(?:\d{1,3}[.)]\s*)?
     (?:(?:failed|final|intended|original|invalid|unknown|bad|rejected|x-actual)?[\s-]*
        (?:recipient(?:\(s\))?|recipients|addressee|address(?:\(es\))?|undeliverable\ address|error-for|
-          unknown\ user|user|mailbox|rcpt|e-?mail)\s*(?:address)?\s*[:=]\s*)?
+          unknown\ user|user|mailbox|rcpt|e-?mail)\s*(?:address\s*)?[:=])?
     [<\[("'\s]*(?:SMTP:|rfc822;\s*|utf-8;\s*)?$""",
     re.I | re.X,
 )

@@ -22,7 +22,7 @@ from bounced.parse.lhost import _common as c
 
 FORMAT = "mcafee"
 
-_MARKER = re.compile(r"-{2,}\s*The following addresses had delivery problems\s*-{2,}", re.I)
+_MARKER = re.compile(r"(?<!-)-{2,}\s*The following addresses had delivery problems\s*-{2,}", re.I)
 _LINE = re.compile(r"^[ \t]*<(" + c.ADDR_PAT + r")>[ \t]+\((.*)\)[ \t]*$", re.M)
 _ORIGINAL = re.compile(r"^Original-Recipient:[ \t]*(?:rfc822;[ \t]*)?<?(" + c.ADDR_PAT + r")>?", re.I | re.M)
 _DIAG = re.compile(r"^Diagnostic-Code:[ \t]*(?:smtp;[ \t]*)?(.*(?:\n[ \t]+.*)*)", re.I | re.M)

@@ -29,7 +29,7 @@ from bounced.parse.sniff import may_match
 
 FORMAT = "postfix"
 
-_MARKER = re.compile(r"This is the (?:[\w .()/-]{0,60}program|mail system) at host|^\s*The [\w .()/-]{0,60}program\s*$", re.M | re.I)
+_MARKER = re.compile(r"This is the (?:[\w .()/-]{0,60}program|mail system) at host|^[^\S\n]*The [\w .()/-]{0,60}program\s*$", re.M | re.I)
 _MARKER_NEEDLES = ("this is the ", "program")  # one is in every match (bounced.parse.sniff)
 _PARA = re.compile(
     r"^<(" + c.ADDR_PAT + r")>(?:\s*\(expanded from <?([^>)\s]*)>?\))?:[ \t]*(.*(?:\n(?:[ \t]+\S.*))*)",
@@ -37,8 +37,8 @@ _PARA = re.compile(
 )
 _REMOTE = re.compile(r"\bhost ([\w.-]+)\[", re.I)
 _DELAY = re.compile(r"delayed mail|delivery status notification \(delay\)|not yet been delivered|will be retried", re.I)
-_TRANSCRIPT = re.compile(r"^\s*Transcript of session follows", re.M | re.I)
-_RCPT = re.compile(r"^\s*In:\s+RCPT\s+TO:\s*<(" + c.ADDR_PAT + r")>", re.M | re.I)
+_TRANSCRIPT = re.compile(r"^[^\S\n]*Transcript of session follows", re.M | re.I)
+_RCPT = re.compile(r"^[^\S\n]*In:\s+RCPT\s+TO:\s*<(" + c.ADDR_PAT + r")>", re.M | re.I)
 _OUT = re.compile(r"^\s*Out:\s+(\d{3}(?:[ -].*)?)$")
 
 

@@ -13,7 +13,7 @@ from . import _text
 
 FORMAT = "activehunter"
 _RCPT = re.compile(r"^>>>\s*(" + _text.ADDR + r")", re.M)
-_TRANSCRIPT = re.compile(r"-{3,}\s*Transcript of session follows\s*-{3,}\s*\n(.*?)(?:\n\s*\n|\Z)", re.S)
+_TRANSCRIPT = re.compile(r"(?<!-)-{3,}\s*Transcript of session follows\s*-{3,}\s*\n(.*?)(?:\n\s*\n|\Z)", re.S)
 
 
 def extract(msg: Message) -> list[Found] | None:

@@ -17,9 +17,9 @@ from . import _text
 
 FORMAT = "biglobe"
 _DOMAINS = ("biglobe.ne.jp", "inacatv.ne.jp", "tmtv.ne.jp", "ttv.ne.jp")
-_PROBLEMS = re.compile(r"^\s*-{3,}\s*The following addresses had delivery problems\s*-{3,}\s*$", re.M)
-_INFO = re.compile(r"^\s*-{3,}\s*Non-delivered information\s*-{3,}\s*$", re.M)
-_BOUNDARY = re.compile(r"^\s*--", re.M)
+_PROBLEMS = re.compile(r"^[^\S\n]*-{3,}\s*The following addresses had delivery problems\s*-{3,}\s*$", re.M)
+_INFO = re.compile(r"^[^\S\n]*-{3,}\s*Non-delivered information\s*-{3,}\s*$", re.M)
+_BOUNDARY = re.compile(r"^[^\S\n]*--", re.M)
 
 
 def extract(msg: Message) -> list[Found] | None:

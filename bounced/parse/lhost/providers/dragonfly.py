@@ -17,7 +17,7 @@ from . import _text
 FORMAT = "dragonfly"
 _MARK = "This is the DragonFly Mail Agent"
 _RCPT = re.compile(r"There was an error delivering your mail to <(" + _text.ADDR + r")>\.?")
-_END = re.compile(r"^\s*(Message headers follow|Original message follows)\.?\s*$", re.M)
+_END = re.compile(r"^[^\S\n]*(Message headers follow|Original message follows)\.?\s*$", re.M)
 _DID_NOT_LIKE = re.compile(r"^[ \t]*(\S+) \[[^\]\n]*\] did not like our ([A-Z ]+?):?[ \t]*$", re.M)
 
 

@@ -25,7 +25,7 @@ _SUBJECT = "Mail System Error - Returned Mail"
 _RCPT = re.compile(r"^(?:\s*Recipient:\s*)?<(" + _text.ADDR + r")>:?\s*(.*)$")
 _REPLY = re.compile(r"^\s*<<<\s*(.*)$")
 _COMMAND = re.compile(r"^\s*>>>\s*")
-_END = re.compile(r"^\s*(-{5,}|Received:|Return-Path:|From:|Content-Type:)", re.M)
+_END = re.compile(r"^[^\S\n]*(-{5,}|Received:|Return-Path:|From:|Content-Type:)", re.M)
 _ASCII_SENTENCE = re.compile(r"^[\x20-\x7e]*[A-Za-z]{3,}[\x20-\x7e]*$")
 
 

@@ -17,12 +17,12 @@ from bounced.model import Found
 from . import _text
 
 FORMAT = "gmail"
-_START = re.compile(r"^\s*Delivery to the following recipients? (failed permanently|has been delayed|failed)", re.M)
-_END = re.compile(r"^\s*-{3,}\s*(Original message|Message header follows)", re.M)
+_START = re.compile(r"^[^\S\n]*Delivery to the following recipients? (failed permanently|has been delayed|failed)", re.M)
+_END = re.compile(r"^[^\S\n]*-{3,}\s*(Original message|Message header follows)", re.M)
 _DETAILS = re.compile(r"Technical details of (permanent|temporary) failure:\s*", re.I)
 _RETURNED = re.compile(r"The error that the other server returned was:\s*", re.I)
 _BY_HOST = re.compile(r"rejected by the server for the recipient domain \S+ by ([A-Za-z0-9.-]+?)\.? \[")
-_STATE = re.compile(r"\s*\(state \d+\)\.?\s*$")
+_STATE = re.compile(r"(?<!\s)\s*\(state \d+\)\.?\s*$")
 _DOUBLE_CODE = re.compile(r"^([245]\d\d) \1 ")
 
 
@@ -52,7 +52,7 @@ def extract(msg: Message) -> list[Found] | None:
     remote = None
     if details:
         body = _text.unfold(block[details.end():])
-        body = re.split(r"\s*Message will be retried", body)[0]
+        body = re.split(r"(?<!\s)\s*Message will be retried", body)[0]
         returned = _RETURNED.search(body)
         host = _BY_HOST.search(body)
         if host:

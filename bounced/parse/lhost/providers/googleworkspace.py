@@ -51,7 +51,7 @@ def extract(msg: Message) -> list[Found] | None:
     if not head:
         return None
     body = text[head.start():]
-    cut = re.search(r"^-{3,}|^\s*Original message|^\[image:", body, re.M | re.I)
+    cut = re.search(r"^-{3,}|^[^\S\n]*Original message|^\[image:", body, re.M | re.I)
     if cut:
         body = body[:cut.start()]
     response = _RESPONSE.search(body)

@@ -23,7 +23,7 @@ from . import _text
 
 FORMAT = "office365"
 _CLOUD_DOMAINS = ("onmicrosoft.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "office365.com")
-_GENERATING = re.compile(r"^\s*Generating server:\s*(\S+)", re.M)
+_GENERATING = re.compile(r"^[^\S\n]*Generating server:\s*(\S+)", re.M)
 _START = re.compile(r"Delivery has failed to these recipients or groups:|Your message to \S+ couldn.t be delivered|"
                     r"rejected your message to the following e-?mail addresses:", re.I)
 _START_NEEDLES = ("delivery has failed", "your message to ", "rejected your message")  # one is in every match
@@ -31,9 +31,9 @@ _CLOUD_HEADERS = ("x-ms-exchange-crosstenant", "x-ms-exchange-message-is-ndr", "
                   "x-exchange-antispam-report")
 _CLOUD_HOST = re.compile(r"\.(?:outbound\.protection|prod)\.outlook\.com\b", re.I)
 _DIAG_START = "Diagnostic information for administrators:"
-_RETURNED = re.compile(r"Remote Server returned '(.*?)'\s*$|^\s*#?([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}.*?)(?:##.*)?$", re.M)
-_END = re.compile(r"^\s*Original message headers:|^\s*-{3,}", re.M)
-_MAILTO = re.compile(r"^\s*(" + _text.ADDR + r")(?:<mailto:[^>]*>)?\s*(?:\(.*\))?\s*$", re.M)
+_RETURNED = re.compile(r"Remote Server returned '(.*?)'\s*$|^[^\S\n]*#?([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}.*?)(?:##.*)?$", re.M)
+_END = re.compile(r"^[^\S\n]*Original message headers:|^[^\S\n]*-{3,}", re.M)
+_MAILTO = re.compile(r"^[^\S\n]*(" + _text.ADDR + r")(?:<mailto:[^>]*>)?\s*(?:\(.*\))?\s*$", re.M)
 
 
 def _is_cloud(msg: Message, text: str) -> bool:

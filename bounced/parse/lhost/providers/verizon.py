@@ -15,10 +15,10 @@ from bounced.model import Found
 from . import _text
 
 FORMAT = "verizon"
-_ERROR = re.compile(r"^\s*Error:\s*(.+)$", re.M)
-_TO = re.compile(r"^\s*To:\s*(.+)$", re.M)
-_RCPT_TO = re.compile(r"^\s+RCPT TO:\s*<?(" + _text.ADDR + r")>?", re.M)
-_DASH_REPLY = re.compile(r"^\s*([245]\d\d) - (.+)$", re.M)
+_ERROR = re.compile(r"^[^\S\n]*Error:\s*(.+)$", re.M)
+_TO = re.compile(r"^[^\S\n]*To:\s*(.+)$", re.M)
+_RCPT_TO = re.compile(r"^[^\S\n]+RCPT TO:\s*<?(" + _text.ADDR + r")>?", re.M)
+_DASH_REPLY = re.compile(r"^[^\S\n]*([245]\d\d) - (.+)$", re.M)
 
 
 def extract(msg: Message) -> list[Found] | None:

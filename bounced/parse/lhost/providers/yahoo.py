@@ -27,9 +27,9 @@ _PARTNERS = ("sbcglobal.net", "att.net", "bellsouth.net", "pacbell.net", "swbell
              "flash.net", "nvbell.net", "wans.net", "snet.net", "prodigy.net", "rogers.com", "btinternet.com",
              "ymail.com", "rocketmail.com")
 _SUMMARY_PHRASE = "I'm afraid I wasn't able to deliver the following message"
-_SUMMARY_TO = re.compile(r"^\s*To:\s*(.+)$", re.M)
+_SUMMARY_TO = re.compile(r"^[^\S\n]*To:\s*(.+)$", re.M)
 _BELOW = re.compile(r"^-{2,}\s*Below this line", re.M | re.I)
-_COMMAND = re.compile(r"\s*\[(RCPT_TO|MAIL_FROM|DATA|CONNECT|EHLO|HELO)\]\s*$")
+_COMMAND = re.compile(r"(?<!\s)\s*\[(RCPT_TO|MAIL_FROM|DATA|CONNECT|EHLO|HELO)\]\s*$")
 _SAID = re.compile(r"^Remote host said:\s*")
 _COLON_CODE = re.compile(r"^([245]\d\d):\s*:?\s*")
 

@@ -17,7 +17,7 @@ from bounced.model import Found
 from . import _text
 
 FORMAT = "zoho"
-_FAIL = re.compile(r"^\s*(" + _text.ADDR + r")\s+(.*ERROR_CODE.*)$", re.M)
+_FAIL = re.compile(r"^[^\S\n]*(" + _text.ADDR + r")\s+(.*ERROR_CODE.*)$", re.M)
 _DELAY = re.compile(r"\[Status:\s*\w+,\s*Address:\s*<?(" + _text.ADDR + r")>?,\s*ResponseCode\s*(\d{3})?,?([^\]\n]{0,500})\]")
 _ORIGINAL = re.compile(r"^Received:\s*from", re.M | re.I)
 
@@ -38,7 +38,7 @@ def extract(msg: Message) -> list[Found] | None:
     delayed = "WARNING MESSAGE ONLY" in text
     out: list[Found] = []
     for m in _FAIL.finditer(text):
-        parts = [p.strip(" ,:") for p in re.split(r",?\s*ERROR_CODE\s*:", m.group(2))]
+        parts = [p.strip(" ,:") for p in re.split(r"(?:,|(?<![\s,]))\s*ERROR_CODE\s*:", m.group(2))]
         reply = next((p for p in parts if re.fullmatch(r"[245]\d\d", p)), None)
         diagnostic = _text.unfold(" ".join(p for p in parts if p and p != reply))
         if reply:

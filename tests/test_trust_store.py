@@ -1,0 +1,76 @@
+"""The store's side of trust (schema v7): migration of older files, registration expiry, bad input."""
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+import sqlite_utils
+
+from bounced.config import from_dict
+from bounced.ingest import parse_options, prepare
+from bounced.store import MIGRATIONS, SCHEMA_VERSION, Store
+from tests.storehelp import T0, dsn
+
+
+def test_a_version_3_database_gains_trust_columns_and_keeps_its_history(tmp_path):
+    path = tmp_path / "v3.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for v in (1, 2, 3):
+        MIGRATIONS[v](db)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    conn.execute("INSERT INTO messages (id, received_at, sha256, parse_status) VALUES (1, '2026-01-01T00:00:00.000Z', 'x', 'ok')")
+    conn.execute("INSERT INTO events (message_id, address, domain, at, kind, reason, policy_action) VALUES "
+                 "(1, 'old@example.com', 'example.com', '2026-01-01T00:00:00.000Z', 'hard', 'user_unknown', 'suppressed')")
+    conn.execute("INSERT INTO suppressions (address, domain, active, kind, reason, source, suppressed_at) VALUES "
+                 "('old@example.com', 'example.com', 1, 'hard', 'user_unknown', 'policy', '2026-01-01T00:00:00.000Z')")
+    conn.close()
+    with Store.open(path, from_dict({"store": {"path": str(path)}})) as s:
+        assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+        report = s.address_report("old@example.com")
+        assert report.active_now and report.events[0]["trusted"] is None  # stored when everything counted
+        s.ingest_many([prepare(dsn("new@example.com", tag="n"), "", (), parse_options(s.config))])
+        assert s.events(untrusted=True)[0]["address"] == "new@example.com"
+        plan = " ".join(r[3] for r in s.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM events WHERE kind = 'hard' AND domain = ? AND at >= ? AND at < ? "
+            "AND (trusted IS NULL OR trusted = 1)", ("example.com", "a", "b")))
+        assert "idx_events_hard_domain" in plan, plan
+
+
+def test_registrations_expire_and_bad_input_is_named(tmp_path):
+    cfg = from_dict({"bounce": {"sent_keep_days": 2.0}, "store": {"path": str(tmp_path / "b.db")}})
+    with Store.open(tmp_path / "b.db", cfg) as s:
+        assert s.register_sent("<m1@sender.example>", ["A@Example.com", "a@example.com"], when=T0) == 1
+        s.register_sent("<m2@sender.example>", ["b@example.com"], when=T0 + timedelta(days=3))  # drops m1
+        assert [tuple(r) for r in s.conn.execute("SELECT message_id, address FROM sent")] == [
+            ("m2@sender.example", "b@example.com")]
+        with pytest.raises(ValueError, match="invalid Message-ID '<>'"):
+            s.register_sent("<>", ["b@example.com"])
+        with pytest.raises(ValueError, match="no recipients"):
+            s.register_sent("<m3@x>", [])
+        with pytest.raises(ValueError, match="'nobody'"):
+            s.register_sent("<m3@x>", ["nobody"])
+        with pytest.raises(LookupError, match="no event 99"):
+            s.promote(99, "because")
+
+
+@pytest.mark.parametrize("signed", [True, False], ids=["signed-original", "unsigned-original"])
+def test_a_complaint_is_bound_by_the_quoted_originals_signature(tmp_path, signed):
+    """Feedback loops report to a fixed address, not to VERP: the original's X-Bounced-Sig proves it."""
+    from pathlib import Path
+
+    from bounced import keyfiles, signing
+
+    cfg = from_dict({"bounce": {"trust": "signed"}, "store": {"path": str(tmp_path / "b.db")}})
+    raw = (Path(__file__).parent / "data" / "parse" / "arf-abuse.eml").read_bytes()
+    with Store.open(tmp_path / "b.db", cfg) as s:
+        if signed:
+            sig = signing.header_sig(keyfiles.load(cfg).keys[0], "<sale-2026@sender.example>", "annoyed@rcpt.example",
+                                     signing.day_number(T0))
+            raw = raw.replace(b"X-Campaign-ID: sale-7", b"X-Bounced-Sig: " + sig.encode())
+        s.ingest_many([prepare(raw, "", ("fbl@sender.example",), parse_options(cfg), received_at=T0)])
+        ev = s.events()[0]
+        assert (ev["address"], ev["kind"]) == ("annoyed@rcpt.example", "complaint")
+        assert ev["trust_note"] == ("X-Bounced-Sig" if signed else "no proof: no VERP, no X-Bounced-Sig")
+        assert s.address_report("annoyed@rcpt.example").active_now is signed

@@ -6,14 +6,17 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test bench clean score
 
+# pip's and the build backend's chatter goes to a log, shown only when the install fails
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(STAMP)
+	@echo "installing bounced into $(VENV) (log: $(VENV)/install.log)"
+	@$(PYTHON) -m venv $(VENV)
+	@{ $(BIN)/pip install -q --upgrade pip && $(BIN)/pip install -q -e '.[test]'; } >$(VENV)/install.log 2>&1 \
+	  || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
+# make run [CONFIG=path/to/bounced.toml]
 run: $(STAMP)
-	$(BIN)/bounced serve
+	$(BIN)/bounced serve$(if $(CONFIG), --config '$(CONFIG)')
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -111,3 +111,20 @@ def normalize(raw: object, *, case_sensitive: bool = False) -> str:
 
 def domain_of(key: str) -> str:
     return key.rpartition("@")[2]
+
+
+def validate(raw: object, *, case_sensitive: bool = False) -> str:
+    """The one check for an address a person gives bounced (``suppress``, ``unsuppress``, ``erase``,
+    ``import-suppressions``, ``check``): the store's syntax rules plus what mail on the internet
+    needs (email-validator: a fully qualified domain, RFC 5321 2.3.5). Returns the lookup key.
+
+    Addresses found in bounces are not held to this: a DSN about ``root@mailhost`` is still kept."""
+    key = normalize(raw, case_sensitive=case_sensitive)
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(str(raw).strip().removeprefix("<").removesuffix(">"), check_deliverability=False,
+                       allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise InvalidAddress(raw, str(exc).rstrip(".")) from None
+    return key

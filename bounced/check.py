@@ -7,7 +7,7 @@ about its domain, whether it was seen before and whether it is suppressed; DNS l
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,8 +15,8 @@ import dns.asyncresolver
 import dns.exception
 import dns.rdatatype
 import dns.resolver
-from email_validator import EmailNotValidError, validate_email
 
+from bounced.addresses import InvalidAddress, domain_of, validate
 from bounced.typos import suggest
 
 
@@ -62,16 +62,16 @@ class Parsed:
 
 
 def parse(address: str) -> Parsed:
-    """Syntax (email-validator, no DNS) and normalization for duplicate detection."""
+    """Syntax and normalization for duplicate detection: the same validator as ``bounced suppress``
+    and ``import-suppressions`` (:func:`bounced.addresses.validate`), so they never disagree."""
     a = address.strip()
     if "@" not in a:
         return Parsed(address, None, None, "missing '@'")
     try:
-        v = validate_email(a, check_deliverability=False, allow_smtputf8=True)
-    except EmailNotValidError as exc:
-        return Parsed(address, None, None, str(exc))
-    domain = v.ascii_domain.lower()
-    return Parsed(address, f"{v.local_part.lower()}@{domain}", domain, None)
+        key = validate(a)
+    except InvalidAddress as exc:
+        return Parsed(address, None, None, exc.why)
+    return Parsed(address, key, domain_of(key), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +148,18 @@ async def lookup_domain(resolver: dns.asyncresolver.Resolver, domain: str) -> Dn
         return DnsAnswer.UNKNOWN
 
 
-async def lookup_domains(domains: Iterable[str], resolver: dns.asyncresolver.Resolver, concurrency: int) -> dict[str, DnsAnswer]:
-    """Each distinct domain once, at most ``concurrency`` queries in flight."""
+async def lookup_domains(domains: Iterable[str], resolver: dns.asyncresolver.Resolver, concurrency: int,
+                         progress: Callable[[int], None] | None = None) -> dict[str, DnsAnswer]:
+    """Each distinct domain once, at most ``concurrency`` queries in flight; ``progress(1)`` per answer."""
     sem = asyncio.Semaphore(concurrency)
     unique = sorted(set(domains))
 
     async def one(d: str) -> DnsAnswer:
         async with sem:
-            return await lookup_domain(resolver, d)
+            answer = await lookup_domain(resolver, d)
+        if progress:
+            progress(1)
+        return answer
 
     answers = await asyncio.gather(*(one(d) for d in unique))
     return dict(zip(unique, answers))

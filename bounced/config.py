@@ -20,6 +20,9 @@ from bounced.model import Kind
 from bounced.reasons import DEFAULT_KINDS, REASONS, SENDER_SIDE
 
 SYSTEM_CONFIG = Path("/etc/bounced/bounced.toml")
+# the systemd unit's StateDirectory= and WorkingDirectory=: where a relative store.path of the
+# system config lives, for the daemon and for the operator's commands alike
+SYSTEM_STATE_DIR = Path("/var/lib/bounced")
 
 
 class ConfigError(ValueError):
@@ -310,19 +313,72 @@ def load_file(path: str | os.PathLike[str]) -> Config:
 
 
 def load(path: str | os.PathLike[str] | None = None, environ: typing.Mapping[str, str] | None = None) -> Config:
-    """The effective configuration, following the documented search order."""
+    """The effective configuration, following the documented search order.
+
+    A relative ``store.path`` is anchored where the daemon keeps its database, so every command
+    finds the daemon's file wherever it is run: ``$STATE_DIRECTORY`` under systemd, else the
+    unit's state directory for the system config; otherwise it stays relative to the working
+    directory (``make run``)."""
     env = os.environ if environ is None else environ
     if path:
-        return load_file(path)
-    if env.get("BOUNCED_CONFIG"):
-        return load_file(env["BOUNCED_CONFIG"])
-    if SYSTEM_CONFIG.is_file():
-        return load_file(SYSTEM_CONFIG)
-    cfg = Config()
+        cfg = load_file(path)
+    elif env.get("BOUNCED_CONFIG"):
+        cfg = load_file(env["BOUNCED_CONFIG"])
+    elif SYSTEM_CONFIG.is_file():
+        cfg = load_file(SYSTEM_CONFIG)
+    else:
+        cfg = Config()
+    return _anchor_store(cfg, env)
+
+
+def _anchor_store(cfg: Config, env: typing.Mapping[str, str]) -> Config:
+    if Path(cfg.store.path).is_absolute():
+        return cfg
     state = env.get("STATE_DIRECTORY")
-    if state:  # under systemd the database lives in StateDirectory
-        cfg = dataclasses.replace(cfg, store=dataclasses.replace(cfg.store, path=str(Path(state.split(":")[0]) / "bounced.db")))
-    return cfg
+    if state:
+        base = Path(state.split(":")[0])
+    elif cfg.source == str(SYSTEM_CONFIG):
+        base = SYSTEM_STATE_DIR
+    else:
+        return cfg
+    return dataclasses.replace(cfg, store=dataclasses.replace(cfg.store, path=str(base / cfg.store.path)))
+
+
+def provenance(cfg: Config, environ: typing.Mapping[str, str] | None = None) -> dict[str, tuple[Any, str]]:
+    """Every effective key (``server.max_connections``) with its value and where it came from:
+    the config file, ``$STATE_DIRECTORY`` (the anchored store path) or the built-in default."""
+    env = os.environ if environ is None else environ
+    in_file: set[str] = set()
+    if cfg.source != "<defaults>":
+        try:
+            _flatten(tomllib.loads(Path(cfg.source).read_text(encoding="utf-8")), "", in_file)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass
+    out: dict[str, tuple[Any, str]] = {}
+    values: set[str] = set()
+    flat: dict[str, Any] = {}
+    _flatten(to_dict(cfg), "", values, flat)
+    for key in sorted(flat):
+        if any(key == k or key.startswith(k + ".") or key.startswith(k + "[") for k in in_file):
+            origin = cfg.source
+        else:
+            origin = "built-in default"
+        if key == "store.path" and env.get("STATE_DIRECTORY") and flat[key].startswith(env["STATE_DIRECTORY"].split(":")[0]):
+            origin += " in $STATE_DIRECTORY"
+        elif key == "store.path" and cfg.source == str(SYSTEM_CONFIG) and flat[key].startswith(str(SYSTEM_STATE_DIR)):
+            origin += f" in {SYSTEM_STATE_DIR} (the unit's StateDirectory)"
+        out[key] = (flat[key], origin)
+    return out
+
+
+def _flatten(data: Any, prefix: str, keys: set[str], flat: dict[str, Any] | None = None) -> None:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else k, keys, flat)
+        return
+    keys.add(prefix)
+    if flat is not None:
+        flat[prefix] = data
 
 
 def to_dict(cfg: Config) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any
 from bounced import config as config_mod
 from bounced.config import Config, ConfigError
 from bounced.ingest import parse_options
+from bounced.logsetup import RateLimited
 from bounced.metrics import Metrics, start_http
 from bounced.notify import Notifier, watchdog_interval
 from bounced.server import (
@@ -35,7 +36,7 @@ from bounced.server import (
     factory,
     tls_context,
 )
-from bounced.store import StoreError
+from bounced.store import Store, StoreError
 from bounced.writer import Stored, StoreLike, Writer
 
 OpenStore = Callable[[Config], StoreLike]
@@ -46,8 +47,11 @@ class StartupError(Exception):
 
 
 def open_real_store(cfg: Config) -> StoreLike:
-    from bounced.store import Store
+    from bounced.configcheck import writable_problem
 
+    why = writable_problem(cfg.store.path)
+    if why:  # rather than SQLite's "unable to open database file", which reads like corruption
+        raise StoreError(f"{cfg.store.path}: {why}")
     try:
         return Store.open(cfg.store.path, cfg)
     except StoreError:
@@ -68,7 +72,9 @@ class Daemon:
         self.notifier = notifier or Notifier(None)
         self.log = log or structlog.get_logger("bounced")
         self.environ = environ
-        self.metrics = Metrics()
+        self.metrics = Metrics(suppressions=self._active_by_kind)
+        self._reader: Store | None = None  # read-only, for the suppressions gauge
+        self._log_reject = RateLimited(self.log, "rejected")
         self.writer: Writer | None = None
         self.state: ServerState | None = None
         self.listeners: list[asyncio.Server] = []
@@ -101,7 +107,7 @@ class Daemon:
             await asyncio.to_thread(self.writer.start)
         except StoreError as exc:
             raise StartupError(str(exc)) from None
-        self.state = ServerState(cfg, self.deliver, on_reject=self.metrics.reject,
+        self.state = ServerState(cfg, self.deliver, on_reject=self._rejected,
                                  on_connections=self.metrics.connections.set, log=self.log, tls=tls)
         try:
             for lst in cfg.server.listeners:
@@ -162,10 +168,23 @@ class Daemon:
         self._record(d, stored, (time.perf_counter() - started) * 1000)
         return stored.incoming.sha256[:16]
 
+    def _rejected(self, cause: str) -> None:
+        """Every refusal is counted; logged at most once per cause every 10 s (``held_back`` counts the rest)."""
+        self.metrics.reject(cause)
+        if cause != "store_unavailable":  # the writer logs those itself, as errors
+            self._log_reject(cause)
+
+    def _active_by_kind(self) -> dict[str, int]:
+        if self._reader is None:
+            self._reader = Store.open(self.config.store.path, self.config, readonly=True)
+        return self._reader.active_by_kind()
+
     def _record(self, d: Delivery, stored: Stored, ms: float) -> None:
         r, o = stored.incoming.result, stored.outcome
         outcome = "duplicate" if o.duplicate else ("parse_failed" if o.parse_failed else "stored")
         self.metrics.messages.labels(outcome=outcome).inc()
+        for action in o.policy:
+            self.metrics.policy_outcome(action)
         if not o.duplicate:
             for rr in r.recipients:
                 self.metrics.events.labels(kind=str(rr.kind), reason=rr.reason).inc()
@@ -179,8 +198,8 @@ class Daemon:
                       peer=d.peer[0] if isinstance(d.peer, tuple) else str(d.peer), size=len(d.raw),
                       format=r.format, recipients=[rr.recipient for rr in r.recipients],
                       kinds=[str(rr.kind) for rr in r.recipients], reasons=[rr.reason for rr in r.recipients],
-                      parse_error=r.error, duplicate=o.duplicate, events=o.events, untrusted=o.untrusted,
-                      held=o.held, ms=round(ms, 2))
+                      policy=list(o.policy), parse_error=r.error, duplicate=o.duplicate, events=o.events,
+                      untrusted=o.untrusted, held=o.held, ms=round(ms, 2))
 
     def _on_writer_death(self, why: str) -> None:
         """From the writer thread as it ends unasked."""
@@ -304,6 +323,8 @@ class Daemon:
             srv.close()
         if self.metrics_server is not None:
             self.metrics_server.close()
+        if self._reader is not None:
+            self._reader.close()
         if self.writer is not None:
             if not await asyncio.to_thread(self.writer.close, self.writer_close_timeout()):
                 self.log.error("writer_stuck", action="exiting without waiting for the store; messages not "

@@ -34,6 +34,7 @@ class IngestOutcome:
     untrusted: int = 0  # events recorded without changing a suppression (no proof we sent the mail)
     held: int = 0  # suppressions held for an operator (breaker or per-message cap)
     tripped: tuple[str, ...] = ()  # domains whose breaker tripped with this message
+    policy: tuple[str, ...] = ()  # what the policy did per event: suppressed, counted, recorded, ignored, ...
 
 
 def prepare(raw: bytes, mail_from: str = "", rcpt_tos: tuple[str, ...] = (),

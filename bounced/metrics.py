@@ -9,19 +9,54 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import time
+from collections.abc import Iterator
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 HealthCheck = Callable[[], Awaitable[str | None]]  # None = healthy, else the problem
 
 
 OUTCOMES = ("stored", "duplicate", "parse_failed")
+# what the policy did with an event (bounced.policy Change.action; "expired+..." counts as its second part)
+POLICY_ACTIONS = ("suppressed", "renewed", "counted", "reset", "recorded", "ignored", "untrusted", "held")
+SUPPRESSION_KINDS = ("hard", "soft", "complaint")
+
+
+class SuppressionGauge(Collector):
+    """``bounced_active_suppressions{kind}``, read from the store at most every ``ttl`` seconds
+    (a scrape every few seconds must not become a query every few seconds)."""
+
+    def __init__(self, read: Callable[[], dict[str, int]], ttl: float = 15.0) -> None:
+        self.read, self.ttl = read, ttl
+        self._cached: dict[str, int] | None = None
+        self._at = 0.0
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = time.monotonic()
+        if self._cached is None or now - self._at >= self.ttl:
+            try:
+                self._cached, self._at = self.read(), now
+            except Exception:  # noqa: BLE001 - a scrape must not fail because the store is busy
+                pass
+        g = GaugeMetricFamily("bounced_active_suppressions", "Active suppressions in the store, by kind",
+                              labels=["kind"])
+        counts = self._cached or {}
+        for kind in sorted(set(SUPPRESSION_KINDS) | set(counts)):
+            g.add_metric([kind], counts.get(kind, 0))
+        yield g
 REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_many_connections", "timeout",
                  "store_unavailable", "internal_error")
 
@@ -29,9 +64,19 @@ REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_man
 class Metrics:
     """The daemon's counters; method names say what happened, labels are the operator's words."""
 
-    def __init__(self) -> None:
+    def __init__(self, suppressions: Callable[[], dict[str, int]] | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # the standard process_* (memory, CPU, open fds) and python_* (gc, version) series
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+        if suppressions is not None:
+            r.register(SuppressionGauge(suppressions))
+        self.policy = Counter("bounced_policy_outcomes", "What the policy did with each stored event",
+                              ["action"], registry=r)
+        for action in POLICY_ACTIONS:
+            self.policy.labels(action=action)
         self.messages = Counter("bounced_messages", "Messages stored, by outcome (stored, duplicate, parse_failed)",
                                 ["outcome"], registry=r)
         self.events = Counter("bounced_events", "Recipient results stored, by kind and reason",
@@ -58,6 +103,9 @@ class Metrics:
 
     def reject(self, cause: str) -> None:
         self.rejects.labels(cause=cause).inc()
+
+    def policy_outcome(self, action: str) -> None:
+        self.policy.labels(action=action.rpartition("+")[2]).inc()
 
     def batch(self, size: int, seconds: float, ok: bool) -> None:
         self.batch_size.observe(size)

@@ -88,3 +88,15 @@ class ParseResult:
         if self.recipients_cut:  # only then: the usual output keeps its shape
             out["recipients_cut"] = self.recipients_cut
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRow:
+    """One suppression as exported and imported: every column round-trips."""
+
+    address: str
+    kind: str
+    reason: str
+    created_at: Any = None  # datetime | None; None = now
+    expires_at: Any = None  # datetime | None; None = until lifted
+    source: str = "import"

@@ -149,9 +149,11 @@ def apply_activity(state: State | None, at: datetime) -> Change:
     return Change(replace(s, soft_count=0, soft_first_at=None), "reset")
 
 
-def apply_manual_suppress(state: State | None, kind: str, reason: str, at: datetime, source: str = "manual") -> Change:
+def apply_manual_suppress(state: State | None, kind: str, reason: str, at: datetime, source: str = "manual",
+                          expires: datetime | None = None) -> Change:
+    """A suppression by hand or by import; ``expires`` None means until lifted."""
     s = state or State()
-    s = replace(s, active=True, kind=kind, reason=reason, source=source, suppressed_at=at, expires_at=None,
+    s = replace(s, active=True, kind=kind, reason=reason, source=source, suppressed_at=at, expires_at=expires,
                 lifted_at=None, lifted_by=None, lifted_reason=None, first_event_at=s.first_event_at or at)
     return Change(s, "suppressed")
 

@@ -1,7 +1,18 @@
 """The reason vocabulary operators search and report by, and each reason's default kind.
 
 The names are a public contract (stored in the database, shown by ``bounced inspect``, matched by
-config keys): never rename one. The policy may override the kind per reason from config.
+config keys): never rename one. The policy may override the kind per reason from config
+(``[policy.reason_kinds]``), which is how an operator settles the choices reasonable operators
+make differently; the defaults here are:
+
+* ``suspend`` (a disabled or suspended account) is soft: providers re-enable accounts, and three
+  soft bounces over a day still suppress it. ``suspend = "hard"`` suppresses at once.
+* ``no_relaying`` ("relaying denied") is sender-side: usually our route or the recipient
+  domain's MX setup, not the address. ``no_relaying = "hard"`` treats it as a dead address.
+* ``challenge`` (a challenge-response request) is soft and recipient-side: it counts toward the
+  soft threshold, never suppresses at once.
+* Feedback reports are complaints only for the recipient's own report (abuse, fraud, opt-out,
+  other); an RFC 6591 authentication failure report is ``auth_failure``, sender-side.
 """
 from __future__ import annotations
 
@@ -42,6 +53,7 @@ DEFAULT_KINDS = MappingProxyType({
     "not_compliant_rfc": _S,
     "syntax_error": _S,
     "on_hold": _S,
+    "challenge": _S,  # a challenge-response request: held until the sender proves to be human
     "undefined": _S,
     "feedback": Kind.COMPLAINT,
     "vacation": Kind.AUTO_REPLY,

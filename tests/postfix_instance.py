@@ -8,6 +8,7 @@ loopback port of our choosing, no chroot, no DNS, logging to a file. Everything 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+ETC = "@ETC@"  # in settings values: the instance's own config directory
 POSTFIX = shutil.which("postfix") or ("/usr/sbin/postfix" if os.path.exists("/usr/sbin/postfix") else None)
 
 # service  type  private unpriv chroot wakeup maxproc command
@@ -52,7 +54,10 @@ def free_port() -> int:
 
 
 class PostfixInstance:
-    def __init__(self, transport: dict[str, str], settings: dict[str, str] | None = None) -> None:
+    def __init__(self, transport: dict[str, str], settings: dict[str, str] | None = None,
+                 files: dict[str, str] | None = None) -> None:
+        """``files``: more lookup tables (name -> content) written to the instance's config directory;
+        every ``hash:`` table the settings name is built with postmap, as an operator would."""
         assert POSTFIX is not None
         self.root = Path(tempfile.mkdtemp(prefix="bounced-postfix-"))
         os.chmod(self.root, 0o755)
@@ -100,9 +105,15 @@ class PostfixInstance:
             "daemon_directory": "/usr/lib/postfix/sbin",
             "meta_directory": "/etc/postfix",
         }
-        main.update(settings or {})
+        main.update({k: v.replace(ETC, str(self.etc)) for k, v in (settings or {}).items()})
+        for name, content in (files or {}).items():
+            (self.etc / name).write_text(content)
         (self.etc / "main.cf").write_text("".join(f"{k} = {v}\n" for k, v in main.items()))
         (self.etc / "master.cf").write_text(_MASTER.format(port=f"127.0.0.1:{self.port}"))
+        for value in main.values():
+            for table in re.findall(r"\bhash:(\S+?)(?=[,\s]|$)", value):
+                subprocess.run([shutil.which("postmap") or "/usr/sbin/postmap", "-c", str(self.etc), f"hash:{table}"],
+                               check=True, capture_output=True, timeout=60)
 
     def _postfix(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run([POSTFIX or "postfix", "-c", str(self.etc), *args], capture_output=True, text=True,

@@ -50,7 +50,7 @@ def dns_server():
 def run_check(tmp_path, text, *args):
     f = tmp_path / "list.csv"
     f.write_text(text)
-    r = CliRunner().invoke(main, ["check", str(f), "--db", str(tmp_path / "none.db"), *args])
+    r = CliRunner().invoke(main, ["check", str(f), "--no-store", *args])
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     return r, rows
 
@@ -123,3 +123,12 @@ def test_bad_input_exits_2(tmp_path, content, args, message):
     (tmp_path / "corrupt.db").write_bytes(b"junk" * 1000)
     r = CliRunner().invoke(main, ["check", str(f), "--offline", *[a.format(tmp=tmp_path) for a in args]])
     assert r.exit_code == 2 and message in r.output
+
+
+def test_latin1_and_utf16_lists_are_read(tmp_path) -> None:
+    for enc in ("latin-1", "utf-16"):
+        f = tmp_path / f"{enc}.csv"
+        f.write_bytes("email,name\njose@mx.example,José\n".encode(enc))
+        r = CliRunner().invoke(main, ["check", str(f), "--offline", "--no-store"])
+        assert r.exit_code == 0, r.output
+        assert list(csv.DictReader(io.StringIO(r.stdout)))[0]["name"] == "José"

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from bounced.classify import Classification, classify, normalize_status, pick_receiver
-from bounced.classify.phrases import IDENTIFIER_ROWS, PHRASE_ROWS
+from bounced.classify.phrases import FINAL_EXPIRY_ROWS, IDENTIFIER_ROWS, PHRASE_ROWS
 from bounced.classify.receivers import RECEIVER_ROWS, RECEIVERS
+from bounced.classify.senders import SENDER_ROWS
 from bounced.classify.replycode import REPLY_ROWS
 from bounced.classify.stages import STAGE_ROWS
 from bounced.classify.status import STATUS_ROWS, STRONG, WEAK
@@ -74,8 +75,39 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("senderid-pra", None, "550 5.7.1 can't determine Purported Responsible Address", "rejected"),
     ("qmail-not-enough-free-space", None, "Requested action not taken: mailbox unavailable (not enough free space)", "system_full"),
     ("sender-ip-address-rejected", None, "554 5.7.1 <unknown[192.0.2.1]>: Sender IP address rejected", "blocked"),
-    ("docomo-5.2.0-unknown-user", "5.2.0", "550 Unknown user kijitora@docomo.example.ne.jp", "filtered"),
-    ("postfix-unknown-user-after-data", None, "host mx.example.jp said: 550 Unknown user kijitora@example.jp (in reply to end of DATA command)", "filtered"),
+    ("storage-exhausted-under-5.1.1", "5.1.1", "550 5.1.1 a@example.org: mailbox storage has been exhausted", "mailbox_full"),
+    ("gmail-dns-nxdomain", "4.0.0", "DNS Error: 123 DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN Domain name not found: example.invalid", "host_unknown"),
+    ("gmail-dns-no-mx-no-a", "4.0.0", "DNS Error: 1 DNS type 'mx' lookup of typo.example had no relevant answers. 1 DNS type 'aaaa' lookup of typo.example had no relevant answers. 1 DNS type 'a' lookup of typo.example had no relevant answers.", "host_unknown"),
+    ("gmail-dns-servfail-stays-network", "4.0.0", "DNS Error: 1 DNS type 'mx' lookup of example.org responded with code SERVFAIL", "network_error"),
+    ("exim-malformed-address", None, "malformed address: .lee@rcpt.example may not follow kim.", "user_unknown"),
+    ("bad-recipient-address-syntax", None, "501 Bad recipient address syntax", "user_unknown"),
+    ("o365-5.4.1-dbeb-anywhere", "5.4.1", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DM6PR01.prod.outlook.com]", "user_unknown"),
+    ("postfix-access-table-reject-is-not-unknown", "5.7.1", "554 5.7.1 <a@b.example>: Recipient address rejected: Access denied", "rejected"),
+    ("mailbox-not-present", None, "550 5.1.1 Mailbox not present", "user_unknown"),
+    ("rfc5321-mailbox-unavailable-alone", None, "550 Requested action not taken: mailbox unavailable", "user_unknown"),
+    ("mailbox-unavailable-for-spam", None, "550 Requested action not taken: mailbox unavailable (message identified as spam)", "spam_detected"),
+    ("mailbox-unavailable-for-policy", None, "550 Requested action not taken: mailbox unavailable. Rejected by policy", "policy_violation"),
+    ("recipient-rejected-virus", None, "550 Recipient rejected: message contains a virus", "virus_detected"),
+    ("tcp-connection-refused-by-host-is-not-a-block", None, "Connection refused by mx.example.org", "expired"),
+    ("mailbox-over-capacity-under-sendmail-5.1.1", "5.1.1", "550 Mailbox over capacity", "mailbox_full"),
+    ("mailbox-reached-maximum-size", None, "452 4.2.2 The mailbox has reached its maximum size", "mailbox_full"),
+    ("exhausted-allowed-storage", None, "550 user has exhausted allowed storage space", "mailbox_full"),
+    ("account-expired-is-suspended-not-queue-expiry", None, "550 user account is expired", "suspend"),
+    ("illegal-alias", None, "550 unknown or illegal alias: kim@b.example", "user_unknown"),
+    ("generic-smtp-permanent-error-says-nothing", "5.0.0", "The SMTP protocol returned a permanent error: 550 5.7.1 message rejected as spam", "spam_detected"),
+    ("host-unreachable-is-the-network", None, "Host unreachable: connect to mx.b.example[192.0.2.5]", "network_error"),
+    ("recipient-not-accepted-for-spam", None, "554 Recipient not accepted: message identified as spam", "spam_detected"),
+    ("recipient-not-accepted-alone", None, "550 Recipient not accepted", "user_unknown"),
+    ("german-mailbox-full", None, "552 5.2.2 Postfach voll", "mailbox_full"),
+    ("french-mailbox-full", None, "552 Boite aux lettres pleine", "mailbox_full"),
+    ("misspelt-user-unknow", None, "550 User unknow", "user_unknown"),
+    ("misspelt-unkown-recipient", None, "550 5.1.1 Unkown recipient", "user_unknown"),
+    ("german-benutzer-unbekannt", None, "550 Benutzer unbekannt", "user_unknown"),
+    ("italian-destinatario-inesistente", None, "550 destinatario inesistente", "user_unknown"),
+    ("mailbox-temporarily-disabled", None, "550 mailbox temporarily disabled", "suspend"),
+    ("too-many-messages-in-session", None, "452 4.5.3 Too many messages in this session", "speeding"),
+    ("sendmail-5.2.0-unknown-user", "5.2.0", "550 Unknown user kijitora@example.ne.jp", "user_unknown"),
+    ("postfix-unknown-user-after-data", None, "host mx.example.jp said: 550 Unknown user kijitora@example.jp (in reply to end of DATA command)", "user_unknown"),
     ("postfix-user-unknown", None, "550 5.1.1 <kijitora@example.jp>: Recipient address rejected: User unknown in local recipient table", "user_unknown"),
     ("sendmail-addressee-unknown", "5.3.0", "553 5.3.0 <a@b>... Addressee unknown, relay=[192.0.2.1]", "user_unknown"),
     ("exchange-5.1.10-recipient-not-found", "5.1.10", "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "user_unknown"),
@@ -142,7 +174,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("yahoo-policy-reasons", None, "554 5.7.9 Message not accepted for policy reasons.", "policy_violation"),
     ("amavis-banned", "5.7.0", "554 5.7.0 Reject, id=12345-01 - BANNED: P=p003,L=1,M=multipart/mixed | P=p002,T=exe,N=x.exe", "policy_violation"),
     ("gmail-illegal-attachment", None, "552 5.7.0 Our system detected an illegal attachment on your message.", "policy_violation"),
-    ("sendgrid-unauthenticated-senders", None, "550 Unauthenticated senders not allowed", "security_error"),
+    ("sendgrid-unauthenticated-senders", None, "550 Unauthenticated senders not allowed", "rejected"),
     ("rfc3463-system-full", None, "452 4.3.1 Mail system full", "system_full"),
     ("postfix-temporary-local-problem", None, "451 4.3.0 Error: temporary local problem", "system_error"),
     ("fml-duplicated-message-id", None, "Duplicated Message-ID in <neko@example.co.jp>.", "system_error"),
@@ -174,6 +206,87 @@ def test_phrase_case(status, diagnostic, expected):
 @pytest.mark.parametrize("index", range(len(PHRASE_ROWS)), ids=[f"{r[0]}-{i}" for i, r in enumerate(PHRASE_ROWS)])
 def test_every_phrase_row_decides_a_case(index):
     assert index in _phrase_deciders(), f"no case is decided by phrase row {index}: {PHRASE_ROWS[index][1]!r}"
+
+
+# --------------------------------------------------------------------------------------------
+# sender-side evidence (bounced/classify/senders.py): decides whatever status code is attached.
+# (id, status, diagnostic, expected); the status is what a reporting MTA wrote over the remote's
+# words, often a "user unknown" code, to prove that the words win.
+# --------------------------------------------------------------------------------------------
+SENDER_CASES: list[tuple[str, str | None, str, str]] = [
+    ("own-blocked-senders-list", "5.1.1", "550 5.7.1 Sender is on the recipient's blocked senders list", "filtered"),
+    ("cpanel-may-not-exist", None, "The mail server could not deliver mail to a@example.net.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.", "host_unknown"),
+    ("dmarc-under-5.1.1", "5.1.1", "550 5.7.1 Email rejected per DMARC policy for example.org", "auth_failure"),
+    ("spf-under-5.1.0", "5.1.0", "550 5.7.23 The message was rejected because of Sender Policy Framework violation", "auth_failure"),
+    ("dkim-under-5.1.1", "5.1.1", "550 5.7.20 message does not pass DKIM validation: DKIM signature verification failed", "auth_failure"),
+    ("unauthenticated-under-5.1.1", "5.1.1", "550-5.7.26 This mail has been blocked because the sender is unauthenticated.", "auth_failure"),
+    ("orange-spf-dns", "5.1.1", "550 5.7.1 Veuillez verifier la configuration SPF/DNS de votre nom de domaine", "auth_failure"),
+    ("esp-5.1.0-sender-rejected", "5.1.0", "550 5.1.0 <news@sender.example>: Sender address rejected: Access denied", "rejected"),
+    ("sender-domain-not-found", "5.1.1", "553 5.1.8 <news@sender.example>... Domain of sender address news@sender.example does not exist", "rejected"),
+    ("unauthenticated-senders", "5.0.0", "550 Unauthenticated senders not allowed", "rejected"),
+    ("sender-id-pra", "5.1.1", "550 5.7.1 Sender ID (PRA) check failed: can't determine Purported Responsible Address", "rejected"),
+    ("postfix-client-hostname", "5.1.1", "450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", "require_ptr"),
+    ("sendmail-ip-name-lookup", None, "550 5.7.1 IP name lookup failed [192.0.2.1]", "require_ptr"),
+    ("exim-valid-sender-domain", "5.1.1", "550 Connections not accepted from servers without a valid sender domain", "require_ptr"),
+    ("gmail-ptr-under-5.1.1", "5.1.1", "550-5.7.25 The IP address sending this message does not have a PTR record setup", "require_ptr"),
+    ("client-blocked-using-any-list", "5.1.1", "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.example.net", "blocked"),
+    ("sender-ip-rejected", "5.1.1", "554 5.7.1 Sender IP address rejected", "blocked"),
+    ("spamhaus-under-5.1.1", "5.1.1", "550 5.1.1 <a@example.org>: Recipient address rejected: blocked using zen.spamhaus.org", "blocked"),
+    ("mailbox-unavailable-your-ip-listed", None, "550 mailbox unavailable: your IP 192.0.2.1 is listed in bl.spamcop.net", "blocked"),
+    ("comcast-dnsbls", None, "554 resimta-po-01v.sys.comcast.net 192.0.2.1 found on one or more DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000001", "blocked"),
+    ("comcast-block-for-spam", None, "554 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam.  Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000", "blocked"),
+    ("outlook-block-list-s3150", "5.7.1", "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150).", "blocked"),
+    ("low-reputation-under-5.1.1", "5.1.1", "550 5.7.1 Message rejected due to the low reputation of the sending IP", "bad_reputation"),
+    ("yahoo-tss04-elsewhere", None, "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints", "bad_reputation"),
+    ("too-many-connections", "5.1.1", "421 4.7.0 Too many connections from your IP", "too_many_conn"),
+    ("ip-rate-limit-mentions-unsolicited", None, "550 5.7.1 Message rate limit exceeded for 192.0.2.1: unsolicited mail is not accepted", "speeding"),
+    ("m365-server-busy", "4.7.500", "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS761)", "speeding"),
+]
+
+
+@pytest.mark.parametrize("status,diagnostic,expected", [c[1:] for c in SENDER_CASES], ids=[c[0] for c in SENDER_CASES])
+def test_sender_case(status, diagnostic, expected):
+    got = classify(_found(diagnostic, status), "rfc3464")
+    assert got.reason == expected, diagnostic
+    assert got.kind == Kind.HARD if expected == "host_unknown" else got.kind == Kind.SOFT
+
+
+@pytest.mark.parametrize("index", range(len(SENDER_ROWS)), ids=[f"{r[0]}-{i}" for i, r in enumerate(SENDER_ROWS)])
+def test_every_sender_row_decides_a_case(index):
+    deciders = {_first_row(SENDER_ROWS, d.lower()) for _i, _s, d, _e in SENDER_CASES}
+    assert index in deciders, f"no case is decided by sender row {index}: {SENDER_ROWS[index][1]!r}"
+
+
+@pytest.mark.parametrize("recipient", ["dmarc@example.org", "ptr-team@wordnsoft.example", "blacklist@example.org"])
+def test_recipient_address_is_not_sender_side_evidence(recipient):
+    found = _found(f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown", "5.1.1", recipient=recipient)
+    assert classify(found, "rfc3464").reason == "user_unknown"
+
+
+def test_receivers_sender_side_row_is_taken_before_the_general_ones():
+    found = _found("421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address, rate limited",
+                   "4.7.28", remote="gmail-smtp-in.l.google.com")
+    assert classify(found, "rfc3464").reason == "blocked"  # Google's own row, not the generic rate-limit one
+
+
+# (id, diagnostic, recipient, senders, expected): an address-level failure naming our sender
+NAMES_SENDER_CASES = [
+    ("exim-sender-domain-does-not-exist", "smtp error from remote mail server after end of data: 553 neko.example.com does not exist",
+     "a@example.net", {"news@neko.example.com"}, "rejected"),
+    ("callout-sender-unknown", "550 5.1.1 <news@sender.example>... User unknown", "a@example.net", {"news@sender.example"}, "rejected"),
+    ("recipient-named-stays", "550 5.1.1 <a@example.net>... User unknown (sender news@sender.example)", "a@example.net",
+     {"news@sender.example"}, "user_unknown"),
+    ("subdomain-host-is-not-the-domain", "553 mx.neko.example.com: host unknown", "a@example.net", {"news@neko.example.com"}, "host_unknown"),
+    ("same-domain-both-ways-stays", "553 example.net does not exist", "a@example.net", {"news@example.net"}, "host_unknown"),
+    ("unknown-user-naming-only-sender-domain-stays", "550 user unknown at neko.example.com", "a@example.net",
+     {"news@neko.example.com"}, "user_unknown"),
+]
+
+
+@pytest.mark.parametrize("diagnostic,recipient,senders,expected", [c[1:] for c in NAMES_SENDER_CASES], ids=[c[0] for c in NAMES_SENDER_CASES])
+def test_failure_naming_our_sender_is_rejected(diagnostic, recipient, senders, expected):
+    found = _found(diagnostic, "5.0.0", recipient=recipient)
+    assert classify(found, "rfc3464", frozenset(senders)).reason == expected
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,7 +394,7 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("orange-421-ofr-505", "smtp-in.orange.fr", "a@orange.fr", "421 4.2.0 Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR005_505 [505]", "system_error"),
     ("orange-550-ofr-506", "smtp-in.orange.fr", "a@orange.fr", "550 Mail rejete. Mail rejected. OFR_506 [506]", "spam_detected"),
     ("orange-552-ofr-514", "smtp-in.orange.fr", "a@orange.fr", "552 Taille limite du message atteinte OFR_514", "message_too_big"),
-    ("laposte-554-lpn-630", "smtpz4.laposte.net", "a@laposte.net", "554 5.7.1 Client host rejected LPN000_630", "policy_violation"),
+    ("laposte-554-lpn-630", "smtpz4.laposte.net", "a@laposte.net", "554 5.7.1 Client host rejected LPN000_630", "blocked"),
     ("laposte-421-lpn-107", "smtpz4.laposte.net", "a@laposte.net", "421 4.2.1 Service refuse. Veuillez essayer plus tard. Service refused, please try later. LPN006_107", "undefined"),
     ("kddi-550-filtered", "lsean.ezweb.ne.jp", "a@ezweb.ne.jp", "550 : User unknown", "filtered"),
     ("kddi-550-no-address-relayed", None, "a@ezweb.ne.jp", "550 User unknown", "filtered"),
@@ -459,14 +572,14 @@ def test_exchange_banned_ip_range():
 _ESCAPES = re.compile(r"\\[A-Za-z]")
 
 
-@pytest.mark.parametrize("pattern", [r[1] for r in PHRASE_ROWS + IDENTIFIER_ROWS] + [r[2] for r in RECEIVER_ROWS])
+@pytest.mark.parametrize("pattern", [r[1] for r in PHRASE_ROWS + IDENTIFIER_ROWS + SENDER_ROWS] + [r[2] for r in RECEIVER_ROWS])
 def test_patterns_are_lower_case_and_compile(pattern):
     assert _ESCAPES.sub("", pattern) == _ESCAPES.sub("", pattern).lower()
     re.compile(pattern)
 
 
 def test_no_duplicate_rows():
-    phrases = [r[1] for r in PHRASE_ROWS + IDENTIFIER_ROWS]
+    phrases = [r[1] for r in PHRASE_ROWS + IDENTIFIER_ROWS + SENDER_ROWS]
     assert len(phrases) == len(set(phrases))
     receivers = [(r[0], r[2]) for r in RECEIVER_ROWS]
     assert len(receivers) == len(set(receivers))
@@ -479,8 +592,10 @@ def test_no_duplicate_rows():
 
 
 def test_every_reason_is_known_and_every_row_has_a_note():
-    for reason, _pattern, note in PHRASE_ROWS + IDENTIFIER_ROWS:
+    for reason, _pattern, note in PHRASE_ROWS + IDENTIFIER_ROWS + SENDER_ROWS:
         assert reason in REASONS and note.strip()
+    for pattern, note in FINAL_EXPIRY_ROWS:
+        assert pattern == pattern.lower() and note.strip()
     for name, reason, _pattern, note in RECEIVER_ROWS:
         assert reason in REASONS and note.strip()
         assert name in {r[0] for r in RECEIVERS}
@@ -516,6 +631,14 @@ PRECEDENCE_CASES = [
     ("higher-phrase-over-strong-status", _found("552 sorry, mailbox a@b is over quota temporarily (#5.1.1)", "5.1.1"), "mailbox_full", Kind.SOFT),
     ("strong-sender-status-over-user-words", _found("553 5.1.8 Domain of sender address a@b.example does not exist", "5.1.8"), "rejected", Kind.SOFT),
     ("strong-5.1.2-over-expired-words", _found("550 5.1.2 host unreachable, giving up", "5.1.2"), "host_unknown", Kind.HARD),
+    # 4a'. a status the remote's bare reply does not carry is the reporting MTA's guess
+    ("sendmail-5.1.1-over-bare-spam-reply", _found("550 Message rejected as spam by content filter", "5.1.1"), "spam_detected", Kind.SOFT),
+    ("sendmail-5.1.1-over-bare-quota-reply", _found("550 Mailbox quota usage exceeded", "5.1.1"), "mailbox_full", Kind.SOFT),
+    ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "user_unknown", Kind.HARD),
+    ("status-carried-by-the-reply-stays-strong", _found("550 5.1.1 <a@b>... User unknown (spam filter said hi)", "5.1.1"), "user_unknown", Kind.HARD),
+    # 4a''. the local delivery agent's reply inside a relay's generic outer one
+    ("inner-unknown-user-over-outer-554", _found("554 Service unavailable; local delivery to frank failed: 550 5.1.1 unknown user frank", "5.0.0"), "user_unknown", Kind.HARD),
+    ("inner-unknown-user-over-outer-554-5.0.0", _found("554 5.0.0 Service unavailable; local delivery failed: 550 5.1.1 unknown user", "5.0.0"), "user_unknown", Kind.HARD),
     # 4b. a phrase beats a weak or generic status
     ("phrase-over-generic", _found("550 5.0.0 Mailbox full", "5.0.0"), "mailbox_full", Kind.SOFT),
     ("phrase-over-weak-5.7.1", _found("554 5.7.1 Client host rejected: blocked using zen.spamhaus.org", "5.7.1"), "blocked", Kind.SOFT),
@@ -555,6 +678,9 @@ KIND_CASES = [
     ("mailbox-full-5xx-soft", _found("552 5.2.2 Mailbox full", "5.2.2"), Kind.SOFT),
     ("delayed-user-unknown-is-delay", _found("450 4.1.1 User unknown", "4.1.1", action="delayed"), Kind.DELAY),
     ("expanded-delivered", _found("", "2.0.0", action="expanded"), Kind.DELIVERED),
+    ("opensmtpd-envelope-expired-is-final", _found("a@b.example: Envelope expired", "4.4.7", action="delayed"), Kind.SOFT),
+    ("expired-after-mailbox-full-counts", _found("452 4.2.2 Mailbox full; retry timeout exceeded", "4.2.2", action="delayed"), Kind.SOFT),
+    ("delayed-with-expiry-warning-stays-delay", _found("Delivery attempts will continue; message will expire in 4 days", "4.4.7", action="delayed"), Kind.DELAY),
     ("action-with-comment", _found("450 4.2.2 mailbox full", "4.2.2", action="Delayed (will retry)"), Kind.DELAY),
 ]
 
@@ -580,6 +706,7 @@ STATUS_CASES = [
     ("class-mismatch-field-kept", "5.0.0", "earlier: 451 4.4.1 no answer", "550", "5.0.0"),
     ("no-ip-addresses", None, "from [192.0.2.25] 4.16.55.1; 550 5.7.1 no", None, "5.7.1"),
     ("transcript-2xx-ignored", None, "250 2.0.0 Ok ... 451 4.3.0 Error", None, "4.3.0"),
+    ("generic-outer-reply-passed-over", None, "554 5.0.0 Service unavailable; local delivery failed: 550 5.1.1 unknown user", "554", "5.1.1"),
     ("nothing", None, "550 nope", "550", None),
     ("garbage-field", "n/a", "", None, None),
 ]
@@ -622,13 +749,14 @@ def test_odd_input_never_raises(found):
 # SMTP stage (used when a format module knows the refused command)
 # --------------------------------------------------------------------------------------------
 STAGE_CASES = [
-    ("data-unknown-user-is-filter", "5.0.0", "550 Unknown user kijitora@example.net", "DATA", "filtered"),
+    ("data-unknown-user-stays", "5.0.0", "550 Unknown user kijitora@example.net", "DATA", "user_unknown"),
     ("rcpt-unknown-user-stays", "5.0.0", "550 Unknown user kijitora@example.net", "RCPT", "user_unknown"),
     ("data-but-5.1.1-is-explicit", "5.1.1", "550 5.1.1 User unknown", "DATA", "user_unknown"),
     ("mail-from-vague-is-rejected", "5.0.0", "553 neko.example.com does not exist", "MAIL", "rejected"),
     ("ehlo-vague-is-blocked", "5.0.0", "550 Access denied", "EHLO", "blocked"),
     ("specific-wording-kept-at-data", "5.0.0", "552 Mailbox full", "DATA", "mailbox_full"),
-    ("mail-from-security-stays", "5.0.0", "550 Unauthenticated senders not allowed", "MAIL", "security_error"),
+    ("mail-from-unauthenticated-sender", "5.0.0", "550 Unauthenticated senders not allowed", "MAIL", "rejected"),
+    ("mail-from-security-stays", "5.0.0", "530 5.7.0 Must issue a STARTTLS command first", "MAIL", "security_error"),
     ("no-command-no-change", "5.0.0", "550 Unknown user kijitora@example.net", None, "user_unknown"),
 ]
 
@@ -712,17 +840,17 @@ def test_anchor_extraction(pattern, expected):
 
 
 def _all_case_texts() -> list[str]:
-    texts = [f"{s or ''} {d}".lower() for _i, s, d, _e in PHRASE_CASES + IDENTIFIER_CASES]
+    texts = [f"{s or ''} {d}".lower() for _i, s, d, _e in PHRASE_CASES + IDENTIFIER_CASES + SENDER_CASES]
     texts += [f"{normalize_status(None, d.lower()) or ''} {d.lower()}" for _i, _r, _rc, d, _e in RECEIVER_CASES]
     return texts
 
 
-@pytest.mark.parametrize("table", ["phrases", "identifiers", "receivers"])
+@pytest.mark.parametrize("table", ["phrases", "identifiers", "receivers", "senders"])
 def test_anchors_never_hide_a_match(table):
     from bounced.classify import _anchors
 
     rows = {"phrases": [r[1] for r in PHRASE_ROWS], "identifiers": [r[1] for r in IDENTIFIER_ROWS],
-            "receivers": [r[2] for r in RECEIVER_ROWS]}[table]
+            "receivers": [r[2] for r in RECEIVER_ROWS], "senders": [r[1] for r in SENDER_ROWS]}[table]
     for text in _all_case_texts():
         for pattern in rows:
             anchors = _anchors([pattern])

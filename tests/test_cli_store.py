@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from bounced.cli import main
+from bounced.store import Store
 from tests.storehelp import dsn, open_config
 
 
@@ -26,6 +27,7 @@ def env(tmp_path, monkeypatch):
         f = tmp_path / f"m{i}.eml"
         f.write_bytes(dsn(rcpt, status, diag, tag=str(i)))
         files.append(str(f))
+    Store.open(tmp_path / "b.db").close()  # commands never create a database unless told to (--create)
     return tmp_path, str(tmp_path / "b.db"), files
 
 
@@ -152,7 +154,8 @@ BAD = [
     ("malformed-address", ["inspect", "nobody@", "--db", "{db}"], "missing domain"),
     ("no-database", ["inspect", "list", "--db", "{tmp}/none.db"], "no such database"),
     ("corrupt-database", ["inspect", "list", "--db", "{tmp}/corrupt.db"], "not a usable bounced database"),
-    ("unwritable-dir", ["suppress", "a@example.com", "--reason", "x", "--db", "{tmp}/missing-dir/b.db"], "does not exist"),
+    ("unwritable-dir", ["suppress", "a@example.com", "--reason", "x", "--create", "--db", "{tmp}/missing-dir/b.db"],
+     "does not exist"),
     ("bad-duration", ["prune", "--raw-older-than", "soon", "--db", "{db}"], "not a duration"),
     ("bad-config", ["inspect", "list", "--config", "{tmp}/bad.toml"], "store.nope"),
     ("not-suppressed", ["unsuppress", "who@example.com", "--reason", "x", "--db", "{db}"], "is not suppressed"),
@@ -183,4 +186,4 @@ def test_newer_schema_is_one_line(env):
     c.commit()
     c.close()
     r = cli("inspect", "list", "--db", db)
-    assert r.exit_code == 1 and "newer than this bounced" in r.output
+    assert r.exit_code == 2 and "newer than this bounced" in r.output

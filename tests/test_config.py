@@ -102,3 +102,85 @@ def test_config_check_names_key_and_file(tmp_path: Path, text: str, key: str) ->
 def test_config_check_missing_file(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["config", "check", str(tmp_path / "nope.toml")])
     assert r.exit_code != 0 and "file not found" in r.output and "nope.toml" in r.output
+
+
+@pytest.mark.parametrize("text,expected", [
+    ('[[server.listeners]]\nport = 2600\n[[server.listeners]]\nport = 2600\nlmtp = true\n',
+     "server.listeners[1]: 127.0.0.1:2600 is also server.listeners[0]"),
+    ('[[server.listeners]]\nhost = "0.0.0.0"\nport = 2601\n[metrics]\nport = 2601\n',
+     "metrics.port: 127.0.0.1:2601 is also server.listeners[0] (0.0.0.0:2601)"),
+    ('[store]\npath = "{tmp}/missing/b.db"\n', "b.db: directory {tmp}/missing does not exist"),
+    ('[server]\ntls_cert = "{tmp}/nope.pem"\ntls_key = "{tmp}/nope.key"\n', "server.tls_cert: {tmp}/nope.pem does not exist"),
+], ids=["duplicate-listener", "metrics-on-listener", "missing-store-dir", "missing-tls"])
+def test_config_check_refuses_what_serve_would(tmp_path: Path, text: str, expected: str) -> None:
+    src = tmp_path / "c.toml"
+    body = text.format(tmp=tmp_path)
+    if "[store]" not in body:
+        body += f'[store]\npath = "{tmp_path}/b.db"\n'
+    src.write_text(body)
+    r = CliRunner().invoke(main, ["config", "check", str(src)])
+    assert r.exit_code == 1 and expected.format(tmp=tmp_path) in r.output, r.output
+
+
+def test_config_check_names_the_user_of_an_unwritable_directory() -> None:
+    """Checked as the user the process acts as: root drops to nobody for the check, as the service
+    runs as an unprivileged user."""
+    import os
+    import pwd
+    import shutil
+    import tempfile
+
+    from bounced.configcheck import problems
+    from bounced.config import from_dict
+
+    base = Path(tempfile.mkdtemp(prefix="bounced-cc-"))
+    try:
+        os.chmod(base, 0o755)
+        locked = base / "locked"
+        locked.mkdir(mode=0o555)
+        cfg = from_dict({"store": {"path": str(locked / "b.db")}})
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        if os.geteuid() == 0:
+            user = "nobody"
+            os.seteuid(pwd.getpwnam("nobody").pw_uid)
+        try:
+            found = problems(cfg)
+        finally:
+            if user == "nobody":
+                os.seteuid(0)
+        assert found == [f"store.path: {locked}/b.db: directory {locked} is not writable by {user} "
+                         f"(uid {pwd.getpwnam(user).pw_uid}) (SQLite writes its journal beside the database)"]
+    finally:
+        shutil.rmtree(base)
+
+
+def test_serve_names_an_unwritable_directory_and_the_user(tmp_path: Path) -> None:
+    """`bounced serve` says the directory is not writable and by whom, not "not a usable database"."""
+    import os
+    import pwd
+    import shutil
+    import tempfile
+
+    from bounced.config import from_dict
+    from bounced.daemon import open_real_store
+    from bounced.store import StoreError
+
+    base = Path(tempfile.mkdtemp(prefix="bounced-cc-"))
+    try:
+        os.chmod(base, 0o755)
+        locked = base / "locked"
+        locked.mkdir(mode=0o555)
+        cfg = from_dict({"store": {"path": str(locked / "b.db")}})
+        root = os.geteuid() == 0
+        if root:
+            os.seteuid(pwd.getpwnam("nobody").pw_uid)
+        try:
+            with pytest.raises(StoreError) as err:
+                open_real_store(cfg)
+        finally:
+            if root:
+                os.seteuid(0)
+        assert f"directory {locked} is not writable by" in str(err.value)
+        assert "not a usable" not in str(err.value)
+    finally:
+        shutil.rmtree(base)

@@ -7,6 +7,7 @@ Corpus checks (../shared/corpus) skip when the corpus is absent.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -123,16 +124,31 @@ def test_original_with_unindented_continuation_line() -> None:
     assert headers["To"] == "nobody@rcpt.example"
 
 
-ARF_TYPES = ["abuse", "fraud", "opt-out", "virus", "other", "not-spam", "auth-failure"]
+ARF_TYPES = [  # RFC 5965 7.3 and RFC 6591: only the recipient's own report is a complaint
+    ("abuse", "feedback", Kind.COMPLAINT),
+    ("fraud", "feedback", Kind.COMPLAINT),
+    ("opt-out", "feedback", Kind.COMPLAINT),
+    ("other", "feedback", Kind.COMPLAINT),
+    ("virus", "virus_detected", Kind.UNKNOWN),
+    ("not-spam", "delivered", Kind.DELIVERED),
+    ("auth-failure", "auth_failure", Kind.SOFT),
+]
 
 
-@pytest.mark.parametrize("ftype", ARF_TYPES)
-def test_arf_each_feedback_type(ftype: str) -> None:
+@pytest.mark.parametrize(("ftype", "reason", "kind"), ARF_TYPES, ids=[t[0] for t in ARF_TYPES])
+def test_arf_each_feedback_type(ftype: str, reason: str, kind: Kind) -> None:
     raw = (DATA / "arf-abuse.eml").read_bytes().replace(b"Feedback-Type: abuse", f"Feedback-Type: {ftype}".encode())
     result = parse_message(raw)
     assert result.format == "arf"
     [r] = result.recipients
-    assert (r.recipient, r.kind, r.reason, r.feedback_type) == ("annoyed@rcpt.example", Kind.COMPLAINT, "feedback", ftype)
+    assert (r.recipient, r.kind, r.reason, r.feedback_type) == ("annoyed@rcpt.example", kind, reason, ftype)
+
+
+def test_every_registered_feedback_type_has_a_row() -> None:
+    from bounced.classify.feedback import FEEDBACK
+    from bounced.parse.arf import FEEDBACK_TYPES
+
+    assert set(FEEDBACK) == FEEDBACK_TYPES
 
 
 def test_arf_unregistered_type_is_other() -> None:
@@ -143,7 +159,8 @@ def test_arf_unregistered_type_is_other() -> None:
 def test_arf_recipient_from_returned_headers() -> None:
     result = parse("arf-headers-only.eml")
     [r] = result.recipients
-    assert (r.recipient, r.feedback_type, r.kind) == ("reader@rcpt.example", "auth-failure", Kind.COMPLAINT)
+    assert (r.recipient, r.feedback_type, r.kind) == ("reader@rcpt.example", "auth-failure", Kind.SOFT)
+    assert r.reason == "auth_failure"  # RFC 6591: a report on the sender's authentication, never suppresses
     assert result.original_message_id == "<hello-1@sender.example>"
 
 
@@ -188,11 +205,90 @@ def test_autoreply_subject_rows_are_lower_case() -> None:
         assert note
 
 
-@pytest.mark.parametrize("name", ["not-bounce-plain.eml", "not-bounce-spam.eml", "not-bounce-challenge.eml"])
+@pytest.mark.parametrize("name", ["not-bounce-plain.eml", "not-bounce-spam.eml"])
 def test_non_bounces_yield_no_bounce_recipients(name: str) -> None:
     result = parse(name, envelope_rcpt="bounces+someone=rcpt.example@bounce.sender.example")
     assert result.error is None
     assert not [r for r in result.recipients if r.kind in (Kind.HARD, Kind.SOFT, Kind.DELAY, Kind.COMPLAINT, Kind.UNKNOWN)]
+
+
+OOO = (b"From: Gina <gina@rcpt.example>\nTo: news@sender.example\nSubject: Re: Spring news\n%s"
+       b"Content-Type: text/plain; charset=utf-8\n\n%s\n")
+
+
+@pytest.mark.parametrize("body", [
+    pytest.param(b"I am out of the office until Monday with limited access to email.", id="en"),
+    pytest.param("Ich bin bis zum 3. März nicht im Büro.".encode(), id="de"),
+    pytest.param(b"Je suis absente jusqu'au 12 mai.", id="fr"),
+])
+def test_auto_reply_marked_only_by_precedence_bulk(body: bytes) -> None:
+    [r] = parse_message(OOO % (b"Precedence: bulk\n", body)).recipients
+    assert (r.recipient, r.kind) == ("gina@rcpt.example", Kind.AUTO_REPLY)
+
+
+def test_absence_words_without_precedence_are_ordinary_mail() -> None:
+    """A person may write that they were out of the office: without an autoresponder's mark it is mail."""
+    assert parse_message(OOO % (b"", b"I am out of the office until Monday, sorry for the late answer.")).recipients == ()
+
+
+def test_autoreply_body_rows_are_lower_case_with_notes() -> None:
+    from bounced.parse.autoreply import BODY_ROWS
+
+    for pattern, note in BODY_ROWS:
+        plain = re.sub(r"\\[A-Za-z]", "", pattern)  # escapes such as \S keep their case
+        assert plain == plain.lower() and note.strip()
+
+
+def test_challenge_response_is_a_soft_challenge() -> None:
+    """A challenge-response request holds the message until the sender proves to be human: the
+    protected recipient gets reason challenge, a soft bounce that is counted, never suppressed."""
+    result = parse("challenge-confirm.eml")
+    assert result.format == "challenge"
+    [r] = result.recipients
+    assert (r.recipient, r.reason, r.kind) == ("frank@rcpt.example", "challenge", Kind.SOFT)
+
+
+def test_challenge_without_an_address_takes_the_verp_recipient() -> None:
+    raw = (b"From: Boxbe <notify@boxbe.example>\nTo: bounces+ann=rcpt.example@bounce.sender.example\n"
+           b"Subject: Request to join my Guest List\nContent-Type: text/plain\n\n"
+           b"Ann uses Boxbe. Please verify that you are a human by clicking the link below.\n")
+    result = parse_message(raw)
+    assert result.format == "challenge"
+    assert [(r.recipient, r.reason, r.kind) for r in result.recipients] == [("ann@rcpt.example", "challenge", Kind.SOFT)]
+
+
+@pytest.mark.parametrize("body", [b"Thanks, I can confirm the delivery date. Ann",
+                                  b"You are on the guest list for Friday, see you there. Ann"])
+def test_ordinary_mail_about_confirming_is_not_a_challenge(body: bytes) -> None:
+    raw = (b"From: Ann <ann@rcpt.example>\nTo: news@sender.example\nSubject: Re: the order\n"
+           b"Content-Type: text/plain\n\n" + body + b"\n")
+    assert parse_message(raw).recipients == ()
+
+
+def test_challenge_rows_are_lower_case_with_notes() -> None:
+    from bounced.parse.challenge import CHALLENGE_ROWS
+
+    for pattern, note in CHALLENGE_ROWS:
+        assert pattern == pattern.lower() and note.strip()
+
+
+V5_NOTICE = (b"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.sender.example>\nTo: news@sender.example\n"
+             b"Subject: Returned mail: Cannot send message for 5 days\n\n"
+             b"   ----- Transcript of session follows -----\n"
+             b"421 rcpt.example (smtp)... Deferred: Connection timed out during user open with rcpt.example\n\n"
+             b"   ----- Unsent message follows -----\nFrom: news@sender.example\nTo: %s\nSubject: News\n\nHello\n")
+
+
+def test_sole_original_recipient_when_the_notice_names_its_domain() -> None:
+    """Old Sendmail names only the host; the unsent message's one To is the recipient."""
+    [r] = parse_message(V5_NOTICE % b"kim@rcpt.example").recipients
+    assert (r.recipient, r.reason, r.kind) == ("kim@rcpt.example", "expired", Kind.SOFT)
+
+
+@pytest.mark.parametrize("to", [b"kim@other.example", b"kim@rcpt.example, lee@rcpt.example"])
+def test_original_recipient_not_guessed(to: bytes) -> None:
+    """Another domain than the notice names, or several addresses: no guess."""
+    assert parse_message(V5_NOTICE % to).recipients == ()
 
 
 def test_verp_recipient_from_the_bounce_to_header() -> None:
@@ -284,6 +380,7 @@ def test_find_codes(text: str, reply: str | None, status: str | None) -> None:
     ("550 Unauthenticated senders not allowed (in reply to MAIL FROM command)", "MAIL"),
     ("SMTP error from remote mail server after RCPT TO:<a@b.example>:\n 550 5.1.1 unknown", "RCPT"),
     ("SMTP error from remote mail server after initial connection: 554 go away", "CONN"),
+    ("host mx.b.example[192.0.2.5] refused to talk to me: 554 mx.b.example ESMTP not accepting messages", "CONN"),
     ("... while talking to mx.b.example.:\n>>> DATA\n<<< 550 5.0.0 <a@b.example>... User unknown\n", "DATA"),
     (">>> RCPT To:<a@b.example>\n<<< 550-5.1.1 no\n<<< 550 5.1.1 such user\n", "RCPT"),
     (">>> MAIL From:<x@y.example>\n<<< 250 ok\n", None),
@@ -294,15 +391,38 @@ def test_find_command(text: str, command: str | None) -> None:
 
 
 def test_refused_command_reaches_the_classifier() -> None:
-    """The notice's "(in reply to ... command)" is passed on: an unknown-user reply after DATA
-    (the recipient was accepted at RCPT) is not classified like one at RCPT."""
+    """The notice's "(in reply to ... command)" is passed on: a vague refusal of MAIL FROM is about
+    the envelope sender (RFC 5321 3.3), the same words at RCPT are not."""
+    raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0").replace(
+        b"Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address\n"
+        b"    rejected: User unknown in local recipient table", b"Diagnostic-Code: smtp; 550 Requested action not taken")
+    at_rcpt = parse_message(raw).recipients[0]
+    at_mail = parse_message(raw.replace(b"(in reply to RCPT TO command)", b"(in reply to MAIL FROM command)")).recipients[0]
+    assert (at_rcpt.reason, at_mail.reason) == ("undefined", "rejected")
+
+
+def test_refused_greeting_is_about_our_host() -> None:
+    """Postfix's "refused to talk to me" is a greeting refusal (RFC 5321 3.1): before any address,
+    so a vague reply is about the client host, never the recipient."""
+    raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0")
+    raw = raw.replace(b"""<nobody@rcpt.example>: host mx.rcpt.example[192.0.2.25] said: 550 5.1.1
+    <nobody@rcpt.example>: Recipient address rejected: User unknown in local
+    recipient table (in reply to RCPT TO command)""", b"""<nobody@rcpt.example>: host mx.rcpt.example[192.0.2.25] refused to talk to
+    me: 554 mx.rcpt.example ESMTP not accepting messages""")
+    raw = raw.replace(b"""Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address
+    rejected: User unknown in local recipient table""", b"Diagnostic-Code: smtp; 554 mx.rcpt.example ESMTP not accepting messages")
+    [r] = parse_message(raw).recipients
+    assert (r.reason, r.kind) == ("blocked", Kind.SOFT)
+
+
+def test_unknown_user_after_data_is_still_unknown() -> None:
+    """Yahoo and Mail.ru refuse unknown users only at the end of DATA: an explicit "unknown user"
+    is the address's fault whatever the stage."""
     raw = (DATA / "rfc3464-single.eml").read_bytes().replace(b"Status: 5.1.1", b"Status: 5.0.0").replace(
         b"Diagnostic-Code: smtp; 550 5.1.1 <nobody@rcpt.example>: Recipient address\n"
         b"    rejected: User unknown in local recipient table", b"Diagnostic-Code: smtp; 550 Unknown user")
-    at_rcpt = parse_message(raw).recipients[0]
     at_data = parse_message(raw.replace(b"(in reply to RCPT TO command)", b"(in reply to end of DATA command)")).recipients[0]
-    assert at_rcpt.reason == "user_unknown"
-    assert at_data.reason != at_rcpt.reason
+    assert (at_data.reason, at_data.kind) == ("user_unknown", Kind.HARD)
 
 
 @pytest.mark.parametrize(("field", "text", "expected"), [

@@ -74,3 +74,18 @@ def test_bad_config_is_one_line() -> None:
     proc = run("--config", "/nonexistent/bounced.toml", str(DATA / "rfc3464-single.eml"))
     assert proc.returncode != 0
     assert b"Traceback" not in proc.stderr and b"file not found" in proc.stderr
+
+
+def test_parse_output_escapes_terminal_sequences(tmp_path) -> None:
+    """A Diagnostic-Code carrying an OSC sequence is shown escaped, in the summary and in JSON."""
+    from click.testing import CliRunner
+
+    from bounced.cli import main
+    from tests.storehelp import dsn
+
+    f = tmp_path / "evil.eml"
+    f.write_bytes(dsn("x@example.com", diag="550 5.1.1 \x1b]0;pwned\x07 user unknown \x9b31m"))
+    for args in ([], ["--json"]):
+        out = CliRunner().invoke(main, ["parse", *args, str(f)]).stdout
+        assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out, args
+        assert "]0;pwned" in out

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -43,6 +44,9 @@ CASES = [
     ("soft-renewed-by-another-soft", [(0, SOFT, "mailbox_full"), (12, SOFT, "mailbox_full"), (24, SOFT, "mailbox_full"), (24 * 10, SOFT, "mailbox_full"), (24 * 20, "delay", "expired")], True, "soft"),
     ("hard-not-downgraded-by-soft", [(0, "hard", "user_unknown"), (1, SOFT, "mailbox_full")], True, "hard"),
     ("hard-never-expires", [(0, "hard", "user_unknown"), (24 * 365, "delay", "expired")], True, "hard"),
+    ("one-challenge-counts-only", [(0, SOFT, "challenge")], False, None),
+    ("three-challenges-over-24h-suppress", [(0, SOFT, "challenge"), (12, SOFT, "challenge"), (24, SOFT, "challenge")], True, "soft"),
+    ("auth-failure-report-never-counts", [(0, SOFT, "auth_failure"), (12, SOFT, "auth_failure"), (30, SOFT, "auth_failure")], False, None),
     ("hard-after-soft-upgrades", [(0, SOFT, "mailbox_full"), (12, SOFT, "mailbox_full"), (24, SOFT, "mailbox_full"), (25, "hard", "user_unknown")], True, "hard"),
 ]
 
@@ -91,3 +95,42 @@ def test_manual_lift_then_new_hard_suppresses_again():
 def test_manual_suppress_does_not_expire():
     s = apply_manual_suppress(None, "soft", "asked by phone", hours(0)).state
     assert s.is_active(hours(24 * 400)) and s.source == "manual"
+
+
+# --------------------------------------------------------------------------------------------
+# [policy.reason_kinds] end to end: a config file, the real parser, the real CLI and SQLite store
+# --------------------------------------------------------------------------------------------
+def _dsn(rcpt: str, status: str, diag: str, tag: str) -> bytes:
+    from tests.storehelp import dsn
+
+    return dsn(rcpt, status, diag, tag=tag)
+
+
+SUSPENDED = ("closed@example.org", "5.2.1", "550 5.2.1 The email account that you tried to reach is disabled")
+RELAY = ("far@elsewhere.example", "5.7.1", "554 5.7.1 <far@elsewhere.example>: Relay access denied")
+
+
+@pytest.mark.parametrize(("config", "case", "suppressed"), [
+    pytest.param("", SUSPENDED, False, id="suspend-default-soft-one-bounce-keeps-mailing"),
+    pytest.param('[policy.reason_kinds]\nsuspend = "hard"\n', SUSPENDED, True, id="suspend-overridden-hard"),
+    pytest.param("", RELAY, False, id="no-relaying-default-sender-side"),
+    pytest.param('[policy.reason_kinds]\nno_relaying = "hard"\n', RELAY, True, id="no-relaying-overridden-hard"),
+])
+def test_reason_kinds_override_end_to_end(tmp_path, config: str, case: tuple, suppressed: bool) -> None:
+    from click.testing import CliRunner
+
+    from bounced.cli import main
+
+    rcpt, status, diag = case
+    cfg = tmp_path / "bounced.toml"
+    # trust = "open": the policy is under test here, not who may suppress (tests/test_trust_*.py)
+    cfg.write_text('[bounce]\ntrust = "open"\n\n' + config)
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(_dsn(rcpt, status, diag, "e2e"))
+    db = str(tmp_path / "b.db")
+    r = CliRunner().invoke(main, ["ingest", str(eml), "--config", str(cfg), "--db", db])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["inspect", rcpt, "--db", db, "--json"])
+    state = json.loads(r.output.splitlines()[0])
+    assert state["active_now"] is suppressed
+

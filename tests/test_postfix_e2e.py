@@ -31,7 +31,7 @@ from tests.daemon_helpers import (
     wait_for,
     write_toml,
 )
-from tests.postfix_instance import POSTFIX, PostfixInstance, free_port
+from tests.postfix_instance import ETC, POSTFIX, PostfixInstance, free_port
 
 pytestmark = [
     pytest.mark.postfix,
@@ -42,6 +42,27 @@ pytestmark = [
 ]
 
 HARD, SOFT = "user@remote.test", "full@remote.test"
+DOC_DOMAIN, BOUNCE_DOMAIN = "bounces.example.org", "bounce.test"
+
+
+def documented(block: str) -> list[str]:
+    """The README's Postfix block ``block`` (between its markers), without comments and indentation."""
+    text = (ROOT / "README.md").read_text()
+    body = text.split(f"<!-- postfix:{block} -->", 1)[1].split(f"<!-- /postfix:{block} -->", 1)[0]
+    return [ln.strip() for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+
+
+def documented_postfix(etc: Path, bounced_dest: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(main.cf settings, lookup tables) exactly as the README gives them, with the test's domain,
+    config directory (``etc``: the instance's placeholder) and bounced's port put in."""
+    def local(s: str) -> str:
+        return s.replace(DOC_DOMAIN, BOUNCE_DOMAIN).replace("/etc/postfix/", f"{etc}/")
+
+    settings = dict(tuple(p.strip() for p in local(ln).split("=", 1)) for ln in documented("main.cf"))
+    recipients = "".join(local(ln) + "\n" for ln in documented("bounce_recipients"))
+    (route,) = documented("transport")
+    assert route.split()[0] == DOC_DOMAIN
+    return settings, {"bounce_recipients": recipients, "transport": f"{BOUNCE_DOMAIN} {bounced_dest}\n"}
 
 
 class RemoteMX:
@@ -77,10 +98,25 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
     try:
         port = bounced.ports()[protocol]
         dest = f"lmtp:inet:127.0.0.1:{port}" if protocol == "lmtp" else f"smtp:[127.0.0.1]:{port}"
+        settings, files = documented_postfix(Path(ETC), dest)
+        files["transport"] += f"remote.test smtp:[127.0.0.1]:{remote_mx}\n"  # the recipients' MX, for the test
         postfix = PostfixInstance(
-            transport={"remote.test": f"smtp:[127.0.0.1]:{remote_mx}", "bounce.test": dest},
-            settings={"maximal_queue_lifetime": "0", "bounce_queue_lifetime": "0"},
-        ).start()
+            transport={},
+            settings={"maximal_queue_lifetime": "0", "bounce_queue_lifetime": "0",
+                      # the outside world is 127.0.0.2; the mailer submits from 127.0.0.1
+                      "mynetworks": "127.0.0.1/32", "smtpd_recipient_restrictions": "", **settings},
+            files=files,
+        )
+        postfix.start()
+        # a stranger (forged sender, random local part) is refused by Postfix at RCPT: no backscatter
+        with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30, source_address=("127.0.0.2", 0)) as s:
+            s.ehlo("forger.example")
+            assert s.mail("victim@victim.example")[0] == 250
+            code, text = s.rcpt(f"nosuchuser{os.getpid()}@{BOUNCE_DOMAIN}")
+            assert code == 550 and b"relay recipient table" in text, (code, text)
+            assert s.rcpt(f"bounces+jane=remote.test@{BOUNCE_DOMAIN}")[0] == 250  # VERP forms are accepted
+            assert s.rcpt("someone@remote.test")[0] >= 400  # and it is no open relay
+            s.rset()
         # as the README tells mailers: one message per recipient, its return path signed VERP
         paths = {rcpt: signed_return_path(conf, rcpt) for rcpt in (HARD, SOFT)}
         with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as s:

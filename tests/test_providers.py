@@ -99,6 +99,15 @@ def test_diagnostic_is_the_remote_text():
     assert f.diagnostic == "550 5.1.1 <gone.user@example.jp>: no such user"
 
 
+def test_office365_remote_server_returned_in_either_case():
+    """Exchange Online now writes "Remote server returned '...'" (lower-case s): the remote's reply
+    is the diagnostic either way, not an empty one."""
+    raw = (DATA / "office365.eml").read_bytes().replace(b"Remote Server returned", b"Remote server returned")
+    (f,) = P.office365.extract(mime.load(raw))
+    assert (f.status, f.reply_code) == ("5.1.10", "550")
+    assert f.diagnostic.startswith("550 5.1.10 RESOLVER.ADR.RecipientNotFound")
+
+
 def test_non_ascii_recipient_kept():
     raw = ("From: MAILER-DAEMON@yahoo.com\nSubject: Failure Notice\nContent-Type: text/plain; charset=utf-8\n\n"
            "Sorry, we were unable to deliver your message to the following address.\n\n"

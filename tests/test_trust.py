@@ -307,6 +307,6 @@ def test_cli_ingest_judges_trust_by_the_envelope_it_is_given(tmp_path):
     db, f = tmp_path / "b.db", tmp_path / "m.eml"
     f.write_bytes(report([ALICE, CEO], "ingest"))
     rp = cli(db, "verp", "encode", ALICE, "--domain", "localhost").stdout.strip()
-    out = cli(db, "ingest", str(f), "--envelope-rcpt", rp).stdout
+    out = cli(db, "ingest", str(f), "--envelope-rcpt", rp, "--create").stdout  # a new database, deliberately
     assert "events 2 (untrusted 1, held 0)" in out
     assert active(db) == {ALICE}

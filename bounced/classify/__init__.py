@@ -15,28 +15,36 @@ The normalized status is what the steps below and the kind use.
 Precedence, first decision wins:
 
 1. a reason the format module set itself (``Found.reason``: feedback, vacation, an MTA-specific
-   decision);
+   decision); a feedback report's reason and kind come from its type (:mod:`.feedback`: only
+   the recipient's own complaint is a complaint);
 2. ``delivered`` for Action delivered/relayed/expanded or a 2.X.X status;
-3. the receiver's own table, when the remote MTA, the recipient domain or a marker in the
+3. sender-side evidence (:mod:`.senders`: a block list, our IP, rate limiting, SPF/DKIM/DMARC,
+   reverse DNS, the envelope sender refused), whatever status code any MTA attached; a known
+   provider's own sender-side row (step 4) or a sender-side MTA error identifier (step 5) is
+   more precise and is taken first;
+4. the receiver's own table, when the remote MTA, the recipient domain or a marker in the
    diagnostic names a known provider;
-4. an MTA's machine-readable error identifier in the diagnostic (Exchange ``RESOLVER.ADR.*``,
+5. an MTA's machine-readable error identifier in the diagnostic (Exchange ``RESOLVER.ADR.*``,
    ``QUEUE.Expired``, MSEXCH ``(000C05A6)``: :data:`.phrases.IDENTIFIER_ROWS`);
-5. the diagnostic's wording against the status code:
+6. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
       higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
-      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`;
+      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
+      remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
+      MTA's guess and counts as weak: the remote's words decide;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
-6. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
-   accepted at all) count as a strong code in step 5;
-7. ``expired`` for Action delayed, else ``undefined``;
-8. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
-   steps 5-7 is corrected by the stage (:mod:`.stages`: "unknown user" after DATA -> filtered,
-   anything vague at EHLO -> blocked, at MAIL FROM -> rejected), unless the status is an X.1.X
-   code. Decisions of steps 3-4 (a receiver's table, an error identifier) stand.
+7. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
+   accepted at all) count as a strong code in step 6;
+8. ``expired`` for Action delayed, else ``undefined``;
+9. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
+   steps 6-8 is corrected by the stage (:mod:`.stages`: anything vague at EHLO -> blocked, at
+   MAIL FROM -> rejected; an explicit "unknown user" stays one at any stage), unless the status is an X.1.X
+   code. Decisions of steps 3-5 (a receiver's table, an error identifier) stand.
 
 Kind: feedback -> complaint, vacation -> auto_reply, delivered -> delivered; Action delayed ->
-delay. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
+delay, unless the words say the queue lifetime ran out (:data:`.phrases.FINAL_EXPIRY_ROWS`,
+OpenSMTPD's "Envelope expired" under Action: delayed): that notice is final. Of the failures that are final (the reporting MTA gave up), user_unknown, host_unknown and
 has_moved are hard whatever the code's class (a 4.1.1 the MTA retried until it gave up still names
 an address that does not exist); not_accept is hard for 5.X.X/5XX or no code and soft for
 4.X.X/4XX (a host refusing all mail for now). This is Sisimai's hardbounce rule
@@ -49,14 +57,16 @@ import re
 from dataclasses import dataclass
 
 from bounced.model import Found, Kind
-from bounced.reasons import DEFAULT_KINDS
+from bounced.reasons import DEFAULT_KINDS, SENDER_SIDE
 
 from ._literals import LiteralIndex
-from .phrases import IDENTIFIER_ROWS, PHRASE_ROWS
+from .feedback import FEEDBACK
+from .phrases import FINAL_EXPIRY_ROWS, IDENTIFIER_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
+from .senders import SENDER_ROWS
 from .replycode import REPLY_ROWS
 from .stages import STAGE_ROWS
-from .status import STATUS_ROWS, STRONG
+from .status import STATUS_ROWS, STRONG, WEAK
 
 __all__ = ["Classification", "classify", "normalize_status", "match_phrase", "match_receiver", "pick_receiver"]
 
@@ -220,6 +230,8 @@ def _first_run(table: _Table, text: str) -> tuple[int, str] | None:
 _NO_RUNS = _Table(())
 _PHRASE_RUNS = _runs(PHRASE_ROWS)
 _IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
+_SENDER_RUNS = _runs(SENDER_ROWS)
+_FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _RANK: dict[str, int] = {}
 for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
     _RANK.setdefault(_reason, _i)
@@ -255,11 +267,17 @@ for _name, _hosts, _domains, _markers, _note in RECEIVERS:
 # --- status ---------------------------------------------------------------------------------------
 
 def _first_code(text: str) -> str | None:
-    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok")."""
+    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok"),
+    passing over an X.0.0 when a more specific code follows: a relay's generic outer reply
+    ("554 5.0.0 Service unavailable; ... 550 5.1.1 unknown user") wraps the specific one."""
+    generic = None
     for m in _CODE.finditer(text):
         if m.group(1) != "2":
-            return ".".join(m.groups())
-    return None
+            code = ".".join(m.groups())
+            if not code.endswith(".0.0"):
+                return code
+            generic = generic or code
+    return generic
 
 
 _FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
@@ -378,21 +396,41 @@ def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None
 
 def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
     receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
-    if receiver is not None:
-        reason = match_receiver(receiver, status, diagnostic)
-        if reason is not None:
-            return reason
-    identified = _first_run(_IDENTIFIER_RUNS, diagnostic)
+    said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
+    if said in SENDER_SIDE:
+        return said
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic) if diagnostic else None
+    if identified is not None and identified[1] in SENDER_SIDE:
+        return identified[1]
+    rcpt = (found.recipient or "").lower()
+    words = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic  # dmarc@..., spamhaus@...
+    sender = _first_run(_SENDER_RUNS, words) if words else None
+    if sender is not None:
+        return sender[1]
+    if said is not None:
+        return said
     if identified is not None:
         return identified[1]
     return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
 
 
+_BARE_REPLY = re.compile(r"(?<![\d.#-])[45]\d\d(?:[ -]|$)(?!\d)")
+
+
+def _guessed(diagnostic: str) -> bool:
+    """True when the status is the reporting MTA's guess: the remote's reply in the diagnostic
+    has a reply code but no enhanced code of its own (Sendmail writes 5.1.1 for any bare 550 at
+    RCPT, OpenSMTPD 5.0.0 for everything), so the remote's words decide before that status."""
+    return _first_code(diagnostic) is None and _BARE_REPLY.search(diagnostic) is not None
+
+
 def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
-    """Steps 5-7: wording against status codes, then the reply code, then the defaults."""
+    """Steps 6-8: wording against status codes, then the reply code, then the defaults."""
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
     reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
+    if coded is not None and coded[1] == STRONG and _guessed(diagnostic):
+        coded = (coded[0], WEAK)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
         coded = _REPLY[reply]
     if coded is not None and coded[1] == STRONG:
@@ -421,6 +459,40 @@ def _at_stage(reason: str, found: Found, status: str | None) -> str:
     return reason
 
 
+_ADDRESS_REASONS = frozenset({"user_unknown", "host_unknown", "not_accept"})
+
+
+def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, senders: frozenset[str]) -> bool:
+    """True when an address-level failure is about our envelope sender, not the recipient.
+
+    A server refusing MAIL FROM, or checking the sender after DATA, answers "553 <our domain>
+    does not exist" or "550 <our address>... User unknown" (RFC 5321 3.3: the reverse-path is
+    verified too; RFC 3463 X.1.7/X.1.8). When the diagnostic names a sender address, or for a
+    domain-level failure a sender domain, and not the recipient's, it is the sender refused.
+    """
+    rcpt = (recipient or "").lower()
+    rcpt_domain = rcpt.rpartition("@")[2]
+    if rcpt and rcpt in diagnostic:
+        return False
+    if any(s in diagnostic for s in senders):
+        return True
+    if reason == "user_unknown" or (rcpt_domain and _mentions(diagnostic, rcpt_domain)):
+        return False
+    return any(_mentions(diagnostic, d) for d in {s.rpartition("@")[2] for s in senders} if d and d != rcpt_domain)
+
+
+def _mentions(text: str, domain: str) -> bool:
+    """``domain`` as a whole name in ``text`` (not the tail of a longer host name)."""
+    at = text.find(domain)
+    while at >= 0:
+        end = at + len(domain)
+        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in ".-")) and (
+                end == len(text) or not (text[end].isalnum() or text[end] == "-")):
+            return True
+        at = text.find(domain, end)
+    return False
+
+
 def _kind(reason: str, action: str, status: str | None, reply: str | None) -> Kind:
     default = DEFAULT_KINDS[reason]
     if default in (Kind.COMPLAINT, Kind.AUTO_REPLY, Kind.DELIVERED):
@@ -434,21 +506,29 @@ def _kind(reason: str, action: str, status: str | None, reply: str | None) -> Ki
     return default
 
 
-def classify(found: Found, fmt: str) -> Classification:
+def classify(found: Found, fmt: str, senders: frozenset[str] = frozenset()) -> Classification:
     """Classify one recipient of a message in format ``fmt``.
 
     Pure and cheap (precompiled tables, no I/O); ``fmt`` is accepted so a format can be given its
-    own defaults without changing the call.
+    own defaults without changing the call. ``senders`` are the envelope sender and the
+    original's From (lower-case addresses), when known: see :func:`_names_the_sender`.
     """
     action = (found.action or "").strip().lower().partition(" ")[0]  # "failed (permanent)" -> "failed"
     diagnostic = _normalize_text(found.diagnostic or "")
+    if action == "delayed" and diagnostic and _FINAL_EXPIRY.search(diagnostic):
+        action = "failed"  # the queue lifetime ran out: final, whatever the Action says
     status = normalize_status(found.status, diagnostic, found.reply_code)
+    if found.reason == "feedback" and found.feedback_type:
+        reason, kind = FEEDBACK.get(found.feedback_type, FEEDBACK["other"])
+        return Classification(reason=reason, kind=kind, status=status)
     if found.reason in DEFAULT_KINDS:
         reason = found.reason
     elif action in _DELIVERED_ACTIONS or (status or "").startswith("2."):
         reason = "delivered"
     else:
         reason = _reason(found, diagnostic, status, action)
+        if reason in _ADDRESS_REASONS and senders and _names_the_sender(reason, found.recipient, diagnostic, senders):
+            reason = "rejected"
     reply = (found.reply_code or "").strip() or None
     kind = _kind(reason, action, status, reply)
     if status is None and reply is not None and _CLASS_REPLY.fullmatch(reply):

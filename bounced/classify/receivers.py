@@ -117,7 +117,7 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("orange", "system_error", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_505\b", "Orange 505 'Service refuse. Veuillez essayer plus tard'"),
     ("orange", "spam_detected", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_506\b", "Orange 506 'Mail rejete. Mail rejected'"),
     ("orange", "message_too_big", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_514\b", "Orange 514 'Taille limite du message atteinte'"),
-    ("orange", "policy_violation", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_630\b", "La Poste 630 'Client host rejected'"),
+    ("orange", "blocked", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_630\b", "La Poste 630 'Client host rejected': the sending host is refused"),
     # KDDI au: au.com/support/service/internet/trouble/mail/01/
     ("kddi", "filtered", r"^(?!.*in reply to rcpt to).*550(?::? :)? user unknown", "KDDI '550 : User unknown' / '550 User unknown' (no address) is the recipient's reception filter"),
     ("kddi", "user_unknown", r">: user unknown", "KDDI '550 <addr>: User unknown': the address does not exist"),

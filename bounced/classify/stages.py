@@ -13,8 +13,6 @@ Postfix "(in reply to end of DATA command)", a Sendmail transcript ">>> DATA", E
 from __future__ import annotations
 
 STAGE_ROWS: tuple[tuple[str, frozenset[str], str, str], ...] = (
-    ("DATA", frozenset({"user_unknown"}), "filtered",
-     "RFC 5321 3.3: the recipient was accepted at RCPT, so 'unknown user' after DATA is a content filter"),
     ("MAIL", frozenset({"user_unknown", "host_unknown", "system_error", "undefined"}), "rejected",
      "RFC 5321 3.3: a refusal of MAIL FROM is about the envelope sender"),
     ("EHLO", frozenset({"user_unknown", "host_unknown", "rejected", "system_error", "undefined"}), "blocked",

@@ -13,7 +13,9 @@ import click
 
 from bounced import check as chk
 from bounced import config as config_mod
+from bounced.cli.progress import Progress
 from bounced.store import StoreError
+from bounced.suppression_csv import ADDRESS_COLUMNS, address_column, decode, neutralize
 
 class CheckError(click.ClickException):
     """Usage and I/O errors exit 2, so 1 keeps meaning "the list has problems"."""
@@ -21,21 +23,18 @@ class CheckError(click.ClickException):
     exit_code = 2
 
 
-ADDRESS_COLUMNS = ("email", "address", "email_address", "e-mail", "mail", "recipient")
-
-
 def _read_rows(file: str) -> tuple[list[str], list[dict[str, str]], str]:
     """(columns, rows, address column) from a CSV with a header, or one address per line."""
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise CheckError(f"{file}: not UTF-8 text") from None
+        text, note = decode(sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes())
     except OSError as exc:
         raise CheckError(f"{file}: {exc.strerror or exc}") from None
+    if note:  # the same detection as import-suppressions: BOM, UTF-8, else Windows-1252
+        click.echo(f"{file}: {note}", err=True)
     lines = text.splitlines()
     first = lines[0] if lines else ""
-    header = [c.strip().lower() for c in next(csv.reader([first]))] if first else []
-    col_idx = next((i for i, c in enumerate(header) if c in ADDRESS_COLUMNS), None)
+    header = [c.strip() for c in next(csv.reader([first]))] if first else []
+    col_idx = address_column(header)  # the same column names import-suppressions accepts
     if col_idx is None:
         if "," in first and "@" not in first:
             raise CheckError(f"{file}: CSV header has no address column (one of {', '.join(ADDRESS_COLUMNS)})")
@@ -85,14 +84,20 @@ def check_cmd(file: str, output: str | None, as_json: bool, offline: bool, names
                 else:
                     servers.append(ns)
         resolver = chk.make_resolver(servers, port, cfg.check.dns_timeout)
-        answers = asyncio.run(chk.lookup_domains((p.domain for p in parsed if p.domain), resolver,
-                                                 cfg.check.dns_concurrency))
+        domains = {p.domain for p in parsed if p.domain}
+        with Progress("DNS lookups", len(domains)) as bar:
+            answers = asyncio.run(chk.lookup_domains(domains, resolver, cfg.check.dns_concurrency,
+                                                     progress=bar.advance))
 
     suppressed: dict[str, str] = {}
     path = db_path or cfg.store.path
-    if not no_store and Path(path).exists():
+    if not no_store:
         from bounced.reader import SuppressionList
 
+        if not Path(path).exists():
+            where = "--db" if db_path else f"store.path from {cfg.source}"
+            raise CheckError(f"{path}: no such database ({where}); give --db PATH, or --no-store to check "
+                             "without the suppression list")
         try:
             with SuppressionList(path, cfg) as sl:
                 for s in sl.check([p.key for p in parsed if p.key]):
@@ -130,7 +135,7 @@ def _write(rows: list[dict[str, str]], columns: list[str], output: str | None, a
         else:
             w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({k: neutralize(v) for k, v in r.items()} for r in rows)  # no formulas for spreadsheets
     finally:
         if output:
             fh.close()

@@ -1,11 +1,12 @@
 """``bounced parse``: parse returned mail files and print what bounced makes of them."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
+
+from bounced.render import json_line, safe
 
 
 def _options(config_path: str | None, local_parts: tuple[str, ...], delimiter: str | None,
@@ -90,9 +91,9 @@ def parse_cmd(files: tuple[str, ...], as_json: bool, config_path: str | None, lo
             result = parse_message(raw, opts, envelope_rcpt)
             obj = {"file": path, **result.to_dict()}
         if as_json:
-            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        else:
-            out.write("\n".join(_summary_lines(path, obj)) + "\n")
+            out.write(json_line(obj) + "\n")
+        else:  # a bounce's text can carry terminal escape sequences: shown escaped
+            out.write("\n".join(safe(line, newlines=False) for line in _summary_lines(path, obj)) + "\n")
     out.flush()
     if failed:
         raise click.ClickException(f"{failed} of {len(files)} file(s) could not be read")

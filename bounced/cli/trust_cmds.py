@@ -11,7 +11,7 @@ import click
 
 from bounced import config as config_mod
 from bounced import keyfiles, signing
-from bounced.cli.store_cmds import _user, _when, store_options
+from bounced.cli.store_cmds import _actor, _when, store_options
 from bounced.parse import verp as verp_layout
 from bounced.render import output_options, render
 from bounced.signing import Keyring
@@ -125,7 +125,7 @@ def promote(event_id: int, reason: str, by: str | None, open_store: Callable[...
     Example: bounced promote 42 --reason "checked with the customer: mailbox closed"
     """
     with open_store() as store:
-        state = store.promote(event_id, reason, by=by or _user())
+        state = store.promote(event_id, reason, by=_actor(by))
     active = state is not None and state.active
     click.echo(f"event {event_id} promoted; address {'suppressed' if active else 'not suppressed'}")
 
@@ -160,7 +160,7 @@ def _decide(release: bool) -> Callable[..., None]:
         if bool(event_ids) == bool(domain):
             raise click.UsageError("give EVENT_IDS or --domain")
         with open_store() as store:
-            n = store.decide_held(event_ids or None, release, reason, domain=domain, by=by or _user())
+            n = store.decide_held(event_ids or None, release, reason, domain=domain, by=_actor(by))
         click.echo(f"{'released' if release else 'discarded'} {n}")
 
     return command

@@ -10,13 +10,17 @@ a list of :class:`~bounced.model.Found`; the first non-empty answer wins. Order,
    ``message/global-delivery-status``), the machine-readable truth when present.
 3. ``bounced.parse.lhost.MODULES`` -- non-standard MTA and provider formats, in the order that
    package documents (providers, MTAs, the generic plain-text scanner last).
-4. :mod:`.autoreply` -- RFC 3834 vacation/out-of-office replies. After every bounce format:
+4. :mod:`.challenge` -- challenge-response requests (Boxbe, Spam Arrest, TMDA): the message is
+   held until the sender proves to be human; reason ``challenge``, a soft bounce. Before
+   :mod:`.autoreply`, since such requests often carry ``Auto-Submitted`` too.
+5. :mod:`.autoreply` -- RFC 3834 vacation/out-of-office replies. After every bounce format:
    many DSNs carry ``Auto-Submitted: auto-replied`` too.
-5. :mod:`.fallback` -- flufl.bounce's detectors, only when nothing above matched and the
-   message looks like a bounce (:mod:`.signals`); it is slow, so never on ordinary mail.
-6. VERP / envelope -- when a bounce names no usable recipient, the recipient decoded from the
+6. :mod:`.fallback` -- flufl.bounce's detectors, only when nothing above matched and the
+   message looks like a bounce (:mod:`.signals`); it is slow, so never on ordinary mail. Then
+   the sole To of the returned original, when the notice's own words name its domain.
+7. VERP / envelope -- when a bounce names no usable recipient, the recipient decoded from the
    envelope recipient (or the bounce's own To/Delivered-To) by :mod:`.verp`.
-7. nothing: format ``unknown`` with no recipients (ordinary mail, spam, challenge-response).
+8. nothing: format ``unknown`` with no recipients (ordinary mail, spam).
 
 Every Found goes through :func:`bounced.classify.classify` for reason, kind and the normalized
 status. The dispatcher never raises: a module's exception is recorded and the next module is
@@ -38,7 +42,7 @@ __all__ = ["ParseOptions", "parse_message", "format_modules"]
 
 MAX_RECIPIENTS = mime.mimetree.MAX_REPORTED  # more are cut, and counted in ParseResult.recipients_cut
 # formats that are sure the message is no delivery failure: no bounce fallback for them
-_NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834"})
+_NOT_BOUNCE_FORMATS = frozenset({"arf", "rfc3834", "challenge"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +60,9 @@ class ParseOptions:
 def format_modules() -> tuple[ModuleType, ...]:
     """The ordered format modules (see the module docstring for why this order); a constant,
     built on first use so that importing bounced.parse stays cheap."""
-    from bounced.parse import arf, autoreply, rfc3464
+    from bounced.parse import arf, autoreply, challenge, rfc3464
 
-    return (arf, rfc3464, *_lhost_modules(), autoreply)
+    return (arf, rfc3464, *_lhost_modules(), challenge, autoreply)
 
 
 @functools.cache
@@ -75,14 +79,6 @@ def _lhost_modules() -> list[ModuleType]:
     return [m for m in MODULES if callable(getattr(m, "extract", None))]
 
 
-def _classifier():  # noqa: ANN202 - returns bounced.classify.classify or a stand-in
-    try:
-        from bounced.classify import classify
-    except Exception:  # noqa: BLE001 - only while the classify package is missing
-        return _plain_classify
-    return classify
-
-
 @dataclass(frozen=True, slots=True)
 class _Verdict:
     reason: str
@@ -91,7 +87,7 @@ class _Verdict:
 
 
 def _plain_classify(found: Found, fmt: str) -> _Verdict:
-    """Minimal stand-in used only when bounced.classify cannot be imported."""
+    """The format's own verdict, used only if the classifier fails on one recipient."""
     action = (found.action or "").lower()
     if found.reason == "feedback":
         return _Verdict("feedback", Kind.COMPLAINT, found.status)
@@ -175,9 +171,14 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         resolved = [_envelope_found(msg, verp_rcpt)]
         fmt = fmt or "unknown"
 
-    recipients = _classify_all(resolved, fmt or "unknown")
-    cut = mime.blocks_cut(msg) + max(0, len(resolved) - MAX_RECIPIENTS)
     original = _original(msg)
+    if not resolved and bounce_like and original is not None and fmt not in _NOT_BOUNCE_FORMATS:
+        sole = _sole_original_recipient(msg, original)
+        if sole:
+            resolved = [_envelope_found(msg, sole)]
+            fmt = fmt or "unknown"
+    recipients = _classify_all(resolved, fmt or "unknown", _senders(msg, original))
+    cut = mime.blocks_cut(msg) + max(0, len(resolved) - MAX_RECIPIENTS)
     from bounced.parse.original import selected_headers
 
     headers = selected_headers(original, options.extra_headers)
@@ -226,6 +227,23 @@ def _verp_recipient(msg: Message, options: ParseOptions, envelope_rcpt: str | No
     return None
 
 
+def _sole_original_recipient(msg: Message, original) -> str | None:  # noqa: ANN001 - Original
+    """The one address the returned original was sent To (no Cc), when the notice's own words
+    name its domain: old Sendmail (V5) and other MTAs write only "421 example.com (smtp)...
+    Deferred" and leave the recipient to the unsent message below."""
+    from bounced.parse.lhost import _common
+
+    if original.get("Cc"):
+        return None
+    found = _SENDER_ADDR.findall(original.get("To"))
+    if len(found) != 1:
+        return None
+    address = found[0].strip(".")
+    domain = address.rpartition("@")[2].lower()
+    notice = _common.report_text(msg).lower()
+    return address if domain and re.search(r"(?<![\w.-])" + re.escape(domain) + r"(?![\w-])", notice) else None
+
+
 def _envelope_found(msg: Message, recipient: str) -> Found:
     """A recipient known only from VERP: codes and words from the notice's first text part."""
     text = ""
@@ -240,14 +258,27 @@ def _envelope_found(msg: Message, recipient: str) -> Found:
                  diagnostic=text)
 
 
-def _classify_all(founds: list[Found], fmt: str) -> tuple[RecipientResult, ...]:
-    classify = _classifier()
+_SENDER_ADDR = re.compile(r"[^\s<>()\[\],;:\"']{1,64}@[A-Za-z0-9.-]{1,255}")
+
+
+def _senders(msg: Message, original) -> frozenset[str]:  # noqa: ANN001 - Original | None
+    """The envelope sender the notice was returned to (RFC 5321 4.5.5: the bounce's To) and the
+    original's Return-Path and From, lower-cased: a failure that names one of them is ours."""
+    values = [mime.header(msg, "To")]
+    if original is not None:
+        values += [original.get("Return-Path"), original.get("From")]
+    return frozenset(m.group(0).lower().rstrip(".") for v in values if v for m in _SENDER_ADDR.finditer(v))
+
+
+def _classify_all(founds: list[Found], fmt: str, senders: frozenset[str] = frozenset()) -> tuple[RecipientResult, ...]:
+    from bounced.classify import classify
+
     out: dict[str, RecipientResult] = {}
     for f in founds[:MAX_RECIPIENTS]:
         if not f.recipient:
             continue
         try:
-            verdict = classify(f, fmt)
+            verdict = classify(f, fmt, senders)
             reason, kind, status = verdict.reason, Kind(verdict.kind), verdict.status
         except Exception:  # noqa: BLE001 - a classifier bug must not lose the recipient
             v = _plain_classify(f, fmt)

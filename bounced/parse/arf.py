@@ -10,8 +10,9 @@
 * Apple Mail's unsubscribe (``X-Apple-Unsubscribe: true``), sent to a List-Unsubscribe mailto:
   address: an opt-out by the sender of the request.
 
-Every recipient gets reason ``feedback`` and the feedback type; the classifier makes it a
-complaint.
+Every recipient gets reason ``feedback`` and the feedback type; the classifier decides from the
+type whether it is the recipient's complaint (:mod:`bounced.classify.feedback`: an RFC 6591
+authentication failure report is not).
 """
 from __future__ import annotations
 

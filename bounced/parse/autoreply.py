@@ -10,7 +10,10 @@ the From of the reply. Signals, strongest first:
 * de-facto headers: ``X-Autoreply``, ``X-Autorespond``, ``X-Autoresponder``,
   ``Precedence: auto_reply``, ``X-Apple-Action: VACATION``, ``X-Vacation``;
 * a subject in one of several languages that only auto-replies use ("Automatic reply:",
-  "Out of Office", "Abwesenheitsnotiz", "Réponse automatique", "自動応答", ...).
+  "Out of Office", "Abwesenheitsnotiz", "Réponse automatique", "自動応答", ...);
+* ``Precedence: bulk`` or ``junk`` (vacation(1)'s and many autoresponders' only mark) with an
+  absence announced at the top of the body ("I am out of the office until", "Ich bin ... nicht
+  im Büro", "Je suis absente", ...).
 """
 from __future__ import annotations
 
@@ -51,6 +54,19 @@ SUBJECT_ROWS: tuple[tuple[str, str], ...] = (
     (r"자동\s?응답|부재중", "ko"),
 )
 SUBJECT_RE = re.compile("|".join(f"(?:{p})" for p, _ in SUBJECT_ROWS))
+# (pattern, note): an absence announced in the first lines of the body; used only with
+# ``Precedence: bulk``/``junk`` (BSD vacation(1) and many autoresponders mark replies only so), since
+# a person may write these words too
+BODY_ROWS: tuple[tuple[str, str], ...] = (
+    (r"\bi(?:'m| am| will be) (?:currently )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:vacation|holiday|leave|annual leave)|absent)\b|\bout of (?:the )?office (?:until|from|and)\b",
+     "en: 'I am out of the office until ...', vacation(1) default message"),
+    (r"\bich bin (?:\S+ ){0,5}(?:nicht im (?:büro|buero|hause)|abwesend|im urlaub)\b", "de: 'Ich bin bis ... nicht im Büro'"),
+    (r"\bje suis (?:\S+ ){0,3}(?:absente?|en (?:congés?|vacances))\b", "fr: 'Je suis absent(e) du bureau'"),
+    (r"\bestoy (?:\S+ ){0,3}(?:fuera de la oficina|de vacaciones|ausente)\b", "es"),
+    (r"\bsono (?:\S+ ){0,3}(?:fuori (?:sede|ufficio)|in ferie|assente)\b", "it"),
+    (r"\bik ben (?:\S+ ){0,4}(?:afwezig|niet op kantoor|met vakantie)\b", "nl"),
+)
+BODY_RE = re.compile("|".join(f"(?:{p})" for p, _ in BODY_ROWS))
 
 
 def is_autoreply_subject(subject: str) -> bool:
@@ -69,7 +85,11 @@ def _signals(msg: Message) -> bool:
         return True
     if mime.header(msg, "X-Auto-Response-Suppress") and is_autoreply_subject(mime.header(msg, "Subject")):
         return True
-    return is_autoreply_subject(mime.header(msg, "Subject"))
+    if is_autoreply_subject(mime.header(msg, "Subject")):
+        return True
+    if mime.header(msg, "Precedence").lower() in ("bulk", "junk"):
+        return bool(BODY_RE.search(" ".join(_first_words(msg, 1000).split()).lower()))
+    return False
 
 
 def _responder(msg: Message) -> str | None:
@@ -85,10 +105,10 @@ def _responder(msg: Message) -> str | None:
     return None
 
 
-def _first_words(msg: Message) -> str:
+def _first_words(msg: Message, limit: int = 300) -> str:
     for part, _depth, ctype in mime.typed_walk(msg):
         if ctype == "text/plain":
-            return fields.unfold(mime.part_text(part)[:2000])[:300]
+            return fields.unfold(mime.part_text(part)[:2000])[:limit]
     return ""
 
 

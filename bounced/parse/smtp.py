@@ -93,11 +93,13 @@ _IN_REPLY = re.compile(r"in\s+reply\s+to\s+(end\s+of\s+data|data|rcpt\s+to|mail\
 _AFTER = re.compile(r"(?:error|failure|refused|rejected)[^\n]{0,60}?\bafter\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|"
                     r"initial\s+connection|helo|ehlo|lhlo|starttls)\b", re.I)
 _TRANSCRIPT = re.compile(r"^>>>[ \t]*([A-Za-z]{4})[^\n]*\n(?:(?:<<<|>>>)[ \t]*[^\n]*\n){0,20}?<<<[ \t]*([45]\d\d)", re.M)
+# Postfix smtp(8): "host X[ip] refused to talk to me: 554 ..." is its report of a refused greeting
+_GREETING = re.compile(r"refused\s+to\s+talk\s+to\s+me()", re.I)
 # each pattern with the literals one of which every match of it contains (see bounced.parse.sniff)
-_PHRASED = ((_IN_REPLY, ("reply",)), (_AFTER, ("after",)))
+_PHRASED = ((_IN_REPLY, ("reply",)), (_AFTER, ("after",)), (_GREETING, ("talk",)))
 _COMMANDS = {"end of data": "DATA", "data": "DATA", "rcpt to": "RCPT", "mail from": "MAIL", "helo": "HELO",
              "ehlo": "EHLO", "lhlo": "EHLO", "starttls": "STARTTLS", "initial connection": "CONN",
-             "rcpt": "RCPT", "mail": "MAIL", "quit": "QUIT", "rset": "RSET"}
+             "rcpt": "RCPT", "mail": "MAIL", "quit": "QUIT", "rset": "RSET", "": "CONN"}
 
 
 def find_command(text: str) -> str | None:

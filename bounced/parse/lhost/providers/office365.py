@@ -31,7 +31,8 @@ _CLOUD_HEADERS = ("x-ms-exchange-crosstenant", "x-ms-exchange-message-is-ndr", "
                   "x-exchange-antispam-report")
 _CLOUD_HOST = re.compile(r"\.(?:outbound\.protection|prod)\.outlook\.com\b", re.I)
 _DIAG_START = "Diagnostic information for administrators:"
-_RETURNED = re.compile(r"Remote Server returned '(.*?)'\s*$|^[^\S\n]*#?([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}.*?)(?:##.*)?$", re.M)
+# "Remote Server returned" (Exchange 2010-2016) and "Remote server returned" (Exchange Online today)
+_RETURNED = re.compile(r"Remote Server returned '(.*?)'\s*$|^[^\S\n]*#?([245]\d\d[ -][245]\.\d{1,3}\.\d{1,3}.*?)(?:##.*)?$", re.M | re.I)
 _END = re.compile(r"^[^\S\n]*Original message headers:|^[^\S\n]*-{3,}", re.M)
 _MAILTO = re.compile(r"^[^\S\n]*(" + _text.ADDR + r")(?:<mailto:[^>]*>)?\s*(?:\(.*\))?\s*$", re.M)
 
@@ -66,7 +67,7 @@ def extract(msg: Message) -> list[Found] | None:
         lines = section.splitlines()
         joined: list[str] = []
         for line in lines:  # "Remote Server returned '550 ...", wrapped over several lines
-            if joined and joined[-1].lstrip().startswith("Remote Server returned '") \
+            if joined and joined[-1].lstrip().lower().startswith("remote server returned '") \
                     and not joined[-1].rstrip().endswith("'") and len(joined[-1]) < 2000:
                 joined[-1] += " " + line.strip()
             else:

@@ -128,7 +128,7 @@ def test_reason_kinds_override_end_to_end(tmp_path, config: str, case: tuple, su
     eml = tmp_path / "m.eml"
     eml.write_bytes(_dsn(rcpt, status, diag, "e2e"))
     db = str(tmp_path / "b.db")
-    r = CliRunner().invoke(main, ["ingest", str(eml), "--config", str(cfg), "--db", db])
+    r = CliRunner().invoke(main, ["ingest", str(eml), "--config", str(cfg), "--db", db, "--create"])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(main, ["inspect", rcpt, "--db", db, "--json"])
     state = json.loads(r.output.splitlines()[0])

@@ -47,6 +47,12 @@ class ServerConfig:
     max_message_size: int = 10 * 1024 * 1024
     max_connections: int = 100
     max_recipients: int = 100
+    max_connections_per_client: int = 50  # from one client address (Postfix's default client limit)
+    max_junk_commands: int = 100  # commands without a message (NOOP, RSET, HELO...) before 421
+    max_session_time: float = 600.0  # seconds one connection may last, however busy
+    # bytes of messages held in memory for their commit, over all connections; past it a commit
+    # waits, and DATA gets 452 while a full budget is already waiting
+    max_inflight_bytes: int = 32 * 1024 * 1024
     command_timeout: float = 60.0  # seconds a client may idle between commands
     data_timeout: float = 300.0  # seconds allowed to transfer one message
     tls_cert: str = ""
@@ -89,6 +95,7 @@ class StoreConfig:
     path: str = "bounced.db"
     busy_timeout_ms: int = 5000
     local_part_case_sensitive: bool = False
+    file_mode: int = 0o640  # permissions of a database file bounced creates (and its -wal, -shm)
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,8 @@ _CHOICES = {
 }
 _POSITIVE = {
     "server.max_message_size", "server.max_connections", "server.max_recipients",
-    "server.command_timeout", "server.data_timeout", "server.batch_max",
+    "server.command_timeout", "server.data_timeout", "server.batch_max", "server.max_connections_per_client",
+    "server.max_junk_commands", "server.max_session_time", "server.max_inflight_bytes",
     "policy.soft_threshold", "policy.soft_window_days", "policy.soft_expiry_days",
     "check.dns_timeout", "check.dns_concurrency",
     "bounce.verp_max_age_days", "bounce.sent_keep_days",
@@ -275,6 +283,14 @@ def from_dict(data: dict, source: str = "<dict>") -> Config:
         raise ConfigError(source, "bounce.local_parts", "at least one bounce local part is needed")
     if len(cfg.bounce.verp_delimiter) != 1:
         raise ConfigError(source, "bounce.verp_delimiter", "must be a single character")
+    if cfg.server.max_inflight_bytes < cfg.server.max_message_size:
+        raise ConfigError(source, "server.max_inflight_bytes",
+                          f"must be at least server.max_message_size ({cfg.server.max_message_size}), or the "
+                          f"largest message could never be stored; got {cfg.server.max_inflight_bytes}")
+    mode = cfg.store.file_mode
+    if not 0 <= mode <= 0o777 or mode & 0o600 != 0o600:
+        raise ConfigError(source, "store.file_mode", f"must be a file mode like 0o640 that lets the owner read and "
+                          f"write (0o600 to 0o777), got {oct(mode) if isinstance(mode, int) else mode!r}")
     if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
         raise ConfigError(source, "server.tls_cert", "tls_cert and tls_key must be set together")
     _check_webhooks(cfg.web.webhooks, source)

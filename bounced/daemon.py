@@ -24,6 +24,7 @@ from typing import Any
 
 from bounced import config as config_mod
 from bounced.config import Config, ConfigError
+from bounced.health import assess, describe
 from bounced.ingest import parse_options
 from bounced.logsetup import RateLimited
 from bounced.metrics import Metrics, start_http
@@ -85,8 +86,10 @@ class Daemon:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
         self.exit_code = 0
-        self.health_timeout = 10.0  # seconds a /healthz probe waits for the writer
-        self._health_check: asyncio.Future | None = None  # the probe in flight, shared by callers
+        self.health_interval = 2.0  # seconds between the health tick's read-only store checks
+        self.health_cache = 1.0  # seconds a /healthz answer is reused: probes cost nothing
+        self._health: tuple[float, str | None, str] | None = None  # (when, problem, detail)
+        self._unhealthy: str | None = None  # the problem the tick last logged
 
     # -- startup -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -123,7 +126,7 @@ class Daemon:
             if cfg.metrics.enabled:
                 m = cfg.metrics
                 try:
-                    self.metrics_server = await start_http(self.metrics, self.health, m.host, m.port)
+                    self.metrics_server = await start_http(self.metrics, self.health_report, m.host, m.port)
                 except OSError as exc:
                     raise StartupError(f"cannot listen for metrics on {m.host}:{m.port}: {exc.strerror or exc}") from None
                 self.metrics_address = self.metrics_server.sockets[0].getsockname()[:2]
@@ -139,6 +142,7 @@ class Daemon:
         interval = watchdog_interval(self.environ)
         if interval:
             self._spawn(self._watchdog(interval))
+        self._spawn(self._health_tick())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -214,24 +218,40 @@ class Daemon:
         self._stop.set()
 
     async def health(self) -> str | None:
-        """None when the store can be written (for /healthz), else the problem.
+        """None when ingest works, else the problem (the verdict of /healthz)."""
+        return (await self.health_report())[0]
 
-        Probes share the check in flight, and one that gives up after ``health_timeout`` does not
-        cancel it: a monitor polling a busy store adds no work to the writer's queue."""
-        if self.writer is None or not self.writer.alive:
-            return "the store writer is not running"
-        if self._health_check is None or self._health_check.done():
-            self._health_check = asyncio.wrap_future(self.writer.check_writable())
-        check = self._health_check
-        done, _ = await asyncio.wait({check}, timeout=self.health_timeout)
-        if not done:
-            return "store check timed out (the store is busy or stuck)"
-        exc = check.exception()
-        if isinstance(exc, StoreError):
-            return str(exc)
-        if exc is not None:
-            return f"store check failed: {exc!r}"
-        return check.result()
+    async def health_report(self) -> tuple[str | None, str]:
+        """(problem or None, one line of detail) from the writer's recent state; no store access,
+        and cached for ``health_cache`` seconds, so any probe rate costs ingest nothing."""
+        now = time.monotonic()
+        if self._health is None or now - self._health[0] >= self.health_cache:
+            self._health = (now, *self._assess())
+        return self._health[1], self._health[2]
+
+    def _assess(self) -> tuple[str | None, str]:
+        if self.writer is None:
+            return "the store writer is not running", "writer: not started"
+        status = self.writer.status()
+        stall = self.config.store.busy_timeout_ms / 1000 + 10.0  # a lock wait fails by then
+        return assess(status, stall), describe(status)
+
+    async def _health_tick(self) -> None:
+        """Every ``health_interval``: the writer checks, read-only, that the database file is
+        still the one it has open and has every table; a change of verdict is logged once."""
+        check: asyncio.Future | None = None
+        while True:
+            if self.writer is not None and self.writer.alive and (check is None or check.done()):
+                check = asyncio.wrap_future(self.writer.check_health())
+                await asyncio.wait({check}, timeout=self.health_interval)
+            problem, _ = self._assess()
+            if problem != self._unhealthy:
+                if problem is not None:
+                    self.log.error("store_unhealthy", cause=problem, action="/healthz answers 503")
+                else:
+                    self.log.warning("store_healthy", was=self._unhealthy)
+                self._unhealthy = problem
+            await asyncio.sleep(self.health_interval)
 
     # -- reload -------------------------------------------------------------------------------
     async def reload(self) -> bool:

@@ -1,8 +1,9 @@
 """Prometheus metrics on their own registry, and the small HTTP listener that serves them.
 
 One :class:`Metrics` per daemon (no global registry, so tests can run several daemons in one
-process). The listener answers ``/metrics`` and ``/healthz`` (200 when the store can be written,
-503 otherwise) and nothing else; it runs on the daemon's event loop, no thread.
+process). The listener answers ``/metrics`` and ``/healthz`` (200 when ingest works, 503 with the cause
+otherwise; see :mod:`bounced.health`) and nothing else; it runs on the daemon's event loop, no
+thread, within fixed limits on connections, header size and time.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-HealthCheck = Callable[[], Awaitable[str | None]]  # None = healthy, else the problem
+HealthCheck = Callable[[], Awaitable[tuple[str | None, str]]]  # (None = healthy, else the problem; detail)
 
 
 OUTCOMES = ("stored", "duplicate", "parse_failed")
@@ -58,7 +59,8 @@ class SuppressionGauge(Collector):
             g.add_metric([kind], counts.get(kind, 0))
         yield g
 REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_many_connections", "timeout",
-                 "store_unavailable", "internal_error")
+                 "store_unavailable", "internal_error", "too_many_from_client", "junk_commands", "session_time",
+                 "bad_address", "memory_budget")
 
 
 class Metrics:
@@ -117,39 +119,73 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-_STATUS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request", 503: "Service Unavailable"}
+_STATUS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+           408: "Request Timeout", 431: "Request Header Fields Too Large", 503: "Service Unavailable"}
+
+# Limits of the HTTP listener: a scraper sends one small GET. Without them 1,100 idle connections
+# used up the file descriptors, a 200 KB header line raised an unhandled ValueError and a header
+# line every 5 s held a connection for ever.
+HTTP_MAX_CONNECTIONS = 32  # more are closed at once, unanswered
+HTTP_MAX_LINE = 8192  # bytes in the request line or one header line
+HTTP_MAX_HEADERS = 64  # header lines
+HTTP_REQUEST_TIME = 5.0  # seconds to send the whole request head
 
 
 async def start_http(metrics: Metrics, health: HealthCheck, host: str, port: int) -> asyncio.Server:
-    """Serve /metrics and /healthz on host:port (HTTP/1.0 style: one request per connection)."""
+    """Serve /metrics and /healthz on host:port (HTTP/1.0 style: one request per connection),
+    within the limits above."""
+    open_connections: set[asyncio.StreamWriter] = set()
+
+    async def read_head(reader: asyncio.StreamReader) -> tuple[int, str]:
+        """(0, request line) or (an error status, "")."""
+        try:
+            async with asyncio.timeout(HTTP_REQUEST_TIME):
+                request = await reader.readline()
+                for _ in range(HTTP_MAX_HEADERS + 1):
+                    if (await reader.readline()) in (b"\r\n", b"\n", b""):
+                        return 0, request.decode("latin-1")
+                return 431, ""
+        except TimeoutError:
+            return 408, ""
+        except ValueError:  # a line longer than the reader's limit
+            return 431, ""
+
+    async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        status, request = await read_head(reader)
+        parts = request.split()
+        if status:
+            code, ctype, body = status, "text/plain", f"{_STATUS[status].lower()}\n".encode()
+        elif len(parts) < 2:
+            code, ctype, body = 400, "text/plain", b"bad request\n"
+        elif parts[0] not in ("GET", "HEAD"):
+            code, ctype, body = 405, "text/plain", b"only GET\n"
+        else:
+            path = parts[1].split("?", 1)[0]
+            if path == "/metrics":
+                code, ctype, body = 200, CONTENT_TYPE_LATEST, metrics.render()
+            elif path == "/healthz":
+                problem, detail = await health()
+                code = 200 if problem is None else 503
+                ctype, body = "text/plain", f"{problem or 'ok'}\n{detail}\n".encode()
+            else:
+                code, ctype, body = 404, "text/plain", b"not found; try /metrics or /healthz\n"
+        head = (f"HTTP/1.1 {code} {_STATUS[code]}\r\nContent-Type: {ctype}\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        writer.write(head.encode() + (b"" if parts and parts[0] == "HEAD" else body))
+        async with asyncio.timeout(HTTP_REQUEST_TIME):
+            await writer.drain()
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if len(open_connections) >= HTTP_MAX_CONNECTIONS:
+            writer.transport.abort()
+            return
+        open_connections.add(writer)
         try:
-            request = await asyncio.wait_for(reader.readline(), 10)
-            while (await asyncio.wait_for(reader.readline(), 10)) not in (b"\r\n", b"\n", b""):
-                pass  # headers are not needed
-            parts = request.decode("latin-1").split()
-            if len(parts) < 2:
-                code, ctype, body = 400, "text/plain", b"bad request\n"
-            elif parts[0] not in ("GET", "HEAD"):
-                code, ctype, body = 405, "text/plain", b"only GET\n"
-            else:
-                path = parts[1].split("?", 1)[0]
-                if path == "/metrics":
-                    code, ctype, body = 200, CONTENT_TYPE_LATEST, metrics.render()
-                elif path == "/healthz":
-                    problem = await health()
-                    code = 200 if problem is None else 503
-                    ctype, body = "text/plain", (b"ok\n" if problem is None else problem.encode() + b"\n")
-                else:
-                    code, ctype, body = 404, "text/plain", b"not found; try /metrics or /healthz\n"
-            head = (f"HTTP/1.1 {code} {_STATUS[code]}\r\nContent-Type: {ctype}\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-            writer.write(head.encode() + (b"" if parts and parts[0] == "HEAD" else body))
-            await writer.drain()
-        except (asyncio.TimeoutError, ConnectionError, UnicodeError):
+            await respond(reader, writer)
+        except (TimeoutError, ConnectionError, UnicodeError):
             pass
         finally:
+            open_connections.discard(writer)
             writer.close()
 
-    return await asyncio.start_server(answer, host, port)
+    return await asyncio.start_server(answer, host, port, limit=HTTP_MAX_LINE)

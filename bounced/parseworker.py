@@ -196,6 +196,10 @@ class ParsePool:
         for i in range(self.size):
             self._ensure(i)
 
+    def running(self) -> int:
+        """Workers alive now (for /healthz)."""
+        return sum(1 for w in list(self._workers) if w is not None and w.proc.is_alive())
+
     @property
     def hard_limit(self) -> float:
         """How long the parent waits (wall clock) for one answer before it kills the worker: the

@@ -41,11 +41,11 @@ class SuppressionList:
 
     def _conn(self) -> sqlite3.Connection:
         if self._ro is None:
-            from bounced.store import StoreError
+            from bounced.store import StoreError, readonly_uri
 
             if not Path(self.path).exists():
                 raise StoreError(f"{self.path}: no such database")
-            conn = sqlite3.connect(f"file:{Path(self.path).resolve()}?mode=ro", uri=True, isolation_level=None,
+            conn = sqlite3.connect(readonly_uri(self.path), uri=True, isolation_level=None,
                                    check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {self._config.store.busy_timeout_ms}")
             try:

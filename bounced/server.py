@@ -9,9 +9,15 @@ What this adds to aiosmtpd, and why:
 - LMTP (RFC 2033) needs one reply per accepted recipient after DATA; aiosmtpd's ``LMTP`` sends one.
   :class:`LMTPServer` repeats the final reply for every recipient, in RCPT order (the message is
   stored once for all of them, so they share one fate).
-- Limits: concurrent connections (excess get 421 and are closed), recipients per message
-  (452 4.5.3), SIZE (aiosmtpd enforces it; its replies are rewritten to carry 5.3.4), an idle
-  command timeout and a separate timeout for the DATA transfer, both ending with 421 4.4.2.
+- Limits: concurrent connections, in all and per client address (excess get 421 and are
+  closed), recipients per message (452 4.5.3), SIZE (aiosmtpd enforces it; its replies are
+  rewritten to carry 5.3.4), an idle command timeout and a separate timeout for the DATA
+  transfer, both ending with 421 4.4.2, commands that do not move a message forward (NOOP, RSET,
+  HELO... 421 4.7.0 past ``max_junk_commands``, since any command resets the idle timer) and a
+  maximum session time (421 4.4.2). DATA is received into a spool file and held in memory only
+  within an in-flight byte budget (:class:`ByteBudget`; 452 4.3.1 when a whole budget waits).
+- Envelope addresses that are not UTF-8 are refused at MAIL/RCPT with 553 naming the problem;
+  accepted, they could not be stored, and every retry would end in 451.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ import asyncio
 import re
 import socket
 import ssl
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email._header_value_parser import get_addr_spec, get_angle_addr
@@ -38,8 +45,16 @@ NO_SUCH_USER = "550 5.1.1 <{address}>: not a bounce address of this system"
 TOO_MANY_RCPTS = "452 4.5.3 Too many recipients"
 TOO_BIG = "552 5.3.4 Message too big for this system"
 TRY_AGAIN = "451 4.3.0 Temporary local problem, please try again later"
+BUSY = "452 4.3.1 Insufficient system storage, please try again later"
+LINE_TOO_LONG = "500 5.5.2 Line too long (see RFC 5321 4.5.3.1.6)"
 TOO_MANY_CONNECTIONS = "421 4.7.0 {host} Too many connections, try again later"
+TOO_MANY_FROM_CLIENT = "421 4.7.0 {host} Too many connections from your address, try again later"
+TOO_MANY_JUNK = "421 4.7.0 {host} Too many commands without a message, closing connection"
+SESSION_TOO_LONG = "421 4.4.2 {host} Session time limit exceeded, closing connection"
 TIMEOUT = "421 4.4.2 {host} Timeout exceeded, closing connection"
+# RFC 5321 paths are ASCII or, with SMTPUTF8, UTF-8; other bytes cannot be stored as text
+BAD_SENDER_BYTES = "553 5.1.7 The sender address is not valid UTF-8"
+BAD_RECIPIENT_BYTES = "553 5.1.3 The recipient address is not valid UTF-8"
 SHUTTING_DOWN = "421 4.3.2 {host} Service shutting down, try again later"
 
 # <local@domain> with a dot-atom local part and a host name, and the blanks after it: what the
@@ -52,6 +67,48 @@ _REWRITE = {
     "552 Error: Too much mail data": TOO_BIG,
     "552 Error: message size exceeds fixed maximum message size": TOO_BIG,
 }
+
+
+# A message is received into memory up to this size and into a temporary file beyond it, so 100
+# clients sending 10 MB at once cost 100 x 256 KiB while they transfer, not 1 GB.
+SPOOL_IN_MEMORY = 256 * 1024
+
+
+class ByteBudget:
+    """Bytes of messages held in memory for their commit, over all connections.
+
+    Memory was bounded only by max_connections x max_message_size (100 parallel 10 MB messages:
+    1.75 GB). A message reserves its size before it is read back from its spool file and
+    returns it once its commit is answered; one that does not fit waits, so the daemon holds
+    about ``limit`` bytes of messages (a message larger than the whole budget still goes, alone).
+    ``waiting`` (bytes queued for a reservation) lets DATA turn new messages away when a full
+    budget is already waiting."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used, self.waiting = limit, 0, 0
+        self._changed = asyncio.Condition()
+
+    async def acquire(self, size: int, timeout: float) -> bool:
+        """Reserve ``size`` bytes; False when they did not fit within ``timeout`` seconds. A
+        reservation goes ahead alone when nothing else is held, whatever its size (a message
+        above a budget lowered by a reload must not wait for ever)."""
+        async with self._changed:
+            self.waiting += size
+            try:
+                await asyncio.wait_for(self._changed.wait_for(
+                    lambda: self.used == 0 or self.used + size <= self.limit), timeout)
+            except asyncio.TimeoutError:
+                return False
+            finally:
+                self.waiting -= size
+            self.used += size
+            return True
+
+    async def release(self, size: int) -> None:
+        """Give back what :meth:`acquire` reserved."""
+        async with self._changed:
+            self.used -= size
+            self._changed.notify_all()
 
 
 class TemporaryFailure(Exception):
@@ -83,16 +140,20 @@ class ServerState:
     tls: ssl.SSLContext | None = None
     hostname: str = ""
     connections: set["SMTPServer"] = field(default_factory=set)
+    per_client: dict[str, int] = field(default_factory=dict)  # open connections by client address
     in_data: int = 0  # connections inside DATA (transfer or commit): in-flight messages
     stopping: bool = False  # shutting down: no new transactions
+    budget: ByteBudget = field(init=False)
 
     def __post_init__(self) -> None:
+        self.budget = ByteBudget(self.config.server.max_inflight_bytes)
         self.update(self.config, self.tls)
 
     def update(self, config: Config, tls: ssl.SSLContext | None) -> None:
         """Switch to a reloaded config; open connections keep their limits, new ones get these."""
         self.config, self.tls = config, tls
         self.hostname = config.server.hostname or socket.getfqdn()
+        self.budget.limit = config.server.max_inflight_bytes
 
 
 class Handler:
@@ -104,6 +165,9 @@ class Handler:
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
         cfg = self.state.config
+        if not _utf8(address):
+            self.state.on_reject("bad_address")
+            return BAD_RECIPIENT_BYTES
         if not is_bounce_address(address, cfg.bounce):
             self.state.on_reject("unknown_recipient")
             return NO_SUCH_USER.format(address=address)
@@ -115,7 +179,6 @@ class Handler:
         return OK_RCPT
 
     async def handle_DATA(self, server: "SMTPServer", session: Session, envelope: Envelope) -> str:
-        server.hold_timeout()  # committing is our time, not the client's
         mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
         delivery = Delivery(raw=bytes(envelope.original_content or b""), mail_from=mail_from,
                             rcpt_tos=tuple(envelope.rcpt_tos), peer=session.peer)
@@ -147,6 +210,12 @@ class SMTPServer(SMTP):
                          enable_SMTPUTF8=True)
         self.state = state
         self._data_timeout = s.data_timeout
+        self._max_junk, self._max_session = s.max_junk_commands, s.max_session_time
+        self._junk = 0  # commands since the last message that did not move one forward
+        self._session_timer: asyncio.TimerHandle | None = None
+        self._in_data = False
+        self._expired = False  # the session time ran out during DATA: close after its reply
+        self._client: str | None = None
         self._refused = False
         self._final_reply_pending = False
         self._data_rcpts = 1
@@ -154,23 +223,91 @@ class SMTPServer(SMTP):
     # -- connection limit ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self._original_transport is None:  # a new connection, not the STARTTLS upgrade
-            if len(self.state.connections) >= self.state.config.server.max_connections:
+            limits = self.state.config.server
+            peer = transport.get_extra_info("peername")
+            client = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+            refusal = None
+            if len(self.state.connections) >= limits.max_connections:
+                refusal = ("too_many_connections", TOO_MANY_CONNECTIONS)
+            elif self.state.per_client.get(client, 0) >= limits.max_connections_per_client:
+                refusal = ("too_many_from_client", TOO_MANY_FROM_CLIENT)
+            if refusal is not None:
                 self._refused = True
-                self.state.on_reject("too_many_connections")
-                transport.write((TOO_MANY_CONNECTIONS.format(host=self.state.hostname) + "\r\n").encode())  # type: ignore[attr-defined]
+                self.state.on_reject(refusal[0])
+                transport.write((refusal[1].format(host=self.state.hostname) + "\r\n").encode())  # type: ignore[attr-defined]
                 transport.close()
                 return
+            self._client = client
+            self.state.per_client[client] = self.state.per_client.get(client, 0) + 1
             self.state.connections.add(self)
             self.state.on_connections(len(self.state.connections))
+            self._session_timer = asyncio.get_running_loop().call_later(self._max_session, self._session_expired)
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._refused:
             return
+        if self._session_timer is not None:
+            self._session_timer.cancel()
         if self in self.state.connections:
             self.state.connections.discard(self)
             self.state.on_connections(len(self.state.connections))
+            left = self.state.per_client.get(self._client or "", 1) - 1
+            if left > 0:
+                self.state.per_client[self._client or ""] = left
+            else:
+                self.state.per_client.pop(self._client or "", None)
         super().connection_lost(error)
+
+    # -- session limits ------------------------------------------------------------------------
+    def _session_expired(self) -> None:
+        """max_session_time is up: close now, or after the reply to the message in DATA (a
+        message being stored is finished; one being transferred may still make it)."""
+        self.state.on_reject("session_time")
+        if self._in_data:
+            self._expired = True
+        else:
+            self.close_with(SESSION_TOO_LONG.format(host=self.state.hostname))
+
+    async def _junk_over_limit(self) -> bool:
+        """Count a command that does not move a message forward; past max_junk_commands, say 421
+        and close (True). A stored message resets the count. As Postfix's
+        smtpd_junk_command_limit, refused MAIL and RCPT do not count (an MTA sending more
+        recipients than max_recipients is normal); the session time limit ends those loops."""
+        self._junk += 1
+        if self._junk <= self._max_junk:
+            return False
+        self.state.on_reject("junk_commands")
+        self.close_with(TOO_MANY_JUNK.format(host=self.state.hostname))
+        return True
+
+    async def smtp_NOOP(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_NOOP(arg)
+
+    async def smtp_RSET(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_RSET(arg)
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_HELO(hostname)
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_EHLO(hostname)
+
+    async def smtp_VRFY(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_VRFY(arg)
+
+    async def smtp_HELP(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_HELP(arg)
+
+    async def smtp_EXPN(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_EXPN(arg)
 
     def eof_received(self) -> bool | None:
         if self._refused:
@@ -224,18 +361,108 @@ class SMTPServer(SMTP):
         if self.state.stopping:
             self.close_with(SHUTTING_DOWN.format(host=self.state.hostname))
             return
+        if arg is not None and not _utf8(arg):
+            self.state.on_reject("bad_address")
+            await self.push(BAD_SENDER_BYTES)
+            return
         await super().smtp_MAIL(arg)
 
     async def smtp_DATA(self, arg: str) -> None:
+        """DATA, received into a spool (memory up to :data:`SPOOL_IN_MEMORY`, then a temporary
+        file), then read back for the sink once the message fits the in-flight byte budget.
+        aiosmtpd's own DATA keeps every line of every message in memory while it arrives."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 5.5.1 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 5.5.4 Syntax: DATA")
+            return
+        budget = self.state.budget
+        if budget.waiting >= budget.limit:  # a whole budget is already waiting to be stored
+            self.state.on_reject("memory_budget")
+            await self.push(BUSY)
+            return
         self._reset_timeout(self._data_timeout)
         self.state.in_data += 1
+        self._in_data = True
         try:
-            await super().smtp_DATA(arg)
+            await self._data()
         finally:
             self.state.in_data -= 1
+            self._in_data = False
             self._final_reply_pending = False
-            if self.transport is not None:
+            if self._expired:
+                self.close_with(SESSION_TOO_LONG.format(host=self.state.hostname))
+            elif self.transport is not None:
                 self._reset_timeout()
+
+    async def _data(self) -> None:
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="bounced-data-") as spool:
+            problem = await self._receive(spool)
+            if problem is not None:
+                self._set_post_data_state()
+                await self.push(problem)
+                return
+            size = spool.tell()
+            self.hold_timeout()  # storing is our time, not the client's
+            budget = self.state.budget
+            if not await budget.acquire(size, self._data_timeout):
+                self.state.on_reject("memory_budget")
+                self._set_post_data_state()
+                await self.push(TRY_AGAIN)
+                return
+            try:
+                spool.seek(0)
+                self.envelope.original_content = self.envelope.content = spool.read()
+                spool.close()  # the file's space back before the commit
+                status = await self._call_handler_hook("DATA")
+            finally:
+                await budget.release(size)
+        self._set_post_data_state()
+        await self.push(status)
+
+    async def _receive(self, spool: Any) -> str | None:
+        """Read the message up to the lone dot into ``spool``, undoing dot-stuffing (RFC 5321
+        4.5.2); None, or the reply for a message that was too big or had a line too long (sent
+        after the whole message is read, RFC 5321 4.2.5)."""
+        limit = self.data_size_limit
+        total, problem = 0, None
+        pieces: list[bytes] = []  # the current line, when it arrived in pieces
+        partial = False  # inside a line whose start has been read
+        while self.transport is not None:
+            try:
+                line = await self._reader.readuntil(b"\r\n")
+            except asyncio.CancelledError:
+                self._writer.close()
+                raise
+            except asyncio.LimitOverrunError as e:  # a line beyond the reader's limit: drain it
+                line = await self._reader.read(e.consumed)
+                problem = problem or LINE_TOO_LONG
+            if not partial and line == b".\r\n":
+                break
+            total += len(line)
+            if problem is None and limit and total > limit:
+                problem = TOO_BIG
+                self.state.on_reject("too_big")
+            if problem is not None:  # read on to the end, keep nothing
+                pieces.clear()
+                partial = not line.endswith(b"\r\n")
+                continue
+            pieces.append(line)
+            partial = not line.endswith(b"\r\n")
+            if partial:
+                continue
+            whole = b"".join(pieces) if len(pieces) > 1 else pieces[0]
+            pieces.clear()
+            if len(whole) > self.line_length_limit:
+                problem = LINE_TOO_LONG
+                continue
+            spool.write(whole[1:] if whole.startswith(b".") else whole)
+        return problem
 
     # -- replies ---------------------------------------------------------------------------
     async def push(self, status: Any) -> None:
@@ -249,6 +476,8 @@ class SMTPServer(SMTP):
                 self._data_rcpts = len(self.envelope.rcpt_tos) if self.envelope is not None else 1
             elif self._final_reply_pending:
                 self._final_reply_pending = False
+                if status.startswith("250"):
+                    self._junk = 0
                 status = self._final_reply(status)
         await super().push(status)
 
@@ -270,8 +499,22 @@ class LMTPServer(LMTP, SMTPServer):
 
     lmtp = True
 
+    async def smtp_LHLO(self, arg: str) -> None:
+        if not await self._junk_over_limit():
+            await super().smtp_LHLO(arg)
+
     def _final_reply(self, status: str) -> str:
         return "\r\n".join([status] * max(self._data_rcpts, 1))
+
+
+def _utf8(text: str) -> bool:
+    """aiosmtpd decodes command arguments as UTF-8 with surrogateescape; a lone surrogate means
+    the client sent bytes that are not UTF-8, which no store column (nor log line) can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def tls_context(cfg: Config) -> ssl.SSLContext | None:

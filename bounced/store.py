@@ -47,6 +47,43 @@ class StoreError(Exception):
     """The store cannot do what was asked; the message names the file and the cause."""
 
 
+# every table a bounced database has; one missing means a damaged or foreign file
+TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held")
+
+
+def readonly_uri(path: str | os.PathLike[str]) -> str:
+    """The SQLite URI opening ``path`` read-only. Built by :meth:`pathlib.Path.as_uri`, which
+    percent-encodes ``#``, ``?`` and ``%``: pasted into ``file:...`` they would end the path and
+    start a query (creating a stray file and losing ``mode=ro``) or be decoded as an escape."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
+def _create_file(path: str, mode: int) -> None:
+    """Create the database file with ``mode`` (store.file_mode), whatever the umask, before SQLite
+    would create it 0644: it holds raw bounces. SQLite gives its -wal and -shm files the mode of
+    the database file, so they follow."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _why_unopenable(path: str, readonly: bool) -> str | None:
+    """The permission problem behind SQLite's "unable to open database file" (which reads like a
+    damaged file), in the words of ``bounced config check``; None when it is not one."""
+    from bounced.configcheck import run_as, writable_problem
+
+    if not readonly:
+        return writable_problem(path)
+    if Path(path).exists() and not os.access(path, os.R_OK):
+        return f"{path} is not readable by {run_as()}"
+    return None
+
+
 @dataclass
 class _Tally:
     """What one message's events did, for its IngestOutcome."""
@@ -202,6 +239,14 @@ MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid,
                               4: _web_api_tables, 7: _trust_and_held}
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _state_from_row(row: sqlite3.Row | None) -> State | None:
     if row is None:
         return None
@@ -235,6 +280,7 @@ class Store:
     def __init__(self, path: str, conn: sqlite3.Connection, config: Config, readonly: bool) -> None:
         self.path, self.conn, self.config, self.readonly = path, conn, config, readonly
         self.case_sensitive = config.store.local_part_case_sensitive
+        self._identity = _identity(path)  # the file opened, to notice it deleted or replaced
         self.keyring: Keyring | None = None  # loaded at open for writers when trust is not open
 
     # ---------------------------------------------------------------- opening
@@ -246,12 +292,14 @@ class Store:
             if readonly:
                 if not Path(path).exists():
                     raise StoreError(f"{path}: no such database")
-                conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, isolation_level=None,
-                                       check_same_thread=False)
+                conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, check_same_thread=False)
             else:
                 parent = Path(path).resolve().parent
                 if not parent.is_dir():
                     raise StoreError(f"{path}: directory {parent} does not exist")
+                if (why := _why_unopenable(path, readonly)) is not None:
+                    raise StoreError(f"{path}: {why}")
+                _create_file(path, config.store.file_mode)
                 conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(config.store.busy_timeout_ms)}")
@@ -263,12 +311,14 @@ class Store:
                 conn.execute("PRAGMA synchronous = FULL")  # a 250 survives power loss, not only a crash
             store = cls(path, conn, config, readonly)
             store._migrate()
+            store._check_tables()
             if not readonly and config.bounce.trust != "open":
                 store.keyring = keyfiles.load(config, path)
         except StoreError:
             raise
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a usable bounced database ({exc})") from None
+            why = _why_unopenable(path, readonly)
+            raise StoreError(f"{path}: {why}" if why else f"{path}: not a usable bounced database ({exc})") from None
         except OSError as exc:
             raise StoreError(f"{path}: {exc.strerror or exc}") from None
         except keyfiles.KeyFileError as exc:
@@ -294,6 +344,32 @@ class Store:
             self._upgrade(version)
         row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
         self.case_sensitive = bool(int(row[0])) if row else self.case_sensitive
+
+    def _check_tables(self) -> None:
+        """A bounced database missing a table would start and then answer 451 to everything:
+        refuse it at open, naming what is missing."""
+        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in TABLES if t not in present]
+        if missing:
+            raise StoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
+                             "restore it from a backup")
+
+    def _check_file(self) -> None:
+        """The path still names the file we have open. A deleted or replaced database would take
+        every later message with it (SQLite writes on into the unlinked inode), so it is an error."""
+        now = _identity(self.path)
+        if now != self._identity:
+            what = "deleted" if now is None else "replaced by another file"
+            raise StoreError(f"{self.path}: the database file was {what} while bounced had it open; "
+                             "refusing to store into it; restart bounced (after restoring the file if it was not meant)")
+
+    def check_health(self) -> None:
+        """Read-only: the file is still ours and has every table (the daemon's health tick)."""
+        try:
+            self._check_file()
+            self._check_tables()
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "cannot read") from None
 
     def _upgrade(self, version: int) -> None:
         if self.readonly:
@@ -349,6 +425,7 @@ class Store:
     # ---------------------------------------------------------------- ingest
     def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]:
         """Store messages, their events and the suppression changes in ONE transaction."""
+        self._check_file()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             states: dict[str, State | None] = {}

@@ -42,8 +42,24 @@ from bounced.store import StoreError
 class StoreLike(Protocol):
     def ingest_many(self, items: Sequence[Incoming]) -> list[IngestOutcome]: ...
     def check_writable(self) -> None: ...
+    def check_health(self) -> None: ...
     def close(self) -> None: ...
     # optional: def known_sha256s(self, shas: Sequence[str]) -> set[str]  (skips parsing resent mail)
+
+
+@dataclass(frozen=True)
+class WriterStatus:
+    """What the writer did lately, read from memory (for /healthz: a probe must not write).
+    Ages and durations in seconds; an error field of None means that step succeeded."""
+
+    alive: bool
+    queued: int  # messages and controls waiting for the writer thread
+    busy_for: float | None  # the commit in progress has run this long; None when idle
+    last_commit_age: float | None  # None: nothing committed yet
+    last_commit_error: str | None
+    last_check_age: float | None  # the health tick's read-only check
+    last_check_error: str | None
+    workers: str  # parse workers, in words
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,10 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._store: StoreLike | None = None
         self._closed = False
+        # for status(): set by the writer thread only, read from anywhere (each a single assignment)
+        self._busy_since: float | None = None
+        self._last_commit: tuple[float, str | None] | None = None
+        self._last_check: tuple[float, str | None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -216,6 +236,47 @@ class Writer:
             return None
 
         return self._control(check)
+
+    def check_health(self) -> Future:
+        """Future of None, after the store's read-only health check (file still ours, every table
+        there) has run in the writer thread and been recorded for :meth:`status`. Only while the
+        last commit failed does it also try a write, to notice the store taking writes again."""
+
+        def check() -> None:
+            assert self._store is not None
+            try:
+                self._store.check_health()
+                if self._last_commit is not None and self._last_commit[1] is not None:
+                    self._store.check_writable()
+                    self._last_commit = (time.monotonic(), None)
+                    self._failures.success()
+            except StoreError as exc:
+                self._last_check = (time.monotonic(), str(exc))
+            except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+                self._last_check = (time.monotonic(), f"store check failed: {exc!r}")
+            else:
+                self._last_check = (time.monotonic(), None)
+
+        return self._control(check)
+
+    def status(self, now: float | None = None) -> WriterStatus:
+        """The writer's recent state, without touching the store."""
+        now = time.monotonic() if now is None else now
+        busy, commit, check = self._busy_since, self._last_commit, self._last_check
+        pool = self._pool
+        if self._parse_workers <= 0:
+            workers = "none configured (parsing in the writer thread)"
+        elif pool is None:
+            workers = "not started"
+        else:
+            workers = f"{pool.running()} of {self._parse_workers} running"
+        return WriterStatus(
+            alive=self.alive, queued=self._queue.qsize() + self._parsed.qsize(),
+            busy_for=None if busy is None else now - busy,
+            last_commit_age=None if commit is None else now - commit[0],
+            last_commit_error=None if commit is None else commit[1],
+            last_check_age=None if check is None else now - check[0],
+            last_check_error=None if check is None else check[1], workers=workers)
 
     def reopen(self, open_store: Callable[[], StoreLike]) -> Future:
         """Switch to a store opened by ``open_store`` (config reload); the old one stays on failure."""
@@ -498,6 +559,7 @@ class Writer:
     def _ingest(self, items: list[Incoming]) -> tuple[list[IngestOutcome], str | None]:
         assert self._store is not None
         started = time.perf_counter()
+        self._busy_since = time.monotonic()
         outcomes: list[IngestOutcome] = []
         error: str | None = None
         try:
@@ -509,6 +571,7 @@ class Writer:
         except Exception as exc:  # noqa: BLE001 - a store bug must become a 451, not a dead writer
             error = f"unexpected store error: {exc!r}"
             self._log.error("store_bug", error=repr(exc), traceback=traceback.format_exc())
+        self._last_commit, self._busy_since = (time.monotonic(), error), None
         if self._on_batch is not None:
             _quiet(self._on_batch, len(items), time.perf_counter() - started, error is None)
         return outcomes, error

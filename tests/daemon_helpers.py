@@ -110,6 +110,9 @@ class FaultyStore:
             raise StoreError("disk I/O error (injected)")
         self.inner.check_writable()
 
+    def check_health(self) -> None:
+        self.inner.check_health()  # a read: a failing disk's writes fail, this may not
+
     def close(self) -> None:
         self.inner.close()
 
@@ -224,6 +227,11 @@ class LineClient:
 
     def cmd(self, text: str) -> tuple[int, list[str]]:
         self.send(text)
+        return self.reply()
+
+    def cmd_bytes(self, line: bytes) -> tuple[int, list[str]]:
+        """A command as raw bytes (not necessarily UTF-8)."""
+        self.send(line + b"\r\n")
         return self.reply()
 
     def send(self, text: str | bytes) -> None:

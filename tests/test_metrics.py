@@ -1,12 +1,20 @@
 """Metrics and health over HTTP, from a real daemon's separate listener."""
 from __future__ import annotations
 
+import asyncio
+import collections
+import logging
 import smtplib
+import socket
+import sqlite3
 import threading
+import time
 import urllib.error
 import urllib.request
 
-from bounced.metrics import Metrics
+import pytest
+
+from bounced.metrics import HTTP_MAX_CONNECTIONS, HTTP_REQUEST_TIME, Metrics
 from tests.daemon_helpers import (
     BOUNCE_DOMAIN,
     FaultyStore,
@@ -73,16 +81,148 @@ def test_metrics_endpoint_counts_messages_rejects_batches_connections(start_daem
     wait_for(lambda: sample(http(port, "/metrics")[1], "bounced_active_connections") == 0, what="no connection")
 
 
-def test_healthz_follows_the_store(start_daemon) -> None:
+def test_healthz_reports_the_writers_last_commit_and_never_writes(start_daemon, db_path) -> None:
     broken = threading.Event()
     real = store_opener()
     d = start_daemon(open_store=lambda cfg: FaultyStore(real(cfg), broken))
-    assert http(d.metrics_port, "/healthz") == (200, "ok\n")
-    broken.set()
+    d.daemon.health_cache = 0.0  # every probe below is computed afresh
     code, body = http(d.metrics_port, "/healthz")
-    assert code == 503 and "injected" in body
-    broken.clear()
+    assert code == 200 and body.startswith("ok\n"), body
+    assert "last commit: never" in body and "queued: " in body and "parse workers: 1 of 1 running" in body
+    # probes cost the store nothing: no other connection's commit shows in data_version
+    con = sqlite3.connect(db_path)
+    before = con.execute("PRAGMA data_version").fetchone()[0]
+    for _ in range(50):
+        assert http(d.metrics_port, "/healthz")[0] == 200
+    assert con.execute("PRAGMA data_version").fetchone()[0] == before
+    con.close()
+    # a failing disk shows as soon as ingest fails (a probe alone cannot know, and does not pretend)
+    broken.set()
+    with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
+        try:
+            s.sendmail("", [f"bounces@{BOUNCE_DOMAIN}"], dsn(token="h1"))
+        except smtplib.SMTPDataError as err:
+            assert err.smtp_code == 451
+    code, body = http(d.metrics_port, "/healthz")
+    assert code == 503 and body.startswith("the last commit failed") and "injected" in body, body
+    broken.clear()  # the health tick notices the store taking writes again
+    wait_for(lambda: http(d.metrics_port, "/healthz")[0] == 200, 30, "healthy again")
+    with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
+        s.sendmail("", [f"bounces@{BOUNCE_DOMAIN}"], dsn(token="h2"))
+    code, body = http(d.metrics_port, "/healthz")
+    assert code == 200 and ", ok; last check" in body, body
+    assert len(d.log.events("store_unavailable")) == 1 and len(d.log.events("store_recovered")) == 1
+
+
+def test_a_table_dropped_while_running_is_unhealthy(start_daemon, db_path) -> None:
+    d = start_daemon()
     assert http(d.metrics_port, "/healthz")[0] == 200
+    con = sqlite3.connect(db_path)
+    con.execute("DROP TABLE activity")
+    con.commit()
+    con.close()
+    code, body = wait_for(lambda: (r := http(d.metrics_port, "/healthz"))[0] == 503 and r, 30, "503")
+    assert "missing table(s) activity" in body, body
+    assert [e["cause"] for e in d.log.events("store_unhealthy")] == [body.splitlines()[0]]
+
+
+def test_healthz_is_cached(start_daemon) -> None:
+    d = start_daemon()
+    d.daemon.health_cache = 3600.0
+    first = http(d.metrics_port, "/healthz")[1]
+    with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
+        s.sendmail("", [f"bounces@{BOUNCE_DOMAIN}"], dsn(token="c1"))
+    assert http(d.metrics_port, "/healthz")[1] == first  # the same answer, not recomputed
+
+
+# -- the listener's limits (item 8) ------------------------------------------------------------------
+
+def _raw_request(port: int, data: bytes, timeout: float = 30) -> bytes:
+    """What the listener answers to ``data``; a reset (the listener closing with part of an
+    oversized request unread) ends the answer like a close."""
+    out = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            while chunk := sock.recv(65536):
+                out += chunk
+        except ConnectionResetError:
+            pass
+    return out
+
+
+@pytest.mark.parametrize("head", [
+    b"GET /metrics HTTP/1.1\r\nX-Big: " + b"a" * 200_000 + b"\r\n\r\n",
+    b"GET /" + b"a" * 200_000 + b" HTTP/1.1\r\n\r\n",
+    b"GET /metrics HTTP/1.1\r\n" + b"X-H: 1\r\n" * 1000 + b"\r\n",
+], ids=["200k-header-line", "200k-request-line", "1000-headers"])
+def test_an_oversized_request_gets_431_and_the_listener_goes_on(start_daemon, caplog, head: bytes) -> None:
+    d = start_daemon()
+    out = _raw_request(d.metrics_port, head)
+    assert out.startswith(b"HTTP/1.1 431 ") or out == b"", out[:100]  # answered, or cut off unanswered
+    assert http(d.metrics_port, "/metrics")[0] == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text  # no asyncio traceback
+
+
+def test_a_slow_header_is_cut_off(start_daemon) -> None:
+    d = start_daemon()
+    sock = socket.create_connection(("127.0.0.1", d.metrics_port), timeout=30)
+    sock.sendall(b"GET /metrics HTTP/1.1\r\n")
+    sent, answer = 0, b""
+    deadline = time.monotonic() + HTTP_REQUEST_TIME + 20
+    sock.settimeout(1.0)
+    while time.monotonic() < deadline:  # one header line a second, for ever
+        try:
+            sock.sendall(b"X-Slow: %d\r\n" % sent)
+            sent += 1
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert http(d.metrics_port, "/healthz")[0] == 200
+
+
+def test_connections_are_capped_and_none_is_held_for_ever(start_daemon) -> None:
+    """300 clients each trickle a header line a second (which kept every one open for ever: each
+    line came within the 10 s per-line timeout). Now all beyond the cap are closed unanswered at
+    once, the rest get 408 when their request time is up, and none outlasts the trickle."""
+    d = start_daemon()
+
+    async def trickler() -> str:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", d.metrics_port)
+        except OSError:
+            return "refused"
+        try:
+            writer.write(b"GET /metrics HTTP/1.1\r\n")
+            for _ in range(int(HTTP_REQUEST_TIME) + 20):
+                writer.write(b"X-Slow: 1\r\n")
+                await writer.drain()
+                try:
+                    data = await asyncio.wait_for(reader.read(65536), 1.0)
+                except asyncio.TimeoutError:
+                    continue
+                return "answered" if data.startswith(b"HTTP/1.1 408") else "closed"
+            return "still open"
+        except (ConnectionError, OSError):
+            return "closed"
+        finally:
+            writer.close()
+
+    async def siege() -> list[str]:
+        return await asyncio.gather(*(trickler() for _ in range(300)))
+
+    outcomes = asyncio.run(siege())
+    assert "still open" not in outcomes, collections.Counter(outcomes)
+    assert outcomes.count("answered") <= HTTP_MAX_CONNECTIONS, collections.Counter(outcomes)
+    assert http(d.metrics_port, "/metrics")[0] == 200
+    assert not [r for r in d.log.records if r[0] == "error"], d.log.records
 
 
 def test_other_paths_and_methods(start_daemon) -> None:

@@ -215,12 +215,12 @@ def test_store_failure_answers_451_and_nothing_is_lost_after_recovery(start_daem
         code, msg = send(d.port(), raw, [BOUNCE])
         assert (code, msg[:5]) == (451, b"4.3.0"), msg
         refused.append(raw)
-    health = _http(d.metrics_port, "/healthz")
-    assert health[0] == 503 and b"injected" in health[1]
+    health = wait_for(lambda: (h := _http(d.metrics_port, "/healthz"))[0] == 503 and h, 20, "503")
+    assert b"injected" in health[1]
     # the cause is logged once, not once per message
     assert len(d.log.events("store_unavailable")) == 1
     broken.clear()
-    assert _http(d.metrics_port, "/healthz")[0] == 200
+    wait_for(lambda: _http(d.metrics_port, "/healthz")[0] == 200, 30, "healthy again")
     for raw in refused:  # the MTA retries
         assert send(d.port(), raw, [BOUNCE])[0] == 250
         acked.append(raw)
@@ -240,6 +240,9 @@ def test_store_bug_is_a_451_not_a_500(start_daemon, db_path: Path) -> None:
 
         def check_writable(self):
             self.inner.check_writable()
+
+        def check_health(self):
+            self.inner.check_health()
 
         def close(self):
             self.inner.close()
@@ -555,6 +558,9 @@ def test_slow_commit_does_not_count_against_the_client(start_daemon, db_path: Pa
         def check_writable(self):
             self.inner.check_writable()
 
+        def check_health(self):
+            self.inner.check_health()
+
         def close(self):
             self.inner.close()
 
@@ -601,11 +607,11 @@ def test_immutable_database_answers_451_then_recovers(start_daemon, db_path: Pat
         refused = dsn(token="imm1")
         code, msg = send(d.port(), refused, [BOUNCE])
         assert (code, msg[:5]) == (451, b"4.3.0"), msg
-        assert _http(d.metrics_port, "/healthz")[0] == 503
+        wait_for(lambda: _http(d.metrics_port, "/healthz")[0] == 503, 20, "503")
     finally:
         assert _chattr("-i", *files)
     assert send(d.port(), refused, [BOUNCE])[0] == 250  # the MTA's retry
-    assert _http(d.metrics_port, "/healthz")[0] == 200
+    wait_for(lambda: _http(d.metrics_port, "/healthz")[0] == 200, 30, "healthy again")
     assert len(d.log.events("store_unavailable")) == 1
     assert sorted(stored_sha256s(db_path)) == sorted(hashlib.sha256(r).hexdigest() for r in (first, refused))
 

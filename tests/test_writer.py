@@ -44,6 +44,9 @@ class Recording:
     def check_writable(self):
         self.inner.check_writable()
 
+    def check_health(self):
+        self.inner.check_health()
+
     def close(self):
         self.inner.close()
 

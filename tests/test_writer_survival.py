@@ -52,6 +52,9 @@ class Gated:
     def check_writable(self):
         self.inner.check_writable()
 
+    def check_health(self):
+        self.inner.check_health()
+
     def close(self):
         self.inner.close()
 
@@ -94,6 +97,9 @@ class FatalOnIngest:
     def check_writable(self):
         self.inner.check_writable()
 
+    def check_health(self):
+        self.inner.check_health()
+
     def close(self):
         self.inner.close()
 
@@ -132,12 +138,25 @@ def test_a_writer_that_ends_unasked_reports_it_and_fails_what_waits(db_path: Pat
 
 def test_health_probes_against_a_locked_store_leave_the_daemon_working(start_daemon, db_path: Path) -> None:
     d = start_daemon(store={"busy_timeout_ms": 2000})
-    d.daemon.health_timeout = 0.2
+    d.daemon.health_cache = 0.0
     holder = sqlite3.connect(db_path, isolation_level=None, timeout=10)
     holder.execute("BEGIN EXCLUSIVE")  # reprocess or a backup holding the lock
+    refused: list[int] = []
     try:
-        for _ in range(3):
-            assert "timed out" in d.call(d.daemon.health)
+        def deliver() -> None:
+            with smtplib.SMTP("127.0.0.1", d.port(), timeout=60) as s:
+                try:
+                    s.sendmail("", [f"bounces@{BOUNCE_DOMAIN}"], dsn(token="while-locked"))
+                except smtplib.SMTPDataError as err:
+                    refused.append(err.smtp_code)
+
+        sender = threading.Thread(target=deliver)
+        sender.start()
+        answers = [d.call(d.daemon.health, timeout=10) for _ in range(20)]  # probes never wait for the store
+        sender.join(60)
+        assert refused == [451]
+        assert "locked" in wait_for(lambda: d.call(d.daemon.health), 20, "the failed commit reported")
+        assert all(a is None or isinstance(a, str) for a in answers)
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -10,6 +10,10 @@ import click
 from bounced import config as config_mod
 from bounced.config import ConfigError
 
+# sysexits.h EX_CONFIG: the unit does not restart on it (RestartPreventExitStatus=78), since a
+# retry cannot fix a bad file
+EXIT_CONFIG = 78
+
 
 @click.command("serve")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -24,7 +28,8 @@ def serve(config_path: str | None) -> None:
     try:
         cfg = config_mod.load(config_path)
     except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None
     log = logsetup.configure(cfg.log.format, cfg.log.level)
     try:
         code = asyncio.run(daemon.run(cfg, config_path, log=log))

@@ -48,7 +48,8 @@ class StoreError(Exception):
 
 
 # every table a bounced database has; one missing means a damaged or foreign file
-TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held")
+TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held", "api_tokens",
+          "activity_log", "changes", "webhook_outbox")
 
 
 def readonly_uri(path: str | os.PathLike[str]) -> str:

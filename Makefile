@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 # make run [CONFIG=path/to/bounced.toml]: the daemon, and beside it `bounced web` (the API and the
 # support page on 127.0.0.1:8025; on the first start it prints a one-time sign-in link); Ctrl-C stops both
 run: $(STAMP)
-	$(BIN)/bounced web$(if $(CONFIG), --config '$(CONFIG)') & web=$$!; trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/bounced web --create$(if $(CONFIG), --config '$(CONFIG)') & web=$$!; trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/bounced serve$(if $(CONFIG), --config '$(CONFIG)')
 
 test: $(STAMP)

@@ -85,6 +85,7 @@ REASON_WORDS: dict[str, str] = {
     "undefined": N_("the receiving server gave no usable reason"),
     "feedback": N_("the recipient reported a message as spam"),
     "vacation": N_("an automatic reply came back"),
+    "challenge": N_("the recipient's spam filter asks the sender to confirm being human"),
     "delivered": N_("the message was delivered"),
 }
 

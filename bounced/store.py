@@ -48,7 +48,8 @@ class StoreError(Exception):
 
 
 # every table a bounced database has; one missing means a damaged or foreign file
-TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held")
+TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held", "api_tokens",
+          "activity_log", "changes", "webhook_outbox")
 
 
 def readonly_uri(path: str | os.PathLike[str]) -> str:
@@ -1080,127 +1081,6 @@ class Store:
     def known_reason(self, reason: str) -> bool:
         return reason in REASONS
 
-    # ---------------------------------------------------------------- retention, erasure, backup
-    def count_prunable(self, older_than: datetime) -> int:
-        """How many messages ``prune_raw(older_than)`` would drop the raw bytes of (``prune --dry-run``)."""
-        return self._rows("SELECT count(*) AS n FROM messages WHERE received_at < ? AND raw IS NOT NULL",
-                          (to_text(older_than),))[0]["n"]
-
-    def _pseudonym(self, key: str) -> str:
-        """A keyed hash of an erased address: the audit can show that (and when) an address was erased,
-        and one who holds the database can test a given address, but the list cannot be read back."""
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'erase_key'").fetchone()
-        secret = row[0] if row else secrets.token_hex(32)
-        if not row:
-            self.conn.execute("INSERT INTO meta (key, value) VALUES ('erase_key', ?)", (secret,))
-        return "erased:" + hmac.new(bytes.fromhex(secret), key.encode(), hashlib.sha256).hexdigest()[:32]
-
-    def erase(self, address: str, *, by: str = "operator", reason: str = "data subject request") -> dict[str, int]:
-        """Remove everything bounced holds about one address (a data-subject erasure): its events, its
-        suppression state, activity and audit rows, and the raw bytes of every stored message that names it
-        (the message row stays when it also reports on other recipients). One audit row records that an erase
-        happened, under a keyed pseudonym of the address. The search of raw messages runs before the write
-        transaction, so the daemon is held up only by the deletes."""
-        key = self.key(address)
-        needles = [n.lower().encode() for n in {key, key.replace("@", "=")}]  # the address, and its VERP form
-        mentions: set[int] = set()
-
-        def scan(after: int) -> int:
-            """Add the messages after id ``after`` that name the address; returns the last id seen."""
-            last = after
-            for row in self.conn.execute("SELECT id, raw, mail_from, rcpt_tos FROM messages WHERE id > ? "
-                                         "AND raw IS NOT NULL ORDER BY id", (after,)):
-                last = row["id"]
-                text = zlib.decompress(row["raw"]).lower()
-                envelope = f"{row['mail_from'] or ''} {row['rcpt_tos'] or ''}".lower().encode()
-                if any(n in text or n in envelope for n in needles):
-                    mentions.add(row["id"])
-            return last
-
-        scanned = scan(0)
-        at = utcnow()
-
-        def run() -> dict[str, int]:
-            scan(scanned)  # what arrived during the scan above
-            mentions.update(r[0] for r in self.conn.execute("SELECT DISTINCT message_id FROM events WHERE address = ?",
-                                                            (key,)))
-            self.conn.execute("DELETE FROM held WHERE address = ?", (key,))
-            self.conn.execute("DELETE FROM sent WHERE address = ?", (key,))
-            out = {"events": self.conn.execute("DELETE FROM events WHERE address = ?", (key,)).rowcount}
-            out["messages_deleted"] = out["raw_dropped"] = 0
-            for mid in sorted(mentions):
-                if self.conn.execute("SELECT 1 FROM events WHERE message_id = ? LIMIT 1", (mid,)).fetchone():
-                    self.conn.execute("UPDATE messages SET raw = NULL, raw_pruned_at = ?, mail_from = NULL, "
-                                      "rcpt_tos = NULL WHERE id = ?", (to_text(at), mid))
-                    out["raw_dropped"] += 1
-                else:
-                    out["messages_deleted"] += self.conn.execute("DELETE FROM messages WHERE id = ?", (mid,)).rowcount
-            out["suppression"] = self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,)).rowcount
-            self.conn.execute("DELETE FROM activity WHERE address = ?", (key,))
-            out["audit"] = self.conn.execute("DELETE FROM audit WHERE address = ?", (key,)).rowcount
-            self._audit(at, by, "erase", self._pseudonym(key), None, reason,
-                        {k: v for k, v in out.items()})
-            return out
-
-        return self._write(run)
-
-    def backup(self, dest: str | os.PathLike[str]) -> int:
-        """A consistent copy of the database while the daemon writes (SQLite's online backup API, which
-        restarts when a writer changes a page it already copied). Written beside ``dest`` and renamed, so a
-        half-written file never has the final name; created 0600. Returns the pages copied."""
-        dest = Path(dest)
-        if dest.exists():
-            raise StoreError(f"{dest}: already exists; choose a new file name")
-        if not dest.parent.is_dir():
-            raise StoreError(f"{dest}: directory {dest.parent} does not exist")
-        tmp = dest.with_name(f".{dest.name}.partial")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.close(fd)
-        try:
-            out = sqlite3.connect(tmp)
-            try:
-                self.conn.backup(out, pages=1024)
-                out.execute("PRAGMA journal_mode = DELETE")
-                pages = out.execute("PRAGMA page_count").fetchone()[0]
-                check = out.execute("PRAGMA quick_check").fetchone()[0]
-            finally:
-                out.close()
-            if check != "ok":
-                raise StoreError(f"{dest}: the copy failed its integrity check ({check})")
-            os.replace(tmp, dest)
-            return pages
-        except sqlite3.Error as exc:
-            raise self._fail(exc, f"cannot back up to {dest}") from None
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-
-    def active_by_kind(self) -> dict[str, int]:
-        """Active suppressions per kind, for the metrics gauge (the covering partial index answers it)."""
-        rows = self._rows("SELECT kind, count(*) AS n FROM suppressions WHERE active = 1 AND (expires_at IS NULL "
-                          "OR expires_at > ?) GROUP BY kind", (to_text(utcnow()),))
-        return {r["kind"]: r["n"] for r in rows}
-
-    def count_messages(self, since: datetime | None = None) -> int:
-        """Stored messages (received since ``since``): the total a reprocess progress bar counts to."""
-        if since is None:
-            return self._rows("SELECT count(*) AS n FROM messages")[0]["n"]
-        return self._rows("SELECT count(*) AS n FROM messages WHERE received_at >= ?", (to_text(since),))[0]["n"]
-
-    @staticmethod
-    def schema_version_of(path: str | os.PathLike[str]) -> int | None:
-        """The schema version of the file at ``path`` without migrating it (None when unreadable), so a
-        command can say before it starts that a migration will run."""
-        try:
-            conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-            try:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.Error:
-            return None
-        return int(row[0]) if row else None
-
     # ---------------------------------------------------------------- the web API's reads and writes
     _MANY = ("SELECT address, kind, reason, source, suppressed_at, expires_at FROM suppressions "
              "WHERE address IN (SELECT value FROM json_each(?)) AND active = 1 AND (expires_at IS NULL OR expires_at > ?)")
@@ -1317,6 +1197,131 @@ class Store:
             "sum(status = 'delivered') AS delivered, max(delivered_at) AS last_delivered_at, "
             "(SELECT last_error FROM webhook_outbox w WHERE w.url = o.url AND w.last_error IS NOT NULL "
             "ORDER BY w.id DESC LIMIT 1) AS last_error FROM webhook_outbox o GROUP BY url ORDER BY url")
+
+    # ---------------------------------------------------------------- retention, erasure, backup
+    def count_prunable(self, older_than: datetime) -> int:
+        """How many messages ``prune_raw(older_than)`` would drop the raw bytes of (``prune --dry-run``)."""
+        return self._rows("SELECT count(*) AS n FROM messages WHERE received_at < ? AND raw IS NOT NULL",
+                          (to_text(older_than),))[0]["n"]
+
+    def _pseudonym(self, key: str) -> str:
+        """A keyed hash of an erased address: the audit can show that (and when) an address was erased,
+        and one who holds the database can test a given address, but the list cannot be read back."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'erase_key'").fetchone()
+        secret = row[0] if row else secrets.token_hex(32)
+        if not row:
+            self.conn.execute("INSERT INTO meta (key, value) VALUES ('erase_key', ?)", (secret,))
+        return "erased:" + hmac.new(bytes.fromhex(secret), key.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def erase(self, address: str, *, by: str = "operator", reason: str = "data subject request") -> dict[str, int]:
+        """Remove everything bounced holds about one address (a data-subject erasure): its events, its
+        suppression state, activity and audit rows, and the raw bytes of every stored message that names it
+        (the message row stays when it also reports on other recipients). One audit row records that an erase
+        happened, under a keyed pseudonym of the address. The search of raw messages runs before the write
+        transaction, so the daemon is held up only by the deletes."""
+        key = self.key(address)
+        needles = [n.lower().encode() for n in {key, key.replace("@", "=")}]  # the address, and its VERP form
+        mentions: set[int] = set()
+
+        def scan(after: int) -> int:
+            """Add the messages after id ``after`` that name the address; returns the last id seen."""
+            last = after
+            for row in self.conn.execute("SELECT id, raw, mail_from, rcpt_tos FROM messages WHERE id > ? "
+                                         "AND raw IS NOT NULL ORDER BY id", (after,)):
+                last = row["id"]
+                text = zlib.decompress(row["raw"]).lower()
+                envelope = f"{row['mail_from'] or ''} {row['rcpt_tos'] or ''}".lower().encode()
+                if any(n in text or n in envelope for n in needles):
+                    mentions.add(row["id"])
+            return last
+
+        scanned = scan(0)
+        at = utcnow()
+
+        def run() -> dict[str, int]:
+            scan(scanned)  # what arrived during the scan above
+            mentions.update(r[0] for r in self.conn.execute("SELECT DISTINCT message_id FROM events WHERE address = ?",
+                                                            (key,)))
+            self.conn.execute("DELETE FROM held WHERE address = ?", (key,))
+            self.conn.execute("DELETE FROM sent WHERE address = ?", (key,))
+            out = {"events": self.conn.execute("DELETE FROM events WHERE address = ?", (key,)).rowcount}
+            out["messages_deleted"] = out["raw_dropped"] = 0
+            for mid in sorted(mentions):
+                if self.conn.execute("SELECT 1 FROM events WHERE message_id = ? LIMIT 1", (mid,)).fetchone():
+                    self.conn.execute("UPDATE messages SET raw = NULL, raw_pruned_at = ?, mail_from = NULL, "
+                                      "rcpt_tos = NULL WHERE id = ?", (to_text(at), mid))
+                    out["raw_dropped"] += 1
+                else:
+                    out["messages_deleted"] += self.conn.execute("DELETE FROM messages WHERE id = ?", (mid,)).rowcount
+            out["suppression"] = self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,)).rowcount
+            self.conn.execute("DELETE FROM activity WHERE address = ?", (key,))
+            self.conn.execute("DELETE FROM activity_log WHERE address = ?", (key,))
+            self.conn.execute("DELETE FROM webhook_outbox WHERE change_id IN (SELECT id FROM changes WHERE address = ?)",
+                              (key,))
+            out["changes"] = self.conn.execute("DELETE FROM changes WHERE address = ?", (key,)).rowcount
+            out["audit"] = self.conn.execute("DELETE FROM audit WHERE address = ?", (key,)).rowcount
+            self._audit(at, by, "erase", self._pseudonym(key), None, reason,
+                        {k: v for k, v in out.items()})
+            return out
+
+        return self._write(run)
+
+    def backup(self, dest: str | os.PathLike[str]) -> int:
+        """A consistent copy of the database while the daemon writes (SQLite's online backup API, which
+        restarts when a writer changes a page it already copied). Written beside ``dest`` and renamed, so a
+        half-written file never has the final name; created 0600. Returns the pages copied."""
+        dest = Path(dest)
+        if dest.exists():
+            raise StoreError(f"{dest}: already exists; choose a new file name")
+        if not dest.parent.is_dir():
+            raise StoreError(f"{dest}: directory {dest.parent} does not exist")
+        tmp = dest.with_name(f".{dest.name}.partial")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+        try:
+            out = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(out, pages=1024)
+                out.execute("PRAGMA journal_mode = DELETE")
+                pages = out.execute("PRAGMA page_count").fetchone()[0]
+                check = out.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                out.close()
+            if check != "ok":
+                raise StoreError(f"{dest}: the copy failed its integrity check ({check})")
+            os.replace(tmp, dest)
+            return pages
+        except sqlite3.Error as exc:
+            raise self._fail(exc, f"cannot back up to {dest}") from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def active_by_kind(self) -> dict[str, int]:
+        """Active suppressions per kind, for the metrics gauge (the covering partial index answers it)."""
+        rows = self._rows("SELECT kind, count(*) AS n FROM suppressions WHERE active = 1 AND (expires_at IS NULL "
+                          "OR expires_at > ?) GROUP BY kind", (to_text(utcnow()),))
+        return {r["kind"]: r["n"] for r in rows}
+
+    def count_messages(self, since: datetime | None = None) -> int:
+        """Stored messages (received since ``since``): the total a reprocess progress bar counts to."""
+        if since is None:
+            return self._rows("SELECT count(*) AS n FROM messages")[0]["n"]
+        return self._rows("SELECT count(*) AS n FROM messages WHERE received_at >= ?", (to_text(since),))[0]["n"]
+
+    @staticmethod
+    def schema_version_of(path: str | os.PathLike[str]) -> int | None:
+        """The schema version of the file at ``path`` without migrating it (None when unreadable), so a
+        command can say before it starts that a migration will run."""
+        try:
+            conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return None
+        return int(row[0]) if row else None
 
     # ---------------------------------------------------------------- support-page users and sessions
     def add_user(self, name: str, role: str, password_hash: str | None) -> None:

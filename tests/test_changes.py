@@ -118,3 +118,17 @@ def test_sweep_is_bounded_per_transaction(tmp_path) -> None:
         s.ingest_many([soft(f"u{i}@example.com", h) for i in range(5) for h in (0, 12, 30)])
         assert [s.sweep_expired(limit=2) for _ in range(4)] == [2, 2, 1, 0]
         assert sum(c["change"] == "expired" for c in s.changes_after(0, 100)) == 5
+
+
+def test_erase_removes_the_address_from_activity_history_feed_and_outbox(tmp_path) -> None:
+    with Store.open(tmp_path / "b.db", from_dict(HOOKS)) as s:
+        s.ingest_many([prepare(dsn("gone@example.com"), "", (), received_at=hours(0)),
+                       prepare(dsn("stays@example.com"), "", (), received_at=hours(0))])
+        s.record_activities([("gone@example.com", hours(1), "click")])
+        out = s.erase("gone@example.com", by="dpo")
+        left = {t: s.conn.execute(f"SELECT count(*) FROM {t} WHERE address = 'gone@example.com'").fetchone()[0]
+                for t in ("activity_log", "changes")}
+        outbox = s.conn.execute("SELECT count(*) FROM webhook_outbox").fetchone()[0]
+        feed = [c["address"] for c in s.changes_after(0, 10)]
+    assert out["changes"] == 1 and left == {"activity_log": 0, "changes": 0}
+    assert feed == ["stays@example.com"] and outbox == 1  # the other address's event, for the one 'all' receiver

@@ -16,7 +16,7 @@ def run(db: Path, *args: str, input: str | None = None):  # noqa: A002
 
 def test_add_stores_only_an_argon2_hash(tmp_path: Path) -> None:
     db = tmp_path / "b.db"
-    r = run(db, "user", "add", "alice", "--role", "support", "--password-stdin", input="correct horse battery\n")
+    r = run(db, "user", "add", "--create", "alice", "--role", "support", "--password-stdin", input="correct horse battery\n")
     assert r.exit_code == 0, r.output
     with Store.open(db) as s:
         u = s.user("alice")
@@ -28,20 +28,20 @@ def test_add_stores_only_an_argon2_hash(tmp_path: Path) -> None:
 
 def test_add_prompts_twice(tmp_path: Path) -> None:
     db = tmp_path / "b.db"
-    r = run(db, "user", "add", "bob", "--role", "viewer", input="long enough pw\nlong enough pw\n")
+    r = run(db, "user", "add", "--create", "bob", "--role", "viewer", input="long enough pw\nlong enough pw\n")
     assert r.exit_code == 0, r.output
     assert r.output.count("assword") == 2
-    r = run(db, "user", "add", "carol", "--role", "viewer", input="long enough pw\ndifferent one!\n"
+    r = run(db, "user", "add", "--create", "carol", "--role", "viewer", input="long enough pw\ndifferent one!\n"
             "long enough pw\nlong enough pw\n")
     assert "do not match" in r.output.lower() or "match" in r.output.lower()
 
 
 def test_errors_name_the_input(tmp_path: Path) -> None:
     db = tmp_path / "b.db"
-    assert run(db, "user", "add", "alice", "--role", "admin", "--password-stdin", input="0123456789\n").exit_code == 0
-    r = run(db, "user", "add", "alice", "--role", "admin", "--password-stdin", input="0123456789\n")
+    assert run(db, "user", "add", "--create", "alice", "--role", "admin", "--password-stdin", input="0123456789\n").exit_code == 0
+    r = run(db, "user", "add", "--create", "alice", "--role", "admin", "--password-stdin", input="0123456789\n")
     assert r.exit_code == 1 and "'alice' exists already" in r.output
-    r = run(db, "user", "add", "bad name", "--role", "admin", "--no-password")
+    r = run(db, "user", "add", "--create", "bad name", "--role", "admin", "--no-password")
     assert r.exit_code == 1 and "'bad name'" in r.output
     r = run(db, "user", "passwd", "alice", "--password-stdin", input="short\n")
     assert r.exit_code == 1 and "too short" in r.output
@@ -56,7 +56,7 @@ def test_passwd_and_remove_end_sessions(tmp_path: Path) -> None:
     from bounced.timeutil import utcnow
 
     db = tmp_path / "b.db"
-    run(db, "user", "add", "alice", "--role", "viewer", "--password-stdin", input="first password\n")
+    run(db, "user", "add", "--create", "alice", "--role", "viewer", "--password-stdin", input="first password\n")
     with Store.open(db) as s:
         s.create_session("h1", "alice", "csrf", "session", utcnow() + timedelta(hours=1))
         assert s.session("h1")["role"] == "viewer"

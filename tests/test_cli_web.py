@@ -22,7 +22,8 @@ def run(*args: str):
 
 def test_token_printed_once_alone_on_the_last_line_and_stored_as_a_hash(tmp_path: Path) -> None:
     db = str(tmp_path / "b.db")
-    r = run("token", "create", "php-mailer", "--scope", "activity", "--db", db)
+    assert "no such database" in run("token", "create", "php-mailer", "--db", db).output  # never by accident
+    r = run("token", "create", "php-mailer", "--scope", "activity", "--db", db, "--create")
     assert r.exit_code == 0, r.output
     token = r.output.rstrip("\n").splitlines()[-1]
     assert token.startswith("bnc_") and len(token) > 40 and " " not in token
@@ -49,17 +50,18 @@ def test_parse_listen(value: str, expect) -> None:
 
 @pytest.mark.parametrize("value", ["8025", "127.0.0.1", "127.0.0.1:99999", "::1:80", "host:port"])
 def test_bad_listen_is_one_clear_line(tmp_path: Path, value: str) -> None:
-    r = run("web", "--db", str(tmp_path / "b.db"), "--listen", value)
+    r = run("web", "--db", str(tmp_path / "b.db"), "--create", "--listen", value)
     assert r.exit_code == 2 and "HOST:PORT" in r.output and "Traceback" not in r.output
 
 
 def test_web_refuses_a_missing_directory_and_a_busy_port(tmp_path: Path) -> None:
-    r = run("web", "--db", str(tmp_path / "nope" / "b.db"))
-    assert r.exit_code == 1 and "does not exist" in r.output
+    for extra in ([], ["--create"]):
+        r = run("web", "--db", str(tmp_path / "nope" / "b.db"), *extra)
+        assert r.exit_code != 0 and "nope" in r.output and "Traceback" not in r.output
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        p = subprocess.run([sys.executable, "-m", "bounced", "web", "--db", str(tmp_path / "b.db"), "--listen",
+        p = subprocess.run([sys.executable, "-m", "bounced", "web", "--create", "--db", str(tmp_path / "b.db"), "--listen",
                             f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in p.stderr and "Traceback" not in p.stderr

@@ -109,7 +109,7 @@ class WebProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "WebProcess":
-        self.proc = subprocess.Popen([sys.executable, "-m", "bounced", "web", "--config", str(self.conf), "--db",
+        self.proc = subprocess.Popen([sys.executable, "-m", "bounced", "web", "--create", "--config", str(self.conf), "--db",
                                       str(self.db), "--listen", f"127.0.0.1:{self.port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

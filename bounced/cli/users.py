@@ -8,7 +8,7 @@ import click
 
 from bounced import config as config_mod
 from bounced.accounts import ROLE_NAMES, Passwords, check_name, check_password
-from bounced.cli.store_cmds import store_options
+from bounced.cli.store_cmds import create_option, store_options
 from bounced.render import output_options, render
 from bounced.store import Store
 
@@ -34,9 +34,10 @@ def user() -> None:
 @click.option("--role", type=click.Choice(list(ROLE_NAMES)), required=True, help="What the user may do.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @click.option("--no-password", is_flag=True, help="Sign-in only through the trusted reverse-proxy header.")
+@create_option
 @store_options
-def user_add(name: str, role: str, password_stdin: bool, no_password: bool, open_store: Callable[..., Store],
-             cfg: config_mod.Config) -> None:
+def user_add(name: str, role: str, password_stdin: bool, no_password: bool, create: bool,
+             open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
     """Add a user; the password is typed twice (or read with --password-stdin).
 
     Example: bounced user add alice --role support

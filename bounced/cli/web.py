@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from bounced import config as config_mod
-from bounced.cli.store_cmds import store_options
+from bounced.cli.store_cmds import create_option, store_options
 from bounced.render import output_options, render
 from bounced.store import Store, StoreError
 
@@ -26,8 +26,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 @click.command("web")
 @click.option("--listen", help="HOST:PORT to listen on (default: web.host and web.port from the config).")
-@click.option("--create/--no-create", default=True, show_default=True,
-              help="Create the database when it is missing, as `bounced serve` does: the two are started together.")
+@create_option
 @store_options
 def web(listen: str | None, create: bool, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
     """Serve the HTTP API (/api/v1), its docs, the webhook delivery loop and the support page (/) until SIGTERM.
@@ -92,8 +91,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 @click.argument("name")
 @click.option("--scope", type=click.Choice(["read", "activity", "write", "admin"]), default="read", show_default=True,
               help="read: lookups, history, feed; activity: + POST /activity; write: + suppress/lift; admin: + raw messages.")
+@create_option
 @store_options
-def token_create(name: str, scope: str, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
+def token_create(name: str, scope: str, create: bool, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
     """Create a token; it is printed once, alone on the last line, and stored only as a hash.
 
     Example: TOKEN=$(bounced token create php-mailer --scope activity | tail -n 1)

@@ -271,7 +271,7 @@ def _free_port() -> int:
 
 def test_first_start_creates_admin_and_prints_a_one_time_link(tmp_path: Path) -> None:
     db, port = tmp_path / "fresh.db", _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bounced", "web", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([sys.executable, "-m", "bounced", "web", "--create", "--db", str(db), "--listen", f"127.0.0.1:{port}"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             env={**os.environ, "BOUNCED_CONFIG": ""})
     try:

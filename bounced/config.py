@@ -8,6 +8,7 @@ key, a wrong type or an impossible value is a :class:`ConfigError` naming the ke
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import types
@@ -140,6 +141,52 @@ class CheckConfig:
     dns_port: int = 53
 
 
+CHANGE_TYPES = ("suppressed", "re-suppressed", "complaint", "lifted", "expired")
+"""What the change feed and webhooks report (``bounced.changes`` decides which one a state change is)."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One receiver of suppression changes: signed POSTs of JSON, at least once, in order."""
+
+    url: str = ""
+    events: tuple[str, ...] = CHANGE_TYPES
+    secret: str = ""
+
+
+@dataclass(frozen=True)
+class WebPagesConfig:
+    """The support page served by ``bounced web`` beside the API (sign-in, sessions, the proxy header)."""
+
+    enabled: bool = True
+    session_hours: float = 12.0
+    login_attempts: int = 5  # failed sign-ins per user name and per client address ...
+    login_window_seconds: float = 300.0  # ... within this many seconds, then sign-in pauses
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks whose user header is believed
+    proxy_user_header: str = "X-Forwarded-User"
+    signin_link_minutes: float = 60.0
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """``bounced web``: the HTTP API and the webhook delivery loop (a process apart from the SMTP daemon)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8025
+    max_body_bytes: int = 4 * 1024 * 1024  # 10,000 activity records fit with room to spare
+    max_batch: int = 10000  # addresses per check or activity call
+    max_connections: int = 200
+    keepalive_timeout: float = 5.0
+    page_size: int = 500  # default and largest page of GET /suppressions and /changes
+    sweep_interval: float = 60.0  # seconds between sweeps that record expired soft suppressions
+    webhook_timeout: float = 10.0
+    webhook_backoff_initial: float = 2.0
+    webhook_backoff_max: float = 600.0
+    webhook_retry_hours: float = 24.0  # then the event is marked failed and the next one goes
+    webhooks: tuple[Webhook, ...] = ()
+    pages: WebPagesConfig = WebPagesConfig()
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = ServerConfig()
@@ -150,6 +197,7 @@ class Config:
     log: LogConfig = LogConfig()
     check: CheckConfig = CheckConfig()
     breaker: BreakerConfig = BreakerConfig()
+    web: WebConfig = WebConfig()
     source: str = field(default="<defaults>", compare=False)
 
 
@@ -167,6 +215,10 @@ _POSITIVE = {
     "bounce.verp_max_age_days", "bounce.sent_keep_days",
     "breaker.window_minutes", "breaker.baseline_days", "breaker.multiple", "breaker.min_hard",
     "breaker.max_per_message",
+    "web.max_body_bytes", "web.max_batch", "web.max_connections", "web.keepalive_timeout", "web.page_size",
+    "web.sweep_interval", "web.webhook_timeout", "web.webhook_backoff_initial", "web.webhook_backoff_max",
+    "web.webhook_retry_hours", "web.pages.session_hours", "web.pages.login_attempts",
+    "web.pages.login_window_seconds", "web.pages.signin_link_minutes",
 }
 
 
@@ -294,7 +346,31 @@ def from_dict(data: dict, source: str = "<dict>") -> Config:
                           f"write (0o600 to 0o777), got {oct(mode) if isinstance(mode, int) else mode!r}")
     if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
         raise ConfigError(source, "server.tls_cert", "tls_cert and tls_key must be set together")
+    _check_webhooks(cfg.web.webhooks, source)
+    for i, p in enumerate(cfg.web.pages.trusted_proxies):
+        try:
+            ipaddress.ip_network(p, strict=False)
+        except ValueError:
+            raise ConfigError(source, f"web.pages.trusted_proxies[{i}]", f"not an IP address or network: {p!r}") from None
     return dataclasses.replace(cfg, source=source)
+
+
+def _check_webhooks(hooks: tuple[Webhook, ...], source: str) -> None:
+    seen: set[str] = set()
+    for i, h in enumerate(hooks):
+        key = f"web.webhooks[{i}]"
+        if not h.url.startswith(("http://", "https://")) or len(h.url) < 10:
+            raise ConfigError(source, f"{key}.url", f"expected an http:// or https:// URL, got {h.url!r}")
+        if h.url in seen:
+            raise ConfigError(source, f"{key}.url", f"{h.url} is listed twice")
+        seen.add(h.url)
+        if len(h.secret) < 16:
+            raise ConfigError(source, f"{key}.secret", "needs at least 16 characters (it signs every delivery)")
+        for j, e in enumerate(h.events):
+            if e not in CHANGE_TYPES:
+                raise ConfigError(source, f"{key}.events[{j}]", f"unknown event {e!r}; one of {', '.join(CHANGE_TYPES)}")
+        if not h.events:
+            raise ConfigError(source, f"{key}.events", "at least one event is needed")
 
 
 def load_file(path: str | os.PathLike[str]) -> Config:

@@ -78,6 +78,12 @@ def _expire(state: State, now: datetime) -> tuple[State, bool]:
     return state, False
 
 
+def apply_expiry(state: State, now: datetime) -> Change:
+    """A soft suppression past ``expires_at`` ends (the web process's sweep writes it down)."""
+    s, expired = _expire(state, now)
+    return Change(s, "expired" if expired else "recorded")
+
+
 def apply_event(state: State | None, kind: str, reason: str, at: datetime, policy: PolicyConfig) -> Change:
     """The new state after one parsed event for this address."""
     s = state or State()

@@ -41,7 +41,7 @@ from typing import Any
 
 import sqlite_utils
 
-from bounced import breaker, keyfiles, policy, trust
+from bounced import breaker, changes, keyfiles, policy, trust
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
@@ -51,7 +51,7 @@ from bounced.reasons import REASONS
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 6
 _STATE_FIELDS = [f.name for f in fields(State)]
 _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
@@ -67,7 +67,8 @@ class StoreUnavailable(StoreError):
 
 
 # every table a bounced database has; one missing means a damaged or foreign file
-TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held")
+TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held", "api_tokens",
+          "activity_log", "changes", "webhook_outbox")
 
 
 def readonly_uri(path: str | os.PathLike[str]) -> str:
@@ -129,6 +130,7 @@ class AddressReport:
     events: list[dict[str, Any]]
     audit: list[dict[str, Any]]
     last_activity_at: str | None
+    activity: list[dict[str, Any]]
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
@@ -202,8 +204,47 @@ def _covering_count_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_messages_failed ON messages (id) WHERE parse_status = 'failed'")
 
 
+def _web_api_tables(db: sqlite_utils.Database) -> None:
+    """v4. What ``bounced web`` needs. API tokens, stored only as SHA-256 hashes (a token is 256
+    random bits, so a fast hash is enough: nothing to brute-force). Every activity time the mailer
+    reports (``activity`` kept only the last, so ``reprocess`` replayed a click between two bounces
+    as if it came after them). ``changes``: the durable, ordered feed of suppression changes; its
+    AUTOINCREMENT id is the cursor, never reused even after rows are deleted. ``webhook_outbox``:
+    one row per change and receiver, written in the change's own transaction, so a crash between
+    the commit and the POST loses nothing."""
+    db.execute("CREATE TABLE api_tokens (name TEXT PRIMARY KEY NOT NULL, scope TEXT NOT NULL, "
+               "token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, created_by TEXT)")
+    db.execute("CREATE TABLE activity_log (id INTEGER PRIMARY KEY, address TEXT NOT NULL, at TEXT NOT NULL, "
+               "type TEXT NOT NULL, source TEXT)")
+    db.execute("CREATE INDEX idx_activity_log_address ON activity_log (address, at)")
+    db.execute("INSERT INTO activity_log (address, at, type, source) SELECT address, last_at, 'activity', source "
+               "FROM activity WHERE source IS NOT 'delivery report'")
+    db.execute("CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+               "address TEXT NOT NULL, change TEXT NOT NULL, kind TEXT, reason TEXT, source TEXT, actor TEXT, "
+               "expires_at TEXT)")
+    db.execute("CREATE INDEX idx_changes_address ON changes (address, id)")
+    db.execute("CREATE TABLE webhook_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, change_id INTEGER NOT NULL "
+               "REFERENCES changes(id), url TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending', "
+               "attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL, next_at TEXT NOT NULL, "
+               "delivered_at TEXT, last_error TEXT)")
+    db.execute("CREATE INDEX idx_outbox_pending ON webhook_outbox (url, id) WHERE status = 'pending'")
+    db.execute("CREATE INDEX idx_outbox_url_status ON webhook_outbox (url, status)")
+
+
+def _web_users_and_sessions(db: sqlite_utils.Database) -> None:
+    """v5. People who sign in to the support page (``bounced user add``) and their sessions. Only
+    hashes are kept: argon2 for passwords, SHA-256 for the random session and sign-in tokens (256
+    random bits need no slow hash). ``purpose`` tells a browser session from a one-time sign-in link."""
+    db.execute("CREATE TABLE users (name TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, password_hash TEXT, "
+               "created_at TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID")
+    db.execute("CREATE TABLE web_sessions (token_hash TEXT PRIMARY KEY NOT NULL, user TEXT NOT NULL, "
+               "purpose TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL) "
+               "WITHOUT ROWID")
+    db.execute("CREATE INDEX idx_web_sessions_user ON web_sessions (user)")
+
+
 def _trust_and_held(db: sqlite_utils.Database) -> None:
-    """v7. Only genuine bounces suppress (issue 15): each event says whether its message proved it
+    """v6. Only genuine bounces suppress (issue 15): each event says whether its message proved it
     answers mail we sent (``trusted``: 1 yes, 0 no, 2 promoted by an operator; NULL = stored
     before this version, when everything counted) and why; ``sent`` keeps the Message-IDs a mailer
     registered with their recipients; ``held`` keeps suppressions the breaker or the per-message
@@ -224,7 +265,7 @@ def _trust_and_held(db: sqlite_utils.Database) -> None:
 
 # version -> function bringing a database at the previous version to this one; applied in order at open
 MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes,
-                              7: _trust_and_held}
+                              4: _web_api_tables, 5: _web_users_and_sessions, 6: _trust_and_held}
 
 
 # ------------------------------------------------------------------------------ the two engines
@@ -276,6 +317,7 @@ _LOCK_SCHEMA = 0x626F756E  # "boun"
 _LOCK_ADDRESS = 0x63656400  # "ced\\0"
 _RETRIES = 5
 _RECONNECT_PAUSE = 1.0  # seconds between attempts to reach a server that is down
+_FEED_LOCK = 1 << 40  # in Store._locked: this transaction holds the change feed's lock (not an address id)
 
 
 def _lock_id(key: str) -> int:
@@ -388,8 +430,48 @@ def _pg_schema(conn: Any) -> None:
 
 # PostgreSQL's migrations: a new database starts at the baseline (the schema SQLite reached by
 # v1-v3); each later version has one function per engine under the same number.
+def _pg_web_api_tables(conn: Any) -> None:
+    """v4 on PostgreSQL: what :func:`_web_api_tables` does on SQLite. ``changes`` ids come from an
+    identity column; since two daemons may commit at once, a feed reader's cursor stays exact only
+    because every transaction that records a change takes one lock first (``_lock_feed``), so the
+    ids commit in order."""
+    t = 'TEXT COLLATE "C"'
+    ident = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    for ddl in (
+        f"CREATE TABLE api_tokens (name {t} PRIMARY KEY, scope {t} NOT NULL, token_sha256 {t} NOT NULL UNIQUE, "
+        f"created_at {t} NOT NULL, created_by TEXT)",
+        f"CREATE TABLE activity_log (id {ident}, address {t} NOT NULL, at {t} NOT NULL, type {t} NOT NULL, source {t})",
+        "CREATE INDEX idx_activity_log_address ON activity_log (address, at)",
+        "INSERT INTO activity_log (address, at, type, source) SELECT address, last_at, 'activity', source "
+        "FROM activity WHERE source IS DISTINCT FROM 'delivery report'",
+        f"CREATE TABLE changes (id {ident}, at {t} NOT NULL, recorded_at {t} NOT NULL, address {t} NOT NULL, "
+        f"change {t} NOT NULL, kind {t}, reason {t}, source {t}, actor TEXT, expires_at {t})",
+        "CREATE INDEX idx_changes_address ON changes (address, id)",
+        f"CREATE TABLE webhook_outbox (id {ident}, change_id BIGINT NOT NULL REFERENCES changes (id), url TEXT NOT NULL, "
+        f"status {t} NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, created_at {t} NOT NULL, "
+        f"next_at {t} NOT NULL, delivered_at {t}, last_error TEXT)",
+        "CREATE INDEX idx_outbox_pending ON webhook_outbox (url, id) WHERE status = 'pending'",
+        "CREATE INDEX idx_outbox_url_status ON webhook_outbox (url, status)",
+    ):
+        conn.execute(ddl)
+
+
+def _pg_web_users_and_sessions(conn: Any) -> None:
+    """v5 on PostgreSQL: what :func:`_web_users_and_sessions` does on SQLite (``user`` is a reserved
+    word there, so the store always writes the column as "user")."""
+    t = 'TEXT COLLATE "C"'
+    for ddl in (
+        f"CREATE TABLE users (name {t} PRIMARY KEY, role {t} NOT NULL, password_hash TEXT, created_at {t} NOT NULL, "
+        f"updated_at {t} NOT NULL)",
+        f'CREATE TABLE web_sessions (token_hash {t} PRIMARY KEY, "user" {t} NOT NULL, purpose {t} NOT NULL, '
+        f"csrf TEXT NOT NULL, created_at {t} NOT NULL, expires_at {t} NOT NULL)",
+        'CREATE INDEX idx_web_sessions_user ON web_sessions ("user")',
+    ):
+        conn.execute(ddl)
+
+
 def _pg_trust_and_held(conn: Any) -> None:
-    """v7 on PostgreSQL: what :func:`_trust_and_held` does on SQLite."""
+    """v6 on PostgreSQL: what :func:`_trust_and_held` does on SQLite."""
     t = 'TEXT COLLATE "C"'
     for ddl in (
         "ALTER TABLE events ADD COLUMN trusted SMALLINT",
@@ -408,7 +490,8 @@ def _pg_trust_and_held(conn: Any) -> None:
 
 
 PG_BASELINE = 3
-PG_MIGRATIONS: dict[int, Any] = {3: _pg_schema, 7: _pg_trust_and_held}
+PG_MIGRATIONS: dict[int, Any] = {3: _pg_schema, 4: _pg_web_api_tables, 5: _pg_web_users_and_sessions,
+                                 6: _pg_trust_and_held}
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -862,7 +945,7 @@ class Store(CopyMixin):
             finally:
                 self._sent = None
             self._flush_events()
-            self._write_states({k: s for k, s in states.items() if s is not before[k]})
+            self._write_states({k: s for k, s in states.items() if s is not before[k]}, before=before)
             return outcomes
 
         return self._write(run, "cannot store messages")
@@ -1024,10 +1107,39 @@ class Store(CopyMixin):
                 out[row["address"]] = _state_from_row(row)
         return out
 
-    def _write_states(self, states: dict[str, State | None]) -> None:
-        rows = [_state_params(k, s) for k, s in states.items() if s is not None]
+    def _write_states(self, states: dict[str, State | None], actor: str = "policy",
+                      before: dict[str, State | None] | None = None) -> None:
+        """Persist new states, and every suppression change they make into the feed and the outbox.
+        ``before``: the states as read at the start of the transaction, when the caller has them
+        (else each is read again)."""
+        rows = []
+        for k, s in states.items():
+            if s is None:
+                continue
+            rows.append(_state_params(k, s))
+            for ch in changes.between(before[k] if before is not None else self._load_state(k), s):
+                self._record_change(k, ch, actor)
         if rows:
             self.conn.executemany(_UPSERT_STATE, rows)
+
+    def _record_change(self, key: str, ch: changes.ChangeRecord, actor: str) -> None:
+        now = to_text(utcnow())
+        if self.dialect.locks and _FEED_LOCK not in self._locked:
+            # PostgreSQL: feed ids come from a sequence, and two daemons' transactions could commit
+            # them out of order (a reader past id 11 would never see 10). One lock from the first
+            # change to COMMIT makes the ids commit in order; it is taken after the address locks,
+            # always last, so it cannot deadlock with them.
+            self.conn.execute("SELECT pg_advisory_xact_lock(?, 1)", (_LOCK_SCHEMA,))
+            self._locked.add(_FEED_LOCK)
+        change_id = self.conn.execute(
+            "INSERT INTO changes (at, recorded_at, address, change, kind, reason, source, actor, expires_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+            (to_text(ch.at), now, key, ch.change, ch.kind, ch.reason, ch.source,
+             "policy" if ch.change == "expired" else actor,
+             to_text(ch.expires_at) if ch.expires_at else None)).fetchone()[0]
+        hooks = [(change_id, h.url, now, now) for h in self.config.web.webhooks if ch.change in h.events]
+        if hooks:
+            self.conn.executemany("INSERT INTO webhook_outbox (change_id, url, created_at, next_at) VALUES (?,?,?,?)", hooks)
 
     def _touch_activity(self, key: str, at: datetime, source: str) -> None:
         self.conn.execute(
@@ -1037,14 +1149,44 @@ class Store(CopyMixin):
 
     # ---------------------------------------------------------------- writes by people and mailers
     def record_activity(self, address: str, when: datetime | None = None, source: str = "mailer") -> None:
-        key, at = self.key(address), when or utcnow()
+        self.record_activities([(address, when or utcnow(), "activity")], source=source)
 
-        def run() -> None:
-            self._touch_activity(key, at, source)
-            state = policy.apply_activity(self._load_state(key), at).state
-            self._write_states({key: state})
+    def record_activities(self, items: Sequence[tuple[str, datetime, str]], source: str = "mailer") -> int:
+        """Activity the mailer saw, as (address, at, type): every time is kept (replay needs them all)
+        and each starts the address's soft run over. All or nothing: a malformed address raises
+        :class:`InvalidAddress` naming it before anything is written."""
+        keyed = [(self.key(a), at, typ) for a, at, typ in items]
 
-        self._write(run)
+        def run() -> int:
+            self.conn.executemany("INSERT INTO activity_log (address, at, type, source) VALUES (?,?,?,?)",
+                                  [(k, to_text(at), typ, source) for k, at, typ in keyed])
+            self._lock(k for k, _, _ in keyed)
+            before = self._load_states({k for k, _, _ in keyed})
+            states = dict(before)
+            for k, at, _typ in sorted(keyed, key=lambda x: x[1]):
+                self._touch_activity(k, at, source)
+                states[k] = policy.apply_activity(states[k], at).state
+            self._write_states(states, before=before)
+            return len(keyed)
+
+        return self._write(run)
+
+    def sweep_expired(self, now: datetime | None = None, limit: int = 1000) -> int:
+        """Write down up to ``limit`` soft suppressions past ``expires_at`` so the feed and webhooks
+        report them; bounded so one sweep never holds the write lock long enough to delay ingest."""
+        now = now or utcnow()
+
+        def run() -> int:
+            keys = [r[0] for r in self.conn.execute(
+                "SELECT address FROM suppressions WHERE active = 1 AND expires_at IS NOT NULL AND expires_at <= ? "
+                "LIMIT ?", (to_text(now), limit))]
+            self._lock(keys)
+            before = self._load_states(keys)  # read again under the locks: a daemon may have renewed one
+            states = {k: policy.apply_expiry(st, now).state for k, st in before.items() if st is not None}
+            self._write_states(states, before=before)
+            return len(keys)
+
+        return self._write(run)
 
     def _audit(self, at: datetime, actor: str, action: str, key: str, kind: str | None, reason: str, detail: dict | None = None) -> None:
         self.conn.execute("INSERT INTO audit (at, actor, action, address, kind, reason, detail) VALUES (?,?,?,?,?,?,?)",
@@ -1058,7 +1200,7 @@ class Store(CopyMixin):
 
         def run() -> State:
             state = policy.apply_manual_suppress(self._load_state(key), kind, reason, at, source, expires).state
-            self._write_states({key: state})
+            self._write_states({key: state}, by)
             self._audit(at, by, "import" if source == "import" else "suppress", key, kind, reason,
                         {"expires_at": to_text(expires)} if expires else None)
             return state
@@ -1075,7 +1217,7 @@ class Store(CopyMixin):
             if before is None or not before.is_active(at):
                 raise LookupError(f"{key} is not suppressed")
             state = policy.apply_lift(before, at, by, reason).state
-            self._write_states({key: state})
+            self._write_states({key: state}, by)
             self._audit(at, by, "unsuppress", key, before.kind, reason,
                         {"was_kind": before.kind, "was_reason": before.reason})
             return state
@@ -1103,7 +1245,7 @@ class Store(CopyMixin):
                 source = row.source or "import"
                 state = policy.apply_manual_suppress(self._load_state(key), row.kind, row.reason, at, source,
                                                      row.expires_at).state
-                self._write_states({key: state})
+                self._write_states({key: state}, by)
                 self._audit(at, by, "import", key, row.kind, row.reason,
                             {"source": source, "expires_at": to_text(row.expires_at) if row.expires_at else None})
                 count += 1
@@ -1249,6 +1391,7 @@ class Store(CopyMixin):
 
     def _rows_raw(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
+            self._ensure_connected()
             return self.conn.execute(sql, tuple(args)).fetchall()
         except self.dialect.errors as exc:
             raise self._fail(exc, "cannot read") from None
@@ -1308,9 +1451,8 @@ class Store(CopyMixin):
                 facts.append((json.loads(a["detail"])["event_at"], 1, a))
             elif a["action"] != "discard":
                 facts.append((a["at"], 2, a))
-        act = self.conn.execute("SELECT last_at FROM activity WHERE address = ?", (key,)).fetchone()
-        if act:
-            facts.append((act["last_at"], 0, None))
+        for act in self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)):
+            facts.append((act["at"], 0, None))
         facts.sort(key=lambda f: (f[0], f[1]))
         state: State | None = None
         for at_text, typ, row in facts:
@@ -1333,7 +1475,7 @@ class Store(CopyMixin):
         if state is None:
             self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
         else:
-            self._write_states({key: state})
+            self._write_states({key: state}, "reprocess")
 
     def prune_raw(self, older_than: datetime) -> int:
         """Drop raw bytes of messages received before ``older_than``; events stay."""
@@ -1347,6 +1489,7 @@ class Store(CopyMixin):
     # ---------------------------------------------------------------- reads
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         try:
+            self._ensure_connected()
             return [dict(r) for r in self.conn.execute(sql, tuple(args))]
         except self.dialect.errors as exc:
             raise self._fail(exc, "cannot read") from None
@@ -1360,8 +1503,9 @@ class Store(CopyMixin):
                             "WHERE e.address = ? ORDER BY e.at, e.id", (key,))
         audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
         act = self._rows("SELECT last_at FROM activity WHERE address = ?", (key,))
+        log = self._rows("SELECT at, type, source FROM activity_log WHERE address = ? ORDER BY at, id", (key,))
         return AddressReport(key, state[0] if state else None, bool(st and st.is_active(utcnow())), events, audit,
-                             act[0]["last_at"] if act else None)
+                             act[0]["last_at"] if act else None, log)
 
     def list_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                           since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
@@ -1379,6 +1523,24 @@ class Store(CopyMixin):
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
                               since=since, until=until, order="suppressed_at DESC, address", limit=limit, mode=mode)
 
+    def recent_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
+                            since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
+                            offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+        """The support page's browse list: active ones newest first, lifted ones by when they were lifted,
+        or both by whichever happened last; dates filter that same moment."""
+        where, args = [], []
+        now = to_text(utcnow())
+        moment = {True: "suppressed_at", False: "lifted_at", None: "coalesce(lifted_at, suppressed_at)"}[active]
+        if active is True:
+            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
+            args.append(now)
+        elif active is False:
+            where.append("lifted_at IS NOT NULL")
+        sql = (f"SELECT address, active, kind, reason, source, suppressed_at, expires_at, lifted_at, lifted_by, "
+               f"lifted_reason, {moment} AS moment FROM suppressions")
+        return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column=moment,
+                              since=since, until=until, order="moment DESC, address", limit=limit, offset=offset)
+
     def events(self, *, address: str | None = None, kind: str | None = None, reason: str | None = None,
                domain: str | None = None, since: datetime | None = None, until: datetime | None = None,
                limit: int | None = 100, untrusted: bool = False, mode: str = "list") -> Any:
@@ -1395,7 +1557,7 @@ class Store(CopyMixin):
 
     def _filtered(self, sql: str, where: list[str], args: list[Any], *, kind: str | None, reason: str | None,
                   domain: str | None, time_column: str, since: datetime | None, until: datetime | None,
-                  order: str, limit: int | None, mode: str = "list") -> Any:
+                  order: str, limit: int | None, mode: str = "list", offset: int = 0) -> Any:
         """The listing filters the CLI offers; column names come from this module, values are parameters.
 
         ``mode``: "list" (rows), "count" (how many match, ignoring the limit, so a listing can say
@@ -1416,8 +1578,8 @@ class Store(CopyMixin):
         if mode == "stream":
             return self._stream(sql, args)
         if limit:
-            sql += " LIMIT ?"
-            args.append(int(limit))
+            sql += " LIMIT ? OFFSET ?"
+            args.extend((int(limit), int(offset)))
         return self._rows(sql, args)
 
     _STATS_COLUMNS = {"reason": "reason", "domain": "domain", "kind": "kind", "day": "substr(at, 1, 10)"}
@@ -1447,6 +1609,7 @@ class Store(CopyMixin):
 
     def _stream(self, sql: str, args: Sequence[Any]) -> Iterator[dict[str, Any]]:
         try:
+            self._ensure_connected()
             for r in self.conn.execute(sql, tuple(args)):
                 yield dict(r)
         except self.dialect.errors as exc:
@@ -1470,6 +1633,126 @@ class Store(CopyMixin):
 
     def known_reason(self, reason: str) -> bool:
         return reason in REASONS
+
+    # ---------------------------------------------------------------- the web API's reads and writes
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, tuple[str, str, str, str, str | None]]:
+        """The active suppressions among normalized ``keys`` as key -> (kind, reason, source,
+        suppressed_at, expires_at): one statement for any number of keys, the primary key answering
+        each (10,000 keys: ~30 ms)."""
+        sql = (f"SELECT address, kind, reason, source, suppressed_at, expires_at FROM suppressions "
+               f"WHERE address {self.dialect.any_of} AND {ACTIVE_NOW.format(now='?')}")
+        try:
+            self._ensure_connected()
+            rows = self.conn.execute(sql, (self.dialect.pack(list(keys)), to_text(utcnow()))).fetchall()
+        except self.dialect.errors as exc:
+            raise self._fail(exc, "cannot read") from None
+        return {r[0]: tuple(r[1:]) for r in rows}  # type: ignore[misc]
+
+    # "now" is taken by the database, and only for a row that exists; the last event joined by its id
+    _ONE = ("SELECT s.kind, s.reason, s.source, s.suppressed_at, s.expires_at, s.last_event_at, e.status, "
+            "e.reply_code, e.diagnostic FROM suppressions s LEFT JOIN events e ON e.id = (SELECT id FROM events "
+            "WHERE address = s.address ORDER BY at DESC, id DESC LIMIT 1) WHERE s.address = ? AND s.active = 1 "
+            "AND (s.expires_at IS NULL OR s.expires_at > {now})")
+    _ONE_KEYS = ("kind", "reason", "source", "suppressed_at", "expires_at", "last_event_at", "last_status",
+                 "last_reply_code", "last_diagnostic")
+
+    def lookup_one(self, key: str) -> dict[str, Any] | None:
+        """One address's active suppression with its last event's status and diagnostic, in one
+        statement (the hot path of ``GET /api/v1/suppressions/{address}``)."""
+        try:
+            self._ensure_connected()
+            row = self.conn.execute(self._ONE.format(now=self.dialect.now), (key,)).fetchone()
+        except self.dialect.errors as exc:
+            raise self._fail(exc, "cannot read") from None
+        return None if row is None else dict(zip(self._ONE_KEYS, row))
+
+    def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
+                         since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
+                         after: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """One page of the list in address order, starting after the key ``after`` (a stable cursor:
+        rows added or lifted meanwhile never make a page repeat or skip another address)."""
+        where, args = [], []
+        now = to_text(utcnow())
+        if active is True:
+            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
+            args.append(now)
+        elif active is False:
+            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
+            args.append(now)
+        if after is not None:
+            where.append("address > ?")
+            args.append(after)
+        sql = ("SELECT address, domain, active, kind, reason, source, suppressed_at, expires_at, soft_count, "
+               "last_event_at, lifted_at, lifted_by, lifted_reason FROM suppressions")
+        return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
+                              since=since, until=until, order="address", limit=limit)
+
+    def changes_after(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return self._rows("SELECT id, at, recorded_at, address, change, kind, reason, source, actor, expires_at "
+                          "FROM changes WHERE id > ? ORDER BY id LIMIT ?", (after, limit))
+
+    # tokens: only their SHA-256 is stored
+    def create_token(self, name: str, scope: str, token_sha256: str, *, by: str = "operator") -> None:
+        def run() -> None:
+            if self.conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
+                raise ValueError(f"a token named {name!r} exists; revoke it first or pick another name")
+            at = utcnow()
+            self.conn.execute("INSERT INTO api_tokens (name, scope, token_sha256, created_at, created_by) VALUES (?,?,?,?,?)",
+                              (name, scope, token_sha256, to_text(at), by))
+            self.conn.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?,?,?,?)",
+                              (to_text(at), by, "token_create", json.dumps({"name": name, "scope": scope})))
+
+        self._write(run)
+
+    def revoke_token(self, name: str, *, by: str = "operator") -> None:
+        def run() -> None:
+            if self.conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,)).rowcount == 0:
+                raise LookupError(f"no token named {name!r}")
+            self.conn.execute("INSERT INTO audit (at, actor, action, detail) VALUES (?,?,?,?)",
+                              (to_text(utcnow()), by, "token_revoke", json.dumps({"name": name})))
+
+        self._write(run)
+
+    def tokens(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, scope, created_at, created_by FROM api_tokens ORDER BY name")
+
+    def token_by_hash(self, token_sha256: str) -> tuple[str, str] | None:
+        row = self.conn.execute("SELECT name, scope FROM api_tokens WHERE token_sha256 = ?", (token_sha256,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    # the webhook outbox
+    def outbox_next(self, url: str) -> dict[str, Any] | None:
+        """The oldest undelivered event for one receiver: delivery is strictly in change order, so
+        in order per address."""
+        rows = self._rows("SELECT o.id, o.attempts, o.created_at, o.next_at, c.id AS change_id, c.at, c.address, "
+                          "c.change, c.kind, c.reason, c.source, c.actor, c.expires_at FROM webhook_outbox o "
+                          "JOIN changes c ON c.id = o.change_id WHERE o.url = ? AND o.status = 'pending' "
+                          "ORDER BY o.id LIMIT 1", (url,))
+        return rows[0] if rows else None
+
+    def outbox_done(self, outbox_id: int, *, delivered: bool, error: str | None = None,
+                    next_at: datetime | None = None) -> None:
+        """Delivered; or failed for good (``next_at`` None); or to be tried again at ``next_at``."""
+        now = to_text(utcnow())
+        if delivered:
+            sql, args = ("UPDATE webhook_outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1 "
+                         "WHERE id = ?", (now, outbox_id))
+        elif next_at is None:
+            sql, args = ("UPDATE webhook_outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 "
+                         "WHERE id = ?", (error, outbox_id))
+        else:
+            sql, args = ("UPDATE webhook_outbox SET next_at = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+                         (to_text(next_at), error, outbox_id))
+        self._write(lambda: self.conn.execute(sql, args))
+
+    def webhook_status(self) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT url, count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = "
+            "'failed') AS failed, count(*) FILTER (WHERE status = 'delivered') AS delivered, "
+            "max(delivered_at) AS last_delivered_at, "
+            "(SELECT last_error FROM webhook_outbox w WHERE w.url = o.url AND w.last_error IS NOT NULL "
+            "ORDER BY w.id DESC LIMIT 1) AS last_error FROM webhook_outbox o GROUP BY url ORDER BY url")
 
     # ---------------------------------------------------------------- retention, erasure, backup
     def count_prunable(self, older_than: datetime) -> int:
@@ -1528,6 +1811,10 @@ class Store(CopyMixin):
                     out["messages_deleted"] += self.conn.execute("DELETE FROM messages WHERE id = ?", (mid,)).rowcount
             out["suppression"] = self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,)).rowcount
             self.conn.execute("DELETE FROM activity WHERE address = ?", (key,))
+            self.conn.execute("DELETE FROM activity_log WHERE address = ?", (key,))
+            self.conn.execute("DELETE FROM webhook_outbox WHERE change_id IN (SELECT id FROM changes WHERE address = ?)",
+                              (key,))
+            out["changes"] = self.conn.execute("DELETE FROM changes WHERE address = ?", (key,)).rowcount
             out["audit"] = self.conn.execute("DELETE FROM audit WHERE address = ?", (key,)).rowcount
             self._audit(at, by, "erase", self._pseudonym(key), None, reason,
                         {k: v for k, v in out.items()})
@@ -1594,6 +1881,77 @@ class Store(CopyMixin):
         except sqlite3.Error:
             return None
         return int(row[0]) if row else None
+
+    # ---------------------------------------------------------------- support-page users and sessions
+    def add_user(self, name: str, role: str, password_hash: str | None) -> None:
+        """A new user; raises ValueError naming the user when it exists already."""
+        now = to_text(utcnow())
+
+        def run() -> None:
+            cur = self.conn.execute("INSERT INTO users (name, role, password_hash, created_at, updated_at) "
+                                    "VALUES (?,?,?,?,?) ON CONFLICT(name) DO NOTHING",
+                                    (name, role, password_hash, now, now))
+            if cur.rowcount == 0:
+                raise ValueError(f"user {name!r} exists already (change the password with `bounced user passwd`)")
+
+        self._write(run)
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """Replace a user's password hash and end every session the user had."""
+        def run() -> None:
+            cur = self.conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?",
+                                    (password_hash, to_text(utcnow()), name))
+            if cur.rowcount == 0:
+                raise LookupError(f"no user {name!r}")
+            self.conn.execute('DELETE FROM web_sessions WHERE "user" = ?', (name,))
+
+        self._write(run)
+
+    def remove_user(self, name: str) -> None:
+        def run() -> None:
+            if self.conn.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount == 0:
+                raise LookupError(f"no user {name!r}")
+            self.conn.execute('DELETE FROM web_sessions WHERE "user" = ?', (name,))
+
+        self._write(run)
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT name, role, password_hash, created_at, updated_at FROM users WHERE name = ?", (name,))
+        return rows[0] if rows else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT name, role, created_at, updated_at FROM users ORDER BY name")
+
+    def create_session(self, token_hash: str, user: str, csrf: str, purpose: str, expires_at: datetime) -> None:
+        now = utcnow()
+
+        def run() -> None:
+            self.conn.execute("DELETE FROM web_sessions WHERE expires_at <= ?", (to_text(now),))
+            self.conn.execute('INSERT INTO web_sessions (token_hash, "user", purpose, csrf, created_at, expires_at) '
+                              "VALUES (?,?,?,?,?,?)", (token_hash, user, purpose, csrf, to_text(now), to_text(expires_at)))
+
+        self._write(run)
+
+    def session(self, token_hash: str, purpose: str = "session") -> dict[str, Any] | None:
+        """The unexpired session (or sign-in link) with this token hash, joined with its user's role."""
+        rows = self._rows('SELECT s."user", s.csrf, s.expires_at, u.role FROM web_sessions s JOIN users u ON u.name = s."user" '
+                          "WHERE s.token_hash = ? AND s.purpose = ? AND s.expires_at > ?",
+                          (token_hash, purpose, to_text(utcnow())))
+        return rows[0] if rows else None
+
+    def take_signin(self, token_hash: str) -> dict[str, Any] | None:
+        """Use up a one-time sign-in link: its row is deleted in the same transaction that reads it."""
+        def run() -> dict[str, Any] | None:
+            row = self.conn.execute('SELECT s."user", u.role FROM web_sessions s JOIN users u ON u.name = s."user" '
+                                    "WHERE s.token_hash = ? AND s.purpose = 'signin' AND s.expires_at > ?",
+                                    (token_hash, to_text(utcnow()))).fetchone()
+            self.conn.execute("DELETE FROM web_sessions WHERE token_hash = ? AND purpose = 'signin'", (token_hash,))
+            return dict(row) if row else None
+
+        return self._write(run)
+
+    def end_session(self, token_hash: str) -> None:
+        self._write(lambda: self.conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (token_hash,)))
 
 
 def read_password(config: Config) -> str | None:

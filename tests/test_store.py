@@ -174,3 +174,12 @@ def test_check_writable_fails_on_readonly_store(store_location):
     ro = Store.open(store_location, Config(), readonly=True)
     with pytest.raises(StoreError, match="cannot write"):
         ro.check_writable()
+
+
+def test_a_migration_another_process_finished_is_not_run_again(tmp_path) -> None:
+    """Two processes open a new file at once (`make run`: the daemon and `bounced web`); the second
+    waited for the lock with the version it read before, and must find the work done."""
+    s = Store.open(tmp_path / "race.db")
+    s._upgrade(0)  # as if it had read version 0 before the other process migrated
+    assert s._version() == SCHEMA_VERSION
+    s.close()

@@ -1,4 +1,4 @@
-"""The store's side of trust (schema v7): migration of older files, registration expiry, bad input."""
+"""The store's side of trust (schema v6): migration of older files, registration expiry, bad input."""
 from __future__ import annotations
 
 import sqlite3

@@ -12,7 +12,7 @@ import click
 from bounced import __version__
 
 # one module per family of commands; each exposes register(group)
-COMMAND_MODULES = ("parse", "store_cmds", "store_admin", "trust_cmds", "check", "serve")
+COMMAND_MODULES = ("parse", "store_cmds", "store_admin", "trust_cmds", "check", "serve", "web", "users")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

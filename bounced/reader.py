@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -106,6 +107,10 @@ class SuppressionList:
             self._one = f"SELECT {_COLUMNS} FROM suppressions WHERE address = %s AND {active}"
             self._many = f"SELECT address, {_COLUMNS} FROM suppressions WHERE address = ANY(%s) AND {active}"
             self._pool = pool
+            # a SuppressionList dropped without close(): close the pool then, in the dropping thread
+            # (left to the garbage collector, the pool may be collected in its own worker thread,
+            # which cannot join itself)
+            self._finalizer = weakref.finalize(self, _close_pool, pool, self._held)
         return self._pool
 
     @staticmethod
@@ -197,11 +202,8 @@ class SuppressionList:
             self._ro.close()
             self._ro = None
         if self._pool is not None:
-            for conn in self._held:
-                self._pool.putconn(conn)
-            self._held.clear()
+            self._finalizer()  # puts the held connections back and closes the pool, once
             self._local = threading.local()
-            self._pool.close()
             self._pool = None
 
     def __enter__(self) -> "SuppressionList":
@@ -209,6 +211,13 @@ class SuppressionList:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _close_pool(pool: Any, held: list[Any]) -> None:
+    for conn in held:
+        pool.putconn(conn)
+    held.clear()
+    pool.close()
 
 
 __all__ = ["SuppressionList", "Suppressed", "StoreConfig"]

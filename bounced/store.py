@@ -381,6 +381,21 @@ class _PgConnection:
         cur.executemany(self._q(sql), list(rows))
         return cur
 
+    def executemany_returning(self, sql: str, rows: list[Sequence[Any]]) -> list[Any]:
+        """Run ``sql`` (one RETURNING column) for each row in one pipelined round trip; the first
+        value each returned, or None where it returned no row."""
+        if not rows:
+            return []
+        cur = self.raw.cursor()
+        cur.executemany(self._q(sql), rows, returning=True)
+        out = []
+        while True:
+            row = cur.fetchone()
+            out.append(row[0] if row else None)
+            if not cur.nextset():
+                break
+        return out
+
     @property
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != self._psycopg.pq.TransactionStatus.IDLE
@@ -522,6 +537,15 @@ def _state_params(address: str, s: State) -> tuple:
 
 
 _APPLIES_EVENT = {"promote", "release"}  # audit actions that apply a stored event (detail has event_at)
+
+_INSERT_MESSAGE = (
+    "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
+    "message_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING RETURNING id")
+
+
+def _parse_status(r: ParseResult) -> str:
+    return "failed" if r.error and not r.recipients else ("ok" if r.recipients else "empty")
+
 
 _INSERT_EVENT = (
     "INSERT INTO events (message_id, address, domain, at, kind, reason, status, reply_code, diagnostic, remote_mta, "
@@ -941,7 +965,8 @@ class Store(CopyMixin):
             self._pending_events.clear()
             self._sent = self._registrations(items)
             try:
-                outcomes = [self._ingest_one(it, states) for it in items]
+                ids = self._insert_messages(items)
+                outcomes = [self._ingest_one(it, i, states) for it, i in zip(items, ids, strict=True)]
             finally:
                 self._sent = None
             self._flush_events()
@@ -960,18 +985,22 @@ class Store(CopyMixin):
             known.update(r[0] for r in rows)
         return known
 
-    def _ingest_one(self, it: Incoming, states: dict[str, State | None]) -> IngestOutcome:
+    def _insert_messages(self, items: Sequence[Incoming]) -> list[int | None]:
+        """Each message's new id, or None for one stored already (its sha256 is unique). On
+        PostgreSQL all in one pipelined round trip; SQLite answers each in microseconds."""
         # zlib level 1: on the corpus 85 vs 100 us per message and a 2.39 vs 2.48 size ratio against level 6
+        rows = [(to_text(it.received_at), it.mail_from, json.dumps(list(it.rcpt_tos)), len(it.raw), it.sha256,
+                 zlib.compress(it.raw, 1), _parse_status(it.result), it.result.format, it.result.error,
+                 it.result.message_id) for it in items]
+        if self._reconnect is None:
+            return [(r[0] if (r := self.conn.execute(_INSERT_MESSAGE, row).fetchone()) else None) for row in rows]
+        return self.conn.executemany_returning(_INSERT_MESSAGE, rows)
+
+    def _ingest_one(self, it: Incoming, msg_id: int | None, states: dict[str, State | None]) -> IngestOutcome:
         r = it.result
-        status = "failed" if r.error and not r.recipients else ("ok" if r.recipients else "empty")
-        row = self.conn.execute(
-            "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
-            "message_id) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING RETURNING id",
-            (to_text(it.received_at), it.mail_from, json.dumps(list(it.rcpt_tos)), len(it.raw), it.sha256,
-             zlib.compress(it.raw, 1), status, r.format, r.error, r.message_id)).fetchone()
-        if row is None:
+        status = _parse_status(r)
+        if msg_id is None:
             return IngestOutcome(it.sha256, None, True, 0, status == "failed")
-        msg_id = row[0]
         t = self._store_events(msg_id, r, it.received_at, states, it.rcpt_tos)
         return IngestOutcome(it.sha256, msg_id, False, t.events, status == "failed", t.untrusted, t.held,
                              tuple(t.tripped), tuple(t.actions))
@@ -1421,7 +1450,7 @@ class Store(CopyMixin):
             self.conn.execute("DELETE FROM held WHERE event_id IN (SELECT id FROM events WHERE message_id = ?)",
                               (row["id"],))
             self.conn.execute("DELETE FROM events WHERE message_id = ?", (row["id"],))
-            status = "failed" if result.error and not result.recipients else ("ok" if result.recipients else "empty")
+            status = _parse_status(result)
             self.conn.execute("UPDATE messages SET parse_status = ?, format = ?, error = ?, message_id = ? WHERE id = ?",
                               (status, result.format, result.error, result.message_id, row["id"]))
             scratch: dict[str, State | None] = {}

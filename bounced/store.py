@@ -765,7 +765,7 @@ class Store:
             self._audit(when or utcnow(), by, "promote", e["address"], e["kind"], e["reason"],
                         {"event_id": event_id, "event_at": e["at"], "why": reason, "was": e["trust_note"]})
             self.conn.execute("UPDATE events SET trusted = 2, policy_action = 'promoted' WHERE id = ?", (event_id,))
-            self._replay(e["address"])
+            self._replay(e["address"], by)
             return self._load_state(e["address"])
 
         return self._write(run)
@@ -816,7 +816,7 @@ class Store:
                             {"event_id": h["event_id"], "event_at": h["at"], "why": reason, "cause": h["cause"]})
                 self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (action + "d", h["event_id"]))
                 if release:
-                    self._replay(h["address"])
+                    self._replay(h["address"], by)
             return len(rows)
 
         return self._write(run)
@@ -886,8 +886,9 @@ class Store:
             self._replay(key)
         return affected
 
-    def _replay(self, key: str) -> None:
-        """Rebuild one address's state from its events, activity and audit log, in time order."""
+    def _replay(self, key: str, actor: str = "reprocess") -> None:
+        """Rebuild one address's state from its events, activity and audit log, in time order; a change
+        it makes goes into the change feed under ``actor`` (the operator who promoted or released)."""
         pol = self.config.policy
         facts: list[tuple[str, int, Any]] = []
         # untrusted and held events change nothing; an operator's promote or release (audit) applies them
@@ -925,7 +926,7 @@ class Store:
         if state is None:
             self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
         else:
-            self._write_states({key: state}, "reprocess")
+            self._write_states({key: state}, actor)
 
     def prune_raw(self, older_than: datetime) -> int:
         """Drop raw bytes of messages received before ``older_than``; events stay."""

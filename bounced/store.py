@@ -97,6 +97,9 @@ class _Tally:
     actions: list[str] = field(default_factory=list)  # what the policy did, per event
 
 
+_DECIDED = {"release": "released", "discard": "discarded"}  # held.status after an operator's decision
+
+
 def _message_id(raw: str | None) -> str | None:
     """A Message-ID as the ``sent`` table keys it: without angle brackets and blanks."""
     mid = (raw or "").strip().strip("<>").strip()
@@ -536,7 +539,7 @@ class Store:
                                    "action IN ('release', 'discard') ORDER BY at DESC, id DESC", (key,)):
             d = json.loads(a["detail"])
             if d.get("event_at") == to_text(at) and a["reason"] == reason:
-                decided = (a["action"] + "d", a["at"], a["actor"], d.get("why"))
+                decided = (_DECIDED[a["action"]], a["at"], a["actor"], d.get("why"))
                 break
         status, decided_at, by, why = decided or ("pending", None, None, None)
         self.conn.execute("INSERT INTO held (event_id, address, domain, at, kind, reason, cause, status, decided_at, "
@@ -811,10 +814,10 @@ class Store:
                                          (domain.lower(),)).fetchall()
             for h in rows:
                 self.conn.execute("UPDATE held SET status = ?, decided_at = ?, decided_by = ?, decided_reason = ? "
-                                  "WHERE event_id = ?", (action + "d", to_text(at), by, reason, h["event_id"]))
+                                  "WHERE event_id = ?", (_DECIDED[action], to_text(at), by, reason, h["event_id"]))
                 self._audit(at, by, action, h["address"], h["kind"], h["reason"],
                             {"event_id": h["event_id"], "event_at": h["at"], "why": reason, "cause": h["cause"]})
-                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (action + "d", h["event_id"]))
+                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (_DECIDED[action], h["event_id"]))
                 if release:
                     self._replay(h["address"], by)
             return len(rows)

@@ -952,8 +952,9 @@ class Store:
         state = self._rows("SELECT * FROM suppressions WHERE address = ?", (key,))
         st = _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
         events = self._rows("SELECT e.id, e.at, e.kind, e.reason, e.status, e.reply_code, e.diagnostic, e.remote_mta, "
-                            "e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id FROM events e "
-                            "WHERE e.address = ? ORDER BY e.at, e.id", (key,))
+                            "e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id, "
+                            "h.status AS held_status, h.cause AS held_cause FROM events e "
+                            "LEFT JOIN held h ON h.event_id = e.id WHERE e.address = ? ORDER BY e.at, e.id", (key,))
         audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
         act = self._rows("SELECT last_at FROM activity WHERE address = ?", (key,))
         log = self._rows("SELECT at, type, source FROM activity_log WHERE address = ? ORDER BY at, id", (key,))

@@ -92,6 +92,7 @@ def test_verp_answers_a_return_path_the_daemon_verifies_and_never_the_secret(liv
     problem(c.get("/verp/nobody"), 400, "address")
     problem(c.post("/verp", json={"addresses": ["a@example.com"], "domain": "evil.example"}), 400, "evil.example")
     problem(c.post("/verp", json={"addresses": ["a@example.com", "no-at"]}), 400, "addresses[1]")
+    problem(c.post("/verp", json={"addresses": [42]}), 400, "addresses[0]: expected an address as a string")
     problem(clients["read"].get("/verp/a@example.com"), 403)
 
 

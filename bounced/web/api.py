@@ -341,6 +341,12 @@ def _reason(body: Any) -> str:
     return reason.strip()
 
 
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise Problem(400, f"{where}: expected an address as a string, got {value!r}")
+    return value
+
+
 def _message_id_in(value: Any, where: str) -> str:
     if not isinstance(value, str) or not _MESSAGE_ID.fullmatch(value.strip()) or not value.strip("<> \t"):
         raise Problem(400, f"{where}: expected a Message-ID such as <123@mailer.example.org>, got {value!r}")
@@ -363,8 +369,8 @@ async def post_sent(request: Request) -> Response:
         rcpts = _batch(request, it.get("recipients"), f"sent[{i}].recipients")
         if not rcpts:
             raise Problem(400, f"sent[{i}].recipients: at least one recipient is needed")
-        parsed.append((mid, [_key(store, r, f"sent[{i}].recipients[{j}]") if isinstance(r, str) else
-                             _key(store, repr(r), f"sent[{i}].recipients[{j}]") for j, r in enumerate(rcpts)]))
+        parsed.append((mid, [_key(store, _text(r, f"sent[{i}].recipients[{j}]"), f"sent[{i}].recipients[{j}]")
+                             for j, r in enumerate(rcpts)]))
 
     def run(s: Store) -> int:
         return sum(s.register_sent(mid, keys) for mid, keys in parsed)
@@ -429,7 +435,7 @@ async def post_verp(request: Request) -> Response:
     domain = _bounce_domain(request, body.get("domain"))
     mid = _message_id_in(body["message_id"], "message_id") if body.get("message_id") is not None else None
     keyring = _keyring(request)
-    out = [_sign(request, a if isinstance(a, str) else repr(a), domain, mid, f"addresses[{i}]", keyring)
+    out = [_sign(request, _text(a, f"addresses[{i}]"), domain, mid, f"addresses[{i}]", keyring)
            for i, a in enumerate(addresses)]
     return JSONResponse({"return_paths": out})
 

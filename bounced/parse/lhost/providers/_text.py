@@ -2,7 +2,7 @@
 
 Header-first detection needs a cheap sender domain; body parsers need the decoded text of the
 notice (never the returned original) capped in size, and the status / reply codes in it (found
-by the project's ``bounced.parse.smtp``; the few provider-specific rules are kept here).
+by the project's ``bounced.parse.smtp``, fields by ``bounced.parse.fields``).
 """
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
-from bounced.parse import smtp
-from bounced.parse.fields import unfold  # noqa: F401 - the provider modules' _text.unfold
 
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
@@ -176,92 +174,9 @@ def _clean(text: str) -> str:
 
 
 
-def find_status(text: str) -> str | None:
-    """The first RFC 3463 enhanced status code in ``text`` (class 2, 4 or 5)."""
-    return smtp.find_status(text)
-
-
-def find_reply_code(text: str) -> str | None:
-    """The first SMTP reply code (2xx/4xx/5xx) that starts a word in ``text``."""
-    return smtp.find_reply_code(text)
-
-
-def codes(diagnostic: str) -> tuple[str | None, str | None]:
-    """(status, reply code) of the server's answer in a diagnostic (``bounced.parse.smtp``)."""
-    c = smtp.find_codes(diagnostic)
-    return c.status, c.reply_code
-
-
-def best_status(field: str | None, diagnostic: str) -> str | None:
-    """The Status field's code, unless it is only generic (X.0.0, X.1.0) and the diagnostic
-    quotes a more specific one of the same class ("5.1.0 - Unknown address error 550-'5.1.1 ...'")."""
-    status = find_status(field or "")
-    if status is None:
-        return find_status(diagnostic)
-    if status[2:] in ("0.0", "1.0"):
-        for m in smtp.STATUS_RE.finditer(diagnostic[:smtp.MAX_SCAN]):
-            code = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
-            if code[0] == status[0] and code[2:] not in ("0.0", "1.0"):
-                return code
-    return status
-
-
-_EMBEDDED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^<>]{0,300}>\s*$")
-
-
-def last_attempt_codes(diagnostic: str) -> tuple[str, str] | None:
-    """(status, reply code) of a remote reply quoted at the end of a sender's own message, as
-    Amazon SES and WorkMail do when they give up: "554 4.4.7 Message expired: unable to deliver
-    in 840 minutes.<421 4.4.2 Connection timed out>" -> ("4.4.2", "421"): the remote server's
-    answer is the more specific one."""
-    m = _EMBEDDED_REPLY.search(diagnostic)
-    return (m.group(2), m.group(1)) if m and m.group(1)[0] == m.group(2)[0] else None
-
-
 def first_addr(text: str) -> str | None:
     m = ADDR_RE.search(text)
     return m.group(0).strip(".") if m else None
-
-
-_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
-
-
-def dsn_fields(text: str) -> list[dict[str, str]]:
-    """RFC 3464 style fields written inline in a text part ('Final-Recipient: rfc822; a@b'),
-    grouped per recipient; continuation lines are unfolded. Keys are lower-cased."""
-    groups: list[dict[str, str]] = []
-    per_message: dict[str, str] = {}
-    current: dict[str, str] | None = None
-    last_key = ""
-    for line in text.splitlines():
-        if line[:1] in (" ", "\t") and last_key and line.strip():
-            target = current if current is not None else per_message
-            target[last_key] = target.get(last_key, "") + " " + line.strip()
-            continue
-        m = _FIELD_RE.match(line.strip())
-        if not m:
-            last_key = ""
-            continue
-        key, value = m.group(1).lower(), m.group(2).strip()
-        if key in ("final-recipient", "original-recipient") and (current is None or key in current or (
-                key == "original-recipient" and "final-recipient" in current)):
-            current = {}
-            groups.append(current)
-        target = current if current is not None else per_message
-        target[key] = value
-        last_key = key
-    for g in groups:
-        for k, v in per_message.items():
-            g.setdefault(k, v)
-    return groups
-
-
-def typed_value(value: str) -> str:
-    """'rfc822; a@b' -> 'a@b'; 'smtp; 550 ...' -> '550 ...'."""
-    head, sep, rest = value.partition(";")
-    if sep and " " not in head.strip() and len(head) < 16:
-        return rest.strip()
-    return value.strip()
 
 
 _FOUND_FIELDS = frozenset(f.name for f in dataclasses.fields(Found))

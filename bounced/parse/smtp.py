@@ -15,14 +15,16 @@ from bounced.parse.sniff import may_match
 
 # RFC 3463: class.subject.detail; not inside a word, an IP address or a version string ("192.0.2.5",
 # "4.80", "8.14.4/8.14.4", "ID-5.1.1"), except right after a multi-line reply's code ("550-5.7.1").
-STATUS_RE = re.compile(r"(?:(?<=[245]\d\d-)|(?<![\w.\-/]))([245])\.(\d{1,3})\.(\d{1,3})(?![\w\-]|\.\d)")
+STATUS_RE = re.compile(r"(?=[245]\.)(?:(?<=(?<![\w.])[245]\d\d-)|(?<![\w.\-/]))([245])\.(\d{1,3})\.(\d{1,3})(?![\w\-]|\.\d)")
 # RFC 5321 reply code: 2xx/4xx/5xx with a valid second digit, starting a word (not a port number,
 # "port 465"), followed by a space, a hyphen (multi-line reply), a colon, or the end of a line.
-REPLY_RE = re.compile(r"(?<![\w.:/#=\-+])(?<!port )([245][0-5]\d)(?=[ \-:,;)\]]|$)", re.M)
+REPLY_RE = re.compile(r"(?=[245])(?<![\w.:/#=\-+])(?<!port )([245][0-5]\d)(?=[ \-:,;)\]]|$)", re.M)
 # qmail and descendants append the code as "(#5.1.1)" or "[#4.4.1]".
 HASH_STATUS_RE = re.compile(r"[(\[]#([245]\.\d{1,3}\.\d{1,3})[)\]]")
 # "550 5.1.1" / "550-5.1.1" / "550 #5.1.1": a reply code and the status that belongs to it.
-PAIR_RE = re.compile(r"(?<![\w.:/#=\-+])([245][0-5]\d)[ \-]#?([245]\.\d{1,3}\.\d{1,3})(?![\w\-]|\.\d)")
+# (Each pattern opens with a lookahead for its first character: re then skips every other
+# position without running the lookbehinds, about twice as fast on a whole notice.)
+PAIR_RE = re.compile(r"(?=[245])(?<![\w.:/#=\-+])([245][0-5]\d)[ \-]#?([245]\.\d{1,3}\.\d{1,3})(?![\w\-]|\.\d)")
 
 MAX_SCAN = 64 * 1024
 """Only this much of a text is scanned: a reply worth reading is at its start."""

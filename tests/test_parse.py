@@ -540,3 +540,10 @@ def test_unfold_equals_regex_whitespace_collapse() -> None:
     assert all(ch.isspace() for ch in spaces) and len(spaces) == sum(chr(i).isspace() for i in range(sys.maxunicode + 1))
     text = f"{spaces}a{spaces}b c\x00{spaces}"
     assert fields.unfold(text) == re.sub(r"\s+", " ", text).strip() == "a b c\x00"
+
+
+def test_html_to_text_one_reader() -> None:
+    """The MTA and provider modules read HTML notices alike: block tags break lines, entities decode."""
+    html = '<div>550 5.1.1 &lt;a@x.example&gt;</div><p>User unknown<br/>Try later</p><a href="x">link</a>'
+    assert fields.html_to_text(html).split("\n") == ["", "550 5.1.1 <a@x.example>", "", "User unknown", "Try later",
+                                                     "link"]

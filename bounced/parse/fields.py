@@ -7,6 +7,7 @@ with bounded work (at most :data:`MAX_BLOCKS` blocks of :data:`MAX_FIELDS` field
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import timezone
 from email.utils import parsedate_to_datetime
@@ -48,6 +49,15 @@ def strip_tags(text: str, repl: str = "", limit: int | None = None) -> str:
         i = text.find("<", pos)
     out.append(text[pos:])
     return "".join(out)
+
+
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
+
+
+def html_to_text(markup: str) -> str:
+    """An HTML notice as text: line and block tags become line breaks, other tags go, entities
+    are decoded (the one HTML reader of the MTA and provider modules)."""
+    return html.unescape(strip_tags(_BLOCK_TAG.sub("\n", markup)))
 
 
 def blocks(text: str) -> list[dict[str, str]]:

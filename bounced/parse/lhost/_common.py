@@ -7,7 +7,6 @@ attached message, HTML reduced to text, cut where the copy of the original begin
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator
 from email.message import Message
@@ -15,7 +14,7 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse import smtp
-from bounced.parse.fields import strip_tags, unfold
+from bounced.parse.fields import html_to_text, unfold
 from bounced.parse.sniff import may_match
 
 MAX_TEXT = 64 * 1024
@@ -83,7 +82,6 @@ _ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-heade
 _HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
 _HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
                  "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
-_BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
 
 _SKIP_TYPES = frozenset(
     {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
@@ -116,11 +114,6 @@ def _text_parts(msg: Message) -> Iterator[Message]:
             continue
         seen_text = True
         yield part
-
-
-def html_to_text(text: str) -> str:
-    text = _BR.sub("\n", text)
-    return html.unescape(strip_tags(text))
 
 
 def report_text(msg: Message) -> str:

@@ -7,12 +7,12 @@ by the project's ``bounced.parse.smtp``, fields by ``bounced.parse.fields``).
 from __future__ import annotations
 
 import dataclasses
-import html as _html
 import re
 from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse.fields import html_to_text
 
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
@@ -116,7 +116,7 @@ def _body_text(msg: Message, html: bool) -> str:
         if ctype == "text/html" and html_part is None:
             html_part = part
     if html and html_part is not None:
-        return _clean(strip_tags(part_text(html_part)[:MAX_TEXT]))
+        return _clean(html_to_text(part_text(html_part)[:MAX_TEXT]))
     return ""
 
 
@@ -153,17 +153,6 @@ def _notice_parts(msg: Message):
                 stack[0:0] = payload
             continue
         yield part
-
-
-_TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^<>]*>|<[^<>]*>", re.I)
-
-
-_BLOCK_TAGS = ("br", "p ", "p>", "di", "tr", "li")
-
-
-def strip_tags(markup: str) -> str:
-    """HTML to plain text: block tags become line breaks, entities are decoded."""
-    return _html.unescape(_TAG_RE.sub(lambda m: "\n" if m.group(0)[1:3].lower() in _BLOCK_TAGS else "", markup))
 
 
 def _clean(text: str) -> str:

@@ -13,15 +13,16 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.fields import html_to_text
+# one address pattern with the MTA modules: ADDR to embed in a module's own pattern, ADDR_RE to search
+from bounced.parse.lhost._common import ADDR as ADDR_RE
+from bounced.parse.lhost._common import ADDR_PAT as ADDR
 
 MAX_TEXT = 64 * 1024
 """Notices are short; the returned original may be huge. Never scan more than this."""
 
-# starts only at a token boundary and is bounded in length, so scanning long runs stays linear
-ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
-        r"@[^\W_](?:[\w.-]{0,251}[^\W_])?\.(?:[^\W_]|-){2,63}")  # non-ASCII (IDN) domains too
-ADDR_RE = re.compile(ADDR)
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
+
+
 def sender(msg: Message) -> str:
     """The From address, lower-cased ('' if none)."""
     return mime.memo(msg, "sender", _sender)

@@ -16,9 +16,7 @@ from bounced.parse.fields import html_to_text
 # one address pattern with the MTA modules: ADDR to embed in a module's own pattern, ADDR_RE to search
 from bounced.parse.lhost._common import ADDR as ADDR_RE
 from bounced.parse.lhost._common import ADDR_PAT as ADDR
-
-MAX_TEXT = 64 * 1024
-"""Notices are short; the returned original may be huge. Never scan more than this."""
+from bounced.parse.lhost._common import MAX_TEXT  # notices are short, the returned original may be huge
 
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
 

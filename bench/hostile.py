@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the project root, not bench/ (bench/http.py would shadow the stdlib http)
 
 HEAD = (b"From: MAILER-DAEMON@mx.example\nTo: bounces+user=example.org@lists.example\n"
         b"Subject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\n")

@@ -22,8 +22,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.procs import BouncedServer, descendants, status_kb
-from bench.synth import dsn, wire
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/http.py would shadow the stdlib http)
+
+from bench.procs import BouncedServer, descendants, status_kb  # noqa: E402
+from bench.synth import dsn, wire  # noqa: E402
 
 
 async def _send(port: int, seq: int, body: bytes, timeout: float) -> str:

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/http.py would shadow the stdlib http)
 
 from bench.procs import BouncedServer, NullServer  # noqa: E402
 from bench.synth import LoadResult, drive, dsn, load_corpus, uniquify, wire  # noqa: E402

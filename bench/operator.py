@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.getcwd())
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/http.py would shadow the stdlib http)
 
 from bounced.cli import main  # noqa: E402
 from bounced.ingest import prepare  # noqa: E402

@@ -41,6 +41,9 @@ class Facts:
     events: int = 0
     soft_threshold: int = 3
     soft_window_days: float = 30.0
+    untrusted: int = 0  # reports that did not count: nothing proved they answer mail we sent (issue 15)
+    untrusted_note: str | None = None  # why the newest of them did not count (the trust check's words)
+    held: int = 0  # suppressions held by the brake on bursts or the per-message cap, pending a decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,17 @@ DETAILS: tuple[Rule, ...] = (
      N_("One more soft bounce within the window suppresses it.")),
     (lambda f: not f.active and _soft_live(f) and f.soft_count < f.soft_threshold - 1,
      N_("{more} more soft bounces within the window suppress it.")),
+    (lambda f: f.held == 1,
+     N_("One suppression for this address is held, not applied: a brake on bursts stopped it until someone "
+        "releases or discards it on the Held page.")),
+    (lambda f: f.held > 1,
+     N_("{held} suppressions for this address are held, not applied: a brake on bursts stopped them until someone "
+        "releases or discards them on the Held page.")),
+    (lambda f: f.untrusted == 1,
+     N_("One report for this address did not count: nothing proved it answers mail we sent ({note}).")),
+    (lambda f: f.untrusted > 1,
+     N_("{untrusted} reports for this address did not count: nothing proved they answer mail we sent "
+        "(the newest: {note}).")),
     (lambda f: f.last_sender_side,
      N_("The newest failure was on our side ({words_last}): it does not count against this address; "
         "the sending side must fix it.")),
@@ -153,6 +167,7 @@ def _params(f: Facts) -> dict[str, Any]:
         "count": f.soft_count, "threshold": f.soft_threshold, "days": round(f.soft_window_days),
         "expires": f.expires_at, "more": max(f.soft_threshold - f.soft_count, 0),
         "words_last": reason_words(f.last_reason),
+        "held": f.held, "untrusted": f.untrusted, "note": f.untrusted_note or "",
     }
 
 
@@ -194,9 +209,11 @@ def facts_from_report(report: Any, soft_threshold: int, soft_window_days: float,
     from bounced.timeutil import from_text
 
     st = report.state or {}
-    last = report.events[-1] if report.events else None
+    untrusted = [e for e in report.events if e.get("trusted") == 0]
+    counted = [e for e in report.events if e.get("trusted") != 0 and e.get("held_status") not in ("pending", "discarded")]
+    last = counted[-1] if counted else None
     # the code quoted beside the suppression's reason is that reason's newest event, not whatever came last
-    cause = next((e for e in reversed(report.events) if e["reason"] == st.get("reason")), None) if st.get("active") else last
+    cause = next((e for e in reversed(counted) if e["reason"] == st.get("reason")), None) if st.get("active") else last
     code = " ".join(x for x in (cause.get("reply_code"), cause.get("status")) if x) or None if cause else None
     return Facts(
         now=now, known=bool(st), active=report.active_now, kind=st.get("kind"), reason=st.get("reason"),
@@ -206,4 +223,6 @@ def facts_from_report(report: Any, soft_threshold: int, soft_window_days: float,
         lifted_by=st.get("lifted_by"), lifted_reason=st.get("lifted_reason"),
         last_reason=last["reason"] if last else None, last_code=code,
         last_sender_side=bool(last and last["reason"] in sender_side), events=len(report.events),
-        soft_threshold=soft_threshold, soft_window_days=soft_window_days)
+        soft_threshold=soft_threshold, soft_window_days=soft_window_days, untrusted=len(untrusted),
+        untrusted_note=untrusted[-1].get("trust_note") if untrusted else None,
+        held=sum(1 for e in report.events if e.get("held_status") == "pending"))

@@ -116,6 +116,9 @@ class _Tally:
     actions: list[str] = field(default_factory=list)  # what the policy did, per event
 
 
+_DECIDED = {"release": "released", "discard": "discarded"}  # held.status after an operator's decision
+
+
 def _message_id(raw: str | None) -> str | None:
     """A Message-ID as the ``sent`` table keys it: without angle brackets and blanks."""
     mid = (raw or "").strip().strip("<>").strip()
@@ -1060,7 +1063,7 @@ class Store(CopyMixin):
                                    "action IN ('release', 'discard') ORDER BY at DESC, id DESC", (key,)):
             d = json.loads(a["detail"])
             if d.get("event_at") == to_text(at) and a["reason"] == reason:
-                decided = (a["action"] + "d", a["at"], a["actor"], d.get("why"))
+                decided = (_DECIDED[a["action"]], a["at"], a["actor"], d.get("why"))
                 break
         status, decided_at, by, why = decided or ("pending", None, None, None)
         self.conn.execute("INSERT INTO held (event_id, address, domain, at, kind, reason, cause, status, decided_at, "
@@ -1323,7 +1326,7 @@ class Store(CopyMixin):
             self._audit(when or utcnow(), by, "promote", e["address"], e["kind"], e["reason"],
                         {"event_id": event_id, "event_at": e["at"], "why": reason, "was": e["trust_note"]})
             self.conn.execute("UPDATE events SET trusted = 2, policy_action = 'promoted' WHERE id = ?", (event_id,))
-            self._replay(e["address"])
+            self._replay(e["address"], by)
             return self._load_state(e["address"])
 
         return self._write(run)
@@ -1369,12 +1372,12 @@ class Store(CopyMixin):
                                          (domain.lower(),)).fetchall()
             for h in rows:
                 self.conn.execute("UPDATE held SET status = ?, decided_at = ?, decided_by = ?, decided_reason = ? "
-                                  "WHERE event_id = ?", (action + "d", to_text(at), by, reason, h["event_id"]))
+                                  "WHERE event_id = ?", (_DECIDED[action], to_text(at), by, reason, h["event_id"]))
                 self._audit(at, by, action, h["address"], h["kind"], h["reason"],
                             {"event_id": h["event_id"], "event_at": h["at"], "why": reason, "cause": h["cause"]})
-                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (action + "d", h["event_id"]))
+                self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (_DECIDED[action], h["event_id"]))
                 if release:
-                    self._replay(h["address"])
+                    self._replay(h["address"], by)
             return len(rows)
 
         return self._write(run)
@@ -1463,9 +1466,10 @@ class Store(CopyMixin):
             self._replay(key)
         return affected
 
-    def _replay(self, key: str) -> None:
-        """Rebuild one address's state from its events, activity and audit log, in time order
-        (locked on PostgreSQL, if the caller does not hold the lock yet)."""
+    def _replay(self, key: str, actor: str = "reprocess") -> None:
+        """Rebuild one address's state from its events, activity and audit log, in time order; a change
+        it makes goes into the change feed under ``actor`` (the operator who promoted or released).
+        Locked on PostgreSQL, if the caller does not hold the lock yet."""
         self._lock((key,))
         pol = self.config.policy
         facts: list[tuple[str, int, Any]] = []
@@ -1504,7 +1508,7 @@ class Store(CopyMixin):
         if state is None:
             self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
         else:
-            self._write_states({key: state}, "reprocess")
+            self._write_states({key: state}, actor)
 
     def prune_raw(self, older_than: datetime) -> int:
         """Drop raw bytes of messages received before ``older_than``; events stay."""
@@ -1528,8 +1532,9 @@ class Store(CopyMixin):
         state = self._rows("SELECT * FROM suppressions WHERE address = ?", (key,))
         st = _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
         events = self._rows("SELECT e.id, e.at, e.kind, e.reason, e.status, e.reply_code, e.diagnostic, e.remote_mta, "
-                            "e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id FROM events e "
-                            "WHERE e.address = ? ORDER BY e.at, e.id", (key,))
+                            "e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id, "
+                            "h.status AS held_status, h.cause AS held_cause FROM events e "
+                            "LEFT JOIN held h ON h.event_id = e.id WHERE e.address = ? ORDER BY e.at, e.id", (key,))
         audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
         act = self._rows("SELECT last_at FROM activity WHERE address = ?", (key,))
         log = self._rows("SELECT at, type, source FROM activity_log WHERE address = ? ORDER BY at, id", (key,))

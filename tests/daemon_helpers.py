@@ -94,11 +94,36 @@ class ListLog:
             return [kw for _, ev, kw in self.records if ev == name]
 
 
-class FaultyStore:
+class StoreWrapper:
+    """The REAL store with one method replaced by a subclass; everything else goes to ``inner``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class GatedStore(StoreWrapper):
+    """Each commit waits for ``gate``: a writer busy in a long commit, messages piling up before it."""
+
+    def __init__(self, inner: Any, gate: threading.Event) -> None:
+        super().__init__(inner)
+        self.gate = gate
+        self.entered = threading.Event()
+
+    def ingest_many(self, items: Sequence[Any]) -> list[Any]:
+        self.entered.set()
+        self.gate.wait(60)
+        return self.inner.ingest_many(items)
+
+
+class FaultyStore(StoreWrapper):
     """Wraps the REAL store; while ``broken`` is set, writes raise StoreError as a failing disk would."""
 
     def __init__(self, inner: Any, switch: threading.Event) -> None:
-        self.inner, self.switch = inner, switch
+        super().__init__(inner)
+        self.switch = switch
 
     def ingest_many(self, items: Sequence[Any]) -> list[Any]:
         if self.switch.is_set():
@@ -110,12 +135,7 @@ class FaultyStore:
             raise StoreError("disk I/O error (injected)")
         self.inner.check_writable()
 
-    def check_health(self) -> None:
-        self.inner.check_health()  # a read: a failing disk's writes fail, this may not
-
-    def close(self) -> None:
-        self.inner.close()
-
+    # check_health is the inner store's: a read, which a failing disk's writes may not stop
 
 class DaemonThread:
     """The real Daemon on its own event loop in a thread, so tests can use blocking clients."""

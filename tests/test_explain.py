@@ -65,6 +65,17 @@ CASES = [
      "Not suppressed: nothing recorded for this address stops mail to it. The newest failure was on our side "
      "(the receiving server blocked our sending server): it does not count against this address; the sending "
      "side must fix it."),
+    ("forged-report-only", Facts(NOW, untrusted=1, untrusted_note="no proof: no VERP, no X-Bounced-Sig", events=1),
+     "Not suppressed: nothing recorded for this address stops mail to it. One report for this address did not "
+     "count: nothing proved it answers mail we sent (no proof: no VERP, no X-Bounced-Sig)."),
+    ("held-and-untrusted", Facts(NOW, held=2, untrusted=3, untrusted_note="VERP tag expired", events=5),
+     "Not suppressed: nothing recorded for this address stops mail to it. 2 suppressions for this address are "
+     "held, not applied: a brake on bursts stopped them until someone releases or discards them on the Held page. "
+     "3 reports for this address did not count: nothing proved they answer mail we sent (the newest: VERP tag "
+     "expired)."),
+    ("one-held", Facts(NOW, held=1, events=1),
+     "Not suppressed: nothing recorded for this address stops mail to it. One suppression for this address is "
+     "held, not applied: a brake on bursts stopped it until someone releases or discards it on the Held page."),
 ]
 
 
@@ -102,3 +113,19 @@ def test_report_quotes_the_code_of_the_suppressions_own_reason() -> None:
     f = facts_from_report(report, 3, 30.0, ("blocked",), NOW)
     assert english(f).startswith("Suppressed since 3 December 2026: the receiving server said the mailbox does not "
                                  "exist (550 5.1.1).")
+
+
+def test_report_counts_untrusted_and_held_events_apart_from_those_that_counted() -> None:
+    """An untrusted report and a held one neither name the state's reason nor its code; they are counted."""
+    from bounced.explain import facts_from_report
+    from bounced.store import AddressReport
+
+    ev = [{"reason": "user_unknown", "reply_code": "550", "status": "5.1.1", "kind": "hard", "trusted": 1},
+          {"reason": "blocked", "reply_code": "554", "status": "5.7.1", "kind": "hard", "trusted": 0,
+           "trust_note": "no proof: no VERP, no X-Bounced-Sig"},
+          {"reason": "user_unknown", "reply_code": "550", "status": "5.1.1", "kind": "hard", "trusted": 1,
+           "held_status": "pending"}]
+    report = AddressReport("a@example.com", None, False, ev, [], None, [])
+    f = facts_from_report(report, 3, 30.0, ("blocked",), NOW)
+    assert (f.untrusted, f.held, f.last_reason, f.last_sender_side) == (1, 1, "user_unknown", False)
+    assert f.untrusted_note == "no proof: no VERP, no X-Bounced-Sig"

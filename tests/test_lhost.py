@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bounced import mime
+from bounced.parse import smtp
 from bounced.parse.lhost import MODULES, _common, domino, exchange, exim, generic, imail, mcafee, postfix, qmail, sendmail
 
 DATA = Path(__file__).parent / "data" / "lhost"
@@ -164,12 +165,12 @@ def test_dsn_with_recipients_is_left_to_rfc3464():
 
 
 def test_codes_ignore_ip_addresses_and_versions():
-    assert _common.codes("host 192.0.2.250 said: 550 5.1.1 no") == ("5.1.1", "550")
-    assert _common.codes("relay 203.0.113.5 (8.14.4/8.14.4) failed") == (None, None)
-    assert _common.codes("Sorry (#4.4.1) later") == ("4.4.1", None)
-    assert _common.codes("connect to mx port 465 refused (code 451)") == (None, "451")
-    assert _common.codes("remote said 550-5.7.26 unauthenticated") == ("5.7.26", "550")
-    assert _common.codes("<<< 250 2.1.5 ok\n<<< 550 5.1.1 unknown") == ("5.1.1", "550")
+    assert smtp.codes("host 192.0.2.250 said: 550 5.1.1 no") == ("5.1.1", "550")
+    assert smtp.codes("relay 203.0.113.5 (8.14.4/8.14.4) failed") == (None, None)
+    assert smtp.codes("Sorry (#4.4.1) later") == ("4.4.1", None)
+    assert smtp.codes("connect to mx port 465 refused (code 451)") == (None, "451")
+    assert smtp.codes("remote said 550-5.7.26 unauthenticated") == ("5.7.26", "550")
+    assert smtp.codes("<<< 250 2.1.5 ok\n<<< 550 5.1.1 unknown") == ("5.1.1", "550")
 
 
 # ---------------------------------------------------------------------------------------------

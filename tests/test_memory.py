@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.hostile_memory import _send
 from bench.procs import BouncedServer, status_kb
 from bench.synth import dsn, wire
-from tests.daemon_helpers import BOUNCE_DOMAIN, LineClient, store_opener, stored_sha256s, wait_for
+from tests.daemon_helpers import BOUNCE_DOMAIN, GatedStore, LineClient, store_opener, stored_sha256s, wait_for
 
 BOUNCE = f"bounces@{BOUNCE_DOMAIN}"
 
@@ -42,26 +42,6 @@ def test_parallel_large_messages_stay_within_the_budget_not_their_sum(tmp_path: 
     # the messages add up to 60 MB, and aiosmtpd's list of lines plus the joined copy cost twice
     # that before; within the budget the daemon holds a few of them at a time
     assert growth_mb < clients * size / 1e6, f"peak grew by {growth_mb:.0f} MB"
-
-
-class GatedStore:
-    """The real store; commits wait for ``gate``, so messages pile up in front of it."""
-
-    def __init__(self, inner, gate: threading.Event) -> None:
-        self.inner, self.gate = inner, gate
-
-    def ingest_many(self, items):
-        self.gate.wait(60)
-        return self.inner.ingest_many(items)
-
-    def check_writable(self):
-        self.inner.check_writable()
-
-    def check_health(self):
-        self.inner.check_health()
-
-    def close(self):
-        self.inner.close()
 
 
 def test_data_gets_452_while_a_whole_budget_waits(start_daemon, db_path: Path) -> None:

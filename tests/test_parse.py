@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bounced.classify import normalize_status
 from bounced.model import Kind
 from bounced.parse import ParseOptions, format_modules, parse_message
 from bounced.parse import fields, smtp, verp
@@ -436,6 +437,40 @@ def test_better_status(field, text: str, expected) -> None:
     assert smtp.better_status(field, text) == expected
 
 
+def test_one_code_finder_for_the_format_modules_and_classify() -> None:
+    """Issue 18: Status 5.0.0 with a multi-line reply "550-5.7.1" reads as 5.7.1 everywhere (the
+    providers' helper used to keep 5.0.0 while the MTA modules' and classify's found 5.7.1)."""
+    diag = "550-5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail"
+    assert smtp.better_status("5.0.0", diag) == "5.7.1"
+    assert smtp.codes(diag) == ("5.7.1", "550")
+    assert normalize_status("5.0.0", diag, "550") == "5.7.1"
+    assert smtp.better_status("5.1.0", "5.1.0 - Unknown address error 550-'5.1.1 no such user'") == "5.1.1"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("<<< 250 2.1.5 ok\n<<< 550 5.1.1 unknown", ("5.1.1", "550")),
+    ("250 2.6.0 Message received", ("2.6.0", "250")),  # a delivery notice keeps its own codes
+    ("connect to mx port 465 refused (code 451)", (None, "451")),
+    ("Sorry (#4.4.1) later", ("4.4.1", None)),
+])
+def test_codes_prefers_the_failure(text: str, expected) -> None:
+    assert smtp.codes(text) == expected
+
+
+def test_inline_dsn_fields_one_reader() -> None:
+    """Postfix writes Original-Recipient after Final-Recipient: still one recipient; the next
+    Final-Recipient starts another, and per-message fields reach both."""
+    text = ("Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; <A@x.example>\n"
+            "Original-Recipient: rfc822;a@x.example\nAction: failed\nStatus: 5.1.1\n"
+            "Diagnostic-Code: smtp; 550 5.1.1\n    unknown\nFinal-Recipient: rfc822; b@x.example\n"
+            "Action: bogus\nStatus: see below\n")
+    groups = fields.dsn_fields(text)
+    assert [g["final-recipient"] for g in groups] == ["rfc822; <A@x.example>", "rfc822; b@x.example"]
+    assert groups[0]["diagnostic-code"] == "smtp; 550 5.1.1 unknown"
+    assert all(g["reporting-mta"] == "dns; mx.example" for g in groups)
+    assert fields.status_by_recipient(groups) == {"a@x.example": ("5.1.1", "failed"), "b@x.example": (None, None)}
+
+
 @pytest.mark.parametrize(("value", "expected"), [
     ("rfc822; user@example.com", "user@example.com"),
     ("RFC822; <User@Example.com>", "User@Example.com"),
@@ -505,3 +540,10 @@ def test_unfold_equals_regex_whitespace_collapse() -> None:
     assert all(ch.isspace() for ch in spaces) and len(spaces) == sum(chr(i).isspace() for i in range(sys.maxunicode + 1))
     text = f"{spaces}a{spaces}b c\x00{spaces}"
     assert fields.unfold(text) == re.sub(r"\s+", " ", text).strip() == "a b c\x00"
+
+
+def test_html_to_text_one_reader() -> None:
+    """The MTA and provider modules read HTML notices alike: block tags break lines, entities decode."""
+    html = '<div>550 5.1.1 &lt;a@x.example&gt;</div><p>User unknown<br/>Try later</p><a href="x">link</a>'
+    assert fields.html_to_text(html).split("\n") == ["", "550 5.1.1 <a@x.example>", "", "User unknown", "Try later",
+                                                     "link"]

@@ -28,6 +28,7 @@ from tests.daemon_helpers import (
     ServeProcess,
     config_dict,
     dsn,
+    StoreWrapper,
     store_opener,
     stored_sha256s,
     wait_for,
@@ -236,21 +237,9 @@ def test_store_failure_answers_451_and_nothing_is_lost_after_recovery(start_daem
 
 
 def test_store_bug_is_a_451_not_a_500(start_daemon, db_path: Path) -> None:
-    class BuggyStore:
-        def __init__(self, inner):  # the real store, whose ingest has a bug for this test
-            self.inner = inner
-
+    class BuggyStore(StoreWrapper):  # the real store, whose ingest has a bug for this test
         def ingest_many(self, items):
             raise RuntimeError("bug in the store")
-
-        def check_writable(self):
-            self.inner.check_writable()
-
-        def check_health(self):
-            self.inner.check_health()
-
-        def close(self):
-            self.inner.close()
 
     real = store_opener()
     d = start_daemon(open_store=lambda cfg: BuggyStore(real(cfg)))

@@ -74,3 +74,26 @@ def test_a_complaint_is_bound_by_the_quoted_originals_signature(tmp_path, signed
         assert (ev["address"], ev["kind"]) == ("annoyed@rcpt.example", "complaint")
         assert ev["trust_note"] == ("X-Bounced-Sig" if signed else "no proof: no VERP, no X-Bounced-Sig")
         assert s.address_report("annoyed@rcpt.example").active_now is signed
+
+
+def test_the_change_feed_names_the_operator_who_released_or_promoted(tmp_path):
+    """A suppression that a release or a promote applies is the operator's doing, not a reprocess's."""
+    from tests.test_trust import report
+
+    path = tmp_path / "b.db"
+    cfg = from_dict({"bounce": {"trust": "open"}, "breaker": {"max_per_message": 1}, "store": {"path": str(path)}})
+    with Store.open(path, cfg) as s:
+        s.ingest_many([prepare(report(["a@list.example", "b@list.example"], "cap"), "", (), parse_options(cfg),
+                               received_at=T0)])
+        held = s.held()
+        assert len(held) == 1
+        assert s.decide_held([held[0]["event_id"]], True, "checked by hand", by="api:ops") == 1
+        feed = {r["address"]: r["actor"] for r in s.changes_after(0, 100)}
+        assert feed[held[0]["address"]] == "api:ops"
+
+    bound = from_dict({"bounce": {"trust": "bound"}, "store": {"path": str(tmp_path / "c.db")}})
+    with Store.open(tmp_path / "c.db", bound) as s:
+        s.ingest_many([prepare(dsn("x@example.com", tag="u"), "", (), parse_options(bound), received_at=T0)])
+        ev = s.events(untrusted=True)[0]
+        assert s.promote(ev["id"], "customer confirmed", by="web:maria").active
+        assert [(r["address"], r["actor"]) for r in s.changes_after(0, 100)] == [("x@example.com", "web:maria")]

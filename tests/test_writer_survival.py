@@ -26,7 +26,9 @@ from bounced.writer import Writer
 from tests.daemon_helpers import (
     BOUNCE_DOMAIN,
     ROOT,
+    GatedStore,
     ListLog,
+    StoreWrapper,
     config_dict,
     dsn,
     make_config,
@@ -37,32 +39,10 @@ from tests.daemon_helpers import (
 )
 
 
-class Gated:
-    """The real store; each commit waits for ``gate`` (a writer busy in a long commit)."""
-
-    def __init__(self, inner, gate: threading.Event) -> None:
-        self.inner, self.gate = inner, gate
-        self.entered = threading.Event()
-
-    def ingest_many(self, items):
-        self.entered.set()
-        self.gate.wait(30)
-        return self.inner.ingest_many(items)
-
-    def check_writable(self):
-        self.inner.check_writable()
-
-    def check_health(self):
-        self.inner.check_health()
-
-    def close(self):
-        self.inner.close()
-
-
 def test_a_cancelled_health_check_does_not_kill_the_writer(db_path: Path) -> None:
     cfg = make_config(db_path)
     gate = threading.Event()
-    store = Gated(store_opener()(cfg), gate)
+    store = GatedStore(store_opener()(cfg), gate)
     log = ListLog()
     w = Writer(lambda: store, log=log)
     w.start()
@@ -87,21 +67,9 @@ class Fatal(BaseException):
     """A fault the writer cannot turn into a 451 (what SystemExit or a C extension's abort is)."""
 
 
-class FatalOnIngest:
-    def __init__(self, inner) -> None:
-        self.inner = inner
-
+class FatalOnIngest(StoreWrapper):
     def ingest_many(self, items):
         raise Fatal("injected fatal fault in the store")
-
-    def check_writable(self):
-        self.inner.check_writable()
-
-    def check_health(self):
-        self.inner.check_health()
-
-    def close(self):
-        self.inner.close()
 
 
 def test_a_bug_in_the_writers_bookkeeping_costs_one_round_not_the_thread(db_path: Path) -> None:

@@ -57,6 +57,7 @@ import re
 from dataclasses import dataclass
 
 from bounced.model import Found, Kind
+from bounced.parse import smtp
 from bounced.reasons import DEFAULT_KINDS, SENDER_SIDE
 
 from ._literals import LiteralIndex
@@ -82,7 +83,6 @@ class Classification:
 
 # --- compiled tables (built once at import) -----------------------------------------------------
 
-_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\.?\d)")
 _CLASS_REPLY = re.compile(r"[45]\d\d")
 _DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 _HARD_REASONS = frozenset({"user_unknown", "host_unknown", "has_moved"})
@@ -266,20 +266,6 @@ for _name, _hosts, _domains, _markers, _note in RECEIVERS:
 
 # --- status ---------------------------------------------------------------------------------------
 
-def _first_code(text: str) -> str | None:
-    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok"),
-    passing over an X.0.0 when a more specific code follows: a relay's generic outer reply
-    ("554 5.0.0 Service unavailable; ... 550 5.1.1 unknown user") wraps the specific one."""
-    generic = None
-    for m in _CODE.finditer(text):
-        if m.group(1) != "2":
-            code = ".".join(m.groups())
-            if not code.endswith(".0.0"):
-                return code
-            generic = generic or code
-    return generic
-
-
 _FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
 _SUBJECT_GIVES_WAY = (".5.1", ".5.2", ".5.4", ".5.5")
 
@@ -293,9 +279,8 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
     the X.5.1/2/4/5 protocol codes, Sendmail's 5.1.1 over a remote 5.7.1), or when the classes
     differ and the reply code sides with the diagnostic's. "5.0.0 (comment)" -> "5.0.0".
     """
-    found = _CODE.search(status) if status else None
-    field = ".".join(found.groups()) if found else None
-    inmesg = _first_code(diagnostic) if diagnostic else None
+    field = smtp.find_status(status) if status else None
+    inmesg = smtp.first_failure_status(diagnostic) if diagnostic else None
     if inmesg is None or inmesg == field:
         return field
     if field is None:
@@ -414,14 +399,11 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
 
 
-_BARE_REPLY = re.compile(r"(?<![\d.#-])[45]\d\d(?:[ -]|$)(?!\d)")
-
-
 def _guessed(diagnostic: str) -> bool:
     """True when the status is the reporting MTA's guess: the remote's reply in the diagnostic
     has a reply code but no enhanced code of its own (Sendmail writes 5.1.1 for any bare 550 at
     RCPT, OpenSMTPD 5.0.0 for everything), so the remote's words decide before that status."""
-    return _first_code(diagnostic) is None and _BARE_REPLY.search(diagnostic) is not None
+    return smtp.first_failure_status(diagnostic) is None and smtp.find_failure_reply(diagnostic) is not None
 
 
 def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:

@@ -7,12 +7,14 @@ with bounded work (at most :data:`MAX_BLOCKS` blocks of :data:`MAX_FIELDS` field
 """
 from __future__ import annotations
 
+import html
 import re
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 from bounced.mime import decode_unitext
 from bounced.mimetree import MAX_STATUS_BLOCKS
+from bounced.parse.smtp import STATUS_RE
 
 MAX_BLOCKS = MAX_STATUS_BLOCKS
 MAX_FIELDS = 100
@@ -49,6 +51,15 @@ def strip_tags(text: str, repl: str = "", limit: int | None = None) -> str:
     return "".join(out)
 
 
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
+
+
+def html_to_text(markup: str) -> str:
+    """An HTML notice as text: line and block tags become line breaks, other tags go, entities
+    are decoded (the one HTML reader of the MTA and provider modules)."""
+    return html.unescape(strip_tags(_BLOCK_TAG.sub("\n", markup)))
+
+
 def blocks(text: str) -> list[dict[str, str]]:
     """The field blocks of a report body: a list of {lower-case name: unfolded value}.
 
@@ -83,6 +94,66 @@ def blocks(text: str) -> list[dict[str, str]]:
     if current:
         out.append(current)
     return out[:MAX_BLOCKS]
+
+
+_INLINE_FIELD = re.compile(r"([A-Za-z][A-Za-z-]*):[ \t]*(.*)")
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient")
+
+
+def dsn_fields(text: str) -> list[dict[str, str]]:
+    """RFC 3464 fields pasted into a text part ('Final-Recipient: rfc822; a@b'), one dict per
+    recipient (lower-case names; per-message fields above the first recipient are copied into
+    each). Unlike :func:`blocks`, a recipient starts at its Final-/Original-Recipient field, not
+    at a blank line: notices paste them without one, or with blank lines inside a recipient."""
+    groups: list[dict[str, str]] = []
+    per_message: dict[str, str] = {}
+    current: dict[str, str] | None = None
+    last_key = ""
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and last_key and line.strip():
+            target = current if current is not None else per_message
+            target[last_key] = target.get(last_key, "") + " " + line.strip()
+            continue
+        m = _INLINE_FIELD.match(line.strip())
+        if not m:
+            last_key = ""
+            continue
+        key, value = m.group(1).lower(), m.group(2).strip()
+        # an Original-Recipient after a complete recipient (one with an Action or Status)
+        # begins the next; right after its Final-Recipient (Postfix's order) it is the same one
+        if key in _RECIPIENT_FIELDS and (current is None or key in current or (
+                key == "original-recipient" and "final-recipient" in current
+                and ("action" in current or "status" in current))):
+            current = {}
+            groups.append(current)
+            if len(groups) > MAX_BLOCKS:
+                break
+        target = current if current is not None else per_message
+        if len(target) < MAX_FIELDS:
+            target[key] = value[:MAX_VALUE]
+        last_key = key
+    for g in groups[:MAX_BLOCKS]:
+        for k, v in per_message.items():
+            g.setdefault(k, v)
+    return groups[:MAX_BLOCKS]
+
+
+_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
+
+
+def status_by_recipient(groups: list[dict[str, str]]) -> dict[str, tuple[str | None, str | None]]:
+    """:func:`dsn_fields` as the MTA text modules ask it: Final-Recipient (lower-case, without
+    type and angle brackets) -> (Status, Action), each None unless it is a well-formed code or
+    one of RFC 3464's actions."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for g in groups:
+        if "final-recipient" not in g:
+            continue
+        status = (g.get("status") or "").split(" ", 1)[0]
+        action = (g.get("action") or "").strip().lower()
+        out[typed_value(g["final-recipient"]).strip("<>").lower()] = (
+            status if STATUS_RE.fullmatch(status) else None, action if action in _ACTIONS else None)
+    return out
 
 
 def unfold(text: str) -> str:

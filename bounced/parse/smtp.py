@@ -13,16 +13,18 @@ from dataclasses import dataclass
 
 from bounced.parse.sniff import may_match
 
-# RFC 3463: class.subject.detail; not preceded by a digit/dot/word char (IP addresses, versions),
-# not followed by another ".digit" (an IP address or version string).
-STATUS_RE = re.compile(r"(?<![\w.\-/])([245])\.(\d{1,3})\.(\d{1,3})(?![\w\-]|\.\d)")
-# RFC 5321 reply code: 2xx/4xx/5xx with a valid second digit, starting a word, followed by a
-# space, a hyphen (multi-line reply), a colon, or the end of the text.
-REPLY_RE = re.compile(r"(?<![\w.:/#=\-+])([245][0-5]\d)(?=[ \-:,;)\]]|$)", re.M)
+# RFC 3463: class.subject.detail; not inside a word, an IP address or a version string ("192.0.2.5",
+# "4.80", "8.14.4/8.14.4", "ID-5.1.1"), except right after a multi-line reply's code ("550-5.7.1").
+STATUS_RE = re.compile(r"(?=[245]\.)(?:(?<=(?<![\w.])[245]\d\d-)|(?<![\w.\-/]))([245])\.(\d{1,3})\.(\d{1,3})(?![\w\-]|\.\d)")
+# RFC 5321 reply code: 2xx/4xx/5xx with a valid second digit, starting a word (not a port number,
+# "port 465"), followed by a space, a hyphen (multi-line reply), a colon, or the end of a line.
+REPLY_RE = re.compile(r"(?=[245])(?<![\w.:/#=\-+])(?<!port )([245][0-5]\d)(?=[ \-:,;)\]]|$)", re.M)
 # qmail and descendants append the code as "(#5.1.1)" or "[#4.4.1]".
 HASH_STATUS_RE = re.compile(r"[(\[]#([245]\.\d{1,3}\.\d{1,3})[)\]]")
 # "550 5.1.1" / "550-5.1.1" / "550 #5.1.1": a reply code and the status that belongs to it.
-PAIR_RE = re.compile(r"(?<![\w.:/#=\-+])([245][0-5]\d)[ \-]#?([245]\.\d{1,3}\.\d{1,3})(?![\w\-]|\.\d)")
+# (Each pattern opens with a lookahead for its first character: re then skips every other
+# position without running the lookbehinds, about twice as fast on a whole notice.)
+PAIR_RE = re.compile(r"(?=[245])(?<![\w.:/#=\-+])([245][0-5]\d)[ \-]#?([245]\.\d{1,3}\.\d{1,3})(?![\w\-]|\.\d)")
 
 MAX_SCAN = 64 * 1024
 """Only this much of a text is scanned: a reply worth reading is at its start."""
@@ -48,6 +50,14 @@ def find_reply_code(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+def find_failure_reply(text: str) -> str | None:
+    """The first 4xx/5xx reply code in ``text`` (a transcript's "250 ok" lines are passed over)."""
+    for m in REPLY_RE.finditer(text, 0, MAX_SCAN):
+        if m.group(1)[0] != "2":
+            return m.group(1)
+    return None
+
+
 def find_codes(text: str) -> Codes:
     """The reply code and enhanced status of the server's answer in ``text``.
 
@@ -68,21 +78,75 @@ def find_codes(text: str) -> Codes:
     return Codes(reply, status)
 
 
+def codes(diagnostic: str) -> tuple[str | None, str | None]:
+    """(enhanced status, reply code) of the failure a diagnostic reports; either may be None.
+
+    :func:`find_codes`, unless its answer is a success: a transcript that quotes a 2xx reply
+    first ("250 2.1.5 ok ... 550 5.1.1") is read again for the first failure reply and the status
+    of its class (the qmail "(#5.1.1)" form first). A text with no failure in it (a delivery
+    notice's "250 2.6.0 Message received") keeps its success codes."""
+    found = find_codes(diagnostic)
+    reply, status = found.reply_code, found.status
+    if (reply or status) and (reply or "4")[0] in "45" and (status or "4")[0] in "45":
+        return status, reply
+    text = diagnostic[:MAX_SCAN]
+    h = HASH_STATUS_RE.search(text)
+    status = h.group(1) if h else None
+    reply = find_failure_reply(text)
+    if status is None:
+        for m in STATUS_RE.finditer(text):
+            # the code that follows the reply code ("550 5.1.1"), else the first one
+            if reply is None or m.group(1) == reply[0]:
+                status = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+                break
+    if reply is None and (status is None or status[0] == "2"):
+        return found.status, found.reply_code  # no failure anywhere: a success report's own codes
+    return status, reply
+
+
+def first_failure_status(text: str) -> str | None:
+    """The first 4.X.X/5.X.X code in a diagnostic (2.X.X there is transcript noise: "250 2.0.0 Ok"),
+    passing over an X.0.0 when a more specific code follows: a relay's generic outer reply
+    ("554 5.0.0 Service unavailable; ... 550 5.1.1 unknown user") wraps the specific one."""
+    generic = None
+    for m in STATUS_RE.finditer(text, 0, MAX_SCAN):
+        if m.group(1) != "2":
+            code = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+            if not code.endswith(".0.0"):
+                return code
+            generic = generic or code
+    return generic
+
+
 def is_generic(status: str | None) -> bool:
     """A status that names only the class (X.0.0): the diagnostic may know better."""
     return not status or status[1:] == ".0.0"
 
 
 def better_status(field: str | None, text: str) -> str | None:
-    """The Status field's code unless it is missing or generic and ``text`` quotes a more
-    specific code of the same class (``Status: 5.0.0`` + ``550 5.1.1 ...`` -> ``5.1.1``)."""
-    field_code = find_status(field or "")
-    if not is_generic(field_code):
-        return field_code
-    found = find_codes(text).status
-    if found and (field_code is None or found[0] == field_code[0]) and not is_generic(found):
-        return found
-    return field_code or found
+    """The Status field's code, unless it is missing, or only generic (X.0.0, X.1.0) while ``text``
+    quotes a more specific one of the same class (``Status: 5.0.0`` + ``550-5.7.1 ...`` -> 5.7.1,
+    ``5.1.0 - Unknown address error 550-'5.1.1 ...'`` -> 5.1.1)."""
+    status = find_status(field or "")
+    if status is None:
+        return find_status(text)
+    if status[2:] in ("0.0", "1.0"):
+        for m in STATUS_RE.finditer(text, 0, MAX_SCAN):
+            if m.group(1) == status[0] and f"{m.group(2)}.{m.group(3)}" not in ("0.0", "1.0"):
+                return f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+    return status
+
+
+_EMBEDDED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^<>]{0,300}>\s*$")
+
+
+def last_attempt_codes(diagnostic: str) -> tuple[str, str] | None:
+    """(status, reply code) of a remote reply quoted at the end of a sender's own message, as
+    Amazon SES and WorkMail do when they give up: "554 4.4.7 Message expired: unable to deliver
+    in 840 minutes.<421 4.4.2 Connection timed out>" -> ("4.4.2", "421"): the remote server's
+    answer is the more specific one."""
+    m = _EMBEDDED_REPLY.search(diagnostic)
+    return (m.group(2), m.group(1)) if m and m.group(1)[0] == m.group(2)[0] else None
 
 
 # --- the SMTP command a reply answered ------------------------------------------------------

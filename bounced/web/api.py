@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bounced import keyfiles, signing
 from bounced.addresses import InvalidAddress
 from bounced.model import Kind
 from bounced.reasons import REASONS
@@ -327,6 +328,165 @@ async def get_stats(request: Request) -> Response:
     return JSONResponse(await request.app.state.access.run(run))
 
 
+# ------------------------------------------------------------------------------------ trust (issue 15)
+_MESSAGE_ID = re.compile(r"<?[^\s<>]{1,900}>?")
+
+
+def _reason(body: Any) -> str:
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if not isinstance(reason, str) or not reason.strip():
+        raise Problem(400, "reason: required, a non-empty string saying why (it goes into the audit trail)")
+    if len(reason) > MAX_REASON:
+        raise Problem(400, f"reason: longer than {MAX_REASON} characters")
+    return reason.strip()
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise Problem(400, f"{where}: expected an address as a string, got {value!r}")
+    return value
+
+
+def _message_id_in(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _MESSAGE_ID.fullmatch(value.strip()) or not value.strip("<> \t"):
+        raise Problem(400, f"{where}: expected a Message-ID such as <123@mailer.example.org>, got {value!r}")
+    return value.strip()
+
+
+async def post_sent(request: Request) -> Response:
+    """Register what the mailer sent (Message-ID and recipients), for ``trust = "bound"`` without signing.
+    All or nothing: every item is checked before anything is stored."""
+    require(request, "activity")
+    body = await _json(request)
+    items = _batch(request, body.get("sent") if isinstance(body, dict) and "sent" in body else
+                   [body] if isinstance(body, dict) else body, "sent")
+    store = request.app.state.access.here()
+    parsed: list[tuple[str, list[str]]] = []
+    for i, it in enumerate(items):
+        if not isinstance(it, dict):
+            raise Problem(400, f"sent[{i}]: expected an object {{message_id, recipients}}, got {it!r}")
+        mid = _message_id_in(it.get("message_id"), f"sent[{i}].message_id")
+        rcpts = _batch(request, it.get("recipients"), f"sent[{i}].recipients")
+        if not rcpts:
+            raise Problem(400, f"sent[{i}].recipients: at least one recipient is needed")
+        parsed.append((mid, [_key(store, _text(r, f"sent[{i}].recipients[{j}]"), f"sent[{i}].recipients[{j}]")
+                             for j, r in enumerate(rcpts)]))
+
+    def run(s: Store) -> int:
+        return sum(s.register_sent(mid, keys) for mid, keys in parsed)
+
+    try:
+        n = await request.app.state.access.run(run)
+    except ValueError as exc:
+        raise Problem(400, str(exc)) from None
+    return JSONResponse({"messages": len(parsed), "recipients": n,
+                         "kept_days": request.app.state.config.bounce.sent_keep_days})
+
+
+def _keyring(request: Request) -> signing.Keyring:
+    try:
+        return keyfiles.load(request.app.state.config, request.app.state.access.here().path)
+    except keyfiles.KeyFileError as exc:
+        raise Problem(500, f"the VERP secret cannot be used: {exc}") from None
+
+
+def _sign(request: Request, address: str, domain: str, message_id: str | None, where: str,
+          keyring: signing.Keyring) -> dict[str, Any]:
+    b = request.app.state.config.bounce
+    key = _key(request.app.state.access.here(), address, where)
+    try:
+        out: dict[str, Any] = {"address": address, "normalized": key,
+                               "return_path": signing.encode(key, keyring, local_part=b.local_parts[0], domain=domain,
+                                                             delimiter=b.verp_delimiter)}
+    except signing.SigningError as exc:
+        raise Problem(400, f"{where}: {exc}", invalid_address=address) from None
+    if message_id is not None:
+        out["message_id"] = message_id
+        out[signing.SIG_HEADER] = signing.header_sig(keyring.keys[0], message_id, key,
+                                                     signing.day_number(datetime.now(timezone.utc)))
+    return out
+
+
+def _bounce_domain(request: Request, value: Any) -> str:
+    domains = request.app.state.config.bounce.domains
+    if value is None:
+        return domains[0] if domains else "localhost"
+    if not isinstance(value, str) or (domains and value.lower() not in domains):
+        raise Problem(400, f"domain: {value!r} is not one of the bounce domains ({', '.join(domains)})")
+    return value.lower()
+
+
+async def get_verp(request: Request) -> Response:
+    """The signed return path for one recipient; the secret stays on the server."""
+    require(request, "activity")
+    q = request.query_params
+    mid = _message_id_in(q["message_id"], "message_id") if "message_id" in q else None
+    return JSONResponse(_sign(request, request.path_params["address"], _bounce_domain(request, q.get("domain")), mid,
+                              "address", _keyring(request)))
+
+
+async def post_verp(request: Request) -> Response:
+    """Signed return paths for a batch of recipients (and X-Bounced-Sig values with a message_id)."""
+    require(request, "activity")
+    body = await _json(request)
+    if not isinstance(body, dict):
+        raise Problem(400, "expected a JSON object like {\"addresses\": [\"jane@example.com\"]}")
+    addresses = _batch(request, body.get("addresses"), "addresses")
+    domain = _bounce_domain(request, body.get("domain"))
+    mid = _message_id_in(body["message_id"], "message_id") if body.get("message_id") is not None else None
+    keyring = _keyring(request)
+    out = [_sign(request, _text(a, f"addresses[{i}]"), domain, mid, f"addresses[{i}]", keyring)
+           for i, a in enumerate(addresses)]
+    return JSONResponse({"return_paths": out})
+
+
+_HELD_STATUS = {"pending": "pending", "released": "released", "discarded": "discarded", "all": None}
+
+
+async def get_held(request: Request) -> Response:
+    require(request, "read")
+    q = request.query_params
+    status = q.get("status", "pending")
+    if status not in _HELD_STATUS:
+        raise Problem(400, f"status: expected one of {', '.join(_HELD_STATUS)}, got {status!r}")
+    limit = _limit(request)
+    rows = await request.app.state.access.run(lambda s: s.held(status=_HELD_STATUS[status], domain=q.get("domain"),
+                                                               limit=limit))
+    return JSONResponse({"items": rows})
+
+
+async def _decide(request: Request, release: bool) -> Response:
+    who = require(request, "write")
+    body = await _json(request)
+    reason = _reason(body)
+    ids, domain = body.get("event_ids"), body.get("domain")
+    if (ids is None) == (domain is None):
+        raise Problem(400, "give either event_ids (a list of held event numbers) or domain, not both")
+    if ids is not None:
+        ids = _batch(request, ids, "event_ids")
+        bad = [i for i in ids if not isinstance(i, int) or isinstance(i, bool) or i < 1]
+        if bad or not ids:
+            raise Problem(400, f"event_ids: expected a non-empty list of event numbers, got {bad or ids!r}")
+    elif not isinstance(domain, str) or not domain.strip():
+        raise Problem(400, f"domain: expected a recipient domain, got {domain!r}")
+    try:
+        n = await request.app.state.access.run(
+            lambda s: s.decide_held(ids, release, reason, domain=domain, by=who.name))
+    except LookupError as exc:
+        raise Problem(409, str(exc)) from None
+    except ValueError as exc:
+        raise Problem(400, str(exc)) from None
+    return JSONResponse({"released" if release else "discarded": n, "by": who.name, "reason": reason})
+
+
+async def release_held(request: Request) -> Response:
+    return await _decide(request, True)
+
+
+async def discard_held(request: Request) -> Response:
+    return await _decide(request, False)
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/openapi.json", openapi.document, methods=["GET"]),
@@ -342,4 +502,10 @@ def routes() -> list[BaseRoute]:
         Route("/messages/{id}", get_message, methods=["GET"]),
         Route("/messages/{id}/raw", get_message_raw, methods=["GET"]),
         Route("/stats", get_stats, methods=["GET"]),
+        Route("/sent", post_sent, methods=["POST"]),
+        Route("/verp", post_verp, methods=["POST"]),
+        Route("/verp/{address:path}", get_verp, methods=["GET"]),
+        Route("/held", get_held, methods=["GET"]),
+        Route("/held/release", release_held, methods=["POST"]),
+        Route("/held/discard", discard_held, methods=["POST"]),
     ]

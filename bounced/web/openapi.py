@@ -40,6 +40,10 @@ _SUPPRESSION = {"type": "object", "properties": {
     "since": {"type": "string", "format": "date-time"}, "expires_at": {"type": ["string", "null"]},
     "last_event": {"type": "object"}}}
 
+_DECIDE = {"type": "object", "required": ["reason"], "properties": {
+    "event_ids": {"type": "array", "items": {"type": "integer"}}, "domain": {"type": "string"},
+    "reason": {"type": "string", "description": "why (required; the audit trail keeps it)"}}}
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "bounced API", "version": __version__,
@@ -103,6 +107,35 @@ DOCUMENT: dict[str, Any] = {
                                           "The raw message", params=[{"name": "id", "in": "path", "required": True,
                                                                       "schema": {"type": "integer"}}],
                                           extra={"404": _PROBLEM})},
+        "/sent": {"post": _op(
+            "Register what was sent (Message-ID and recipients) so its bounces count under trust = \"bound\" "
+            "when the mailer cannot sign; kept bounce.sent_keep_days; all or nothing", "activity",
+            "How many messages and recipients were registered",
+            body={"type": "object", "required": ["sent"], "properties": {"sent": {"type": "array", "items": {
+                "type": "object", "required": ["message_id", "recipients"], "properties": {
+                    "message_id": {"type": "string"}, "recipients": {"type": "array", "items": {"type": "string"}}}}}}},
+            extra={"413": _PROBLEM})},
+        "/verp": {"post": _op(
+            "Signed VERP return paths for recipients (and X-Bounced-Sig values when message_id is given); "
+            "the secret never leaves the server", "activity", "One return path per address",
+            body={"type": "object", "required": ["addresses"], "properties": {
+                "addresses": {"type": "array", "items": {"type": "string"}},
+                "domain": {"type": "string", "description": "a bounce domain (default: the first of bounce.domains)"},
+                "message_id": {"type": "string"}}}, extra={"413": _PROBLEM})},
+        "/verp/{address}": {"get": _op(
+            "The signed VERP return path for one recipient", "activity", "The return path",
+            params=[_ADDR, _q("domain", "a bounce domain (default: the first of bounce.domains)"),
+                    _q("message_id", "also answer the X-Bounced-Sig value for this message")])},
+        "/held": {"get": _op(
+            "Suppressions held by the breaker or the per-message cap, newest first", "read", "Held suppressions",
+            params=[_q("status", "pending (default), released, discarded or all"), _q("domain", "recipient domain"),
+                    _q("limit", "most rows (web.page_size at most)")])},
+        "/held/release": {"post": _op(
+            "Release (apply) held suppressions: the given events or all pending of a domain; audited under the "
+            "token's name", "write", "How many were released", body=_DECIDE, extra={"409": _PROBLEM})},
+        "/held/discard": {"post": _op(
+            "Discard held suppressions: they never apply; audited under the token's name", "write",
+            "How many were discarded", body=_DECIDE, extra={"409": _PROBLEM})},
         "/stats": {"get": _op("Events by reason, kind, domain and day; sender-side problems apart", "read",
                               "The counts", params=[_q("since", "only events since (ISO-8601)")])},
     },

@@ -7,20 +7,15 @@ attached message, HTML reduced to text, cut where the copy of the original begin
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator
 from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
-from bounced.parse.fields import strip_tags, unfold
+from bounced.parse import smtp
+from bounced.parse.fields import html_to_text, unfold
 from bounced.parse.sniff import may_match
-
-try:  # the parser's shared SMTP code finder (P1); this module's own patterns until it lands
-    from bounced.parse.smtp import find_codes as _find_codes
-except ImportError:  # pragma: no cover - depends on merge order
-    _find_codes = None
 
 MAX_TEXT = 64 * 1024
 MAX_LINE = 2048
@@ -30,13 +25,6 @@ MAX_LINE = 2048
 ADDR_PAT = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@(?:[\w](?:[\w-]{0,62}[\w])?\.)+[\w](?:[\w-]{0,62}[\w])?(?![\w-])"
 """The address pattern without a group, for embedding in other patterns."""
 ADDR = re.compile(r"(?<![\w.+=-])(?!['.])(" + ADDR_PAT + ")")
-# RFC 3463 enhanced status code; not part of an IP address or version number.
-STATUS = re.compile(r"(?<![\w.])([245])\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)")
-# SMTP reply code of a failure (4xx/5xx), as servers print it: "550 ", "550-", "550:" or at the end.
-REPLY = re.compile(r"(?<![\w.:/#=-])(?<!port )([45][0-5]\d)(?=[ \-:,)]|$)", re.M)
-# "(#5.1.1)" / "[#4.1.9]" / "#5.0.0": qmail and its descendants append the enhanced code so.
-HASH_STATUS = re.compile(r"[(\[]#([245]\.\d{1,3}\.\d{1,3})[)\]]")
-
 # Local parts that belong to mail systems, never to a bouncing recipient.
 SYSTEM_LOCALS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "daemon", "root", "abuse",
@@ -94,7 +82,6 @@ _ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-heade
 _HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
 _HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
                  "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
-_BR = re.compile(r"<\s*(?:br|/p|p|/div|div|/tr|tr|li)\b[^>]*>", re.I)
 
 _SKIP_TYPES = frozenset(
     {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
@@ -127,11 +114,6 @@ def _text_parts(msg: Message) -> Iterator[Message]:
             continue
         seen_text = True
         yield part
-
-
-def html_to_text(text: str) -> str:
-    text = _BR.sub("\n", text)
-    return html.unescape(strip_tags(text))
 
 
 def report_text(msg: Message) -> str:
@@ -256,40 +238,11 @@ def status_blocks(part: Message) -> list[str]:
         return []
 
 
-def codes(diagnostic: str) -> tuple[str | None, str | None]:
-    """(enhanced status, reply code) of a failure found in a diagnostic text, either may be None.
-
-    Uses the parser's shared finder (``bounced.parse.smtp``) when it is there and its answer is a
-    failure; a transcript that quotes a 2xx reply first ("250 2.1.5 ok ... 550 5.1.1") falls
-    through to the failure-only patterns below."""
-    if _find_codes is not None:
-        found_codes = _find_codes(diagnostic)
-        reply = getattr(found_codes, "reply_code", None)
-        status = getattr(found_codes, "status", None)
-        if (reply or status) and (reply or "4")[0] in "45" and (status or "4")[0] in "45":
-            return status, reply
-    status = None
-    m = HASH_STATUS.search(diagnostic)
-    if m:
-        status = m.group(1)
-    reply = None
-    r = REPLY.search(diagnostic)
-    if r:
-        reply = r.group(1)
-    if status is None:
-        for s in STATUS.finditer(diagnostic):
-            # prefer the code that follows the reply code ("550 5.1.1"), else the first one
-            if reply is None or s.group(1) == reply[0]:
-                status = s.group(0)
-                break
-    return status, reply
-
-
 def found(recipient: str, diagnostic: str, *, action: str = "failed", remote_mta: str | None = None,
           status: str | None = None, reply_code: str | None = None,
           original_recipient: str | None = None) -> Found:
     diagnostic = unfold(diagnostic)
-    st, rc = codes(diagnostic)
+    st, rc = smtp.codes(diagnostic)
     return Found(
         recipient=recipient,
         original_recipient=original_recipient,
@@ -314,26 +267,4 @@ def dedupe(items: Iterable[Found]) -> list[Found]:
             continue
         seen[key] = len(out)
         out.append(f)
-    return out
-
-
-_FIELD = re.compile(r"^(Final-Recipient|Original-Recipient|Action|Status):[ \t]*+(?:rfc822;[ \t]*+)?(.*)$", re.I | re.M)
-_ACTIONS = frozenset({"failed", "delayed", "delivered", "relayed", "expanded"})
-
-
-def dsn_fields(text: str) -> dict[str, tuple[str | None, str | None]]:
-    """RFC 3464 per-recipient fields pasted into a plain-text body: recipient -> (status, action)."""
-    if "Status:" not in text and "status:" not in text:
-        return {}
-    out: dict[str, tuple[str | None, str | None]] = {}
-    current = None
-    for m in _FIELD.finditer(text):
-        name, value = m.group(1).lower(), m.group(2).strip()
-        if name == "final-recipient":
-            current = value.strip("<>").lower()
-            out[current] = (None, None)
-        elif current is not None and name == "status" and STATUS.fullmatch(value.split()[0] if value else ""):
-            out[current] = (value.split()[0], out[current][1])
-        elif current is not None and name == "action" and value.lower() in _ACTIONS:
-            out[current] = (out[current][0], value.lower())
     return out

@@ -25,6 +25,8 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import smtp
+from bounced.parse.fields import dsn_fields, status_by_recipient
 from bounced.parse.lhost import _common as c
 from bounced.parse.sniff import may_match
 
@@ -179,7 +181,7 @@ def extract(msg: Message) -> list[Found] | None:
                    or may_match(text, _DELAY_NEEDLES) and _DELAY.search(text)) and not _PERMANENT.search(text)
     action = "delayed" if delayed else "failed"
     error_lines: list[str] | None = None  # computed only when a recipient's own block says nothing
-    fields = c.dsn_fields(text)
+    fields = status_by_recipient(dsn_fields(text))
     out: list[Found] = []
     for addr in order:
         key = addr.lower()
@@ -187,11 +189,11 @@ def extract(msg: Message) -> list[Found] | None:
         diag = _block(lines, no, col, anchor_lines, whole_line=strength == 3)
         if not _is_error_line(diag):
             mentions = [lines[i].strip() for i in mention_lines.get(key, []) if i != no and _is_error_line(lines[i])]
-            mentions.sort(key=lambda ln: 0 if c.REPLY.search(ln) else 1)
+            mentions.sort(key=lambda ln: 0 if smtp.find_failure_reply(ln) else 1)
             if not mentions and error_lines is None:
                 error_lines = [ln.strip() for ln in lines if ln.strip() and _is_error_line(ln)]
                 # lines with an SMTP code or enhanced status first: they are the remote server's words
-                error_lines.sort(key=lambda ln: 0 if (c.REPLY.search(ln) or c.STATUS.search(ln)) else 1)
+                error_lines.sort(key=lambda ln: 0 if (smtp.find_failure_reply(ln) or smtp.find_status(ln)) else 1)
             diag = " ".join([diag, *mentions[:2]]) if mentions else " ".join([diag, *(error_lines or [])[:3]])
         status, dsn_action = fields.get(key, (None, None))
         remote = _REMOTE.search(diag)

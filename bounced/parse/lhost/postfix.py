@@ -24,6 +24,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse.fields import dsn_fields, status_by_recipient
 from bounced.parse.lhost import _common as c
 from bounced.parse.sniff import may_match
 
@@ -53,7 +54,7 @@ def extract(msg: Message) -> list[Found] | None:
     if not (marked or subject.lower().startswith("undelivered mail returned to sender")):
         return None
     action = "delayed" if _DELAY.search(subject) else "failed"
-    fields = c.dsn_fields(text)
+    fields = status_by_recipient(dsn_fields(text))
     out: list[Found] = []
     for m in _PARA.finditer(text):
         diag = m.group(3)

@@ -26,6 +26,8 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import smtp
+from bounced.parse.fields import dsn_fields, status_by_recipient
 from bounced.parse.lhost import _common as c
 
 FORMAT = "sendmail"
@@ -106,12 +108,12 @@ def extract(msg: Message) -> list[Found] | None:
         action = "delayed"
     diags, remotes, coded = _scan_transcript(transcript)
     recipients = listed or coded
-    fields = c.dsn_fields(text)  # a DSN pasted as text below the transcript (no MIME headers)
+    fields = status_by_recipient(dsn_fields(text))  # a DSN pasted as text below the transcript (no MIME headers)
     out: list[Found] = []
     for r in recipients:
         key = r.lower()
         diag = diags.get(key) or reasons.get(key) or ""
-        if len(recipients) == 1 and not c.REPLY.search(diag):
+        if len(recipients) == 1 and not smtp.find_failure_reply(diag):
             # e.g. "(reason: 75)" for a program: the transcript carries the mailer's error
             diag = " ".join([diag, *(ln.strip() for ln in transcript.split("\n") if ln.strip())]).strip()
         status, dsn_action = fields.get(key, (None, None))

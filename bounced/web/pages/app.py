@@ -294,11 +294,7 @@ class Pages:
         lang = self.lang(request)
         action = request.path_params["action"]
         address, reason = form.get("address", ""), form.get("reason", "").strip()[:500]
-        error = None
-        if not reason:
-            error = lang.gettext("Write down why: the reason goes into the audit trail.")
-        elif form.get("confirm") != "yes":
-            error = lang.gettext("Tick the confirmation box to go ahead.")
+        error = _why_not(lang, reason, form)
         if error is None:
             try:
                 if action == "lift":
@@ -318,6 +314,78 @@ class Pages:
         except InvalidAddress as exc:
             return self.page(request, who, "search.html", 400, q=address, error=str(exc))
         return self._address_page(request, who, report, 400, error=error, reason_text=reason)
+
+    async def promote(self, request: Request) -> Response:
+        """Let an untrusted report count after all: support role, CSRF token, a reason and a ticked confirmation."""
+        who = await self.require(request, Role.SUPPORT)
+        if isinstance(who, Response):
+            return who
+        form = await self.form(request, who)
+        if isinstance(form, Response):
+            return form
+        lang = self.lang(request)
+        address, reason, event = form.get("address", ""), form.get("reason", "").strip()[:500], form.get("event", "")
+        error = _why_not(lang, reason, form)
+        if error is None and not event.isdigit():
+            error = lang.gettext("Choose a report that did not count.")
+        if error is None:
+            try:
+                await self.db(lambda s: s.promote(int(event), reason, by=who.name))
+                return RedirectResponse("/address?" + urlencode({"a": address, "done": "promote"}) + "#audit", 303)
+            except LookupError:
+                error = lang.gettext("This report counts already, or no longer exists; nothing to promote.")
+        try:
+            report = await self.db(lambda s: s.address_report(address))
+        except InvalidAddress as exc:
+            return self.page(request, who, "search.html", 400, q=address, error=str(exc))
+        return self._address_page(request, who, report, 400, error=error, reason_text=reason)
+
+    # ------------------------------------------------------------------ held suppressions (issue 15)
+    async def held(self, request: Request) -> Response:
+        """Suppressions held by the brake on bursts or the per-message cap, by domain, and the newest
+        reports that did not count; support staff release or discard the held ones."""
+        who = await self.require(request, Role.VIEWER)
+        if isinstance(who, Response):
+            return who
+        return await self._held_page(request, who, done=request.query_params.get("done"))
+
+    async def _held_page(self, request: Request, who: Who, status: int = 200, done: str | None = None,
+                         error: str | None = None, reason_text: str = "") -> HTMLResponse:
+        domain = request.query_params.get("domain", "").strip().lower() or None
+        rows, untrusted = await self.db(lambda s: (s.held(status="pending", domain=domain, limit=HELD_ROWS),
+                                                   s.events(untrusted=True, limit=PAGE_SIZE)))
+        by_domain: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_domain.setdefault(r["domain"], []).append(r)
+        return self.page(request, who, "held.html", status, by_domain=by_domain, domain=domain or "",
+                         untrusted=untrusted, done=done, error=error, reason_text=reason_text,
+                         truncated=len(rows) == HELD_ROWS)
+
+    async def decide_held(self, request: Request) -> Response:
+        """Release or discard held suppressions of one domain (all, or one chosen event)."""
+        who = await self.require(request, Role.SUPPORT)
+        if isinstance(who, Response):
+            return who
+        form = await self.form(request, who)
+        if isinstance(form, Response):
+            return form
+        lang = self.lang(request)
+        action = request.path_params["action"]
+        domain, which, reason = form.get("domain", "").strip(), form.get("which", "all"), form.get("reason", "").strip()[:500]
+        error = _why_not(lang, reason, form)
+        if error is None and which != "all" and not which.isdigit():
+            error = lang.gettext("Choose which held suppressions to decide on.")
+        if error is None:
+            ids = None if which == "all" else [int(which)]
+            try:
+                n = await self.db(lambda s: s.decide_held(ids, action == "release", reason, domain=domain or None,
+                                                          by=who.name))
+                return RedirectResponse("/held?" + urlencode({"done": f"{action}:{n}"}), 303)
+            except LookupError:
+                error = lang.gettext("Someone decided on these already; nothing changed.")
+            except ValueError as exc:
+                error = str(exc)
+        return await self._held_page(request, who, 400, error=error, reason_text=reason)
 
     async def raw(self, request: Request) -> Response:
         who = await self.require(request, Role.ADMIN)
@@ -423,12 +491,22 @@ class Pages:
                          colours=chart.COLOURS)
 
 
+def _why_not(lang: i18n.Language, reason: str, form: dict[str, str]) -> str | None:
+    """Every decision here needs a reason and a ticked confirmation; the error to show, or None."""
+    if not reason:
+        return lang.gettext("Write down why: the reason goes into the audit trail.")
+    if form.get("confirm") != "yes":
+        return lang.gettext("Tick the confirmation box to go ahead.")
+    return None
+
+
+HELD_ROWS = 1000  # pending held suppressions shown at once; `bounced held list` shows them all
 _STALE_FORM = N_("This form has expired or did not come from this page. Reload the page and try again.")
 _MANUAL_KINDS = (Kind.HARD.value, Kind.SOFT.value, Kind.COMPLAINT.value)
 # words the templates translate from data (kinds, audit actions, roles), listed for the catalogs
 _DATA_WORDS = (N_("hard"), N_("soft"), N_("complaint"), N_("auto_reply"), N_("delay"), N_("delivered"),
                N_("unknown"), N_("suppress"), N_("unsuppress"), N_("import"), N_("viewer"), N_("support"),
-               N_("admin"))
+               N_("admin"), N_("promote"), N_("release"), N_("discard"))
 
 
 async def _read_form(request: Request) -> dict[str, str] | None:
@@ -461,7 +539,10 @@ def pages_routes(pages: Pages) -> list:
         Route("/lang/{code}", pages.set_language, methods=["GET"]),
         Route("/", pages.home, methods=["GET"]),
         Route("/address", pages.address, methods=["GET"]),
+        Route("/address/promote", pages.promote, methods=["POST"]),
         Route("/address/{action:str}", _only(("lift", "suppress"), pages.change), methods=["POST"]),
+        Route("/held", pages.held, methods=["GET"]),
+        Route("/held/{action:str}", _only(("release", "discard"), pages.decide_held), methods=["POST"]),
         Route("/messages/{mid}/raw", pages.raw, methods=["GET"]),
         Route("/suppressions", pages.suppressions, methods=["GET"]),
         Route("/stats", pages.stats, methods=["GET"]),

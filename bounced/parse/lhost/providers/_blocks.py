@@ -10,6 +10,7 @@ original's marker) ends the scan.
 from __future__ import annotations
 
 import re
+from bounced.parse import fields
 
 from . import _text
 
@@ -28,7 +29,7 @@ def address_blocks(text: str) -> list[tuple[str, str]]:
         m = _ADDR_LINE.match(line)
         if m:
             if addr:
-                out.append((addr, _text.unfold(" ".join(lines))))
+                out.append((addr, fields.unfold(" ".join(lines))))
             addr, lines = m.group(1), [m.group(2)] if m.group(2) else []
             continue
         if addr is None:
@@ -36,10 +37,10 @@ def address_blocks(text: str) -> list[tuple[str, str]]:
         if _SEPARATOR.match(line):
             break
         if not line.strip() and any(x.strip() for x in lines):
-            out.append((addr, _text.unfold(" ".join(lines))))
+            out.append((addr, fields.unfold(" ".join(lines))))
             addr, lines = None, []
             continue
         lines.append(line)
     if addr:
-        out.append((addr, _text.unfold(" ".join(lines))))
+        out.append((addr, fields.unfold(" ".join(lines))))
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -67,8 +68,8 @@ def extract_blocks(text: str) -> list[Found]:
         found[-1][1].append(_LABEL.sub("", line))
     out = []
     for addr, lines in found:
-        diagnostic = _text.unfold(" ".join(lines))
-        status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(" ".join(lines))
+        status, reply = smtp.codes(diagnostic)
         host = _HOST.search(diagnostic)
         after = _AFTER.search(diagnostic)
         command = None

@@ -2,28 +2,25 @@
 
 Header-first detection needs a cheap sender domain; body parsers need the decoded text of the
 notice (never the returned original) capped in size, and the status / reply codes in it (found
-by the project's ``bounced.parse.smtp``; the few provider-specific rules are kept here).
+by the project's ``bounced.parse.smtp``, fields by ``bounced.parse.fields``).
 """
 from __future__ import annotations
 
 import dataclasses
-import html as _html
 import re
 from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
-from bounced.parse import smtp
-from bounced.parse.fields import unfold  # noqa: F401 - the provider modules' _text.unfold
+from bounced.parse.fields import html_to_text
+# one address pattern with the MTA modules: ADDR to embed in a module's own pattern, ADDR_RE to search
+from bounced.parse.lhost._common import ADDR as ADDR_RE
+from bounced.parse.lhost._common import ADDR_PAT as ADDR
+from bounced.parse.lhost._common import MAX_TEXT  # notices are short, the returned original may be huge
 
-MAX_TEXT = 64 * 1024
-"""Notices are short; the returned original may be huge. Never scan more than this."""
-
-# starts only at a token boundary and is bounded in length, so scanning long runs stays linear
-ADDR = (r"(?<![^\s<>()\[\]\"',;:])[^\s<>()\[\]\"',;:@]{1,64}"
-        r"@[^\W_](?:[\w.-]{0,251}[^\W_])?\.(?:[^\W_]|-){2,63}")  # non-ASCII (IDN) domains too
-ADDR_RE = re.compile(ADDR)
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
+
+
 def sender(msg: Message) -> str:
     """The From address, lower-cased ('' if none)."""
     return mime.memo(msg, "sender", _sender)
@@ -118,7 +115,7 @@ def _body_text(msg: Message, html: bool) -> str:
         if ctype == "text/html" and html_part is None:
             html_part = part
     if html and html_part is not None:
-        return _clean(strip_tags(part_text(html_part)[:MAX_TEXT]))
+        return _clean(html_to_text(part_text(html_part)[:MAX_TEXT]))
     return ""
 
 
@@ -157,17 +154,6 @@ def _notice_parts(msg: Message):
         yield part
 
 
-_TAG_RE = re.compile(r"<(?:br|p|div|tr|li)\b[^<>]*>|<[^<>]*>", re.I)
-
-
-_BLOCK_TAGS = ("br", "p ", "p>", "di", "tr", "li")
-
-
-def strip_tags(markup: str) -> str:
-    """HTML to plain text: block tags become line breaks, entities are decoded."""
-    return _html.unescape(_TAG_RE.sub(lambda m: "\n" if m.group(0)[1:3].lower() in _BLOCK_TAGS else "", markup))
-
-
 def _clean(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -176,92 +162,9 @@ def _clean(text: str) -> str:
 
 
 
-def find_status(text: str) -> str | None:
-    """The first RFC 3463 enhanced status code in ``text`` (class 2, 4 or 5)."""
-    return smtp.find_status(text)
-
-
-def find_reply_code(text: str) -> str | None:
-    """The first SMTP reply code (2xx/4xx/5xx) that starts a word in ``text``."""
-    return smtp.find_reply_code(text)
-
-
-def codes(diagnostic: str) -> tuple[str | None, str | None]:
-    """(status, reply code) of the server's answer in a diagnostic (``bounced.parse.smtp``)."""
-    c = smtp.find_codes(diagnostic)
-    return c.status, c.reply_code
-
-
-def best_status(field: str | None, diagnostic: str) -> str | None:
-    """The Status field's code, unless it is only generic (X.0.0, X.1.0) and the diagnostic
-    quotes a more specific one of the same class ("5.1.0 - Unknown address error 550-'5.1.1 ...'")."""
-    status = find_status(field or "")
-    if status is None:
-        return find_status(diagnostic)
-    if status[2:] in ("0.0", "1.0"):
-        for m in smtp.STATUS_RE.finditer(diagnostic[:smtp.MAX_SCAN]):
-            code = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
-            if code[0] == status[0] and code[2:] not in ("0.0", "1.0"):
-                return code
-    return status
-
-
-_EMBEDDED_REPLY = re.compile(r"<([245]\d\d)[ -]([245]\.\d{1,3}\.\d{1,3})\b[^<>]{0,300}>\s*$")
-
-
-def last_attempt_codes(diagnostic: str) -> tuple[str, str] | None:
-    """(status, reply code) of a remote reply quoted at the end of a sender's own message, as
-    Amazon SES and WorkMail do when they give up: "554 4.4.7 Message expired: unable to deliver
-    in 840 minutes.<421 4.4.2 Connection timed out>" -> ("4.4.2", "421"): the remote server's
-    answer is the more specific one."""
-    m = _EMBEDDED_REPLY.search(diagnostic)
-    return (m.group(2), m.group(1)) if m and m.group(1)[0] == m.group(2)[0] else None
-
-
 def first_addr(text: str) -> str | None:
     m = ADDR_RE.search(text)
     return m.group(0).strip(".") if m else None
-
-
-_FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z-]*):[ \t]*(.*)$")
-
-
-def dsn_fields(text: str) -> list[dict[str, str]]:
-    """RFC 3464 style fields written inline in a text part ('Final-Recipient: rfc822; a@b'),
-    grouped per recipient; continuation lines are unfolded. Keys are lower-cased."""
-    groups: list[dict[str, str]] = []
-    per_message: dict[str, str] = {}
-    current: dict[str, str] | None = None
-    last_key = ""
-    for line in text.splitlines():
-        if line[:1] in (" ", "\t") and last_key and line.strip():
-            target = current if current is not None else per_message
-            target[last_key] = target.get(last_key, "") + " " + line.strip()
-            continue
-        m = _FIELD_RE.match(line.strip())
-        if not m:
-            last_key = ""
-            continue
-        key, value = m.group(1).lower(), m.group(2).strip()
-        if key in ("final-recipient", "original-recipient") and (current is None or key in current or (
-                key == "original-recipient" and "final-recipient" in current)):
-            current = {}
-            groups.append(current)
-        target = current if current is not None else per_message
-        target[key] = value
-        last_key = key
-    for g in groups:
-        for k, v in per_message.items():
-            g.setdefault(k, v)
-    return groups
-
-
-def typed_value(value: str) -> str:
-    """'rfc822; a@b' -> 'a@b'; 'smtp; 550 ...' -> '550 ...'."""
-    head, sep, rest = value.partition(";")
-    if sep and " " not in head.strip() and len(head) < 16:
-        return rest.strip()
-    return value.strip()
 
 
 _FOUND_FIELDS = frozenset(f.name for f in dataclasses.fields(Found))

@@ -8,6 +8,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -21,8 +22,8 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     text = _text.body_text(msg)
     t = _TRANSCRIPT.search(text)
-    diagnostic = _text.unfold(t.group(1)) if t else ""
-    status, reply = _text.codes(diagnostic)
+    diagnostic = fields.unfold(t.group(1)) if t else ""
+    status, reply = smtp.codes(diagnostic)
     if not status:
         m = re.search(r"#([245]\.\d{1,3}\.\d{1,3})", diagnostic)
         status = m.group(1) if m else None

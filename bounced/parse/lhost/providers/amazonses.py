@@ -22,6 +22,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -50,23 +51,23 @@ def extract(msg: Message) -> list[Found] | None:
 
 def _codes(status_field: str | None, diagnostic: str) -> tuple[str | None, str | None]:
     """Status and reply code; a remote reply quoted at the end of SES's own text wins."""
-    inner = _text.last_attempt_codes(diagnostic)
+    inner = smtp.last_attempt_codes(diagnostic)
     if inner:
         return inner
-    return _text.best_status(status_field, diagnostic), _text.codes(diagnostic)[1]
+    return smtp.better_status(status_field, diagnostic), smtp.codes(diagnostic)[1]
 
 
 def _from_fields(text: str) -> list[Found]:
     out = []
-    for g in _text.dsn_fields(text):
-        rcpt = _text.typed_value(g.get("final-recipient", ""))
+    for g in fields.dsn_fields(text):
+        rcpt = fields.typed_value(g.get("final-recipient", ""))
         if "@" not in rcpt:
             continue
-        diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
+        diagnostic = fields.unfold(fields.typed_value(g.get("diagnostic-code", "")))
         status, reply = _codes(g.get("status"), diagnostic)
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
                          reply_code=reply, diagnostic=diagnostic,
-                         remote_mta=_text.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
+                         remote_mta=fields.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
     return out
 
 
@@ -128,12 +129,12 @@ def _from_json(text: str) -> list[Found] | None:
     if kind == "Bounce":
         b = _obj(obj.get("bounce"))
         temporary = b.get("bounceType") == "Transient"
-        remote = _text.typed_value(_str(b.get("reportingMTA"))) or None
+        remote = fields.typed_value(_str(b.get("reportingMTA"))) or None
         for r in map(_obj, _items(b.get("bouncedRecipients"))):
             addr = _str(r.get("emailAddress"))
             if "@" not in addr:
                 continue
-            diagnostic = _text.unfold(_text.typed_value(_str(r.get("diagnosticCode"))))
+            diagnostic = fields.unfold(fields.typed_value(_str(r.get("diagnosticCode"))))
             status, reply = _codes(_str(r.get("status")), diagnostic)
             if not diagnostic:
                 diagnostic = " ".join(x for x in (_str(b.get("bounceType")), _str(b.get("bounceSubType"))) if x)
@@ -150,8 +151,8 @@ def _from_json(text: str) -> list[Found] | None:
                                  feedback_type=ftype if ftype in _FEEDBACK_TYPES else ("other" if ftype else None)))
     elif kind == "Delivery":
         d = _obj(obj.get("delivery"))
-        diagnostic = _text.unfold(_str(d.get("smtpResponse")))
-        status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(_str(d.get("smtpResponse")))
+        status, reply = smtp.codes(diagnostic)
         for addr in _items(d.get("recipients")):
             if isinstance(addr, str) and "@" in addr:
                 out.append(Found(recipient=addr.lower(), action="delivered", status=status, reply_code=reply,
@@ -163,7 +164,7 @@ def _from_json(text: str) -> list[Found] | None:
             addr = _str(r.get("emailAddress"))
             if "@" not in addr:
                 continue
-            diagnostic = _text.unfold(_text.typed_value(_str(r.get("diagnosticCode")))) or _str(d.get("delayType"))
+            diagnostic = fields.unfold(fields.typed_value(_str(r.get("diagnosticCode")))) or _str(d.get("delayType"))
             status, reply = _codes(_str(r.get("status")), diagnostic)
             out.append(Found(recipient=addr.lower(), action="delayed", status=status, reply_code=reply,
                              diagnostic=diagnostic, remote_mta=_str(d.get("reportingMTA")) or None,

@@ -9,6 +9,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -26,14 +27,14 @@ def extract(msg: Message) -> list[Found] | None:
     if start < 0:
         return None
     out = []
-    for g in _text.dsn_fields(text[start:]):
-        rcpt = _text.typed_value(g.get("final-recipient", ""))
+    for g in fields.dsn_fields(text[start:]):
+        rcpt = fields.typed_value(g.get("final-recipient", ""))
         if "@" not in rcpt:
             continue
-        diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
-        status = _text.best_status(g.get("status"), diagnostic)
-        reply = _text.codes(diagnostic)[1]
-        inner = _text.last_attempt_codes(diagnostic)
+        diagnostic = fields.unfold(fields.typed_value(g.get("diagnostic-code", "")))
+        status = smtp.better_status(g.get("status"), diagnostic)
+        reply = smtp.codes(diagnostic)[1]
+        inner = smtp.last_attempt_codes(diagnostic)
         if inner:
             status, reply = inner
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,

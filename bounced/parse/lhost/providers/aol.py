@@ -10,6 +10,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields
 
 from . import _text
 
@@ -26,7 +27,7 @@ def extract(msg: Message) -> list[Found] | None:
     start = _START.search(text)
     if not start:
         return None
-    diagnostic = _text.unfold(start.group(0).rstrip(":"))
+    diagnostic = fields.unfold(start.group(0).rstrip(":"))
     out: list[Found] = []
     for line in text[start.end():].splitlines()[:200]:
         if not line.strip():

@@ -12,6 +12,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -37,8 +38,8 @@ def extract(msg: Message) -> list[Found] | None:
     if info:
         rest = text[info.end():]
         end = _BOUNDARY.search(rest)
-        diagnostic = _text.unfold(rest[:end.start() if end else len(rest)])
-    status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(rest[:end.start() if end else len(rest)])
+    status, reply = smtp.codes(diagnostic)
     addrs = [ln.strip() for ln in head.splitlines() if _text.ADDR_RE.fullmatch(ln.strip())]
     return [Found(recipient=a.lower(), action="failed", status=status, reply_code=reply, diagnostic=diagnostic)
             for a in dict.fromkeys(addrs)]

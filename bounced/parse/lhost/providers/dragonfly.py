@@ -11,6 +11,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -36,8 +37,8 @@ def extract(msg: Message) -> list[Found] | None:
         like = _DID_NOT_LIKE.search(block)
         remote = like.group(1).rstrip(".") if like else None
         detail = block[like.end():] if like else block
-        diagnostic = _text.unfold(detail)
-        status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(detail)
+        status, reply = smtp.codes(diagnostic)
         out.append(_text.found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
                                diagnostic=diagnostic, remote_mta=remote,
                                command=_text.smtp_command(like.group(2)) if like else None))

@@ -9,6 +9,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import smtp
 
 from . import _exim, _text, gmx
 
@@ -35,7 +36,7 @@ def extract(msg: Message) -> list[Found] | None:
         diag = f.diagnostic
         if " reason: " in diag:
             diag = _REASON.sub("", diag)
-        status, reply = _text.codes(diag)
+        status, reply = smtp.codes(diag)
         out.append(_text.found(recipient=f.recipient, action=f.action, status=status, reply_code=reply,
                                diagnostic=diag, remote_mta=f.remote_mta, command=getattr(f, "command", None)))
     return out

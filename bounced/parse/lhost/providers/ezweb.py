@@ -17,6 +17,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -63,12 +64,12 @@ def extract(msg: Message) -> list[Found] | None:
             continue
         elif _ASCII_SENTENCE.match(line.strip()):
             sentences.append(line.strip())
-    common = _text.unfold(" ".join(sentences))
+    common = fields.unfold(" ".join(sentences))
     reason = "filtered" if mime.header(msg, "X-SPASIGN").upper() == "NG" else None
     out = []
     for addr, own in rcpts.items():
-        diagnostic = _text.unfold(" ".join(own)) or common
-        status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(" ".join(own)) or common
+        status, reply = smtp.codes(diagnostic)
         out.append(Found(recipient=addr, action="failed", status=status, reply_code=reply, diagnostic=diagnostic,
                          reason=reason))
     return out

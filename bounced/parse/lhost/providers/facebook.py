@@ -9,6 +9,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -22,13 +23,13 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     text = _text.all_text(msg)
     out = []
-    for g in _text.dsn_fields(text):
-        rcpt = _text.typed_value(g.get("final-recipient", ""))
+    for g in fields.dsn_fields(text):
+        rcpt = fields.typed_value(g.get("final-recipient", ""))
         if "@" not in rcpt:
             continue
-        diagnostic = _text.unfold(_text.typed_value(g.get("diagnostic-code", "")))
-        status, reply = _text.best_status(g.get("status"), diagnostic), _text.codes(diagnostic)[1]
+        diagnostic = fields.unfold(fields.typed_value(g.get("diagnostic-code", "")))
+        status, reply = smtp.better_status(g.get("status"), diagnostic), smtp.codes(diagnostic)[1]
         out.append(Found(recipient=rcpt.lower(), action=(g.get("action") or "failed").lower(), status=status,
                          reply_code=reply, diagnostic=diagnostic,
-                         remote_mta=_text.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
+                         remote_mta=fields.typed_value(g["remote-mta"]) if g.get("remote-mta") else None))
     return out

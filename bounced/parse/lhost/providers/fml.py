@@ -11,6 +11,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields
 
 from . import _text
 
@@ -39,5 +40,5 @@ def extract(msg: Message) -> list[Found] | None:
     m = _ADDR.search(first)
     if not m:
         return []
-    diagnostic = _text.unfold(first.splitlines()[0])
+    diagnostic = fields.unfold(first.splitlines()[0])
     return [Found(recipient=m.group(1).lower(), action="failed", diagnostic=diagnostic, reason=reason)]

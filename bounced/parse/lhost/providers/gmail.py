@@ -13,6 +13,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -51,7 +52,7 @@ def extract(msg: Message) -> list[Found] | None:
     diagnostic = ""
     remote = None
     if details:
-        body = _text.unfold(block[details.end():])
+        body = fields.unfold(block[details.end():])
         body = re.split(r"(?<!\s)\s*Message will be retried", body)[0]
         returned = _RETURNED.search(body)
         host = _BY_HOST.search(body)
@@ -63,8 +64,8 @@ def extract(msg: Message) -> list[Found] | None:
         else:
             diagnostic = body
     if not diagnostic:
-        diagnostic = _text.unfold(start.group(0))
-    status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(start.group(0))
+    status, reply = smtp.codes(diagnostic)
     return [
         Found(recipient=r, action=action, status=status, reply_code=reply, diagnostic=diagnostic, remote_mta=remote)
         for r in recipients

@@ -11,6 +11,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields
 
 from . import _text
 
@@ -28,7 +29,7 @@ def extract(msg: Message) -> list[Found] | None:
     if not any(m in text for m in _MARKERS):
         return None
     lines = [ln.strip() for ln in text.split("\n\n", 2)[1].splitlines()] if "\n\n" in text else []
-    diagnostic = _text.unfold(" ".join(lines))[:500]
+    diagnostic = fields.unfold(" ".join(lines))[:500]
     return [
         Found(recipient=addr, action="failed", diagnostic=diagnostic, reason="rejected")
         for addr in dict.fromkeys(a.lower() for a in _text.ADDR_RE.findall(failed))

@@ -15,6 +15,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -55,11 +56,11 @@ def extract(msg: Message) -> list[Found] | None:
     if cut:
         body = body[:cut.start()]
     response = _RESPONSE.search(body)
-    diagnostic = _text.unfold(body[response.end():] if response else body[head.end():])
+    diagnostic = fields.unfold(body[response.end():] if response else body[head.end():])
     named = [a.lower() for a in dict.fromkeys(_DELIVERED_TO.findall(body))]
     recipients = named or _original_to(msg)
     if not response:
-        diagnostic = _text.unfold(f"{head.group(1)}. {diagnostic}")
-    status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(f"{head.group(1)}. {diagnostic}")
+    status, reply = smtp.codes(diagnostic)
     return [Found(recipient=r, action="failed", status=status, reply_code=reply, diagnostic=diagnostic)
             for r in recipients]

@@ -6,6 +6,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields
 
 from . import _text
 
@@ -26,5 +27,5 @@ def extract(msg: Message) -> list[Found] | None:
     diagnostic = ""
     if m:
         end = _REASON_END.search(text, m.end())
-        diagnostic = _text.unfold(text[m.end():end.start() if end else m.end() + 1000])
+        diagnostic = fields.unfold(text[m.end():end.start() if end else m.end() + 1000])
     return [Found(recipient=a.lower(), action="failed", diagnostic=diagnostic) for a in dict.fromkeys(addrs)]

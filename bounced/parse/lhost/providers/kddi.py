@@ -8,6 +8,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -32,8 +33,8 @@ def extract(msg: Message) -> list[Found] | None:
         nxt = text.find("Could not be delivered", m.end())
         ends = [e for e in (stop, nxt) if e >= 0]
         rest = text[m.end():min(ends) if ends else m.end() + 1000][:1000]
-        diagnostic = _text.unfold(rest.lstrip(" \t>"))
-        status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(rest.lstrip(" \t>"))
+        status, reply = smtp.codes(diagnostic)
         out.append(Found(recipient=m.group(1).lower(), action="failed", status=status, reply_code=reply,
                          diagnostic=diagnostic, reason=reason))
     return out if out else None

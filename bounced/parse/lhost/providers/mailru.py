@@ -7,6 +7,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _exim, _text
 
@@ -31,8 +32,8 @@ def extract(msg: Message) -> list[Found] | None:
         notice = text.split("*****", 1)[0]
         found = [a.lower() for a in dict.fromkeys(_text.ADDR_RE.findall(notice)) if a.lower() not in own]
         english = text.split("*****", 1)[1].lstrip("*") if "*****" in text else notice
-        diagnostic = _text.unfold(english)[:1000]
-        status, reply = _text.codes(diagnostic)
+        diagnostic = fields.unfold(english)[:1000]
+        status, reply = smtp.codes(diagnostic)
         return [Found(recipient=a, action="failed", status=status, reply_code=reply, diagnostic=diagnostic)
                 for a in found]
     return [Found(recipient=a.lower(), action="failed") for a in dict.fromkeys(_text.ADDR_RE.findall(failed))]

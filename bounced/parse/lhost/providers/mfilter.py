@@ -8,6 +8,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -26,8 +27,8 @@ def extract(msg: Message) -> list[Found] | None:
         return None  # m-FILTER's other notices (and mail it merely relayed) are not bounces
     head = text[:srv.start()]
     nxt = _NEXT.search(text, srv.end())
-    diagnostic = _text.unfold(text[srv.end():nxt.start() if nxt else srv.end() + 2000])
-    status, reply = _text.codes(diagnostic)
+    diagnostic = fields.unfold(text[srv.end():nxt.start() if nxt else srv.end() + 2000])
+    status, reply = smtp.codes(diagnostic)
     command = None
     cmd = _COMMAND.match(text, nxt.start()) if nxt else None
     if cmd:

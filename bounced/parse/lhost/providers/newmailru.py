@@ -8,6 +8,7 @@ from __future__ import annotations
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import smtp
 
 from . import _blocks, _text
 
@@ -23,6 +24,6 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     out = []
     for addr, error in _blocks.address_blocks(text):
-        status, reply = _text.codes(error)
+        status, reply = smtp.codes(error)
         out.append(Found(recipient=addr.lower(), action="failed", status=status, reply_code=reply, diagnostic=error))
     return out

@@ -18,6 +18,7 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.sniff import may_match
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -80,8 +81,8 @@ def extract(msg: Message) -> list[Found] | None:
                 continue
             r = _RETURNED.search(line)
             if r and current:
-                diagnostic = _text.unfold(r.group(1) or r.group(2))
-                status, reply = _text.codes(diagnostic)
+                diagnostic = fields.unfold(r.group(1) or r.group(2))
+                status, reply = smtp.codes(diagnostic)
                 out[current] = Found(recipient=current, action="failed", status=status, reply_code=reply,
                                      diagnostic=diagnostic, remote_mta=remote)
     if not out:

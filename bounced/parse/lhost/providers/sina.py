@@ -6,6 +6,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields
 
 from . import _blocks, _text
 
@@ -20,5 +21,5 @@ def extract(msg: Message) -> list[Found] | None:
     blocks = _blocks.address_blocks(text)
     if not blocks:
         return None
-    lead = _text.unfold(text.split("<", 1)[0])[:300]
+    lead = fields.unfold(text.split("<", 1)[0])[:300]
     return [Found(recipient=a.lower(), action="failed", diagnostic=e or lead) for a, e in blocks]

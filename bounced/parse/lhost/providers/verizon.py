@@ -11,6 +11,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -32,12 +33,12 @@ def extract(msg: Message) -> list[Found] | None:
     rcpts = _RCPT_TO.findall(text)
     if rcpts:  # SMS form
         reply = _DASH_REPLY.search(text)
-        diagnostic = _text.unfold(f"{reply.group(1)} {reply.group(2)}" if reply else (err.group(1) if err else ""))
-        status, code = _text.codes(diagnostic)
+        diagnostic = fields.unfold(f"{reply.group(1)} {reply.group(2)}" if reply else (err.group(1) if err else ""))
+        status, code = smtp.codes(diagnostic)
         return [Found(recipient=a.lower(), action="failed", status=status, reply_code=code, diagnostic=diagnostic)
                 for a in dict.fromkeys(rcpts)]
     lead = text.strip().splitlines()[0] if text.strip() else ""
-    diagnostic = _text.unfold(f"{lead} {err.group(1) if err else ''}")
+    diagnostic = fields.unfold(f"{lead} {err.group(1) if err else ''}")
     orig = text.find("Original Message")
     to = _TO.search(text, orig if orig >= 0 else 0)
     addrs = _text.ADDR_RE.findall(to.group(1)) if to else []

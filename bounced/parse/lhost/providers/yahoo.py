@@ -14,6 +14,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _blocks, _text
 
@@ -49,7 +50,7 @@ def extract(msg: Message) -> list[Found] | None:
     out: list[Found] = []
     for addr, error in _blocks.address_blocks(text[text.index(phrase):]):
         # some notices carry the remote reply's line breaks as a literal backslash-n
-        error = _text.unfold(error.replace("\\n", " "))
+        error = fields.unfold(error.replace("\\n", " "))
         cmd = _COMMAND.search(error)
         diagnostic = _COMMAND.sub("", _SAID.sub("", error))
         reply = None
@@ -57,7 +58,7 @@ def extract(msg: Message) -> list[Found] | None:
         if m:
             reply = m.group(1)
             diagnostic = reply + " " + diagnostic[m.end():]
-        status, found_reply = _text.codes(diagnostic)
+        status, found_reply = smtp.codes(diagnostic)
         out.append(_text.found(recipient=addr.lower(), action="failed", status=status,
                                reply_code=reply or found_reply, diagnostic=diagnostic,
                                command=_text.smtp_command(cmd.group(1) if cmd else None)))
@@ -72,6 +73,6 @@ def _summary_form(text: str) -> list[Found]:
     notice = text[start:below.start() if below else start + 4000]
     to = _SUMMARY_TO.search(notice)
     lines = [ln.strip() for ln in notice[:to.start() if to else len(notice)].splitlines() if ln.strip()]
-    diagnostic = _text.unfold(" ".join(ln for ln in lines if not ln.lower().startswith("subject:")))
+    diagnostic = fields.unfold(" ".join(ln for ln in lines if not ln.lower().startswith("subject:")))
     addrs = _text.ADDR_RE.findall(to.group(1)) if to else []
     return [Found(recipient=a.lower(), action="failed", diagnostic=diagnostic) for a in dict.fromkeys(addrs)]

@@ -13,6 +13,7 @@ import re
 from email.message import Message
 
 from bounced.model import Found
+from bounced.parse import fields, smtp
 
 from . import _text
 
@@ -40,16 +41,16 @@ def extract(msg: Message) -> list[Found] | None:
     for m in _FAIL.finditer(text):
         parts = [p.strip(" ,:") for p in re.split(r"(?:,|(?<![\s,]))\s*ERROR_CODE\s*:", m.group(2))]
         reply = next((p for p in parts if re.fullmatch(r"[245]\d\d", p)), None)
-        diagnostic = _text.unfold(" ".join(p for p in parts if p and p != reply))
+        diagnostic = fields.unfold(" ".join(p for p in parts if p and p != reply))
         if reply:
             diagnostic = f"{reply} {diagnostic}"
-        status, found_reply = _text.codes(diagnostic)
+        status, found_reply = smtp.codes(diagnostic)
         out.append(Found(recipient=m.group(1).lower(), action="delayed" if delayed else "failed", status=status,
                          reply_code=reply or found_reply, diagnostic=diagnostic))
     for m in _DELAY.finditer(text):
         reply = m.group(2)
-        diagnostic = _text.unfold(" ".join(x for x in (reply, m.group(3).strip(" ,")) if x))
-        status, _ = _text.codes(diagnostic)
+        diagnostic = fields.unfold(" ".join(x for x in (reply, m.group(3).strip(" ,")) if x))
+        status, _ = smtp.codes(diagnostic)
         out.append(Found(recipient=m.group(1).lower(), action="delayed" if delayed else "failed", status=status,
                          reply_code=reply, diagnostic=diagnostic))
     return out if out or "mail delivery" in text.lower() else None

@@ -35,6 +35,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 from bounced.config import Config  # noqa: E402
+from bounced.model import SuppressionRow  # noqa: E402
 from bounced.store import Store  # noqa: E402
 from bounced.web.auth import hash_token, new_token  # noqa: E402
 
@@ -171,7 +172,7 @@ def main() -> None:
         if not n:
             n = a.suppressions
             for start in range(0, a.suppressions, 100_000):
-                s.import_suppressions([(address(i), "hard", "user_unknown", None)
+                s.import_suppressions([SuppressionRow(address(i), "hard", "user_unknown")
                                        for i in range(start, min(a.suppressions, start + 100_000))], by="bench")
         token = new_token()
         s.create_token(f"bench-{os.getpid()}", "read", hash_token(token))

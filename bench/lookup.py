@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the project root, not bench/ (bench/http.py would shadow the stdlib http)
 
 from bounced.config import Config  # noqa: E402
+from bounced.model import SuppressionRow  # noqa: E402
 from bounced.reader import SuppressionList  # noqa: E402
 from bounced.store import Store  # noqa: E402
 
@@ -44,7 +45,7 @@ def build(db: Path, base: Path, n: int) -> None:
     store = Store.open(db, Config())
     step = 100_000
     for start in range(0, n, step):
-        rows = [(address(i), "hard", "user_unknown", None) for i in range(start, min(n, start + step))]
+        rows = [SuppressionRow(address(i), "hard", "user_unknown") for i in range(start, min(n, start + step))]
         count, errors = store.import_suppressions(rows, by="bench")
         assert not errors, errors[:3]
     store.close()

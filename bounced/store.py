@@ -60,6 +60,10 @@ class StoreError(Exception):
     """The store cannot do what was asked; the message names the file and the cause."""
 
 
+class UnknownEvent(LookupError):
+    """No event has the number asked for (an API answers 404, not 409 as for an event in the wrong state)."""
+
+
 class StoreUnavailable(StoreError):
     """The database server cannot be reached or accepts no writes right now (down, restarting,
     a standby during failover): nothing about the messages at hand, so retrying them one by one
@@ -1311,7 +1315,7 @@ class Store(CopyMixin):
         row = self.conn.execute("SELECT id, address, at, kind, reason, trusted, trust_note FROM events WHERE id = ?",
                                 (event_id,)).fetchone()
         if row is None:
-            raise LookupError(f"no event {event_id}")
+            raise UnknownEvent(f"no event {event_id}")
         return row
 
     def promote(self, event_id: int, reason: str, *, by: str = "operator", when: datetime | None = None) -> State | None:
@@ -1518,6 +1522,12 @@ class Store(CopyMixin):
             return cur.rowcount
 
         return self._write(run)
+
+    def prune_outbox(self, older_than: datetime) -> int:
+        """Delete webhook outbox rows delivered before ``older_than``: their receivers have them, and the
+        changes feed keeps the changes themselves; pending and failed rows stay for the operator."""
+        return self._write(lambda: self.conn.execute(
+            "DELETE FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?", (to_text(older_than),)).rowcount)
 
     # ---------------------------------------------------------------- reads
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -1792,6 +1802,11 @@ class Store(CopyMixin):
     def count_prunable(self, older_than: datetime) -> int:
         """How many messages ``prune_raw(older_than)`` would drop the raw bytes of (``prune --dry-run``)."""
         return self._rows("SELECT count(*) AS n FROM messages WHERE received_at < ? AND raw IS NOT NULL",
+                          (to_text(older_than),))[0]["n"]
+
+    def count_prunable_outbox(self, older_than: datetime) -> int:
+        """How many outbox rows ``prune_outbox(older_than)`` would delete (``prune --dry-run``)."""
+        return self._rows("SELECT count(*) AS n FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?",
                           (to_text(older_than),))[0]["n"]
 
     def _pseudonym(self, key: str) -> str:

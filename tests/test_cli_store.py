@@ -6,13 +6,16 @@ import json
 import mailbox
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bounced.cli import main
+from bounced.config import from_dict
 from bounced.store import Store
+from bounced.timeutil import to_text, utcnow
 from tests.storehelp import dsn, open_config
 
 
@@ -148,6 +151,31 @@ def test_prune(env):
     r = cli("prune", "--raw-older-than", "0d", "--db", db)
     assert "pruned raw bytes of 3" in r.output
     assert "raw pruned" in cli("inspect", "message", "1", "--db", db).output
+
+
+def test_prune_deletes_delivered_webhook_rows_before_the_cutoff_only(env):
+    _, db, _ = env
+    hooked = from_dict({"bounce": {"trust": "open"},
+                        "web": {"webhooks": [{"url": "http://127.0.0.1:9/hook", "secret": "a-long-shared-secret-for-tests"}]}})
+    with Store.open(db, hooked) as s:
+        for a in ("old@example.com", "new@example.com", "waiting@example.com", "dead@example.com"):
+            s.suppress(a, "test")
+        ids = {r["address"]: r["id"] for r in s.conn.execute(
+            "SELECT o.id, c.address FROM webhook_outbox o JOIN changes c ON c.id = o.change_id").fetchall()}
+        for a in ("old@example.com", "new@example.com"):
+            s.outbox_done(ids[a], delivered=True)
+        s.outbox_done(ids["dead@example.com"], delivered=False, error="gone")
+        s._write(lambda: s.conn.execute("UPDATE webhook_outbox SET delivered_at = ? WHERE id = ?",
+                                        (to_text(utcnow() - timedelta(days=3)), ids["old@example.com"])))
+    dry = cli("prune", "--raw-older-than", "2d", "--dry-run", "--db", db)
+    assert dry.exit_code == 0 and "would prune 1 webhook outbox row(s)" in dry.output, dry.output
+    r = cli("prune", "--raw-older-than", "2d", "--db", db)
+    assert r.exit_code == 0 and "pruned 1 webhook outbox row(s)" in r.output, r.output
+    with Store.open(db, readonly=True) as s:
+        left = {r["address"]: r["status"] for r in s.conn.execute(
+            "SELECT c.address, o.status FROM webhook_outbox o JOIN changes c ON c.id = o.change_id").fetchall()}
+    assert left == {"new@example.com": "delivered", "waiting@example.com": "pending", "dead@example.com": "failed"}
+    assert "pruned 1 webhook" in cli("prune", "--raw-older-than", "0d", "--db", db).output  # new@ now; pending, failed stay
 
 
 BAD = [

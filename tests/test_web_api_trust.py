@@ -124,3 +124,37 @@ def test_the_openapi_document_describes_the_new_endpoints(live, clients):
     paths = clients["read"].get("/openapi.json").json()["paths"]
     assert {"/sent", "/verp", "/verp/{address}", "/held", "/held/release", "/held/discard"} <= set(paths)
     assert "`write`" in paths["/held/release"]["post"]["description"]
+
+
+def test_promote_lets_an_untrusted_event_count_under_the_tokens_name(store_location: str):
+    """On both engines, like tests/test_web_api.py."""
+    cfg = from_dict({"bounce": {"trust": "signed", "domains": ["bounce.example"]}})
+    db = store_location
+    with Store.open(db, cfg) as s:  # an unsigned report under trust = "signed": stored, counts for nobody
+        s.ingest_many([prepare(report(["jane@example.com"], "promote"), "", (), parse_options(cfg), received_at=T0)])
+        (event_id, trusted), = s.conn.execute("SELECT id, trusted FROM events").fetchall()
+    assert trusted == 0
+    srv = LiveServer(db, cfg).start()
+    w, act = srv.client(srv.token("write-token", "write")), srv.client(srv.token("activity-token", "activity"))
+    try:
+        problem(w.post(f"/events/{event_id}/promote", json={}), 400, "reason")
+        problem(w.post(f"/events/{event_id}/promote", json={"reason": "  "}), 400, "reason")
+        problem(w.post("/events/abc/promote", json={"reason": "x"}), 400, "id")
+        problem(w.post(f"/events/{event_id + 100}/promote", json={"reason": "x"}), 404, f"no event {event_id + 100}")
+        problem(act.post(f"/events/{event_id}/promote", json={"reason": "x"}), 403, "write")
+        assert w.get("/suppressions/jane@example.com").json()["suppressed"] is False
+        r = w.post(f"/events/{event_id}/promote", json={"reason": "checked with the customer: mailbox closed"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"event_id": event_id, "promoted_by": "write-token",
+                            "reason": "checked with the customer: mailbox closed", "suppressed": True}
+        problem(w.post(f"/events/{event_id}/promote", json={"reason": "again"}), 409, "not untrusted")
+        assert w.get("/suppressions/jane@example.com").json()["suppressed"] is True
+        audit = w.get("/addresses/jane@example.com").json()["audit"]
+        assert any(a["action"] == "promote" and a["actor"] == "write-token" for a in audit), audit
+        doc = w.get("/openapi.json").json()["paths"]["/events/{id}/promote"]["post"]
+        assert doc["requestBody"]["content"]["application/json"]["schema"]["required"] == ["reason"]
+        assert {"404", "409"} <= set(doc["responses"])
+    finally:
+        w.close()
+        act.close()
+        srv.stop()

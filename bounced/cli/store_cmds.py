@@ -602,11 +602,13 @@ def reprocess(since: str | None, batch: int, open_store: Callable[..., Store], c
 
 
 @click.command()
-@click.option("--raw-older-than", required=True, help="Drop raw bytes of messages older than this (e.g. 90d); events stay.")
-@click.option("--dry-run", is_flag=True, help="Say how many messages would be pruned; change nothing.")
+@click.option("--raw-older-than", required=True,
+              help="Drop raw bytes of messages, and delivered webhook outbox rows, older than this (e.g. 90d); events stay.")
+@click.option("--dry-run", is_flag=True, help="Say how much would be pruned; change nothing.")
 @store_options
 def prune(raw_older_than: str, dry_run: bool, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
-    """Retention: drop stored raw messages older than a duration, keeping their events.
+    """Retention: drop stored raw messages older than a duration, keeping their events, and delete
+    webhook outbox rows delivered before the same cutoff (pending and failed ones stay).
 
     systemd/bounced-prune.timer runs it daily. Example: bounced prune --raw-older-than 90d --dry-run"""
     try:
@@ -615,11 +617,12 @@ def prune(raw_older_than: str, dry_run: bool, open_store: Callable[..., Store], 
         raise click.BadParameter(str(exc), param_hint="--raw-older-than") from None
     with open_store(readonly=dry_run) as store:
         if dry_run:
-            n = store.count_prunable(cutoff)
-            click.echo(f"would prune raw bytes of {n} message(s) received before {cutoff:%Y-%m-%d %H:%M} UTC")
-            return
-        n = store.prune_raw(cutoff)
-    click.echo(f"pruned raw bytes of {n} message(s) received before {cutoff:%Y-%m-%d %H:%M} UTC")
+            n, hooks = store.count_prunable(cutoff), store.count_prunable_outbox(cutoff)
+        else:
+            n, hooks = store.prune_raw(cutoff), store.prune_outbox(cutoff)
+    verb = "would prune" if dry_run else "pruned"
+    click.echo(f"{verb} raw bytes of {n} message(s) received before {cutoff:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"{verb} {hooks} webhook outbox row(s) delivered before {cutoff:%Y-%m-%d %H:%M} UTC")
 
 
 @click.command()

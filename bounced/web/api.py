@@ -21,7 +21,7 @@ from bounced import keyfiles, signing
 from bounced.addresses import InvalidAddress
 from bounced.model import Kind
 from bounced.reasons import REASONS
-from bounced.store import Store
+from bounced.store import Store, UnknownEvent
 from bounced.web import openapi
 from bounced.web.auth import require
 from bounced.web.problems import Problem
@@ -487,6 +487,26 @@ async def discard_held(request: Request) -> Response:
     return await _decide(request, False)
 
 
+async def promote_event(request: Request) -> Response:
+    """Let an untrusted event count after all, as ``bounced promote`` does, audited under the token's name."""
+    who = require(request, "write")
+    raw = request.path_params["id"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise Problem(400, f"id: expected an event number, got {raw!r}")
+    event_id = int(raw)
+    reason = _reason(await _json(request))
+    try:
+        state = await request.app.state.access.run(lambda s: s.promote(event_id, reason, by=who.name))
+    except UnknownEvent as exc:
+        raise Problem(404, str(exc)) from None
+    except LookupError as exc:
+        raise Problem(409, str(exc)) from None
+    except ValueError as exc:
+        raise Problem(400, str(exc)) from None
+    return JSONResponse({"event_id": event_id, "promoted_by": who.name, "reason": reason,
+                         "suppressed": state is not None and state.active})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/openapi.json", openapi.document, methods=["GET"]),
@@ -508,4 +528,5 @@ def routes() -> list[BaseRoute]:
         Route("/held", get_held, methods=["GET"]),
         Route("/held/release", release_held, methods=["POST"]),
         Route("/held/discard", discard_held, methods=["POST"]),
+        Route("/events/{id}/promote", promote_event, methods=["POST"]),
     ]

@@ -136,6 +136,13 @@ DOCUMENT: dict[str, Any] = {
         "/held/discard": {"post": _op(
             "Discard held suppressions: they never apply; audited under the token's name", "write",
             "How many were discarded", body=_DECIDE, extra={"409": _PROBLEM})},
+        "/events/{id}/promote": {"post": _op(
+            "Promote an untrusted event so it counts after all (as `bounced promote`); audited under the "
+            "token's name", "write", "Promoted; whether the address is now suppressed",
+            params=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            body={"type": "object", "required": ["reason"], "properties": {
+                "reason": {"type": "string", "description": "why it should count (required; the audit trail keeps it)"}}},
+            extra={"404": _PROBLEM, "409": _PROBLEM})},
         "/stats": {"get": _op("Events by reason, kind, domain and day; sender-side problems apart", "read",
                               "The counts", params=[_q("since", "only events since (ISO-8601)")])},
     },

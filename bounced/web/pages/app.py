@@ -160,6 +160,17 @@ class Pages:
             return self.refused(request, who, N_("Your role does not allow this. Ask an administrator."))
         return who
 
+    async def support_form(self, request: Request) -> tuple[Who, dict[str, str], Any] | Response:
+        """A change by hand: the signed-in support user, their CSRF-checked form and language; or the
+        refusal page (sign-in, role, CSRF) to answer with."""
+        who = await self.require(request, Role.SUPPORT)
+        if isinstance(who, Response):
+            return who
+        form = await self.form(request, who)
+        if isinstance(form, Response):
+            return form
+        return who, form, self.lang(request)
+
     async def form(self, request: Request, who: Who) -> dict[str, str] | Response:
         """The posted form, once its CSRF token matched the session's; else a 403 page."""
         form = await _read_form(request)
@@ -285,13 +296,10 @@ class Pages:
 
     async def change(self, request: Request) -> Response:
         """Lift or suppress by hand: support role, CSRF token, a reason and a ticked confirmation."""
-        who = await self.require(request, Role.SUPPORT)
-        if isinstance(who, Response):
-            return who
-        form = await self.form(request, who)
-        if isinstance(form, Response):
-            return form
-        lang = self.lang(request)
+        posted = await self.support_form(request)
+        if isinstance(posted, Response):
+            return posted
+        who, form, lang = posted
         action = request.path_params["action"]
         address, reason = form.get("address", ""), form.get("reason", "").strip()[:500]
         error = _why_not(lang, reason, form)
@@ -317,13 +325,10 @@ class Pages:
 
     async def promote(self, request: Request) -> Response:
         """Let an untrusted report count after all: support role, CSRF token, a reason and a ticked confirmation."""
-        who = await self.require(request, Role.SUPPORT)
-        if isinstance(who, Response):
-            return who
-        form = await self.form(request, who)
-        if isinstance(form, Response):
-            return form
-        lang = self.lang(request)
+        posted = await self.support_form(request)
+        if isinstance(posted, Response):
+            return posted
+        who, form, lang = posted
         address, reason, event = form.get("address", ""), form.get("reason", "").strip()[:500], form.get("event", "")
         error = _why_not(lang, reason, form)
         if error is None and not event.isdigit():
@@ -363,13 +368,10 @@ class Pages:
 
     async def decide_held(self, request: Request) -> Response:
         """Release or discard held suppressions of one domain (all, or one chosen event)."""
-        who = await self.require(request, Role.SUPPORT)
-        if isinstance(who, Response):
-            return who
-        form = await self.form(request, who)
-        if isinstance(form, Response):
-            return form
-        lang = self.lang(request)
+        posted = await self.support_form(request)
+        if isinstance(posted, Response):
+            return posted
+        who, form, lang = posted
         action = request.path_params["action"]
         domain, which, reason = form.get("domain", "").strip(), form.get("which", "all"), form.get("reason", "").strip()[:500]
         error = _why_not(lang, reason, form)

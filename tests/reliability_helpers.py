@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,6 +102,25 @@ class RetryingLoad:
                 await asyncio.sleep(0.05)
         if client is not None:
             await client.quit()
+
+
+def kill_under_load(server: Any, load: RetryingLoad, rounds: int) -> int:
+    """SIGKILL and restart ``server`` ``rounds`` times while ``load`` flows: after each restart wait
+    (bounded) for a fresh 250, then kill at a random moment (mid-DATA, mid-commit, between the commit
+    and the reply, ...). Returns how many rounds saw an acknowledgement, so a test can show the load
+    really ran across the kills."""
+    rng = random.Random()
+    rounds_with_acks = 0
+    for _ in range(rounds):
+        before = len(load.acked)
+        deadline = time.monotonic() + 10
+        while len(load.acked) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        rounds_with_acks += len(load.acked) > before
+        time.sleep(rng.uniform(0.0, 0.3))
+        server.kill()
+        server.start()
+    return rounds_with_acks
 
 
 def stored_messages(db: Path) -> dict[str, list[tuple[str, str, str]]]:

@@ -2,14 +2,12 @@
 lost, nothing retried is counted twice."""
 from __future__ import annotations
 
-import random
-import time
 
 import pytest
 
 from bench.procs import BouncedServer
 from bounced.reader import SuppressionList
-from tests.reliability_helpers import RetryingLoad, assert_all_stored_once
+from tests.reliability_helpers import RetryingLoad, assert_all_stored_once, kill_under_load
 
 ROUNDS = 20
 # durability, not trust or bursts: every synthetic bounce counts and none is held
@@ -20,20 +18,8 @@ COUNT_EVERYTHING = {"bounce": {"trust": "open"}, "breaker": {"enabled": False}}
 def test_sigkill_under_load_loses_no_acknowledged_message_and_stores_retries_once(tmp_path):
     server = BouncedServer(tmp_path, overrides=COUNT_EVERYTHING).start()
     load = RetryingLoad(server.port, workers=8, tag="crash").start()
-    rng = random.Random()
-    rounds_with_acks = 0
     try:
-        for _ in range(ROUNDS):
-            # kill while the load is flowing: after the restart wait for a fresh 250 (bounded), then
-            # a random moment (mid-DATA, mid-commit, between the commit and the reply, ...)
-            before = len(load.acked)
-            deadline = time.monotonic() + 10
-            while len(load.acked) == before and time.monotonic() < deadline:
-                time.sleep(0.01)
-            rounds_with_acks += len(load.acked) > before
-            time.sleep(rng.uniform(0.0, 0.3))
-            server.kill()
-            server.start()
+        rounds_with_acks = kill_under_load(server, load, ROUNDS)
         load.finish(timeout=120)
     finally:
         server.stop()

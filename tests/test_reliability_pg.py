@@ -2,7 +2,6 @@
 restarting under load, and two daemons writing to one database at once."""
 from __future__ import annotations
 
-import random
 import time
 
 import pytest
@@ -15,7 +14,7 @@ from bounced.reader import SuppressionList
 from bounced.store import Store, _state_from_row
 from bounced.timeutil import from_text
 from tests.pgserver import PgServer
-from tests.reliability_helpers import RetryingLoad, assert_all_stored_once, stored_messages
+from tests.reliability_helpers import RetryingLoad, assert_all_stored_once, kill_under_load, stored_messages
 
 ROUNDS = 20
 # durability and concurrency, not trust or bursts: every synthetic bounce counts and none is held
@@ -27,18 +26,8 @@ HOT = [f"hot{i}@example.com" for i in range(5)]
 def test_sigkill_under_load_on_postgresql_loses_nothing(tmp_path, pg_location):
     server = BouncedServer(tmp_path, db_path=pg_location, overrides=COUNT_EVERYTHING).start()
     load = RetryingLoad(server.port, workers=8, tag="pgcrash").start()
-    rng = random.Random()
-    rounds_with_acks = 0
     try:
-        for _ in range(ROUNDS):
-            before = len(load.acked)
-            deadline = time.monotonic() + 10
-            while len(load.acked) == before and time.monotonic() < deadline:
-                time.sleep(0.01)
-            rounds_with_acks += len(load.acked) > before
-            time.sleep(rng.uniform(0.0, 0.3))
-            server.kill()
-            server.start()
+        rounds_with_acks = kill_under_load(server, load, ROUNDS)
         load.finish(timeout=120)
     finally:
         server.stop()

@@ -290,12 +290,18 @@ def _message_id(request: Request) -> int:
     return int(raw)
 
 
-async def get_message(request: Request) -> Response:
+async def _stored_message(request: Request) -> tuple[int, dict[str, Any]]:
+    """The admin-only stored message the path names, or a 400/404 problem."""
     require(request, "admin")
     mid = _message_id(request)
     row = await request.app.state.access.run(lambda s: s.message(mid))
     if row is None:
         raise Problem(404, f"no message {mid}")
+    return mid, row
+
+
+async def get_message(request: Request) -> Response:
+    _, row = await _stored_message(request)
     raw = row.pop("raw")
     row["rcpt_tos"] = json.loads(row["rcpt_tos"] or "[]")
     row["raw_available"] = raw is not None
@@ -303,11 +309,7 @@ async def get_message(request: Request) -> Response:
 
 
 async def get_message_raw(request: Request) -> Response:
-    require(request, "admin")
-    mid = _message_id(request)
-    row = await request.app.state.access.run(lambda s: s.message(mid))
-    if row is None:
-        raise Problem(404, f"no message {mid}")
+    mid, row = await _stored_message(request)
     if row["raw"] is None:
         raise Problem(404, f"message {mid}: its raw bytes were pruned at {row['raw_pruned_at']}")
     return Response(row["raw"], media_type="message/rfc822")

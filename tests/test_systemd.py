@@ -17,9 +17,10 @@ needs_analyze = pytest.mark.skipif(ANALYZE is None and os.environ.get("CI") != "
                                    reason="systemd-analyze is not installed")
 
 
-def directives() -> dict[str, list[str]]:
+def directives(unit: Path = UNIT) -> dict[str, list[str]]:
+    """A unit file's settings, each key with its values in order."""
     out: dict[str, list[str]] = {}
-    for line in UNIT.read_text().splitlines():
+    for line in unit.read_text().splitlines():
         line = line.strip()
         if line and not line.startswith(("#", "[")):
             key, _, value = line.partition("=")

@@ -8,20 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_systemd import ANALYZE, needs_analyze
+from tests.test_systemd import ANALYZE, directives, needs_analyze
 
 UNIT = Path(__file__).resolve().parent.parent / "systemd" / "bounced-web.service"
 DAEMON = UNIT.with_name("bounced.service")
-
-
-def directives(unit: Path) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in unit.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith(("#", "[")):
-            key, _, value = line.partition("=")
-            out.setdefault(key, []).append(value)
-    return out
 
 
 HARDENING = [k for k in directives(DAEMON) if k.startswith(("Protect", "Private", "Restrict", "Capability",

@@ -42,11 +42,12 @@ from typing import Any
 import sqlite_utils
 
 from bounced import breaker, changes, keyfiles, policy, trust
+from bounced import reprocess as reprocessing
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
 from bounced.model import Kind, ParseResult, SuppressionRow
-from bounced.policy import Change, State
+from bounced.policy import State
 from bounced.reasons import REASONS
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
@@ -542,8 +543,6 @@ def _state_params(address: str, s: State) -> tuple:
         out.append(to_text(v) if isinstance(v, datetime) else (int(v) if isinstance(v, bool) else v))
     return tuple(out)
 
-
-_APPLIES_EVENT = {"promote", "release"}  # audit actions that apply a stored event (detail has event_at)
 
 _INSERT_MESSAGE = (
     "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
@@ -1386,44 +1385,37 @@ class Store(CopyMixin):
 
         return self._write(run)
 
-    # ---------------------------------------------------------------- reprocess and retention
-    REPROCESS_BATCH = 200
+    # ---------------------------------------------------------------- reprocess (bounced/reprocess.py drives it)
+    def reprocess(self, reparse: reprocessing.Reparse, since: datetime | None = None, *,
+                  batch: int = reprocessing.BATCH, progress: Callable[[int], object] | None = None) -> dict[str, int]:
+        """Re-parse stored messages and rebuild the state of the addresses they touch: see
+        :func:`bounced.reprocess.run`."""
+        return reprocessing.run(self, reparse, since, batch=batch, progress=progress)
 
-    def reprocess(self, reparse: Any, since: datetime | None = None, *, batch: int = REPROCESS_BATCH,
-                  progress: Any = None) -> dict[str, int]:
-        """Re-parse stored raw messages (``reparse(raw, mail_from, rcpt_tos) -> ParseResult``) and rebuild the
-        events and suppression state of every address they touch, replaying manual decisions from the audit log.
+    def transaction(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn``, which calls this store's steps, in one write transaction (:meth:`_write`)."""
+        return self._write(fn)
 
-        Work goes in batches of ``batch`` messages: each is read and re-parsed outside any transaction,
-        then written (events, and the replay of the addresses it touched) in one short transaction, so the
-        daemon's writer waits at most one batch instead of the whole run (20,059 messages held the lock
-        8.8 s in one transaction). ``progress(n)`` is called after each batch with the messages done."""
-        counts = {"messages": 0, "events": 0, "addresses": 0, "skipped_pruned": 0}
+    def reprocess_ids(self, since: datetime | None) -> list[int]:
+        """The ids of the messages received since ``since`` (all when None), oldest first."""
         q, args = "SELECT id FROM messages", ()
         if since is not None:
             q, args = q + " WHERE received_at >= ?", (to_text(since),)
-        ids = [r[0] for r in self._rows_raw(q + " ORDER BY received_at, id", args)]
-        replayed: set[str] = set()
-        for i in range(0, len(ids), batch):
-            chunk = ids[i:i + batch]
-            marks = ",".join("?" * len(chunk))
-            rows = self._rows_raw(f"SELECT id, received_at, mail_from, rcpt_tos, raw FROM messages WHERE id IN ({marks}) "
-                                  "ORDER BY received_at, id", chunk)
-            parsed = [(row, reparse(zlib.decompress(row["raw"]), row["mail_from"] or "",
-                                    tuple(json.loads(row["rcpt_tos"] or "[]"))))
-                      for row in rows if row["raw"] is not None]
-            counts["skipped_pruned"] += len(rows) - len(parsed)
-            replayed |= self._write(lambda: self._reprocess_batch(parsed, counts, dict(counts)))
-            if progress:
-                progress(len(chunk))
-        rest: list[str] = []
-        if since is None:
-            rest = [r[0] for r in self._rows_raw("SELECT address FROM suppressions") if r[0] not in replayed]
-        for i in range(0, len(rest), batch):
-            keys = rest[i:i + batch]
-            self._write(lambda: [self._lock(keys), *(self._replay(k) for k in keys)])
-        counts["addresses"] = len(replayed) + len(rest)
-        return counts
+        return [r[0] for r in self._rows_raw(q + " ORDER BY received_at, id", args)]
+
+    def stored_messages(self, ids: Sequence[int]) -> list[reprocessing.StoredMessage]:
+        """The messages ``ids`` with their raw bytes (None once pruned), oldest first."""
+        marks = ",".join("?" * len(ids))
+        rows = self._rows_raw(f"SELECT id, received_at, mail_from, rcpt_tos, raw FROM messages WHERE id IN ({marks}) "
+                              "ORDER BY received_at, id", ids)
+        return [reprocessing.StoredMessage(row["id"], from_text(row["received_at"]), row["mail_from"] or "",
+                                           tuple(json.loads(row["rcpt_tos"] or "[]")),
+                                           zlib.decompress(row["raw"]) if row["raw"] is not None else None)
+                for row in rows]
+
+    def suppressed_addresses(self) -> list[str]:
+        """Every address with a suppressions row."""
+        return [r[0] for r in self._rows_raw("SELECT address FROM suppressions")]
 
     def _rows_raw(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -1432,18 +1424,18 @@ class Store(CopyMixin):
         except self.dialect.errors as exc:
             raise self._fail(exc, "cannot read") from None
 
-    def _reprocess_batch(self, parsed: list[tuple[Any, ParseResult]], counts: dict[str, int],
-                         start: dict[str, int]) -> set[str]:
-        """One reprocess batch in the caller's transaction. The addresses it touches are locked first,
-        in one order (PostgreSQL: daemons may be writing); ``counts`` starts again from ``start`` if
-        the transaction is retried."""
-        counts.update(start)
+    def replace_events(self, parsed: Sequence[tuple[reprocessing.StoredMessage, ParseResult]]) -> tuple[set[str], int]:
+        """In the caller's transaction: the messages' events replaced by those of their new parse
+        results (through ingest's trust, breaker and policy steps) and their parse status updated.
+        The addresses touched, before and after, are locked first in one order (PostgreSQL:
+        daemons may be writing). Returns those addresses and how many events were stored."""
         self._pending_events.clear()
         affected: set[str] = set()
+        events = 0
         if self.dialect.locks:
             keys = {r[0] for r in self.conn.execute(
                 f"SELECT DISTINCT address FROM events WHERE message_id {self.dialect.any_of}",
-                (self.dialect.pack([row["id"] for row, _ in parsed]),))}
+                (self.dialect.pack([m.id for m, _ in parsed]),))}
             for _, result in parsed:
                 for rec in result.recipients:
                     try:
@@ -1451,69 +1443,57 @@ class Store(CopyMixin):
                     except InvalidAddress:
                         pass
             self._lock(keys)
-        for row, result in parsed:
-            affected.update(r[0] for r in self.conn.execute("SELECT address FROM events WHERE message_id = ?", (row["id"],)))
+        for m, result in parsed:
+            affected.update(r[0] for r in self.conn.execute("SELECT address FROM events WHERE message_id = ?", (m.id,)))
             # operators' promote/release decisions live on in the audit log, which replay applies
-            self.conn.execute("DELETE FROM held WHERE event_id IN (SELECT id FROM events WHERE message_id = ?)",
-                              (row["id"],))
-            self.conn.execute("DELETE FROM events WHERE message_id = ?", (row["id"],))
+            self.conn.execute("DELETE FROM held WHERE event_id IN (SELECT id FROM events WHERE message_id = ?)", (m.id,))
+            self.conn.execute("DELETE FROM events WHERE message_id = ?", (m.id,))
             status = _parse_status(result)
             self.conn.execute("UPDATE messages SET parse_status = ?, format = ?, error = ?, message_id = ? WHERE id = ?",
-                              (status, result.format, result.error, result.message_id, row["id"]))
+                              (status, result.format, result.error, result.message_id, m.id))
             scratch: dict[str, State | None] = {}
-            counts["events"] += self._store_events(row["id"], result, from_text(row["received_at"]), scratch,
-                                                   json.loads(row["rcpt_tos"] or "[]")).events
+            events += self._store_events(m.id, result, m.received_at, scratch, m.rcpt_tos).events
             affected.update(scratch)
-            counts["messages"] += 1
         self._flush_events()
-        for key in affected:
-            self._replay(key)
-        return affected
+        return affected, events
+
+    def replay(self, keys: Iterable[str], actor: str = "reprocess") -> None:
+        """In the caller's transaction: rebuild each address's state from its history (locked
+        together first, on PostgreSQL)."""
+        keys = list(keys)
+        self._lock(keys)
+        for key in keys:
+            self._replay(key, actor)
 
     def _replay(self, key: str, actor: str = "reprocess") -> None:
-        """Rebuild one address's state from its events, activity and audit log, in time order; a change
-        it makes goes into the change feed under ``actor`` (the operator who promoted or released).
-        Locked on PostgreSQL, if the caller does not hold the lock yet."""
+        """Rebuild one address's state from its events, activity and audit log (replayed by
+        :func:`bounced.reprocess.replay`); a change it makes goes into the change feed under ``actor``
+        (the operator who promoted or released). Locked on PostgreSQL, if the caller does not hold
+        the lock yet."""
         self._lock((key,))
-        pol = self.config.policy
-        facts: list[tuple[str, int, Any]] = []
-        # untrusted and held events change nothing; an operator's promote or release (audit) applies them
-        for e in self.conn.execute("SELECT id, at, kind, reason FROM events e WHERE address = ? AND "
-                                   "(trusted IS NULL OR trusted = 1) AND NOT EXISTS (SELECT 1 FROM held h WHERE "
-                                   "h.event_id = e.id) ORDER BY at, id", (key,)):
-            facts.append((e["at"], 1, e))
-        for a in self.conn.execute("SELECT id, at, action, kind, reason, actor, detail FROM audit WHERE address = ? "
-                                   "ORDER BY at, id", (key,)):
-            if a["action"] in _APPLIES_EVENT:
-                facts.append((json.loads(a["detail"])["event_at"], 1, a))
-            elif a["action"] != "discard":
-                facts.append((a["at"], 2, a))
-        for act in self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)):
-            facts.append((act["at"], 0, None))
-        facts.sort(key=lambda f: (f[0], f[1]))
-        state: State | None = None
-        for at_text, typ, row in facts:
-            at = from_text(at_text)
-            change: Change
-            if typ == 0:
-                change = policy.apply_activity(state, at)
-            elif typ == 1:
-                change = policy.apply_event(state, row["kind"], row["reason"], at, pol)
-                if "action" not in row.keys():  # an event row, not an operator's promote/release
-                    self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (change.action, row["id"]))
-            elif row["action"] == "unsuppress":
-                change = policy.apply_lift(state, at, row["actor"], row["reason"])
-            else:
-                detail = json.loads(row["detail"]) if row["detail"] else {}
-                source = detail.get("source") or ("import" if row["action"] == "import" else "manual")
-                change = policy.apply_manual_suppress(state, row["kind"] or "hard", row["reason"], at, source,
-                                                      from_text(detail.get("expires_at")))
-            state = change.state
-        if state is None:
+        out = reprocessing.replay(self._history(key), self.config.policy)
+        if out.actions:
+            self.conn.executemany("UPDATE events SET policy_action = ? WHERE id = ?",
+                                  [(action, event_id) for event_id, action in out.actions])
+        if out.state is None:
             self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
         else:
-            self._write_states({key: state}, actor)
+            self._write_states({key: out.state}, actor)
 
+    def _history(self, key: str) -> reprocessing.History:
+        """What an address's state is rebuilt from, each part in time order. Untrusted and held
+        events change nothing; an operator's promote or release (audit) applies them."""
+        events = self.conn.execute("SELECT id, at, kind, reason FROM events e WHERE address = ? AND "
+                                   "(trusted IS NULL OR trusted = 1) AND NOT EXISTS (SELECT 1 FROM held h WHERE "
+                                   "h.event_id = e.id) ORDER BY at, id", (key,)).fetchall()
+        audit = self.conn.execute("SELECT at, action, kind, reason, actor, detail FROM audit WHERE address = ? "
+                                  "ORDER BY at, id", (key,)).fetchall()
+        activity = self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)).fetchall()
+        return reprocessing.History(tuple(reprocessing.PastEvent(*e) for e in events),
+                                    tuple(reprocessing.Decision(*a) for a in audit),
+                                    tuple(a[0] for a in activity))
+
+    # ---------------------------------------------------------------- retention
     def prune_raw(self, older_than: datetime) -> int:
         """Drop raw bytes of messages received before ``older_than``; events stay."""
         def run() -> int:

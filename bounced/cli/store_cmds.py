@@ -32,6 +32,7 @@ from bounced.configcheck import writable_problem
 from bounced.ingest import parse_options, prepare
 from bounced.model import Kind
 from bounced.reasons import REASONS
+from bounced.reprocess import BATCH as REPROCESS_BATCH
 from bounced.render import output_options, render, safe
 from bounced.reporttime import event_time
 from bounced.store import SCHEMA_VERSION, Store, StoreError
@@ -583,7 +584,7 @@ def export_suppressions(open_store: Callable[..., Store], cfg: config_mod.Config
 # ------------------------------------------------------------------------------------- maintenance
 @click.command()
 @click.option("--since", help="Only messages received since (date, or a duration ago: 30d).")
-@click.option("--batch", type=click.IntRange(min=1), default=Store.REPROCESS_BATCH, show_default=True,
+@click.option("--batch", type=click.IntRange(min=1), default=REPROCESS_BATCH, show_default=True,
               help="Messages per write transaction (the daemon waits at most one batch).")
 @store_options
 def reprocess(since: str | None, batch: int, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:

@@ -201,6 +201,23 @@ class Config:
     source: str = field(default="<defaults>", compare=False)
 
 
+@dataclass(frozen=True)
+class StoreRules:
+    """The settings the store applies to what it writes: the policy, trust (bounce), the breaker,
+    and the webhooks a suppression change is queued for. Only these reach the store after it is
+    open, so a reload hands it new ones on the same connection (a SIGHUP does not reopen the
+    database), and nothing in it reads where the database is or how to reach it."""
+
+    policy: PolicyConfig = PolicyConfig()
+    bounce: BounceConfig = BounceConfig()
+    breaker: BreakerConfig = BreakerConfig()
+    webhooks: tuple[Webhook, ...] = ()
+
+    @classmethod
+    def of(cls, config: Config) -> "StoreRules":
+        return cls(config.policy, config.bounce, config.breaker, config.web.webhooks)
+
+
 _CHOICES = {
     "log.format": {"auto", "json", "console"},
     "log.level": {"debug", "info", "warning", "error"},

@@ -44,7 +44,7 @@ import sqlite_utils
 from bounced import breaker, changes, keyfiles, policy, trust
 from bounced import reprocess as reprocessing
 from bounced.addresses import InvalidAddress, domain_of, normalize
-from bounced.config import Config, is_url, url_problem
+from bounced.config import Config, StoreRules, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
 from bounced.model import Kind, ParseResult, SuppressionRow
 from bounced.policy import State
@@ -679,7 +679,8 @@ class Store(CopyMixin):
     def __init__(self, path: str, conn: Any, config: Config, readonly: bool, dialect: Dialect = SQLITE,
                  reconnect: Callable[[], Any] | None = None) -> None:
         # ``path`` is where the store is, as people may see it: the file, or the URL without a password
-        self.path, self.conn, self.config, self.readonly, self.dialect = path, conn, config, readonly, dialect
+        self.path, self.conn, self.readonly, self.dialect = path, conn, readonly, dialect
+        self.rules = StoreRules.of(config)  # all the store reads of the config once open
         self.case_sensitive = config.store.local_part_case_sensitive
         self._reconnect = reconnect
         self._down: tuple[float, str] | None = None  # (monotonic time of the failed connect, why)
@@ -777,7 +778,7 @@ class Store(CopyMixin):
                 keyring = keyfiles.load(config, None if self._reconnect else self.path)
             except keyfiles.KeyFileError as exc:
                 raise StoreError(str(exc)) from None
-        self.config, self.keyring = config, keyring
+        self.rules, self.keyring = StoreRules.of(config), keyring
 
     def _has_table(self, name: str) -> bool:
         return self.conn.execute(self.dialect.has_table, (name,)).fetchone() is not None
@@ -1013,7 +1014,7 @@ class Store(CopyMixin):
 
     def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None],
                       rcpt_tos: Sequence[str]) -> "_Tally":
-        pol = self.config.policy
+        pol = self.rules.policy
         headers = json.dumps(dict(r.original_headers)) if r.original_headers else None
         keyed = []
         for rec in r.recipients:
@@ -1021,7 +1022,7 @@ class Store(CopyMixin):
                 keyed.append((self.key(rec.recipient), rec))
             except InvalidAddress:
                 continue  # the raw message is kept; reprocess can recover it after a parser fix
-        verdicts = trust.assess([k for k, _ in keyed], self._evidence(r, rcpt_tos, at), self.config.bounce,
+        verdicts = trust.assess([k for k, _ in keyed], self._evidence(r, rcpt_tos, at), self.rules.bounce,
                                 self.keyring, at, self.key)
         tally = _Tally()
         for key, rec in keyed:
@@ -1077,7 +1078,7 @@ class Store(CopyMixin):
         sig = next((v for n, v in r.original_headers if n.lower() == SIG_HEADER.lower()), None)
         mid = _message_id(r.original_message_id)
         registered: frozenset[str] = frozenset()
-        if mid and self.config.bounce.trust == "bound":
+        if mid and self.rules.bounce.trust == "bound":
             rows = self._sent.get(mid) if self._sent is not None else self.conn.execute(
                 "SELECT address, expires_at FROM sent WHERE message_id = ?", (mid,)).fetchall()
             registered = frozenset(a for a, expires in rows or () if expires > to_text(at))
@@ -1085,7 +1086,7 @@ class Store(CopyMixin):
 
     def _hold_cause(self, key: str, kind: str, at: datetime, tally: "_Tally") -> str | None:
         """Why this new suppression is held instead of applied, or None to apply it."""
-        b = self.config.breaker
+        b = self.rules.breaker
         if tally.suppressing > b.max_per_message:
             return f"per-message cap: more than {b.max_per_message} suppressions from one message"
         if kind != Kind.HARD or not b.enabled:
@@ -1117,7 +1118,7 @@ class Store(CopyMixin):
 
     def _registrations(self, items: Sequence[Incoming]) -> dict[str, list[tuple[str, str]]] | None:
         """``sent`` rows for the batch's original Message-IDs, read once (trust = bound only)."""
-        if self.config.bounce.trust != "bound":
+        if self.rules.bounce.trust != "bound":
             return None
         mids = sorted({m for it in items if (m := _message_id(it.result.original_message_id))})
         out: dict[str, list[tuple[str, str]]] = {}
@@ -1172,7 +1173,7 @@ class Store(CopyMixin):
             (to_text(ch.at), now, key, ch.change, ch.kind, ch.reason, ch.source,
              "policy" if ch.change == "expired" else actor,
              to_text(ch.expires_at) if ch.expires_at else None)).fetchone()[0]
-        hooks = [(change_id, h.url, now, now) for h in self.config.web.webhooks if ch.change in h.events]
+        hooks = [(change_id, h.url, now, now) for h in self.rules.webhooks if ch.change in h.events]
         if hooks:
             self.conn.executemany("INSERT INTO webhook_outbox (change_id, url, created_at, next_at) VALUES (?,?,?,?)", hooks)
 
@@ -1298,7 +1299,7 @@ class Store(CopyMixin):
         keys = sorted({self.key(r) for r in recipients})
         if not keys:
             raise ValueError(f"no recipients given for Message-ID {message_id!r}")
-        expires = to_text(at + timedelta(days=self.config.bounce.sent_keep_days))
+        expires = to_text(at + timedelta(days=self.rules.bounce.sent_keep_days))
 
         def run() -> int:
             self.conn.execute("DELETE FROM sent WHERE expires_at <= ?", (to_text(at),))
@@ -1471,7 +1472,7 @@ class Store(CopyMixin):
         (the operator who promoted or released). Locked on PostgreSQL, if the caller does not hold
         the lock yet."""
         self._lock((key,))
-        out = reprocessing.replay(self._history(key), self.config.policy)
+        out = reprocessing.replay(self._history(key), self.rules.policy)
         if out.actions:
             self.conn.executemany("UPDATE events SET policy_action = ? WHERE id = ?",
                                   [(action, event_id) for event_id, action in out.actions])
@@ -1618,7 +1619,7 @@ class Store(CopyMixin):
                             f"count(*) FILTER (WHERE kind = 'hard') AS hard, count(*) FILTER (WHERE kind = 'soft') AS soft, "
                             f"count(*) FILTER (WHERE kind = 'complaint') AS complaint "
                             f"FROM events {cond} GROUP BY 1 ORDER BY events DESC, 1", args)
-        sender = sorted(self.config.policy.sender_side)
+        sender = sorted(self.rules.policy.sender_side)
         marks = ", ".join("?" * len(sender))
         sender_cond = ("WHERE " if not cond else cond + " AND ") + f"reason IN ({marks})"
         sender_rows = self._rows(f"SELECT domain, reason, count(*) AS events, max(at) AS last_at FROM events "

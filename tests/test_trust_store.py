@@ -26,11 +26,12 @@ def test_a_version_3_database_gains_trust_columns_and_keeps_its_history(tmp_path
     conn.execute("INSERT INTO suppressions (address, domain, active, kind, reason, source, suppressed_at) VALUES "
                  "('old@example.com', 'example.com', 1, 'hard', 'user_unknown', 'policy', '2026-01-01T00:00:00.000Z')")
     conn.close()
-    with Store.open(path, from_dict({"store": {"path": str(path)}})) as s:
+    cfg = from_dict({"store": {"path": str(path)}})
+    with Store.open(path, cfg) as s:
         assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
         report = s.address_report("old@example.com")
         assert report.active_now and report.events[0]["trusted"] is None  # stored when everything counted
-        s.ingest_many([prepare(dsn("new@example.com", tag="n"), "", (), parse_options(s.config))])
+        s.ingest_many([prepare(dsn("new@example.com", tag="n"), "", (), parse_options(cfg))])
         assert s.events(untrusted=True)[0]["address"] == "new@example.com"
         plan = " ".join(r[3] for r in s.conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM events WHERE kind = 'hard' AND domain = ? AND at >= ? AND at < ? "

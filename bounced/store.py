@@ -48,7 +48,6 @@ from bounced.config import Config, StoreRules, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
 from bounced.model import Kind, ParseResult, SuppressionRow
 from bounced.policy import State
-from bounced.reasons import REASONS
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
 
@@ -1655,9 +1654,6 @@ class Store(CopyMixin):
         for r in self.conn.execute("SELECT address, kind, reason, source, suppressed_at, expires_at FROM suppressions "
                                    f"WHERE {ACTIVE_NOW.format(now='?')} ORDER BY address", (now,)):
             yield dict(r)
-
-    def known_reason(self, reason: str) -> bool:
-        return reason in REASONS
 
     # ---------------------------------------------------------------- the web API's reads and writes
 

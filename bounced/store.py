@@ -1534,14 +1534,7 @@ class Store(CopyMixin):
     def list_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                           since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
                           limit: int | None = 100, mode: str = "list") -> Any:
-        where, args = [], []
-        now = to_text(utcnow())
-        if active is True:
-            where.append(ACTIVE_NOW.format(now="?"))
-            args.append(now)
-        elif active is False:
-            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
-            args.append(now)
+        where, args = self._active_where(active)
         sql = ("SELECT address, active, kind, reason, source, suppressed_at, expires_at, soft_count, last_event_at, "
                "lifted_at, lifted_by, lifted_reason FROM suppressions")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
@@ -1552,14 +1545,8 @@ class Store(CopyMixin):
                             offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
         """The support page's browse list: active ones newest first, lifted ones by when they were lifted,
         or both by whichever happened last; dates filter that same moment."""
-        where, args = [], []
-        now = to_text(utcnow())
+        where, args = self._active_where(active, ended="lifted_at IS NOT NULL")
         moment = {True: "suppressed_at", False: "lifted_at", None: "coalesce(lifted_at, suppressed_at)"}[active]
-        if active is True:
-            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
-            args.append(now)
-        elif active is False:
-            where.append("lifted_at IS NOT NULL")
         sql = (f"SELECT address, active, kind, reason, source, suppressed_at, expires_at, lifted_at, lifted_by, "
                f"lifted_reason, {moment} AS moment FROM suppressions")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column=moment,
@@ -1578,6 +1565,17 @@ class Store(CopyMixin):
                "message_id, trust_note FROM events")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="at",
                               since=since, until=until, order="at DESC, id DESC", limit=limit, mode=mode)
+
+    _ENDED = "(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)"
+
+    @classmethod
+    def _active_where(cls, active: bool | None, ended: str = _ENDED) -> tuple[list[str], list[Any]]:
+        """The start of a suppressions listing's filter: active now (True), ended (False: lifted or
+        expired, unless ``ended`` says otherwise) or all (None); each ``?`` is now."""
+        if active is None:
+            return [], []
+        cond = ACTIVE_NOW.format(now="?") if active else ended
+        return [cond], [to_text(utcnow())] * cond.count("?")
 
     def _filtered(self, sql: str, where: list[str], args: list[Any], *, kind: str | None, reason: str | None,
                   domain: str | None, time_column: str, since: datetime | None, until: datetime | None,
@@ -1693,14 +1691,7 @@ class Store(CopyMixin):
                          after: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """One page of the list in address order, starting after the key ``after`` (a stable cursor:
         rows added or lifted meanwhile never make a page repeat or skip another address)."""
-        where, args = [], []
-        now = to_text(utcnow())
-        if active is True:
-            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
-            args.append(now)
-        elif active is False:
-            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
-            args.append(now)
+        where, args = self._active_where(active)
         if after is not None:
             where.append("address > ?")
             args.append(after)

@@ -199,9 +199,9 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
     final = fields.clean_address(block.get("final-recipient"))
     original = fields.clean_address(block.get("original-recipient"))
     actual = fields.clean_address(block.get("x-actual-recipient"))
-    # the Original-Recipient is the address as the sender gave it (RFC 3461 ORCPT), the one a
-    # mailing list knows; the Final-Recipient may be an alias target or a local rewrite
-    recipient = original if _usable(original) else (final if _usable(final) else (actual or final or original))
+    # the address the report is about; the dispatcher keys the result on the Original-Recipient
+    # when it names another address (bounced.parse._keyed)
+    recipient = final if _usable(final) else (original if _usable(original) else (actual or final or original))
     dtype, diagnostic = fields.split_type(block.get("diagnostic-code", ""))
     diagnostic = fields.unfold(diagnostic)
     if dtype and dtype not in _SMTP_TYPES:

@@ -313,6 +313,7 @@ IDENTIFIER_CASES = [
     ("exchange-5.2.252-sendasdenied", None, "554 5.2.252 SendAsDenied; a@sender.example not allowed to send as b@sender.example; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied", "rejected"),
     ("exchange-notauthorized", None, "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"),
     ("exchange-recipsizelimit", None, "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "exceed_limit"),
+    ("postfix-unverified-address-in-progress", "4.1.1", "450 4.1.1 <a@example.info>: Recipient address rejected: unverified address: Address verification in progress", "system_error"),
     ("exchange-queue-expired", None, "Remote Server at mydomain.com (10.1.1.3) returned '550 4.4.7 QUEUE.Expired; message expired'", "expired"),
     ("exchange2003-ambiguous", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (000C0595) Ambiguous Recipient", "filtered"),
     ("o365-submission-quota-over-5.2.2", "5.2.2", "550 5.2.2 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Submission quota exceeded", "speeding"),

@@ -57,6 +57,7 @@ CASES = [
     ("rfc5321-550-5.7.1-mailbox-unavailable", "a@example.info", "mx.example.info", "550 5.7.1 Requested action not taken: mailbox unavailable", COUNT),
     # Postfix smtpd: a refused HELO name and greylisting are about our host, whatever the code
     ("postfix-helo-rejected-under-5.1.1", "a@example.info", "mx.example.info", "550 5.1.1 <a@example.info>: Helo command rejected: Host not found", IGNORE),
+    ("postfix-450-4.1.1-verification-in-progress", "a@example.info", "mx.example.info", "450 4.1.1 <a@example.info>: Recipient address rejected: unverified address: Address verification in progress", COUNT),
     ("postgrey-greylisted-under-5.1.1", "a@example.info", "mx.example.info", "550 5.1.1 <a@example.info>: Recipient address rejected: Greylisted for 5 minutes", IGNORE),
 ]
 

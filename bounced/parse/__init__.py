@@ -245,14 +245,11 @@ def _sole_original_recipient(msg: Message, original) -> str | None:  # noqa: ANN
 
 
 def _envelope_found(msg: Message, recipient: str) -> Found:
-    """A recipient known only from VERP: codes and words from the notice's first text part."""
-    text = ""
-    for part, _depth, ctype in mime.typed_walk(msg):
-        if ctype.startswith("message/"):
-            break
-        if ctype.startswith("text/"):
-            text = " ".join(mime.part_text(part)[:4000].split())[:1000]
-            break
+    """A recipient known only from VERP (or the original's sole To): codes and words from the
+    notice's own text, read as every format reads it."""
+    from bounced.parse.lhost import _common
+
+    text = " ".join(_common.report_text(msg)[:4000].split())[:1000]
     codes = smtp.find_codes(text)
     return Found(recipient=recipient, action="failed", status=codes.status, reply_code=codes.reply_code,
                  diagnostic=text)

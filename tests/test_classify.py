@@ -182,6 +182,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("sendmail-x-unix", None, "X-Unix; 255", "mailer_error"),
     ("rfc5321-bad-sequence", None, "503 5.5.1 Bad sequence of commands", "syntax_error"),
     ("mailbox-unavailable-under-5.7.1-is-policy", "5.7.1", "550 5.7.1 Requested action not taken: mailbox unavailable", "policy_violation"),
+    ("mailbox-unavailable-with-5.1.1-under-5.7.1", "5.7.1", "550 5.1.1 Requested action not taken: mailbox unavailable", "user_unknown"),
     ("mailbox-unavailable-qualified-blocked", None, "550 Requested action not taken: mailbox unavailable (blocked)", "policy_violation"),
     ("mailru-local-mailbox-account-blocked", None, "550 Message was not accepted -- invalid mailbox.  Local mailbox a@mail.ru is unavailable: account is blocked", "suspend"),
     ("mailbox-storage-exceeded-under-5.1.1", "5.1.1", "552 5.1.1 <a@example.info> Mailbox storage exceeded", "mailbox_full"),

@@ -46,7 +46,7 @@ from bounced import reprocess as reprocessing
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config, StoreRules, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
-from bounced.model import Kind, ParseResult, SuppressionRow
+from bounced.model import Kind, ParseResult, RecipientResult, SuppressionRow
 from bounced.policy import State
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
@@ -106,6 +106,15 @@ def _why_unopenable(path: str, readonly: bool) -> str | None:
     if Path(path).exists() and not os.access(path, os.R_OK):
         return f"{path} is not readable by {run_as()}"
     return None
+
+
+def _shown_diagnostic(rec: RecipientResult) -> str:
+    """The event's diagnostic, led by the address that really failed when a forwarder or alias
+    expanded the one we mailed (the event is keyed on the latter): the events table has no column
+    for it, and this is what an operator reads beside the address."""
+    if rec.final_recipient:
+        return f"[final recipient {rec.final_recipient}] {rec.diagnostic}"
+    return rec.diagnostic
 
 
 @dataclass
@@ -1044,7 +1053,7 @@ class Store(CopyMixin):
                 else:
                     action = "held"
             event = (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
-                     rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
+                     _shown_diagnostic(rec)[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
                      headers, action, int(verdict.trusted), verdict.why)
             if hold is None:
                 self._pending_events.append(event)  # written together by _flush_events

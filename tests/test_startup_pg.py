@@ -86,6 +86,28 @@ def test_daemon_started_while_the_database_is_down_answers_451_then_accepts_when
     assert '"store_recovered"' in log and "Traceback" not in log
 
 
+@pytest.mark.slow
+def test_daemon_waiting_for_the_database_exits_78_when_it_answers_with_a_refusal(tmp_path, pg):
+    import psycopg
+
+    with psycopg.connect(pg.url(), autocommit=True) as c:
+        c.execute("CREATE ROLE mx LOGIN PASSWORD 'right-password'")
+    pg.stop()
+    (tmp_path / "pgpass").write_text("wrong-password\n")
+    server = BouncedServer(tmp_path, db_path=f"postgresql://mx@127.0.0.1:{pg.port}/postgres", overrides={
+        **OPEN, "store": {"password_file": str(tmp_path / "pgpass")}}).start()
+    try:
+        assert send(server.port, dsn(1, tag="refused")) == 451
+        pg.start()
+        assert wait_for(lambda: not server.alive(), timeout=60), server.log_tail()
+    finally:
+        code = server.stop()
+    assert code == EXIT_CONFIG
+    log = server.log_text()
+    assert '"store_refused"' in log and "password authentication failed" in log
+    assert "Traceback" not in log and "wrong-password" not in log
+
+
 def _serve(tmp_path: Path, url: str, password: str, *command: str) -> subprocess.CompletedProcess:
     pw = tmp_path / "pgpass"
     pw.write_text(password + "\n")

@@ -460,8 +460,8 @@ class _NotConnected:
     usable = False
     in_transaction = False
 
-    def __init__(self, why: StoreError, connect: Callable[[], Any]) -> None:
-        self.why, self._connect = why, connect
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         return self._connect().execute(sql, params)
@@ -831,7 +831,7 @@ class Store(CopyMixin):
         store = cls(shown, conn, config, readonly, dialect, connect)
         store.keyring = keyring
         if isinstance(conn, StoreUnavailable):
-            store.conn = _NotConnected(conn, store._connected)
+            store.conn = _NotConnected(store._connected)
             store._set_up = False
             store._down = (time.monotonic(), conn, 1)
             return store
@@ -891,7 +891,7 @@ class Store(CopyMixin):
         version = self._version()
         if version > SCHEMA_VERSION:
             raise PermanentStoreError(f"{self.path}: database schema version {version} is newer than this bounced "
-                             f"understands ({SCHEMA_VERSION}); upgrade bounced")
+                                      f"understands ({SCHEMA_VERSION}); upgrade bounced")
         if version < SCHEMA_VERSION:
             self._upgrade(version)
         row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
@@ -903,7 +903,7 @@ class Store(CopyMixin):
         missing = [t for t in TABLES if not self._has_table(t)]
         if missing:
             raise PermanentStoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
-                             "restore it from a backup")
+                                      "restore it from a backup")
 
     def _check_file(self) -> None:
         """The path still names the file we have open. A deleted or replaced database would take

@@ -141,9 +141,11 @@ class Writer:
                  parse_budget: float = DEFAULT_BUDGET, on_permanent: Callable[[str], None] | None = None) -> None:
         self._open_store = open_store
         self._on_death = on_death
-        # a PermanentStoreError from a store that connects later (opened with wait_for_server): the
-        # daemon exits with EX_CONFIG, as it would have at start had the server been up
+        # a PermanentStoreError before the store was ever usable (one opened with wait_for_server
+        # connects later): the daemon exits with EX_CONFIG, as it would have at start had the server
+        # been up. Once usable, the same error is a store failure like any other: 451 and /healthz.
         self._on_permanent = on_permanent
+        self._usable_once = False
         self._parse_workers = parse_workers
         self._parse_budget = parse_budget
         # the feeder's own connection, to look up sha256s before parsing (one store per thread)
@@ -279,6 +281,7 @@ class Writer:
                 self._last_check = (time.monotonic(), f"store check failed: {exc!r}")
             else:
                 self._last_check = (time.monotonic(), None)
+                self._usable_once = True
 
         return self._control(check)
 
@@ -353,6 +356,7 @@ class Writer:
             self._store = self._open_store()
             try:
                 self._store.check_writable()
+                self._usable_once = True
             except StoreUnavailable as exc:  # the server is away: 451 until the store reconnects
                 self._failures.failure(str(exc), 0)
                 self._last_check = (time.monotonic(), str(exc))
@@ -602,12 +606,13 @@ class Writer:
             error = f"unexpected store error: {exc!r}"
             self._log.error("store_bug", error=repr(exc), traceback=traceback.format_exc())
         self._last_commit, self._busy_since = (time.monotonic(), error), None
+        self._usable_once = self._usable_once or error is None
         if self._on_batch is not None:
             _quiet(self._on_batch, len(items), time.perf_counter() - started, error is None)
         return outcomes, error
 
     def _permanent(self, exc: StoreError) -> None:
-        if isinstance(exc, PermanentStoreError) and self._on_permanent is not None:
+        if isinstance(exc, PermanentStoreError) and not self._usable_once and self._on_permanent is not None:
             _quiet(self._on_permanent, str(exc))
 
     def _settle(self, batch: list[_Job], items: list[Incoming], outcomes: list[IngestOutcome]) -> None:

@@ -8,9 +8,7 @@ import os
 import click
 
 from bounced import config as config_mod
-from bounced.config import ConfigError
-
-from bounced.config import EXIT_CONFIG
+from bounced.config import EXIT_CONFIG, ConfigError
 
 
 @click.command("serve")

@@ -26,6 +26,12 @@ SYSTEM_CONFIG = Path("/etc/bounced/bounced.toml")
 SYSTEM_STATE_DIR = Path("/var/lib/bounced")
 
 
+# sysexits.h EX_CONFIG, the exit status of `bounced serve` and `bounced web` for what no retry fixes
+# (a bad config file, a database that refuses the connection or has a newer schema): their units
+# do not restart on it (RestartPreventExitStatus=78)
+EXIT_CONFIG = 78
+
+
 class ConfigError(ValueError):
     """A bad configuration value; the message names the key and the file."""
 

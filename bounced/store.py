@@ -70,6 +70,40 @@ class StoreUnavailable(StoreError):
     is pointless; a later try may succeed."""
 
 
+class PermanentStoreError(StoreError):
+    """A problem no retry fixes: the server refused the password or the user, the database does not
+    exist, the connection string is wrong, or the schema is newer than this bounced or not bounced's.
+    The daemon exits with EX_CONFIG (78) on it, which its unit does not restart."""
+
+
+# What the server says (libpq passes connection failures on as text only, without their SQLSTATE)
+# when a connection attempt fails for a reason no retry fixes: (phrase, SQLSTATE it stands for).
+# Anything else (refused, timed out, no route, "the database system is starting up", too many
+# clients, a name that does not resolve yet at boot) is retried. A server set to translate its
+# messages (lc_messages) is therefore retried on these too: wrong, but loud (logged per interval,
+# /healthz 503) and never a lost message.
+_PERMANENT_CONNECT = (
+    ("password authentication failed", "28P01"),
+    ("no password supplied", "28P01 (libpq: no password in store.password_file, $PGPASSWORD or ~/.pgpass)"),
+    ("no pg_hba.conf entry", "28000"),
+    ("does not exist", "3D000 or 28000"),  # database "x" / role "x" does not exist
+    ("permission denied for database", "42501"),
+    ("is not permitted to log in", "28000"),
+)
+
+
+def _connect_error(shown: str, exc: BaseException) -> StoreError:
+    """A failed connection attempt as the StoreError class that says whether to retry it."""
+    import psycopg
+
+    text = _one_line(exc)
+    if not isinstance(exc, psycopg.OperationalError):  # a connection string libpq cannot parse
+        return PermanentStoreError(f"{shown}: bad connection string: {text}")
+    if any(phrase in text for phrase, _ in _PERMANENT_CONNECT):
+        return PermanentStoreError(f"{shown}: the server refused the connection: {text}")
+    return StoreUnavailable(f"{shown}: cannot connect: {text}")
+
+
 # every table a bounced database has; one missing means a damaged or foreign file
 TABLES = ("meta", "messages", "events", "suppressions", "activity", "audit", "sent", "held", "api_tokens",
           "activity_log", "changes", "webhook_outbox")
@@ -332,7 +366,10 @@ def _pg_dialect() -> Dialect:
 _LOCK_SCHEMA = 0x626F756E  # "boun"
 _LOCK_ADDRESS = 0x63656400  # "ced\\0"
 _RETRIES = 5
-_RECONNECT_PAUSE = 1.0  # seconds between attempts to reach a server that is down
+# seconds between attempts to reach a server that is down: doubling from the first to the last,
+# so a long outage costs a connection attempt every 5 s, and mail is accepted at most 5 s after the
+# server is back (a message arriving meanwhile answers 451 at once with the last cause)
+_RECONNECT_PAUSE = (1.0, 5.0)
 _FEED_LOCK = 1 << 40  # in Store._locked: this transaction holds the change feed's lock (not an address id)
 
 
@@ -422,6 +459,27 @@ class _PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class _NotConnected:
+    """The connection of a store opened with ``wait_for_server`` before the server answered: not
+    usable, and any statement run on it first connects (``connect``: Store._connected), so no
+    method of the store can be left holding a connection that never was."""
+
+    usable = False
+    in_transaction = False
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._connect().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        return self._connect().executemany(sql, rows)
+
+    def close(self) -> None:
+        pass
 
 
 def _pg_schema(conn: Any) -> None:
@@ -691,7 +749,9 @@ class Store(CopyMixin):
         self.rules = StoreRules.of(config)  # all the store reads of the config once open
         self.case_sensitive = config.store.local_part_case_sensitive
         self._reconnect = reconnect
-        self._down: tuple[float, str] | None = None  # (monotonic time of the failed connect, why)
+        # the last failed connect: (monotonic time, the error, failures in a row); see _ensure_connected
+        self._down: tuple[float, StoreError, int] | None = None
+        self._set_up = True  # migrated and checked; False until a store opened with wait_for_server connects
         self._locked: set[int] = set()  # address locks this transaction holds (PostgreSQL)
         self._pending_events: list[tuple] = []  # events of the batch not written yet
         self._sent: dict[str, list[tuple[str, str]]] | None = None  # the batch's registrations, read once
@@ -700,12 +760,18 @@ class Store(CopyMixin):
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def open(cls, path: str | os.PathLike[str], config: Config | None = None, *, readonly: bool = False) -> "Store":
-        """The SQLite file at ``path``, or the PostgreSQL database when ``path`` is a postgresql:// URL."""
+    def open(cls, path: str | os.PathLike[str], config: Config | None = None, *, readonly: bool = False,
+             wait_for_server: bool = False) -> "Store":
+        """The SQLite file at ``path``, or the PostgreSQL database when ``path`` is a postgresql:// URL.
+
+        ``wait_for_server`` (PostgreSQL; the daemon and ``bounced web``): a server that cannot be
+        reached now is no error here; the store connects, migrates and checks the schema on first
+        use, and until then every use raises StoreUnavailable. A :class:`PermanentStoreError` is
+        raised at once either way."""
         config = config or Config()
         path = str(path)
         if is_url(path):
-            return cls._open_pg(path, config, readonly)
+            return cls._open_pg(path, config, readonly, wait_for_server)
         try:
             if readonly:
                 if not Path(path).exists():
@@ -744,37 +810,66 @@ class Store(CopyMixin):
         return store
 
     @classmethod
-    def _open_pg(cls, url: str, config: Config, readonly: bool) -> "Store":
+    def _open_pg(cls, url: str, config: Config, readonly: bool, wait_for_server: bool = False) -> "Store":
         shown = display_url(url)
         problem = url_problem(url)
         if problem and "password" not in problem:  # a password given in code (not config) is used, never shown
-            raise StoreError(f"{shown}: {problem}")
-        password = read_password(config)
+            raise PermanentStoreError(f"{shown}: {problem}")
         dialect = _pg_dialect()
+        keyring = None
+        if not readonly and config.bounce.trust != "open":
+            try:  # bounce.verp_secret_files, the same on every MX host; else a secret beside store.path
+                keyring = keyfiles.load(config)
+            except keyfiles.KeyFileError as exc:
+                raise StoreError(str(exc)) from None
 
         def connect() -> _PgConnection:
+            password = read_password(config)  # read again on each connect: a rotated password is picked up
             try:
                 return _PgConnection(url, password, readonly, config.store.connect_timeout)
             except dialect.errors as exc:
-                raise StoreUnavailable(f"{shown}: cannot connect: {_one_line(exc)}") from None
+                raise _connect_error(shown, exc) from None
 
-        store = cls(shown, connect(), config, readonly, dialect, connect)
         try:
-            store._migrate()
-            store._check_tables()
-            if not readonly and config.bounce.trust != "open":
-                # bounce.verp_secret_files, the same on every MX host; else a secret beside store.path
-                store.keyring = keyfiles.load(config)
-        except keyfiles.KeyFileError as exc:
-            store.close()
-            raise StoreError(str(exc)) from None
-        except dialect.errors as exc:
-            store.close()
-            raise StoreError(f"{shown}: not a usable bounced database ({_one_line(exc)})") from None
+            conn: Any = connect()
+        except StoreUnavailable as exc:
+            if not wait_for_server:
+                raise
+            conn = exc
+        store = cls(shown, conn, config, readonly, dialect, connect)
+        store.keyring = keyring
+        if isinstance(conn, StoreUnavailable):
+            store.conn = _NotConnected(store._connected)
+            store._set_up = False
+            store._down = (time.monotonic(), conn, 1)
+            return store
+        try:
+            store._set_up_schema()
         except BaseException:
             store.close()
             raise
         return store
+
+    def _set_up_schema(self) -> None:
+        """Migrate and check the schema on a fresh connection (PostgreSQL), each failure classed:
+        the server going away meanwhile is StoreUnavailable, a schema this bounced cannot use or a
+        user without the rights to create it is PermanentStoreError."""
+        import psycopg
+
+        try:
+            self._migrate()
+            self._check_tables()
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            raise PermanentStoreError(str(exc)) from None
+        except self.dialect.unavailable as exc:
+            raise StoreUnavailable(f"{self.path}: cannot migrate or check the schema: {_one_line(exc)}") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise PermanentStoreError(f"{self.path}: cannot create or migrate the schema: {_one_line(exc)}") from None
+        except self.dialect.errors as exc:
+            raise StoreError(f"{self.path}: not a usable bounced database ({_one_line(exc)})") from None
+        self._set_up = True
 
     def reconfigure(self, config: Config) -> None:
         """Reloaded policy, trust and breaker settings, on the open connection: a SIGHUP does not
@@ -795,7 +890,7 @@ class Store(CopyMixin):
         if not self._has_table("meta"):
             if self._has_table("messages") or (self.dialect is SQLITE and self.conn.execute(
                     "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]):
-                raise StoreError(f"{self.path}: this database is not a bounced database (no meta table)")
+                raise PermanentStoreError(f"{self.path}: this database is not a bounced database (no meta table)")
             return 0
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         return int(row[0]) if row else 0
@@ -803,8 +898,8 @@ class Store(CopyMixin):
     def _migrate(self) -> None:
         version = self._version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: database schema version {version} is newer than this bounced "
-                             f"understands ({SCHEMA_VERSION}); upgrade bounced")
+            raise PermanentStoreError(f"{self.path}: database schema version {version} is newer than this bounced "
+                                      f"understands ({SCHEMA_VERSION}); upgrade bounced")
         if version < SCHEMA_VERSION:
             self._upgrade(version)
         row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
@@ -815,8 +910,8 @@ class Store(CopyMixin):
         refuse it at open, naming what is missing."""
         missing = [t for t in TABLES if not self._has_table(t)]
         if missing:
-            raise StoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
-                             "restore it from a backup")
+            raise PermanentStoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
+                                      "restore it from a backup")
 
     def _check_file(self) -> None:
         """The path still names the file we have open. A deleted or replaced database would take
@@ -880,7 +975,10 @@ class Store(CopyMixin):
         self.close()
 
     def key(self, address: str) -> str:
-        """The normalized lookup key; raises InvalidAddress."""
+        """The normalized lookup key; raises InvalidAddress (and StoreUnavailable before a store
+        opened with ``wait_for_server`` has read whether local parts are case-sensitive)."""
+        if not self._set_up:
+            self._ensure_connected()
         return normalize(address, case_sensitive=self.case_sensitive)
 
     def _fail(self, exc: BaseException, what: str) -> StoreError:
@@ -934,22 +1032,43 @@ class Store(CopyMixin):
         raise AssertionError("unreachable")
 
     def _ensure_connected(self) -> None:
-        """PostgreSQL: a connection the server or the network dropped is replaced (StoreError while
-        the server cannot be reached, so the daemon answers 451 and tries again on the next batch)."""
+        """PostgreSQL: a connection the server or the network dropped, or never made (a store opened
+        with ``wait_for_server``), is made now, and the schema migrated and checked if it has not
+        been yet. While the server cannot be reached this raises the last failure at once, and tries
+        again only after a pause that doubles with each failure (:data:`_RECONNECT_PAUSE`), so the
+        daemon answers 451 without waiting on every batch.
+
+        A refusal no retry fixes (:class:`PermanentStoreError`) stays one until the store has been
+        usable once: a daemon that was storing mail keeps answering 451 and retrying through a
+        password rotated on the server before the file (the file is read on each attempt)."""
         if self._reconnect is None or self.conn.usable:
             return
-        if self._down and time.monotonic() - self._down[0] < _RECONNECT_PAUSE:
-            raise StoreUnavailable(self._down[1])  # answer at once instead of waiting on every batch
+        if self._down is not None:
+            first, last = _RECONNECT_PAUSE
+            since, error, failures = self._down
+            if time.monotonic() - since < min(last, first * 2 ** (failures - 1)):
+                raise error
         try:
             self.conn.close()
         except self.dialect.errors:
             pass
+        failures = self._down[2] + 1 if self._down is not None else 1
         try:
             self.conn = self._reconnect()
-        except StoreUnavailable as exc:
-            self._down = (time.monotonic(), str(exc))
-            raise
+            if not self._set_up:
+                self._set_up_schema()
+        except StoreError as exc:
+            if self.conn.usable:
+                self.conn.close()
+            if isinstance(exc, PermanentStoreError) and self._set_up:
+                exc = StoreUnavailable(str(exc))
+            self._down = (time.monotonic(), exc, failures)
+            raise exc from None
         self._down = None
+
+    def _connected(self) -> Any:
+        self._ensure_connected()
+        return self.conn
 
     def _lock(self, keys: Iterable[str]) -> None:
         """Take the addresses' advisory locks until COMMIT, in one global order (PostgreSQL only)."""
@@ -1739,8 +1858,8 @@ class Store(CopyMixin):
         return self._rows("SELECT name, scope, created_at, created_by FROM api_tokens ORDER BY name")
 
     def token_by_hash(self, token_sha256: str) -> tuple[str, str] | None:
-        row = self.conn.execute("SELECT name, scope FROM api_tokens WHERE token_sha256 = ?", (token_sha256,)).fetchone()
-        return (row[0], row[1]) if row else None
+        rows = self._rows("SELECT name, scope FROM api_tokens WHERE token_sha256 = ?", (token_sha256,))
+        return (rows[0]["name"], rows[0]["scope"]) if rows else None
 
     # the webhook outbox
     def outbox_next(self, url: str) -> dict[str, Any] | None:
@@ -1989,7 +2108,7 @@ def read_password(config: Config) -> str | None:
     try:
         return Path(path).read_text(encoding="utf-8").splitlines()[0] if Path(path).stat().st_size else ""
     except OSError as exc:
-        raise StoreError(f"store.password_file {path}: {exc.strerror or exc}") from None
+        raise PermanentStoreError(f"store.password_file {path}: {exc.strerror or exc}") from None
 
 
 def _one_line(exc: BaseException) -> str:

@@ -64,7 +64,10 @@ def serve_baseline(port: int) -> None:
     uvicorn.Server(uvicorn.Config(baseline_app, host="127.0.0.1", port=port, log_config=None, access_log=False,
                                   server_header=False, lifespan="on", limit_concurrency=cfg.max_connections,
                                   timeout_keep_alive=int(cfg.keepalive_timeout),
-                                  h11_max_incomplete_event_size=64 * 1024)).run()
+                                  h11_max_incomplete_event_size=64 * 1024,
+                                  # as `bounced web`: without it uvicorn wraps the baseline alone in
+                                  # its proxy-headers middleware, a cost bounced does not pay
+                                  proxy_headers=False)).run()
 
 
 def address(i: int) -> str:

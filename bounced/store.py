@@ -46,7 +46,7 @@ from bounced import reprocess as reprocessing
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config, StoreRules, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
-from bounced.model import Kind, ParseResult, RecipientResult, SuppressionRow
+from bounced.model import ActiveSuppression, Kind, ParseResult, RecipientResult, SuppressionRow
 from bounced.policy import State
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
@@ -757,6 +757,14 @@ class Store(CopyMixin):
         self._sent: dict[str, list[tuple[str, str]]] | None = None  # the batch's registrations, read once
         self._identity = _identity(path)  # the file opened, to notice it deleted or replaced
         self.keyring: Keyring | None = None  # loaded at open for writers when trust is not open
+        self._one_sql = self._ONE.format(now=dialect.now)
+        # SQLite: lookup_one's own cursor, rows as plain tuples (a cursor and a sqlite3.Row per call
+        # cost more than the read itself). The statement is reset when fetchone reaches its end, so
+        # no read transaction outlives the call.
+        self._one_cursor = None
+        if dialect is SQLITE:
+            self._one_cursor = conn.cursor()
+            self._one_cursor.row_factory = None
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -1801,18 +1809,21 @@ class Store(CopyMixin):
             "e.reply_code, e.diagnostic FROM suppressions s LEFT JOIN events e ON e.id = (SELECT id FROM events "
             "WHERE address = s.address ORDER BY at DESC, id DESC LIMIT 1) WHERE s.address = ? AND s.active = 1 "
             "AND (s.expires_at IS NULL OR s.expires_at > {now})")
-    _ONE_KEYS = ("kind", "reason", "source", "suppressed_at", "expires_at", "last_event_at", "last_status",
-                 "last_reply_code", "last_diagnostic")
 
-    def lookup_one(self, key: str) -> dict[str, Any] | None:
+    def lookup_one(self, key: str) -> ActiveSuppression | None:
         """One address's active suppression with its last event's status and diagnostic, in one
-        statement (the hot path of ``GET /api/v1/suppressions/{address}``)."""
+        statement (the hot path of ``GET /api/v1/suppressions/{address}``). Read fresh every call:
+        the primary key answers it in microseconds, and a cache would need the daemon's commits to
+        invalidate it."""
         try:
-            self._ensure_connected()
-            row = self.conn.execute(self._ONE.format(now=self.dialect.now), (key,)).fetchone()
+            if self._one_cursor is not None:  # SQLite: the primary-key read, nothing else
+                row = self._one_cursor.execute(self._one_sql, (key,)).fetchone()
+            else:
+                self._ensure_connected()
+                row = self.conn.execute(self._one_sql, (key,)).fetchone()
         except self.dialect.errors as exc:
             raise self._fail(exc, "cannot read") from None
-        return None if row is None else dict(zip(self._ONE_KEYS, row))
+        return None if row is None else ActiveSuppression._make(row)
 
     def suppression_page(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                          since: datetime | None = None, until: datetime | None = None, active: bool | None = True,

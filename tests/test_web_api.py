@@ -3,6 +3,8 @@ every scope, normalization shared with the reader and the CLI, bad input of ever
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -101,6 +103,30 @@ def test_single_lookup_says_why(clients) -> None:
     assert body["last_event"]["status"] == "5.1.1" and "user unknown" in body["last_event"]["diagnostic"]
     assert clients["read"].get("/suppressions/nobody@example.com").json() == {
         "address": "nobody@example.com", "normalized": "nobody@example.com", "suppressed": False}
+
+
+def test_a_lookup_sees_another_process_commit_at_once(db: str, clients) -> None:
+    """No answer is older than the database: the lookup's connection keeps no read open between
+    requests (Store.lookup_one reuses one cursor on SQLite), so a commit by another process shows
+    in the very next lookup, suppressed and lifted alike, with no cache to wait out."""
+    read = clients["read"]
+
+    def suppressed() -> bool:
+        r = read.get("/suppressions/Fresh@Example.org")
+        assert r.status_code == 200 and r.json()["normalized"] == "fresh@example.org"
+        return r.json()["suppressed"]
+
+    def cli(*args: str) -> None:
+        r = subprocess.run([sys.executable, "-m", "bounced", *args, "--db", str(db)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+    for _ in range(2):
+        assert [suppressed() for _ in range(3)] == [False] * 3
+        cli("suppress", "fresh@example.org", "--reason", "asked by phone")
+        assert suppressed()
+        assert read.get("/suppressions/fresh@example.org").json()["reason"] == "asked by phone"
+        cli("unsuppress", "fresh@example.org", "--reason", "asked again")
+        assert not suppressed()
 
 
 def test_batch_check(clients) -> None:

@@ -53,11 +53,13 @@ _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 class BouncedApp(Starlette):
     """Starlette, with the single-address lookup answered before its middleware and routing
-    (``api.lookup_fast``): the endpoint mailers call before every send."""
+    (``api.FastLookup``): the endpoint mailers call before every send."""
+
+    fast_lookup: api.FastLookup
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            body = api.lookup_fast(scope, self.state) if scope["type"] == "http" else None
+            body = self.fast_lookup(scope) if scope["type"] == "http" else None
         except StoreError:  # the routed endpoint answers it with a problem detail (503)
             body = None
         if body is None:
@@ -102,4 +104,5 @@ def create_app(config: Config, store_opener: StoreOpener) -> BouncedApp:
     )
     app.state.config, app.state.access, app.state.registry = config, access, registry
     app.state.authenticate = Authenticator(access)
+    app.fast_lookup = api.FastLookup(app.state.authenticate, access)
     return app

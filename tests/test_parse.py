@@ -547,3 +547,19 @@ def test_html_to_text_one_reader() -> None:
     html = '<div>550 5.1.1 &lt;a@x.example&gt;</div><p>User unknown<br/>Try later</p><a href="x">link</a>'
     assert fields.html_to_text(html).split("\n") == ["", "550 5.1.1 <a@x.example>", "", "User unknown", "Try later",
                                                      "link"]
+
+
+def test_quit_reply_as_diagnostic_gives_way_to_the_transcripts_refusal() -> None:
+    """Sendmail records the last reply it read; after a 4xx at RCPT it may be "221 Bye" (its own QUIT's
+    answer). A 2xx says nothing of a failure: the recipient's transcript line has the refusal."""
+    raw = (b"From: MAILER-DAEMON@relay.sender.example\nTo: news@sender.example\nSubject: Returned mail\n"
+           b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+           b"--b\n\n   ----- Transcript of session follows -----\n... while talking to mx.rcpt.example.:\n"
+           b">>> RCPT To:<ann@rcpt.example>\n<<< 452 4.2.2 Mailbox full\n"
+           b"ann@rcpt.example... Deferred: 452 4.2.2 Mailbox full\n\n"
+           b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.sender.example\n\n"
+           b"Final-Recipient: RFC822; ann@rcpt.example\nAction: failed\nStatus: 4.4.7\n"
+           b"Diagnostic-Code: SMTP; 221 Bye\n\n--b--\n")
+    [r] = parse_message(raw).recipients
+    assert "452 4.2.2 Mailbox full" in r.diagnostic
+    assert (r.status, r.reason) == ("4.2.2", "mailbox_full")

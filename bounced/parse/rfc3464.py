@@ -125,7 +125,7 @@ def _context(text: str, recipient: str | None) -> str:
             break
         line = _line_with_continuations(text, pos)
         rest = _WORDS.findall(line.replace(recipient, " ").replace(needle, " "))
-        if len(rest) >= 2:
+        if len(rest) >= 2 and not _success_only(line):
             if _DIGIT3.search(line) and (smtp.find_reply_code(line) or smtp.find_status(line)):
                 return fields.unfold(line)[:MAX_CONTEXT]
             meaningful = meaningful or line
@@ -145,6 +145,14 @@ def _context(text: str, recipient: str | None) -> str:
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _DIGIT3 = re.compile(r"\d\d\d|\d\.\d")
 MAX_MENTIONS = 8  # mentions of one recipient looked at in the notice
+
+
+def _success_only(text: str) -> bool:
+    """A 2xx reply and no failure reply: says nothing of why delivery failed. Sendmail records the
+    last reply it read, and after a 421 that is the answer to its own QUIT ("221 Bye"); the
+    remote's refusal is then only in the transcript ("<a@b>... Deferred: 421 4.7.0 ...")."""
+    code = smtp.find_reply_code(text)
+    return code is not None and code[0] == "2" and smtp.find_failure_reply(text) is None
 
 
 def _line_with_continuations(text: str, pos: int) -> str:
@@ -208,8 +216,8 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
         # "X-Unix; 255" is a local program's exit code, not an SMTP reply: keep the type visible
         diagnostic = f"{dtype}; {diagnostic}"
     status_field = block.get("status", "")
-    if not diagnostic:
-        diagnostic = _context(human(), recipient)  # the notice is decoded only when needed
+    if not diagnostic or (dtype in _SMTP_TYPES and _success_only(diagnostic) and status_field.strip()[:1] in ("4", "5")):
+        diagnostic = _context(human(), recipient) or diagnostic  # the notice is decoded only when needed
     codes = smtp.find_codes(diagnostic) if dtype in _SMTP_TYPES else smtp.Codes(None, smtp.find_status(diagnostic))
     status = smtp.find_status(status_field)
     if status is None:

@@ -1,22 +1,27 @@
-"""Real DSNs from a real MTA, for the rejection texts providers document: the decision for each.
+"""Real DSNs from real MTAs, for the rejection texts providers document: the decision for each.
 
 A scripted remote MX (aiosmtpd on loopback) answers each recipient with one provider's documented
-rejection, at RCPT or at the end of DATA (Yahoo and Mail.ru refuse unknown users only there). A
-private Postfix instance sends one message per case with the return path bounces+<case>@bounce.test
-and ``maximal_queue_lifetime = 0`` (a 4XX is returned at once), so every DSN is Postfix's own;
-a capture server receives them. Each is parsed by :func:`bounced.parse.parse_message` and must give
-the recipient, status, reason, kind and the suppression decision the text calls for.
+rejection, at RCPT or at the end of DATA (Yahoo and Mail.ru refuse unknown users only there). Each
+MTA sends one message per case with the return path bounces+<case>@bounce.test and gives up on a
+temporary error at once (Postfix: ``maximal_queue_lifetime = 0``; Exim: no retry rules; OpenSMTPD:
+``queue ttl`` of seconds), so every DSN is the MTA's own; a capture server receives them. Each is
+parsed by :func:`bounced.parse.parse_message` and must give the recipient, status, reason, kind and
+the suppression decision the text calls for.
+
+The MTAs: the system's Postfix (tests/postfix_instance.py), and Exim 4.96 and OpenSMTPD 6.8 from
+Debian's packages unpacked into a cache and run in their own mount namespaces (tests/mta_instances.py;
+their packages conflict with postfix as the system MTA, so they are never installed).
 
 The recipient domain is remote.test and the remote host 127.0.0.1, so no provider is recognised by
-name: the general tables must get every case right. Only Postfix runs here (Debian's Exim,
-OpenSMTPD and Sendmail packages each conflict with it as the system MTA).
+name: the general tables must get every case right.
 """
 from __future__ import annotations
 
 import os
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,14 +29,14 @@ from aiosmtpd.controller import Controller
 from bounced.model import Kind
 from bounced.parse import parse_message
 from bounced.reasons import SENDER_SIDE
+from tests import mta_instances
 from tests.postfix_instance import POSTFIX, PostfixInstance, free_port
 
+IN_CI = os.environ.get("CI") == "true"
 pytestmark = [
     pytest.mark.postfix,
-    pytest.mark.skipif(POSTFIX is None and os.environ.get("CI") != "true",
-                       reason="postfix is not installed (CI installs it and runs this test)"),
-    pytest.mark.skipif(os.geteuid() != 0 and os.environ.get("CI") != "true",
-                       reason="starting a Postfix instance needs root (CI runs this test as root)"),
+    pytest.mark.skipif(os.geteuid() != 0 and not IN_CI,
+                       reason="starting a private MTA needs root (CI runs this test as root)"),
 ]
 
 RCPT, DATA, REFUSED = "RCPT", "DATA", "REFUSED"  # REFUSED: nothing listens at the domain's MX
@@ -116,49 +121,157 @@ class Capture:
         return "250 2.0.0 OK"
 
 
-@pytest.fixture(scope="module")
-def postfix_dsns() -> Iterator[dict[str, bytes]]:
+def recipient(case: str) -> str:
+    return f"{case}@{'refused' if BY_CASE[case][1] == REFUSED else 'remote'}.test"
+
+
+@contextmanager
+def scripted_remote() -> Iterator[tuple[dict[str, int], Capture]]:
+    """The remote MX, the capture server for the DSNs, and a port where nothing listens: the routes
+    every MTA is given (domain -> loopback port)."""
     mx_port, capture_port, closed_port = free_port(), free_port(), free_port()
-    mx = Controller(ScriptedMX(), hostname="127.0.0.1", port=mx_port)
     capture = Capture()
+    mx = Controller(ScriptedMX(), hostname="127.0.0.1", port=mx_port)
     sink = Controller(capture, hostname="127.0.0.1", port=capture_port)
     mx.start()
     sink.start()
-    postfix: PostfixInstance | None = None
     try:
-        postfix = PostfixInstance(
-            transport={"remote.test": f"smtp:[127.0.0.1]:{mx_port}", "bounce.test": f"smtp:[127.0.0.1]:{capture_port}",
-                       "refused.test": f"smtp:[127.0.0.1]:{closed_port}"},
-            settings={"maximal_queue_lifetime": "0", "bounce_queue_lifetime": "0"},
-        ).start()
-        with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as s:
-            for case, stage, *_ in CASES:
-                rcpt = f"{case}@{'refused' if stage == REFUSED else 'remote'}.test"
-                s.ehlo("mailer.sender.test")
-                assert s.mail(f"bounces+{case}@bounce.test")[0] == 250
-                assert s.rcpt(rcpt)[0] == 250
-                body = (f"From: news@sender.test\r\nTo: {rcpt}\r\nSubject: news\r\n"
-                        f"Message-ID: <{case}@sender.test>\r\n\r\nhello\r\n")
-                assert s.data(body.encode())[0] == 250
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(capture.dsns) < len(CASES):
-            time.sleep(0.2)
-        missing = sorted(set(BY_CASE) - set(capture.dsns))
-        assert not missing, f"no DSN for {missing}; maillog:\n{postfix.maillog()[-4000:]}"
-        yield capture.dsns
+        yield {"remote.test": mx_port, "bounce.test": capture_port, "refused.test": closed_port}, capture
     finally:
-        if postfix is not None:
-            postfix.stop()
         sink.stop()
         mx.stop()
 
 
-@pytest.mark.parametrize(("case", "stage", "reply", "status", "reason", "kind", "verdict"), CASES, ids=[c[0] for c in CASES])
-def test_postfix_dsn_decision(postfix_dsns: dict[str, bytes], case: str, stage: str, reply: str, status: str,
-                              reason: str, kind: Kind, verdict: str) -> None:
-    result = parse_message(postfix_dsns[case])
+def submit_smtp(port: int, cases: list[str]) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        for case in cases:
+            s.ehlo("mailer.sender.test")
+            assert s.mail(f"bounces+{case}@bounce.test")[0] == 250
+            assert s.rcpt(recipient(case))[0] == 250
+            assert s.data(mta_instances.message(case, recipient(case)))[0] == 250
+
+
+def wait_for_dsns(capture: Capture, cases: list[str], maillog: Callable[[], str], seconds: float = 60) -> dict[str, bytes]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and len(capture.dsns) < len(cases):
+        time.sleep(0.2)
+    if os.environ.get("BOUNCED_MATRIX_DUMP"):  # a directory: keep each MTA's DSNs there to read
+        for case, dsn in capture.dsns.items():
+            with open(os.path.join(os.environ["BOUNCED_MATRIX_DUMP"], f"{type(maillog.__self__).__name__}-{case}.eml"), "wb") as f:  # type: ignore[attr-defined]
+                f.write(dsn)
+    missing = sorted(set(cases) - set(capture.dsns))
+    assert not missing, f"no DSN for {missing}; log:\n{maillog()[-4000:]}"
+    return dict(capture.dsns)
+
+
+def private_mta_or_skip() -> None:
+    """Skip where the platform cannot run a private MTA at all; in CI that is a failure, never a skip."""
+    problem = mta_instances.platform_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(problem)
+        pytest.skip(problem)
+
+
+@pytest.fixture(scope="module")
+def postfix_dsns() -> Iterator[dict[str, bytes]]:
+    if POSTFIX is None and not IN_CI:
+        pytest.skip("postfix is not installed (CI installs it and runs this test)")
+    with scripted_remote() as (routes, capture):
+        postfix = PostfixInstance(
+            transport={domain: f"smtp:[127.0.0.1]:{port}" for domain, port in routes.items()},
+            settings={"maximal_queue_lifetime": "0", "bounce_queue_lifetime": "0"},
+        ).start()
+        try:
+            submit_smtp(postfix.port, cases_for("postfix"))
+            yield wait_for_dsns(capture, cases_for("postfix"), postfix.maillog)
+        finally:
+            postfix.stop()
+
+
+@pytest.fixture(scope="module")
+def exim_dsns() -> Iterator[dict[str, bytes]]:
+    private_mta_or_skip()
+    with scripted_remote() as (routes, capture):
+        exim = mta_instances.Exim(routes)
+        try:
+            exim.send([(f"bounces+{case}@bounce.test", recipient(case), mta_instances.message(case, recipient(case)))
+                       for case in cases_for("exim")])
+            yield wait_for_dsns(capture, cases_for("exim"), exim.maillog)
+        finally:
+            exim.stop()
+
+
+@pytest.fixture(scope="module")
+def opensmtpd_dsns() -> Iterator[dict[str, bytes]]:
+    private_mta_or_skip()
+    with scripted_remote() as (routes, capture):
+        smtpd = mta_instances.OpenSMTPD(routes).start()
+        try:
+            submit_smtp(smtpd.port, cases_for("opensmtpd"))
+            yield wait_for_dsns(capture, cases_for("opensmtpd"), smtpd.maillog)
+        finally:
+            smtpd.stop()
+
+
+@pytest.fixture(scope="module")
+def sendmail_dsns() -> Iterator[dict[str, bytes]]:
+    private_mta_or_skip()
+    with scripted_remote() as (routes, capture):
+        sendmail = mta_instances.Sendmail(routes)
+        try:
+            sendmail.send([(f"bounces+{case}@bounce.test", recipient(case), mta_instances.message(case, recipient(case)))
+                       for case in cases_for("sendmail")])
+            yield wait_for_dsns(capture, cases_for("sendmail"), sendmail.maillog)
+        finally:
+            sendmail.stop()
+
+
+MTAS = ("postfix", "exim", "opensmtpd", "sendmail")
+
+# Where an MTA's own DSN carries something else than the row expects, and why; (mta, case) -> fields.
+# A status the MTA wrote itself is kept when the remote's reply carried none (the reason still
+# comes from the remote's words); a reply the MTA did not keep cannot be read back.
+_EXPIRED = {"status": "4.4.7", "reason": "expired", "kind": Kind.SOFT, "verdict": "COUNT"}
+EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
+    ("exim", "connection-refused"): {"status": "5.0.0"},  # "retry timeout exceeded", Status: 5.0.0, nothing more
+    # OpenSMTPD's expiry notice (Action: delayed, Status: 4.4.7, "Envelope expired") drops the
+    # remote's last 4xx reply: the text is gone, so all that is known is that the message expired
+    ("opensmtpd", "gmail-over-quota"): _EXPIRED,
+    ("opensmtpd", "yahoo-tss04"): _EXPIRED,
+    ("opensmtpd", "gmail-receiving-too-quickly"): _EXPIRED,
+    # Sendmail's Status for a reply without an enhanced code is its own guess from the reply code
+    # and the command (sendmail/deliver.c, smtpstat): the reason comes from the remote's words
+    ("sendmail", "mailru-unknown-at-data"): {"status": "5.2.0"},
+    ("sendmail", "gmx-mailbox-unavailable"): {"status": "5.1.1"},
+    ("sendmail", "webde-storage-allocation"): {"status": "5.2.2"},
+    ("sendmail", "mailbox-unavailable-spam"): {"status": "5.2.0"},
+    ("sendmail", "connection-refused"): {"status": "4.4.7"},  # "Deferred: Connection refused by [127.0.0.1]"
+}
+# Rows an MTA cannot produce within the matrix's time: OpenSMTPD retries a route whose connection
+# was refused for longer than the matrix waits (no DSN after 400 s with a queue ttl of 8 s).
+NOT_RUN = {("opensmtpd", "connection-refused")}
+
+
+def cases_for(mta: str) -> list[str]:
+    return [case for case in BY_CASE if (mta, case) not in NOT_RUN]
+
+
+def expected(mta: str, case: str) -> tuple[str, str, Kind, str]:
+    _, _, _, status, reason, kind, verdict = BY_CASE[case]
+    over = EXPECTED_BY_MTA.get((mta, case), {})
+    return (over.get("status", status), over.get("reason", reason), over.get("kind", kind),  # type: ignore[return-value]
+            over.get("verdict", verdict))
+
+
+@pytest.mark.parametrize(("mta", "case"), [(mta, case) for mta in MTAS for case in cases_for(mta)],
+                         ids=[f"{mta}-{case}" for mta in MTAS for case in cases_for(mta)])
+def test_dsn_decision(request: pytest.FixtureRequest, mta: str, case: str) -> None:
+    dsns: dict[str, bytes] = request.getfixturevalue(f"{mta}_dsns")
+    status, reason, kind, verdict = expected(mta, case)
+    result = parse_message(dsns[case])
     assert result.format == "rfc3464"
     [r] = result.recipients
-    assert r.recipient == f"{case}@{'refused' if stage == REFUSED else 'remote'}.test"
+    assert r.recipient == recipient(case)
     assert (r.status, r.reason, r.kind) == (status, reason, kind), r.diagnostic
     assert decision(r.kind, r.reason) == verdict

@@ -79,6 +79,26 @@ CASES = [
     ("connection-refused", REFUSED, "", "4.4.1", "expired", Kind.SOFT, "COUNT"),  # TCP refused: no block of our IP
     ("orange-ofr-416", RCPT, "550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]",
      "5.1.1", "user_unknown", Kind.HARD, "NOW"),  # Orange postmaster error codes
+    ("gmail-unsolicited-rate", RCPT, "421 4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.",
+     "4.7.28", "speeding", Kind.SOFT, "IGNORE"),  # support.google.com/a/answer/3726730: a rate limit on our IP
+    ("gmail-no-ptr", RCPT, "550 5.7.25 The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP.",
+     "5.7.25", "require_ptr", Kind.SOFT, "IGNORE"),  # support.google.com/a/answer/3726730
+    ("gmail-over-quota-perm", RCPT, "552 5.2.2 The recipient's inbox is out of storage space and inactive. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm",
+     "5.2.2", "mailbox_full", Kind.SOFT, "COUNT"),  # support.google.com/a/answer/3726730
+    ("m365-5.1.10", RCPT, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+     "5.1.10", "user_unknown", Kind.HARD, "NOW"),  # learn.microsoft.com Exchange Online NDR 5.1.10
+    ("m365-banned-ip", RCPT, "550 5.7.606 Access denied, banned sending IP [127.0.0.1]. To request removal from this list please visit https://sender.office.com/ and follow the directions.",
+     "5.7.606", "blocked", Kind.SOFT, "IGNORE"),  # learn.microsoft.com Exchange Online NDR 5.7.606-649
+    ("m365-server-busy", RCPT, "451 4.7.500 Server busy. Please try again later from [127.0.0.1]. (AS843)",
+     "4.7.500", "speeding", Kind.SOFT, "IGNORE"),  # learn.microsoft.com Exchange Online NDR 451 4.7.500-699
+    ("yahoo-tss09", RCPT, "553 5.7.2 [TSS09] All messages from 127.0.0.1 will be permanently deferred; Retrying will NOT succeed. See https://senders.yahooinc.com/tss09/",
+     "5.7.2", "rejected", Kind.SOFT, "IGNORE"),  # senders.yahooinc.com/smtp-error-codes (receivers.py's Yahoo row)
+    ("no-such-user-here", RCPT, "550 No such user here",
+     "5.0.0", "user_unknown", Kind.HARD, "NOW"),  # RFC 821 example reply; Yandex's bounce guide lists it as a dead address
+    ("disk-quota-exceeded", DATA, "552 Error writing message: Disk quota exceeded",
+     "5.0.0", "mailbox_full", Kind.SOFT, "COUNT"),  # Yandex's bounce guide: the recipient's mailbox is full
+    ("unrouteable-address", RCPT, "550 Unrouteable address",
+     "5.0.0", "host_unknown", Kind.HARD, "NOW"),  # Exim's wording for a domain it cannot route; Yandex's guide: a dead address
 ]
 BY_CASE = {c[0]: c for c in CASES}
 
@@ -240,12 +260,18 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("opensmtpd", "gmail-over-quota"): _EXPIRED,
     ("opensmtpd", "yahoo-tss04"): _EXPIRED,
     ("opensmtpd", "gmail-receiving-too-quickly"): _EXPIRED,
+    ("opensmtpd", "gmail-unsolicited-rate"): _EXPIRED,
+    ("opensmtpd", "m365-server-busy"): _EXPIRED,
     # Sendmail's Status for a reply without an enhanced code is its own guess from the reply code
     # and the command (sendmail/deliver.c, smtpstat): the reason comes from the remote's words
     ("sendmail", "mailru-unknown-at-data"): {"status": "5.2.0"},
     ("sendmail", "gmx-mailbox-unavailable"): {"status": "5.1.1"},
     ("sendmail", "webde-storage-allocation"): {"status": "5.2.2"},
     ("sendmail", "mailbox-unavailable-spam"): {"status": "5.2.0"},
+    ("sendmail", "yahoo-tss09"): {"status": "5.1.3"},
+    ("sendmail", "no-such-user-here"): {"status": "5.1.1"},
+    ("sendmail", "disk-quota-exceeded"): {"status": "5.2.2"},
+    ("sendmail", "unrouteable-address"): {"status": "5.1.1"},
     ("sendmail", "connection-refused"): {"status": "4.4.7"},  # "Deferred: Connection refused by [127.0.0.1]"
 }
 # Rows an MTA cannot produce within the matrix's time: OpenSMTPD retries a route whose connection

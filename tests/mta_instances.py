@@ -177,13 +177,13 @@ begin retry
 begin rewrite
 """)
 
-    def send(self, messages: list[tuple[str, str, bytes]]) -> None:
-        """Each (envelope sender, recipient, message) delivered by its own exim, four at a time."""
+    def send(self, messages: list[tuple[str, list[str], bytes]]) -> None:
+        """Each (envelope sender, recipients, message) delivered by its own exim, four at a time."""
         env = {**os.environ, "LD_LIBRARY_PATH": str(self.root / _MULTIARCH)}
 
-        def one(item: tuple[str, str, bytes]) -> None:
-            sender, rcpt, data = item
-            subprocess.run(self.ns.command(str(self.binary), "-C", str(self.config), "-odi", "-oi", "-f", sender, rcpt),
+        def one(item: tuple[str, list[str], bytes]) -> None:
+            sender, rcpts, data = item
+            subprocess.run(self.ns.command(str(self.binary), "-C", str(self.config), "-odi", "-oi", "-f", sender, *rcpts),
                            input=data, env=env, capture_output=True, timeout=60, check=True)
 
         with ThreadPoolExecutor(4) as pool:
@@ -191,69 +191,6 @@ begin rewrite
 
     def maillog(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else "(no mainlog)"
-
-    def stop(self) -> None:
-        self.ns.remove()
-
-
-class Sendmail:
-    """Sendmail 8.17 from Debian's sendmail-bin, its sendmail.cf built with m4 from sendmail-cf's
-    macros. Each message is delivered by ``sendmail -C cf -odi``; a temporary failure stays queued,
-    and with ``Timeout.queuereturn`` at one second the queue run that follows returns it. Each
-    route is its own mailer (a copy of the esmtp mailer whose ``A=TCP $h <port>`` names the port),
-    selected per domain by the mailertable."""
-
-    PACKAGES = ("sendmail-bin", "sendmail-cf", "libwrap0")
-
-    def __init__(self, routes: dict[str, int]) -> None:
-        if not shutil.which("m4"):
-            raise Unavailable("m4 is needed to build sendmail.cf (Debian package m4; .ci/run installs it)")
-        self.root = debian_root("sendmail", self.PACKAGES)
-        self.ns = Namespace("bounced-sendmail-", users=[])
-        d = self.ns.dir
-        (d / "queue").mkdir(mode=0o700)
-        (d / "service.switch").write_text("hosts files\naliases files\n")
-        (d / "mailertable.txt").write_text("".join(f"{domain} to{i}:[127.0.0.1]\n" for i, domain in enumerate(routes)))
-        cf_dir = self.root / "usr/share/sendmail/cf"
-        defines = {
-            "confDOMAIN_NAME": "mta.sender.test", "QUEUE_DIR": f"{d}/queue", "STATUS_FILE": f"{d}/statistics",
-            "ALIAS_FILE": "", "confSERVICE_SWITCH_FILE": f"{d}/service.switch", "confHOSTS_FILE": "/etc/hosts",
-            "confDONT_PROBE_INTERFACES": "True", "confTO_QUEUERETURN": "1s", "confTO_QUEUEWARN": "1h",
-            "confPID_FILE": f"{d}/sendmail.pid", "confDONT_BLAME_SENDMAIL": "MapInUnsafeDirPath",
-        }
-        mc = (f"divert(0)dnl\ninclude(`{cf_dir}/m4/cf.m4')dnl\nVERSIONID(`bounced test matrix')dnl\nOSTYPE(`linux')dnl\n"
-              + "".join(f"define(`{k}', `{v}')dnl\n" for k, v in defines.items())
-              + f"FEATURE(`nocanonify')dnl\nFEATURE(`no_default_msa')dnl\nFEATURE(`mailertable', `hash {d}/mailertable')dnl\n"
-              "MAILER(`smtp')dnl\n")
-        cf = subprocess.run(["m4"], input=mc, capture_output=True, text=True, check=True, timeout=60).stdout
-        esmtp = cf[cf.index("\nMesmtp,") + 1:]
-        esmtp = esmtp[:esmtp.index("\nM", 1) + 1] if "\nM" in esmtp else esmtp
-        esmtp = esmtp[:esmtp.index("\n\n") + 1] if "\n\n" in esmtp else esmtp
-        mailers = "".join(esmtp.replace("Mesmtp,", f"Mto{i},").replace("A=TCP $h", f"A=TCP $h {port}")
-                          for i, port in enumerate(routes.values()))
-        self.config = d / "sendmail.cf"
-        self.config.write_text(cf + mailers)
-        self.binary = self.root / "usr/libexec/sendmail/sendmail"
-        self.env = {**os.environ, "LD_LIBRARY_PATH": str(self.root / _MULTIARCH)}
-        subprocess.run([str(self.root / "usr/libexec/sendmail/makemap"), "-C", str(self.config), "hash", f"{d}/mailertable"],
-                       input=(d / "mailertable.txt").read_bytes(), env=self.env, capture_output=True, check=True, timeout=60)
-        self.transcripts: list[bytes] = []
-
-    def _run(self, *args: str, data: bytes = b"") -> None:
-        r = subprocess.run(self.ns.command(str(self.binary), "-C", str(self.config), *args), input=data, env=self.env,
-                           capture_output=True, timeout=120)
-        self.transcripts.append(r.stdout + r.stderr)  # sendmail exits 67/69 for a refused recipient: not an error here
-
-    def send(self, messages: list[tuple[str, str, bytes]]) -> None:
-        """Each (envelope sender, recipient, message) by its own sendmail, four at a time; then one
-        queue run after the one-second queue return time returns what was deferred."""
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda m: self._run("-odi", "-oi", "-f", m[0], m[1], data=m[2]), messages))
-        time.sleep(1.5)
-        self._run("-q")
-
-    def maillog(self) -> str:
-        return b"\n".join(self.transcripts).decode(errors="replace")[-6000:]
 
     def stop(self) -> None:
         self.ns.remove()
@@ -359,11 +296,11 @@ class Sendmail:
                            capture_output=True, timeout=120)
         self.transcripts.append(r.stdout + r.stderr)  # sendmail exits 67/69 for a refused recipient: not an error here
 
-    def send(self, messages: list[tuple[str, str, bytes]]) -> None:
-        """Each (envelope sender, recipient, message) by its own sendmail, four at a time; then one
+    def send(self, messages: list[tuple[str, list[str], bytes]]) -> None:
+        """Each (envelope sender, recipients, message) by its own sendmail, four at a time; then one
         queue run after the one-second queue return time returns what was deferred."""
         with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda m: self._run("-odi", "-oi", "-f", m[0], m[1], data=m[2]), messages))
+            list(pool.map(lambda m: self._run("-odi", "-oi", "-f", m[0], *m[1], data=m[2]), messages))
         time.sleep(1.5)
         self._run("-q")
 

@@ -130,14 +130,18 @@ class ScriptedMX:
 
 
 class Capture:
-    """Where the DSNs go: bounces+<case>@bounce.test -> the raw DSN."""
+    """Where the DSNs go: bounces+<case>@bounce.test -> the raw DSN (every one, for the message
+    to several recipients: an MTA may report them in one DSN or in several)."""
 
     def __init__(self) -> None:
         self.dsns: dict[str, bytes] = {}
+        self.all: dict[str, list[bytes]] = {}
 
     async def handle_DATA(self, server, session, envelope):
         for rcpt in envelope.rcpt_tos:
-            self.dsns[rcpt.partition("+")[2].partition("@")[0]] = envelope.original_content or envelope.content
+            key = rcpt.partition("+")[2].partition("@")[0]
+            self.dsns[key] = envelope.original_content or envelope.content
+            self.all.setdefault(key, []).append(self.dsns[key])
         return "250 2.0.0 OK"
 
 
@@ -162,26 +166,46 @@ def scripted_remote() -> Iterator[tuple[dict[str, int], Capture]]:
         mx.stop()
 
 
+# One message to several recipients, each refused at RCPT with another provider's reply: the MTA
+# reports them together, and each must keep its own reply and decision.
+MULTI = ["gmail-nosuchuser", "m365-banned-ip", "gmail-over-quota-perm", "gmail-disabled", "m365-5.1.10"]
+
+
+def messages(cases: list[str]) -> list[tuple[str, list[str], bytes]]:
+    """(envelope sender, recipients, message): one per case, and the one to the MULTI recipients."""
+    one = [(f"bounces+{case}@bounce.test", [recipient(case)], mta_instances.message(case, recipient(case)))
+           for case in cases]
+    return one + [("bounces+multi@bounce.test", [f"{c}@remote.test" for c in MULTI],
+                   mta_instances.message("multi", "list@sender.test"))]
+
+
 def submit_smtp(port: int, cases: list[str]) -> None:
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
-        for case in cases:
+        for sender, rcpts, data in messages(cases):
             s.ehlo("mailer.sender.test")
-            assert s.mail(f"bounces+{case}@bounce.test")[0] == 250
-            assert s.rcpt(recipient(case))[0] == 250
-            assert s.data(mta_instances.message(case, recipient(case)))[0] == 250
+            assert s.mail(sender)[0] == 250
+            for rcpt in rcpts:
+                assert s.rcpt(rcpt)[0] == 250
+            assert s.data(data)[0] == 250
 
 
-def wait_for_dsns(capture: Capture, cases: list[str], maillog: Callable[[], str], seconds: float = 60) -> dict[str, bytes]:
+def _multi_reported(capture: Capture) -> set[str]:
+    return {r.recipient for dsn in capture.all.get("multi", []) for r in parse_message(dsn).recipients}
+
+
+def wait_for_dsns(mta: str, capture: Capture, cases: list[str], maillog: Callable[[], str],
+                  seconds: float = 60) -> dict[str, bytes]:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and len(capture.dsns) < len(cases):
+    want = {f"{c}@remote.test" for c in MULTI}
+    while time.monotonic() < deadline and not (set(cases) <= set(capture.dsns) and want <= _multi_reported(capture)):
         time.sleep(0.2)
     if os.environ.get("BOUNCED_MATRIX_DUMP"):  # a directory: keep each MTA's DSNs there to read
         for case, dsn in capture.dsns.items():
-            with open(os.path.join(os.environ["BOUNCED_MATRIX_DUMP"], f"{type(maillog.__self__).__name__}-{case}.eml"), "wb") as f:  # type: ignore[attr-defined]
+            with open(os.path.join(os.environ["BOUNCED_MATRIX_DUMP"], f"{mta}-{case}.eml"), "wb") as f:
                 f.write(dsn)
-    missing = sorted(set(cases) - set(capture.dsns))
+    missing = sorted(set(cases) - set(capture.dsns)) + sorted(want - _multi_reported(capture))
     assert not missing, f"no DSN for {missing}; log:\n{maillog()[-4000:]}"
-    return dict(capture.dsns)
+    return {**capture.dsns, **{f"multi.{i}": dsn for i, dsn in enumerate(capture.all["multi"])}}
 
 
 def private_mta_or_skip() -> None:
@@ -204,7 +228,7 @@ def postfix_dsns() -> Iterator[dict[str, bytes]]:
         ).start()
         try:
             submit_smtp(postfix.port, cases_for("postfix"))
-            yield wait_for_dsns(capture, cases_for("postfix"), postfix.maillog)
+            yield wait_for_dsns("postfix", capture, cases_for("postfix"), postfix.maillog)
         finally:
             postfix.stop()
 
@@ -215,9 +239,8 @@ def exim_dsns() -> Iterator[dict[str, bytes]]:
     with scripted_remote() as (routes, capture):
         exim = mta_instances.Exim(routes)
         try:
-            exim.send([(f"bounces+{case}@bounce.test", recipient(case), mta_instances.message(case, recipient(case)))
-                       for case in cases_for("exim")])
-            yield wait_for_dsns(capture, cases_for("exim"), exim.maillog)
+            exim.send(messages(cases_for("exim")))
+            yield wait_for_dsns("exim", capture, cases_for("exim"), exim.maillog)
         finally:
             exim.stop()
 
@@ -229,7 +252,7 @@ def opensmtpd_dsns() -> Iterator[dict[str, bytes]]:
         smtpd = mta_instances.OpenSMTPD(routes).start()
         try:
             submit_smtp(smtpd.port, cases_for("opensmtpd"))
-            yield wait_for_dsns(capture, cases_for("opensmtpd"), smtpd.maillog)
+            yield wait_for_dsns("opensmtpd", capture, cases_for("opensmtpd"), smtpd.maillog)
         finally:
             smtpd.stop()
 
@@ -240,9 +263,8 @@ def sendmail_dsns() -> Iterator[dict[str, bytes]]:
     with scripted_remote() as (routes, capture):
         sendmail = mta_instances.Sendmail(routes)
         try:
-            sendmail.send([(f"bounces+{case}@bounce.test", recipient(case), mta_instances.message(case, recipient(case)))
-                       for case in cases_for("sendmail")])
-            yield wait_for_dsns(capture, cases_for("sendmail"), sendmail.maillog)
+            sendmail.send(messages(cases_for("sendmail")))
+            yield wait_for_dsns("sendmail", capture, cases_for("sendmail"), sendmail.maillog)
         finally:
             sendmail.stop()
 
@@ -301,3 +323,15 @@ def test_dsn_decision(request: pytest.FixtureRequest, mta: str, case: str) -> No
     assert r.recipient == recipient(case)
     assert (r.status, r.reason, r.kind) == (status, reason, kind), r.diagnostic
     assert decision(r.kind, r.reason) == verdict
+
+
+@pytest.mark.parametrize("mta", MTAS)
+def test_one_dsn_for_several_recipients(request: pytest.FixtureRequest, mta: str) -> None:
+    dsns: dict[str, bytes] = request.getfixturevalue(f"{mta}_dsns")
+    got = {r.recipient: r for key, dsn in dsns.items() if key.startswith("multi.") for r in parse_message(dsn).recipients}
+    assert set(got) == {f"{c}@remote.test" for c in MULTI}
+    for case in MULTI:
+        r = got[f"{case}@remote.test"]
+        status, reason, kind, verdict = expected(mta, case)
+        assert (r.status, r.reason, r.kind) == (status, reason, kind), (case, r.diagnostic)
+        assert decision(r.kind, r.reason) == verdict

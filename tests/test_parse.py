@@ -563,3 +563,16 @@ def test_quit_reply_as_diagnostic_gives_way_to_the_transcripts_refusal() -> None
     [r] = parse_message(raw).recipients
     assert "452 4.2.2 Mailbox full" in r.diagnostic
     assert (r.status, r.reason) == ("4.2.2", "mailbox_full")
+
+
+def test_the_remotes_paired_status_over_the_reporting_mtas_guess() -> None:
+    """Sendmail writes Status 5.1.3 for a 553 refusing MAIL FROM whatever the remote said; the
+    Diagnostic-Code starts with the remote's own "553 5.1.8": the remote knows why it refused."""
+    raw = (b"From: MAILER-DAEMON@relay.sender.example\nTo: news@sender.example\nSubject: Returned mail\n"
+           b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+           b"--b\n\nThe following addresses had permanent fatal errors\n\n"
+           b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.sender.example\n\n"
+           b"Final-Recipient: RFC822; ann@rcpt.example\nAction: failed\nStatus: 5.1.3\n"
+           b"Diagnostic-Code: SMTP; 553 5.7.1 <news@sender.example>: Sender address rejected: not owned by user\n\n--b--\n")
+    [r] = parse_message(raw).recipients
+    assert (r.status, r.reason) == ("5.7.1", "rejected")

@@ -147,6 +147,17 @@ _DIGIT3 = re.compile(r"\d\d\d|\d\.\d")
 MAX_MENTIONS = 8  # mentions of one recipient looked at in the notice
 
 
+def _remote_pair(diagnostic: str, dtype: str, status: str) -> str | None:
+    """The enhanced code the remote paired with its reply code at the start of an SMTP diagnostic
+    ("553 5.1.8 ..."), when it is of the Status field's class and differs from it; else None."""
+    if dtype not in _SMTP_TYPES:
+        return None
+    m = smtp.PAIR_RE.match(diagnostic.lstrip())
+    if m is None or m.group(1)[0] != m.group(2)[0] or m.group(2)[0] != status[0] or m.group(2) == status:
+        return None
+    return m.group(2)
+
+
 def _success_only(text: str) -> bool:
     """A 2xx reply and no failure reply: says nothing of why delivery failed. Sendmail records the
     last reply it read, and after a 421 that is the answer to its own QUIT ("221 Bye"); the
@@ -224,6 +235,10 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
         status = codes.status
     elif smtp.is_generic(status) and codes.status and codes.status[0] == status[0] and not smtp.is_generic(codes.status):
         status = codes.status
+    elif _remote_pair(diagnostic, dtype, status) is not None:
+        # the remote's own "553 5.1.8" over the reporting MTA's guess from the reply code (Sendmail
+        # writes 5.1.3 for a 553 refusing MAIL FROM): the remote knows why it refused
+        status = _remote_pair(diagnostic, dtype, status)
     action = _action(block.get("action", ""))
     if action is None and status:
         action = {"2": "delivered", "4": "delayed", "5": "failed"}.get(status[0])

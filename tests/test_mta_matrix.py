@@ -41,6 +41,7 @@ pytestmark = [
 ]
 
 RCPT, DATA, REFUSED = "RCPT", "DATA", "REFUSED"  # REFUSED: nothing listens at the domain's MX
+MAIL = "MAIL"  # the remote refuses our envelope sender (bounces+<case>@bounce.test names the case)
 # (case, stage, the remote's reply, status, reason, kind, decision); sources in the last column
 CASES = [
     ("gmail-nosuchuser", RCPT, "550 5.1.1 The email account that you tried to reach does not exist. https://support.google.com/mail/?p=NoSuchUser",
@@ -100,6 +101,12 @@ CASES = [
      "5.0.0", "mailbox_full", Kind.SOFT, "COUNT"),  # Yandex's bounce guide: the recipient's mailbox is full
     ("unrouteable-address", RCPT, "550 Unrouteable address",
      "5.0.0", "host_unknown", Kind.HARD, "NOW"),  # Exim's wording for a domain it cannot route; Yandex's guide: a dead address
+    ("outlook-block-list-at-mail", MAIL, "550 5.7.1 Unfortunately, messages from [127.0.0.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3140).",
+     "5.7.1", "blocked", Kind.SOFT, "IGNORE"),  # sendersupport.olc.protection.outlook.com: refused at MAIL FROM
+    ("sender-domain-not-found", MAIL, "450 4.1.8 <bounces+sender-domain-not-found@bounce.test>: Sender address rejected: Domain not found",
+     "4.1.8", "rejected", Kind.SOFT, "IGNORE"),  # Postfix postconf(5) reject_unknown_sender_domain (4.1.8 while DNS may be temporary)
+    ("sender-refused-5.1.8", MAIL, "553 5.1.8 <bounces+sender-refused-5.1.8@bounce.test>: Sender address rejected: not owned by user",
+     "5.1.8", "rejected", Kind.SOFT, "IGNORE"),  # RFC 3463 X.1.8 bad sender's system address; Postfix reject_sender_login_mismatch wording
 ]
 BY_CASE = {c[0]: c for c in CASES}
 
@@ -113,7 +120,16 @@ def decision(kind: str, reason: str) -> str:
 
 
 class ScriptedMX:
-    """The recipient's server: each local part names its case and the reply to give."""
+    """The recipient's server: each local part names its case and the reply to give (for MAIL, the
+    return path's +<case> does)."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        case = BY_CASE.get(address.partition("+")[2].partition("@")[0])
+        if case is not None and case[1] == MAIL:
+            return case[2]
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         case = BY_CASE.get(address.partition("@")[0])
@@ -291,13 +307,13 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("opensmtpd", "gmail-receiving-too-quickly"): _EXPIRED,
     ("opensmtpd", "gmail-unsolicited-rate"): _EXPIRED,
     ("opensmtpd", "m365-server-busy"): _EXPIRED,
+    ("opensmtpd", "sender-domain-not-found"): _EXPIRED,
     # Sendmail's Status for a reply without an enhanced code is its own guess from the reply code
     # and the command (sendmail/deliver.c, smtpstat): the reason comes from the remote's words
     ("sendmail", "mailru-unknown-at-data"): {"status": "5.2.0"},
     ("sendmail", "gmx-mailbox-unavailable"): {"status": "5.1.1"},
     ("sendmail", "webde-storage-allocation"): {"status": "5.2.2"},
     ("sendmail", "mailbox-unavailable-spam"): {"status": "5.2.0"},
-    ("sendmail", "yahoo-tss09"): {"status": "5.1.3"},
     ("sendmail", "no-such-user-here"): {"status": "5.1.1"},
     ("sendmail", "disk-quota-exceeded"): {"status": "5.2.2"},
     ("sendmail", "unrouteable-address"): {"status": "5.1.1"},

@@ -235,10 +235,10 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
         status = codes.status
     elif smtp.is_generic(status) and codes.status and codes.status[0] == status[0] and not smtp.is_generic(codes.status):
         status = codes.status
-    elif _remote_pair(diagnostic, dtype, status) is not None:
+    elif (pair := _remote_pair(diagnostic, dtype, status)) is not None:
         # the remote's own "553 5.1.8" over the reporting MTA's guess from the reply code (Sendmail
         # writes 5.1.3 for a 553 refusing MAIL FROM): the remote knows why it refused
-        status = _remote_pair(diagnostic, dtype, status)
+        status = pair
     action = _action(block.get("action", ""))
     if action is None and status:
         action = {"2": "delivered", "4": "delayed", "5": "failed"}.get(status[0])

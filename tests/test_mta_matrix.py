@@ -1,16 +1,18 @@
 """Real DSNs from real MTAs, for the rejection texts providers document: the decision for each.
 
-A scripted remote MX (aiosmtpd on loopback) answers each recipient with one provider's documented
-rejection, at RCPT or at the end of DATA (Yahoo and Mail.ru refuse unknown users only there). Each
-MTA sends one message per case with the return path bounces+<case>@bounce.test and gives up on a
-temporary error at once (Postfix: ``maximal_queue_lifetime = 0``; Exim: no retry rules; OpenSMTPD:
-``queue ttl`` of seconds), so every DSN is the MTA's own; a capture server receives them. Each is
-parsed by :func:`bounced.parse.parse_message` and must give the recipient, status, reason, kind and
-the suppression decision the text calls for.
+A scripted remote MX (aiosmtpd on loopback) answers each case with one provider's documented
+rejection, at MAIL FROM, at RCPT or at the end of DATA (Yahoo and Mail.ru refuse unknown users only
+there). Each MTA sends one message per case with the return path bounces+<case>@bounce.test, and one
+message to several recipients, and gives up on a temporary error at once (Postfix:
+``maximal_queue_lifetime = 0``; Exim: no retry rules; OpenSMTPD: ``queue ttl`` of seconds; Sendmail:
+``Timeout.queuereturn`` of a second and one queue run), so every DSN is the MTA's own; a capture
+server receives them. Each is parsed by :func:`bounced.parse.parse_message` and must give the
+recipient, status, reason, kind and the suppression decision the text calls for.
 
-The MTAs: the system's Postfix (tests/postfix_instance.py), and Exim 4.96 and OpenSMTPD 6.8 from
-Debian's packages unpacked into a cache and run in their own mount namespaces (tests/mta_instances.py;
-their packages conflict with postfix as the system MTA, so they are never installed).
+The MTAs: the system's Postfix (tests/postfix_instance.py), and Exim 4.96, OpenSMTPD 6.8 and Sendmail
+8.17 from Debian's packages unpacked into a cache and run in their own mount namespaces
+(tests/mta_instances.py; their packages conflict with postfix as the system MTA, so they are never
+installed).
 
 The recipient domain is remote.test and the remote host 127.0.0.1, so no provider is recognised by
 name: the general tables must get every case right.
@@ -211,7 +213,7 @@ def _multi_reported(capture: Capture) -> set[str]:
 
 
 def wait_for_dsns(mta: str, capture: Capture, cases: list[str], maillog: Callable[[], str],
-                  seconds: float = 60) -> dict[str, bytes]:
+                  seconds: float = 120) -> dict[str, bytes]:
     deadline = time.monotonic() + seconds
     want = {f"{c}@remote.test" for c in MULTI}
     while time.monotonic() < deadline and not (set(cases) <= set(capture.dsns) and want <= _multi_reported(capture)):
@@ -309,7 +311,8 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("opensmtpd", "m365-server-busy"): _EXPIRED,
     ("opensmtpd", "sender-domain-not-found"): _EXPIRED,
     # Sendmail's Status for a reply without an enhanced code is its own guess from the reply code
-    # and the command (sendmail/deliver.c, smtpstat): the reason comes from the remote's words
+    # and the command (5.1.1 for a bare 550 at RCPT, 5.2.0 after DATA): the reason comes from the
+    # remote's words
     ("sendmail", "mailru-unknown-at-data"): {"status": "5.2.0"},
     ("sendmail", "gmx-mailbox-unavailable"): {"status": "5.1.1"},
     ("sendmail", "webde-storage-allocation"): {"status": "5.2.2"},

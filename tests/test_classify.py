@@ -909,3 +909,11 @@ def test_branch_anchors_never_hide_a_match():
                 anchor = _branch_anchor(branch)
                 if anchor is not None and re.search(branch, text):
                     assert anchor in text, (branch, anchor, text)
+
+
+def test_the_recipients_own_address_is_not_the_remotes_words() -> None:
+    """OpenSMTPD prefixes each diagnostic with the recipient ("a@b: Envelope expired"): a local
+    part that happens to be a phrase ("unsolicited", "spam") must not decide the reason."""
+    found = _found("unsolicited-offers@rcpt.example: Envelope expired", "4.4.7", action="delayed",
+                   recipient="unsolicited-offers@rcpt.example")
+    assert classify(found, "rfc3464").reason == "expired"

@@ -573,3 +573,32 @@ def test_forwarded_address_is_keyed_on_the_original_recipient() -> None:
     expanded = [r for r in parse_message(raw).recipients if r.final_recipient]
     assert [(r.recipient, r.original_recipient) for r in expanded] == [("team@example.org", "team@example.org")]
     assert expanded[0].final_recipient and expanded[0].final_recipient != "team@example.org"
+
+
+def test_quit_reply_as_diagnostic_gives_way_to_the_transcripts_refusal() -> None:
+    """Sendmail records the last reply it read; after a 4xx at RCPT it may be "221 Bye" (its own QUIT's
+    answer). A 2xx says nothing of a failure: the recipient's transcript line has the refusal."""
+    raw = (b"From: MAILER-DAEMON@relay.sender.example\nTo: news@sender.example\nSubject: Returned mail\n"
+           b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+           b"--b\n\n   ----- Transcript of session follows -----\n... while talking to mx.rcpt.example.:\n"
+           b">>> RCPT To:<ann@rcpt.example>\n<<< 452 4.2.2 Mailbox full\n"
+           b"ann@rcpt.example... Deferred: 452 4.2.2 Mailbox full\n\n"
+           b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.sender.example\n\n"
+           b"Final-Recipient: RFC822; ann@rcpt.example\nAction: failed\nStatus: 4.4.7\n"
+           b"Diagnostic-Code: SMTP; 221 Bye\n\n--b--\n")
+    [r] = parse_message(raw).recipients
+    assert "452 4.2.2 Mailbox full" in r.diagnostic
+    assert (r.status, r.reason) == ("4.2.2", "mailbox_full")
+
+
+def test_the_remotes_paired_status_over_the_reporting_mtas_guess() -> None:
+    """Sendmail writes Status 5.1.3 for a 553 refusing MAIL FROM whatever the remote said; the
+    Diagnostic-Code starts with the remote's own "553 5.1.8": the remote knows why it refused."""
+    raw = (b"From: MAILER-DAEMON@relay.sender.example\nTo: news@sender.example\nSubject: Returned mail\n"
+           b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+           b"--b\n\nThe following addresses had permanent fatal errors\n\n"
+           b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.sender.example\n\n"
+           b"Final-Recipient: RFC822; ann@rcpt.example\nAction: failed\nStatus: 5.1.3\n"
+           b"Diagnostic-Code: SMTP; 553 5.7.1 <news@sender.example>: Sender address rejected: not owned by user\n\n--b--\n")
+    [r] = parse_message(raw).recipients
+    assert (r.status, r.reason) == ("5.7.1", "rejected")

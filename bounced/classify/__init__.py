@@ -381,15 +381,17 @@ def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None
 
 def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
     receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
+    # the recipient's address is not the remote's words: "spam-trap@", "dmarc@", "unsolicited-x@"
+    # (OpenSMTPD prefixes every diagnostic with it) must not match a phrase
+    rcpt = (found.recipient or "").lower()
+    diagnostic = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic
     said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
     if said in SENDER_SIDE:
         return said
     identified = _first_run(_IDENTIFIER_RUNS, diagnostic) if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:
         return identified[1]
-    rcpt = (found.recipient or "").lower()
-    words = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic  # dmarc@..., spamhaus@...
-    sender = _first_run(_SENDER_RUNS, words) if words else None
+    sender = _first_run(_SENDER_RUNS, diagnostic) if diagnostic else None
     if sender is not None:
         return sender[1]
     if said is not None:

@@ -102,7 +102,7 @@ def _context(text: str, recipient: str | None) -> str:
             break
         line = _line_with_continuations(text, pos)
         rest = _WORDS.findall(line.replace(recipient, " ").replace(needle, " "))
-        if len(rest) >= 2:
+        if len(rest) >= 2 and not _success_only(line):
             if _DIGIT3.search(line) and (smtp.find_reply_code(line) or smtp.find_status(line)):
                 return fields.unfold(line)[:MAX_CONTEXT]
             meaningful = meaningful or line
@@ -122,6 +122,25 @@ def _context(text: str, recipient: str | None) -> str:
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _DIGIT3 = re.compile(r"\d\d\d|\d\.\d")
 MAX_MENTIONS = 8  # mentions of one recipient looked at in the notice
+
+
+def _remote_pair(diagnostic: str, dtype: str, status: str) -> str | None:
+    """The enhanced code the remote paired with its reply code at the start of an SMTP diagnostic
+    ("553 5.1.8 ..."), when it is of the Status field's class and differs from it; else None."""
+    if dtype not in _SMTP_TYPES:
+        return None
+    m = smtp.PAIR_RE.match(diagnostic.lstrip())
+    if m is None or m.group(1)[0] != m.group(2)[0] or m.group(2)[0] != status[0] or m.group(2) == status:
+        return None
+    return m.group(2)
+
+
+def _success_only(text: str) -> bool:
+    """A 2xx reply and no failure reply: says nothing of why delivery failed. Sendmail records the
+    last reply it read, and after a 421 that is the answer to its own QUIT ("221 Bye"); the
+    remote's refusal is then only in the transcript ("<a@b>... Deferred: 421 4.7.0 ...")."""
+    code = smtp.find_reply_code(text)
+    return code is not None and code[0] == "2" and smtp.find_failure_reply(text) is None
 
 
 def _line_with_continuations(text: str, pos: int) -> str:
@@ -185,14 +204,18 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
         # "X-Unix; 255" is a local program's exit code, not an SMTP reply: keep the type visible
         diagnostic = f"{dtype}; {diagnostic}"
     status_field = block.get("status", "")
-    if not diagnostic:
-        diagnostic = _context(human(), recipient)  # the notice is decoded only when needed
+    if not diagnostic or (dtype in _SMTP_TYPES and _success_only(diagnostic) and status_field.strip()[:1] in ("4", "5")):
+        diagnostic = _context(human(), recipient) or diagnostic  # the notice is decoded only when needed
     codes = smtp.find_codes(diagnostic) if dtype in _SMTP_TYPES else smtp.Codes(None, smtp.find_status(diagnostic))
     status = smtp.find_status(status_field)
     if status is None:
         status = codes.status
     elif smtp.is_generic(status) and codes.status and codes.status[0] == status[0] and not smtp.is_generic(codes.status):
         status = codes.status
+    elif (pair := _remote_pair(diagnostic, dtype, status)) is not None:
+        # the remote's own "553 5.1.8" over the reporting MTA's guess from the reply code (Sendmail
+        # writes 5.1.3 for a 553 refusing MAIL FROM): the remote knows why it refused
+        status = pair
     action = _action(block.get("action", ""))
     if action is None and status:
         action = {"2": "delivered", "4": "delayed", "5": "failed"}.get(status[0])

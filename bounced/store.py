@@ -1165,7 +1165,10 @@ class Store(CopyMixin):
 
     def _source_cap(self, source: str | None, at: datetime, tally: "_Tally") -> str | None:
         """The per-source cap: at most ``breaker.max_per_source`` new hard suppressions from one
-        sending host within ``breaker.source_window_minutes``. An unknown source, or one of our own
+        sending host within ``breaker.source_window_minutes``. Counted as the breaker counts, by the
+        source's trusted hard bounces (not by what the policy made of them, which a reprocess
+        changes): bounces for addresses suppressed already are rare, since mailers stop sending
+        to them. An unknown source, or one of our own
         relays (``server.xforward_from``: the MTA in front, when it did not forward the client's
         address), is not capped: all mail would share it."""
         b = self.config.breaker
@@ -1175,8 +1178,7 @@ class Store(CopyMixin):
         since = to_text(at - timedelta(minutes=b.source_window_minutes))
         done = self.conn.execute(
             "SELECT count(*) FROM events e JOIN messages m ON m.id = e.message_id WHERE m.source_addr = ? "
-            "AND m.received_at >= ? AND m.received_at <= ? AND e.kind = 'hard' "
-            "AND e.policy_action IN ('suppressed', 'held', 'released', 'discarded')",
+            "AND m.received_at >= ? AND m.received_at <= ? AND e.kind = 'hard' AND (e.trusted IS NULL OR e.trusted = 1)",
             (source, since, to_text(at))).fetchone()[0]
         if done < b.max_per_source:
             return None
@@ -1187,7 +1189,7 @@ class Store(CopyMixin):
         if not already and ("source_cap.tripped", source) not in self._trips:
             tally.capped = source
             self._trips[("source_cap.tripped", source)] = {
-                "at": at, "source": source, "suppressions": done, "cap": b.max_per_source,
+                "at": at, "source": source, "window_hard": done, "cap": b.max_per_source,
                 "window_minutes": b.source_window_minutes}
         return (f"source_cap: more than {b.max_per_source} new hard suppressions from {source} "
                 f"within {b.source_window_minutes} min")
@@ -1481,6 +1483,10 @@ class Store(CopyMixin):
                     raise ValueError("give event ids or a domain")
                 rows = self.conn.execute("SELECT * FROM held WHERE status = 'pending' AND domain = ? ORDER BY at, event_id",
                                          (domain.lower(),)).fetchall()
+            if rows:  # first, so a receiver hears of the decision before the suppressions it applies
+                self._record_alert(f"held.{_DECIDED[action]}", at, {
+                    "held": len(rows), "event_ids": [h["event_id"] for h in rows],
+                    "domains": sorted({h["domain"] for h in rows}), "actor": by, "reason": reason})
             for h in rows:
                 self.conn.execute("UPDATE held SET status = ?, decided_at = ?, decided_by = ?, decided_reason = ? "
                                   "WHERE event_id = ?", (_DECIDED[action], to_text(at), by, reason, h["event_id"]))
@@ -1489,10 +1495,6 @@ class Store(CopyMixin):
                 self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (_DECIDED[action], h["event_id"]))
                 if release:
                     self._replay(h["address"], by)
-            if rows:
-                self._record_alert(f"held.{_DECIDED[action]}", at, {
-                    "held": len(rows), "event_ids": [h["event_id"] for h in rows],
-                    "domains": sorted({h["domain"] for h in rows}), "actor": by, "reason": reason})
             return len(rows)
 
         return self._write(run)

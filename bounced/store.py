@@ -1128,7 +1128,7 @@ class Store(CopyMixin):
             rows = self._sent.get(mid) if self._sent is not None else self.conn.execute(
                 "SELECT address, expires_at FROM sent WHERE message_id = ?", (mid,)).fetchall()
             registered = frozenset(a for a, expires in rows or () if expires > to_text(at))
-        return trust.Evidence(tuple(rcpt_tos), r.original_message_id, sig, registered)
+        return trust.Evidence(tuple(rcpt_tos), r.original_message_id, sig, registered, r.original_mail_from)
 
     def _hold_cause(self, key: str, kind: str, at: datetime, tally: "_Tally", source: str | None) -> str | None:
         """Why this new suppression is held instead of applied, or None to apply it."""

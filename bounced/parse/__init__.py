@@ -185,6 +185,8 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     error = None
     if not recipients and errors:
         error = "; ".join(errors)[:500]
+    from bounced.parse import arf
+
     return ParseResult(
         format=fmt or "unknown",
         message_id=mime.header(msg, "Message-ID") or None,
@@ -194,6 +196,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         error=error,
         subject=mime.header(msg, "Subject") or None,
         recipients_cut=cut,
+        original_mail_from=arf.original_mail_from(msg) if fmt == arf.FORMAT else None,
     )
 
 

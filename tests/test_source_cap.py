@@ -100,3 +100,30 @@ def test_a_version_6_database_keeps_its_outbox_through_the_migration(tmp_path):
             assert "CHECK" in str(exc)
         else:
             raise AssertionError("an outbox row for neither a change nor an alert was accepted")
+
+
+def test_the_cause_is_shown_by_the_api_and_on_the_held_page(tmp_path):
+    from tests.test_web_pages import signed_in
+    from tests.test_web_pages_trust import text
+    from tests.webhelp import LiveServer
+    from tests.webpages_helpers import add_users, serve_pages
+
+    db = tmp_path / "bounced.db"
+    add_users(db)
+    cfg = from_dict({**CFG, "store": {"path": str(db)}})
+    with Store.open(db, cfg) as s:
+        s.ingest_many([bounce(f"u{i}@a.example", "192.0.2.7", i) for i in range(4)])
+    cause = "source_cap: more than 3 new hard suppressions from 192.0.2.7 within 60 min"
+    api = LiveServer(db, cfg).start()
+    try:
+        with api.client(api.token("r", "read")) as c:
+            items = c.get("/held").json()["items"]
+        assert [(h["address"], h["cause"]) for h in items] == [("u3@a.example", cause)]
+    finally:
+        api.stop()
+    site = serve_pages(db)
+    try:
+        page = text(signed_in(site, "vera").get("/held"))
+        assert "a.example (1)" in page and cause in page and "u3@a.example" in page
+    finally:
+        site.stop()

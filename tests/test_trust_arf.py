@@ -14,15 +14,17 @@ FBL = f"bounces@{BOUNCE_DOMAIN}"  # the address a mailbox provider's feedback lo
 ANNOYED, OTHER = "annoyed@rcpt.example", "bystander@rcpt.example"
 
 
-def complaint(rcpt: str, token: str, *, mail_from: str | None, return_path: str | None = None) -> bytes:
+def complaint(rcpt: str | None, token: str, *, mail_from: str | None, return_path: str | None = None) -> bytes:
     """An ARF abuse report as a feedback loop sends it: a human part, the machine-readable report
-    (Original-Mail-From when given), and the headers of the reported message."""
+    (Original-Mail-From when given), and the headers of the reported message; ``rcpt`` None is a
+    feedback loop that redacts the recipient (no Original-Rcpt-To, the original's To removed)."""
     report = ("Feedback-Type: abuse\r\nUser-Agent: ExampleFBL/2.1\r\nVersion: 1\r\n"
               + (f"Original-Mail-From: <{mail_from}>\r\n" if mail_from else "")
-              + f"Original-Rcpt-To: <{rcpt}>\r\nArrival-Date: Thu, 1 Jan 2026 12:00:00 +0000\r\n"
+              + (f"Original-Rcpt-To: <{rcpt}>\r\n" if rcpt else "")
+              + "Arrival-Date: Thu, 1 Jan 2026 12:00:00 +0000\r\n"
               "Reported-Domain: sender.example\r\nSource-IP: 192.0.2.25\r\n")
     original = ((f"Return-Path: <{return_path}>\r\n" if return_path else "")
-                + f"From: news@sender.example\r\nTo: {rcpt}\r\nSubject: Our offers\r\n"
+                + f"From: news@sender.example\r\nTo: {rcpt or 'undisclosed-recipients:;'}\r\nSubject: Our offers\r\n"
                 f"Message-ID: <offer-{token}@sender.example>\r\nDate: Thu, 1 Jan 2026 11:59:00 +0000\r\n\r\n")
     return ("From: fbl@provider.example\r\nTo: " + FBL + "\r\n"
             f"Subject: Abuse report {token}\r\nMessage-ID: <arf-{token}@provider.example>\r\nMIME-Version: 1.0\r\n"
@@ -37,6 +39,15 @@ def test_original_mail_from_signed_for_the_recipient_suppresses_it(start_daemon,
     d = start_daemon(bounce={"trust": level})
     send(d.port(), FBL, complaint(ANNOYED, "a", mail_from=signed(db_path, ANNOYED)))
     assert active(db_path) == {ANNOYED}
+
+
+def test_a_redacted_report_names_its_recipient_through_the_signed_return_path(start_daemon, db_path):
+    """Feedback loops that redact the recipient still return the return path, which names it."""
+    d = start_daemon(bounce={"trust": "signed"})
+    send(d.port(), FBL, complaint(None, "r", mail_from=signed(db_path, ANNOYED)))
+    assert active(db_path) == {ANNOYED}
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT kind, trust_note FROM events").fetchall() == [("complaint", "signed VERP")]
 
 
 def test_the_returned_originals_return_path_counts_when_the_report_omits_it(start_daemon, db_path):

@@ -1176,10 +1176,12 @@ class Store(CopyMixin):
             return None
         self._flush_events()
         since = to_text(at - timedelta(minutes=b.source_window_minutes))
+        # counted only up to the cap: a source's burst costs each new suppression at most cap rows
         done = self.conn.execute(
-            "SELECT count(*) FROM events e JOIN messages m ON m.id = e.message_id WHERE m.source_addr = ? "
-            "AND m.received_at >= ? AND m.received_at <= ? AND e.kind = 'hard' AND (e.trusted IS NULL OR e.trusted = 1)",
-            (source, since, to_text(at))).fetchone()[0]
+            "SELECT count(*) FROM (SELECT 1 FROM events e JOIN messages m ON m.id = e.message_id WHERE "
+            "m.source_addr = ? AND m.received_at >= ? AND m.received_at <= ? AND e.kind = 'hard' AND "
+            "(e.trusted IS NULL OR e.trusted = 1) LIMIT ?) AS upto",
+            (source, since, to_text(at), b.max_per_source)).fetchone()[0]
         if done < b.max_per_source:
             return None
         already = self.conn.execute(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
 
 ATTRIBUTES = ("NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE")
 UNAVAILABLE = ("[UNAVAILABLE]", "[TEMPUNAVAIL]")
@@ -52,14 +51,10 @@ def _check(name: str, value: str) -> str:
             raise XforwardError(f"{name}: [TEMPUNAVAIL] is only for NAME")
         return value
     if name == "ADDR":
-        text = value[5:] if value[:5].lower() == "ipv6:" else value
-        try:
-            ip = ipaddress.ip_address(text)
-        except ValueError:
-            raise XforwardError(f"ADDR: {value!r} is not an IP address") from None
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        return ip.compressed
+        ip = canonical(value[5:] if value[:5].lower() == "ipv6:" else value)
+        if ip is None:
+            raise XforwardError(f"ADDR: {value!r} is not an IP address")
+        return ip
     if name == "PORT" and not (value.isdigit() and int(value) <= 65535):
         raise XforwardError(f"PORT: {value!r} is not a port number")
     if name == "PROTO" and len(value) > 64:
@@ -107,7 +102,7 @@ def canonical(address: str | None) -> str | None:
     return ip.compressed
 
 
-def allowed(peer: str | None, networks: Iterable[str]) -> bool:
+def allowed(peer: str | None, networks: tuple[str, ...]) -> bool:
     """Is ``peer`` one of ``networks`` (addresses or CIDR networks, as ``server.xforward_from``)?"""
     ip = canonical(peer)
     if ip is None:

@@ -28,13 +28,6 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 MIN_PASSWORD = 10
 
 
-def parse_role(text: str) -> Role:
-    try:
-        return ROLE_NAMES[text.strip().lower()]
-    except KeyError:
-        raise ValueError(f"unknown role {text!r}; one of {', '.join(ROLE_NAMES)}") from None
-
-
 def check_name(name: str) -> str:
     """A user name as the audit trail will show it; raises ValueError naming the bad input."""
     if not _NAME.fullmatch(name):

@@ -26,6 +26,12 @@ SYSTEM_CONFIG = Path("/etc/bounced/bounced.toml")
 SYSTEM_STATE_DIR = Path("/var/lib/bounced")
 
 
+# sysexits.h EX_CONFIG, the exit status of `bounced serve` and `bounced web` for what no retry fixes
+# (a bad config file, a database that refuses the connection or has a newer schema): their units
+# do not restart on it (RestartPreventExitStatus=78)
+EXIT_CONFIG = 78
+
+
 class ConfigError(ValueError):
     """A bad configuration value; the message names the key and the file."""
 
@@ -209,6 +215,24 @@ class Config:
     breaker: BreakerConfig = BreakerConfig()
     web: WebConfig = WebConfig()
     source: str = field(default="<defaults>", compare=False)
+
+
+@dataclass(frozen=True)
+class StoreRules:
+    """The settings the store applies to what it writes: the policy, trust (bounce), the breaker,
+    and the webhooks a suppression change is queued for. Only these reach the store after it is
+    open, so a reload hands it new ones on the same connection (a SIGHUP does not reopen the
+    database), and nothing in it reads where the database is or how to reach it."""
+
+    policy: PolicyConfig = PolicyConfig()
+    bounce: BounceConfig = BounceConfig()
+    breaker: BreakerConfig = BreakerConfig()
+    webhooks: tuple[Webhook, ...] = ()
+    relays: tuple[str, ...] = ServerConfig().xforward_from  # server.xforward_from: never capped as a source
+
+    @classmethod
+    def of(cls, config: Config) -> "StoreRules":
+        return cls(config.policy, config.bounce, config.breaker, config.web.webhooks, config.server.xforward_from)
 
 
 _CHOICES = {

@@ -4,7 +4,11 @@ This is the glue between :mod:`bounced.server` (protocol), :mod:`bounced.writer`
 :mod:`bounced.metrics` and :mod:`bounced.notify`. Lifecycle:
 
 - start: open the store (in the writer thread), bind every listener and the metrics port; any
-  failure is a :class:`StartupError` with one line naming the problem. Then READY=1.
+  failure is a :class:`StartupError` with one line naming the problem (exit status 78, which the
+  unit does not restart, when no retry can fix it). Then READY=1. A PostgreSQL server that cannot
+  be reached is no failure: the daemon starts, answers 451 at DATA (as when the server goes away
+  later), /healthz says why, and the store connects and migrates by itself once the server answers.
+  Should it then refuse (wrong password, no such database, a newer schema), the daemon stops with 78.
 - SIGHUP: reload the config file; accepted addresses, limits, policy and batching change without
   dropping connections; a bad file is logged and the running config kept.
 - SIGTERM/SIGINT: STOPPING=1, stop listening, let messages in DATA finish (their 250 or 451 is
@@ -23,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bounced import config as config_mod
-from bounced.config import Config, ConfigError
+from bounced.config import EXIT_CONFIG, Config, ConfigError
 from bounced.health import assess, describe
 from bounced.ingest import parse_options
 from bounced.logsetup import RateLimited
@@ -37,24 +41,30 @@ from bounced.server import (
     factory,
     tls_context,
 )
-from bounced.store import Store, StoreError, display_url
+from bounced.store import PermanentStoreError, Store, StoreError, display_url
 from bounced.writer import Stored, StoreLike, Writer
 
 OpenStore = Callable[[Config], StoreLike]
 
 
 class StartupError(Exception):
-    """The daemon cannot start; the message is the one line the operator sees."""
+    """The daemon cannot start; the message is the one line the operator sees, ``exit_code`` the
+    status: 1 (the supervisor tries again later) or :data:`EXIT_CONFIG` (no retry can help)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def open_real_store(cfg: Config) -> StoreLike:
     from bounced.configcheck import writable_problem
 
-    why = writable_problem(cfg.store.path)
-    if why:  # rather than SQLite's "unable to open database file", which reads like corruption
-        raise StoreError(f"{cfg.store.path}: {why}")
+    if not cfg.store.url:
+        why = writable_problem(cfg.store.path)
+        if why:  # rather than SQLite's "unable to open database file", which reads like corruption
+            raise StoreError(f"{cfg.store.path}: {why}")
     try:
-        return Store.open(cfg.store.location, cfg)
+        return Store.open(cfg.store.location, cfg, wait_for_server=True)
     except StoreError:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever went wrong, the operator sees one line naming the file
@@ -105,9 +115,11 @@ class Daemon:
                              on_batch=self.metrics.batch,
                              more_coming=lambda n: self.state is not None and self.state.in_data > n,
                              parse_workers=cfg.server.parse_workers,
-                             on_death=self._on_writer_death)
+                             on_death=self._on_writer_death, on_permanent=self._on_store_refused)
         try:
             await asyncio.to_thread(self.writer.start)
+        except PermanentStoreError as exc:
+            raise StartupError(str(exc), EXIT_CONFIG) from None
         except StoreError as exc:
             raise StartupError(str(exc)) from None
         self.state = ServerState(cfg, self.deliver, on_reject=self._rejected,
@@ -181,7 +193,7 @@ class Daemon:
 
     def _active_by_kind(self) -> dict[str, int]:
         if self._reader is None:
-            self._reader = Store.open(self.config.store.path, self.config, readonly=True)
+            self._reader = Store.open(self.config.store.location, self.config, readonly=True, wait_for_server=True)
         return self._reader.active_by_kind()
 
     def _record(self, d: Delivery, stored: Stored, ms: float) -> None:
@@ -215,6 +227,20 @@ class Daemon:
         """From the writer thread as it ends unasked."""
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._writer_died, why)
+
+    def _on_store_refused(self, why: str) -> None:
+        """From the writer thread: the store connected late and refused us for good."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._store_refused, why)
+
+    def _store_refused(self, why: str) -> None:
+        if self._stop.is_set():
+            return
+        self.log.error("store_refused", error=why,
+                       action=f"stopping with exit status {EXIT_CONFIG}, which the unit does not restart: "
+                              "fix the database or the config, then start bounced again")
+        self.exit_code = EXIT_CONFIG
+        self._stop.set()
 
     def _writer_died(self, why: str) -> None:
         if self._stop.is_set():

@@ -207,11 +207,6 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     return data.decode("latin-1")
 
 
-def decode_bytes(data: bytes, charset: str | None = None) -> str:
-    """Public face of the charset fallback: declared charset, UTF-8, Latin-1."""
-    return _decode_bytes(data, charset)
-
-
 def content_type(part: Message) -> str:
     """The part's content type, lower case; ``text/plain`` when unreadable.
 
@@ -304,7 +299,7 @@ def part_bytes(part: Message) -> bytes:
 
 
 def part_text(part: Message) -> str:
-    """The decoded text of a part (charset fallback as in :func:`decode_bytes`); never raises.
+    """The decoded text of a part (charset fallback as in :func:`_decode_bytes`); never raises.
 
     For a message/* part the text of the enclosed message (headers and bodies) is returned.
     Remembered on the part: several format modules read the same notice text."""
@@ -429,14 +424,6 @@ def _walk(msg: Message, max_parts: int, max_depth: int) -> Iterator[tuple[Messag
         payload = getattr(part, "_payload", None)
         if isinstance(payload, list):
             stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
-
-
-def parse_headers_text(text: str) -> Message:
-    """Header fields written as text (text/rfc822-headers, an inline-quoted original) as a Message."""
-    try:
-        return email.parser.HeaderParser(policy=_POLICY).parsestr(text[:MAX_TEXT], headersonly=True)
-    except Exception:  # noqa: BLE001
-        return Message()
 
 
 _XTEXT = re.compile(r"\+([0-9A-F]{2})")

@@ -56,10 +56,15 @@ class RecipientResult:
     reason: str
     kind: Kind
     feedback_type: str | None = None
+    # the address the report says failed, when it is not ``recipient``: a forward or alias target
+    # of the address we mailed (the Original-Recipient, RFC 3464 2.3.1), shown, never keyed on
+    final_recipient: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["kind"] = str(self.kind)
+        if d["final_recipient"] is None:  # only then: the usual output keeps its shape
+            del d["final_recipient"]
         return d
 
 

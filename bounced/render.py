@@ -17,8 +17,6 @@ import click
 
 from bounced.suppression_csv import neutralize
 
-FORMATS = ("table", "json", "csv")
-
 # C0 controls except tab and newline, DEL, C1 controls, and the bidirectional overrides that can
 # make a line read differently from what it contains
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -42,12 +42,12 @@ from typing import Any
 import sqlite_utils
 
 from bounced import breaker, changes, keyfiles, policy, trust, xforward
+from bounced import reprocess as reprocessing
 from bounced.addresses import InvalidAddress, domain_of, normalize
-from bounced.config import Config, is_url, url_problem
+from bounced.config import Config, StoreRules, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
-from bounced.model import Kind, ParseResult, SuppressionRow
-from bounced.policy import Change, State
-from bounced.reasons import REASONS
+from bounced.model import Kind, ParseResult, RecipientResult, SuppressionRow
+from bounced.policy import State
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
 
@@ -68,6 +68,40 @@ class StoreUnavailable(StoreError):
     """The database server cannot be reached or accepts no writes right now (down, restarting,
     a standby during failover): nothing about the messages at hand, so retrying them one by one
     is pointless; a later try may succeed."""
+
+
+class PermanentStoreError(StoreError):
+    """A problem no retry fixes: the server refused the password or the user, the database does not
+    exist, the connection string is wrong, or the schema is newer than this bounced or not bounced's.
+    The daemon exits with EX_CONFIG (78) on it, which its unit does not restart."""
+
+
+# What the server says (libpq passes connection failures on as text only, without their SQLSTATE)
+# when a connection attempt fails for a reason no retry fixes: (phrase, SQLSTATE it stands for).
+# Anything else (refused, timed out, no route, "the database system is starting up", too many
+# clients, a name that does not resolve yet at boot) is retried. A server set to translate its
+# messages (lc_messages) is therefore retried on these too: wrong, but loud (logged per interval,
+# /healthz 503) and never a lost message.
+_PERMANENT_CONNECT = (
+    ("password authentication failed", "28P01"),
+    ("no password supplied", "28P01 (libpq: no password in store.password_file, $PGPASSWORD or ~/.pgpass)"),
+    ("no pg_hba.conf entry", "28000"),
+    ("does not exist", "3D000 or 28000"),  # database "x" / role "x" does not exist
+    ("permission denied for database", "42501"),
+    ("is not permitted to log in", "28000"),
+)
+
+
+def _connect_error(shown: str, exc: BaseException) -> StoreError:
+    """A failed connection attempt as the StoreError class that says whether to retry it."""
+    import psycopg
+
+    text = _one_line(exc)
+    if not isinstance(exc, psycopg.OperationalError):  # a connection string libpq cannot parse
+        return PermanentStoreError(f"{shown}: bad connection string: {text}")
+    if any(phrase in text for phrase, _ in _PERMANENT_CONNECT):
+        return PermanentStoreError(f"{shown}: the server refused the connection: {text}")
+    return StoreUnavailable(f"{shown}: cannot connect: {text}")
 
 
 # every table a bounced database has; one missing means a damaged or foreign file
@@ -106,6 +140,15 @@ def _why_unopenable(path: str, readonly: bool) -> str | None:
     if Path(path).exists() and not os.access(path, os.R_OK):
         return f"{path} is not readable by {run_as()}"
     return None
+
+
+def _shown_diagnostic(rec: RecipientResult) -> str:
+    """The event's diagnostic, led by the address that really failed when a forwarder or alias
+    expanded the one we mailed (the event is keyed on the latter): the events table has no column
+    for it, and this is what an operator reads beside the address."""
+    if rec.final_recipient:
+        return f"[final recipient {rec.final_recipient}] {rec.diagnostic}"
+    return rec.diagnostic
 
 
 @dataclass
@@ -350,7 +393,10 @@ def _pg_dialect() -> Dialect:
 _LOCK_SCHEMA = 0x626F756E  # "boun"
 _LOCK_ADDRESS = 0x63656400  # "ced\\0"
 _RETRIES = 5
-_RECONNECT_PAUSE = 1.0  # seconds between attempts to reach a server that is down
+# seconds between attempts to reach a server that is down: doubling from the first to the last,
+# so a long outage costs a connection attempt every 5 s, and mail is accepted at most 5 s after the
+# server is back (a message arriving meanwhile answers 451 at once with the last cause)
+_RECONNECT_PAUSE = (1.0, 5.0)
 _FEED_LOCK = 1 << 40  # in Store._locked: this transaction holds the change feed's lock (not an address id)
 
 
@@ -440,6 +486,27 @@ class _PgConnection:
 
     def close(self) -> None:
         self.raw.close()
+
+
+class _NotConnected:
+    """The connection of a store opened with ``wait_for_server`` before the server answered: not
+    usable, and any statement run on it first connects (``connect``: Store._connected), so no
+    method of the store can be left holding a connection that never was."""
+
+    usable = False
+    in_transaction = False
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._connect().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        return self._connect().executemany(sql, rows)
+
+    def close(self) -> None:
+        pass
 
 
 def _pg_schema(conn: Any) -> None:
@@ -586,8 +653,6 @@ def _state_params(address: str, s: State) -> tuple:
     return tuple(out)
 
 
-_APPLIES_EVENT = {"promote", "release"}  # audit actions that apply a stored event (detail has event_at)
-
 _INSERT_MESSAGE = (
     "INSERT INTO messages (received_at, mail_from, rcpt_tos, size, sha256, raw, parse_status, format, error, "
     "message_id, source_addr) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING RETURNING id")
@@ -723,10 +788,13 @@ class Store(CopyMixin):
     def __init__(self, path: str, conn: Any, config: Config, readonly: bool, dialect: Dialect = SQLITE,
                  reconnect: Callable[[], Any] | None = None) -> None:
         # ``path`` is where the store is, as people may see it: the file, or the URL without a password
-        self.path, self.conn, self.config, self.readonly, self.dialect = path, conn, config, readonly, dialect
+        self.path, self.conn, self.readonly, self.dialect = path, conn, readonly, dialect
+        self.rules = StoreRules.of(config)  # all the store reads of the config once open
         self.case_sensitive = config.store.local_part_case_sensitive
         self._reconnect = reconnect
-        self._down: tuple[float, str] | None = None  # (monotonic time of the failed connect, why)
+        # the last failed connect: (monotonic time, the error, failures in a row); see _ensure_connected
+        self._down: tuple[float, StoreError, int] | None = None
+        self._set_up = True  # migrated and checked; False until a store opened with wait_for_server connects
         self._locked: set[int] = set()  # address locks this transaction holds (PostgreSQL)
         self._pending_events: list[tuple] = []  # events of the batch not written yet
         self._sent: dict[str, list[tuple[str, str]]] | None = None  # the batch's registrations, read once
@@ -736,12 +804,18 @@ class Store(CopyMixin):
 
     # ---------------------------------------------------------------- opening
     @classmethod
-    def open(cls, path: str | os.PathLike[str], config: Config | None = None, *, readonly: bool = False) -> "Store":
-        """The SQLite file at ``path``, or the PostgreSQL database when ``path`` is a postgresql:// URL."""
+    def open(cls, path: str | os.PathLike[str], config: Config | None = None, *, readonly: bool = False,
+             wait_for_server: bool = False) -> "Store":
+        """The SQLite file at ``path``, or the PostgreSQL database when ``path`` is a postgresql:// URL.
+
+        ``wait_for_server`` (PostgreSQL; the daemon and ``bounced web``): a server that cannot be
+        reached now is no error here; the store connects, migrates and checks the schema on first
+        use, and until then every use raises StoreUnavailable. A :class:`PermanentStoreError` is
+        raised at once either way."""
         config = config or Config()
         path = str(path)
         if is_url(path):
-            return cls._open_pg(path, config, readonly)
+            return cls._open_pg(path, config, readonly, wait_for_server)
         try:
             if readonly:
                 if not Path(path).exists():
@@ -780,37 +854,66 @@ class Store(CopyMixin):
         return store
 
     @classmethod
-    def _open_pg(cls, url: str, config: Config, readonly: bool) -> "Store":
+    def _open_pg(cls, url: str, config: Config, readonly: bool, wait_for_server: bool = False) -> "Store":
         shown = display_url(url)
         problem = url_problem(url)
         if problem and "password" not in problem:  # a password given in code (not config) is used, never shown
-            raise StoreError(f"{shown}: {problem}")
-        password = read_password(config)
+            raise PermanentStoreError(f"{shown}: {problem}")
         dialect = _pg_dialect()
+        keyring = None
+        if not readonly and config.bounce.trust != "open":
+            try:  # bounce.verp_secret_files, the same on every MX host; else a secret beside store.path
+                keyring = keyfiles.load(config)
+            except keyfiles.KeyFileError as exc:
+                raise StoreError(str(exc)) from None
 
         def connect() -> _PgConnection:
+            password = read_password(config)  # read again on each connect: a rotated password is picked up
             try:
                 return _PgConnection(url, password, readonly, config.store.connect_timeout)
             except dialect.errors as exc:
-                raise StoreUnavailable(f"{shown}: cannot connect: {_one_line(exc)}") from None
+                raise _connect_error(shown, exc) from None
 
-        store = cls(shown, connect(), config, readonly, dialect, connect)
         try:
-            store._migrate()
-            store._check_tables()
-            if not readonly and config.bounce.trust != "open":
-                # bounce.verp_secret_files, the same on every MX host; else a secret beside store.path
-                store.keyring = keyfiles.load(config)
-        except keyfiles.KeyFileError as exc:
-            store.close()
-            raise StoreError(str(exc)) from None
-        except dialect.errors as exc:
-            store.close()
-            raise StoreError(f"{shown}: not a usable bounced database ({_one_line(exc)})") from None
+            conn: Any = connect()
+        except StoreUnavailable as exc:
+            if not wait_for_server:
+                raise
+            conn = exc
+        store = cls(shown, conn, config, readonly, dialect, connect)
+        store.keyring = keyring
+        if isinstance(conn, StoreUnavailable):
+            store.conn = _NotConnected(store._connected)
+            store._set_up = False
+            store._down = (time.monotonic(), conn, 1)
+            return store
+        try:
+            store._set_up_schema()
         except BaseException:
             store.close()
             raise
         return store
+
+    def _set_up_schema(self) -> None:
+        """Migrate and check the schema on a fresh connection (PostgreSQL), each failure classed:
+        the server going away meanwhile is StoreUnavailable, a schema this bounced cannot use or a
+        user without the rights to create it is PermanentStoreError."""
+        import psycopg
+
+        try:
+            self._migrate()
+            self._check_tables()
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            raise PermanentStoreError(str(exc)) from None
+        except self.dialect.unavailable as exc:
+            raise StoreUnavailable(f"{self.path}: cannot migrate or check the schema: {_one_line(exc)}") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise PermanentStoreError(f"{self.path}: cannot create or migrate the schema: {_one_line(exc)}") from None
+        except self.dialect.errors as exc:
+            raise StoreError(f"{self.path}: not a usable bounced database ({_one_line(exc)})") from None
+        self._set_up = True
 
     def reconfigure(self, config: Config) -> None:
         """Reloaded policy, trust and breaker settings, on the open connection: a SIGHUP does not
@@ -822,7 +925,7 @@ class Store(CopyMixin):
                 keyring = keyfiles.load(config, None if self._reconnect else self.path)
             except keyfiles.KeyFileError as exc:
                 raise StoreError(str(exc)) from None
-        self.config, self.keyring = config, keyring
+        self.rules, self.keyring = StoreRules.of(config), keyring
 
     def _has_table(self, name: str) -> bool:
         return self.conn.execute(self.dialect.has_table, (name,)).fetchone() is not None
@@ -831,7 +934,7 @@ class Store(CopyMixin):
         if not self._has_table("meta"):
             if self._has_table("messages") or (self.dialect is SQLITE and self.conn.execute(
                     "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]):
-                raise StoreError(f"{self.path}: this database is not a bounced database (no meta table)")
+                raise PermanentStoreError(f"{self.path}: this database is not a bounced database (no meta table)")
             return 0
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         return int(row[0]) if row else 0
@@ -839,8 +942,8 @@ class Store(CopyMixin):
     def _migrate(self) -> None:
         version = self._version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: database schema version {version} is newer than this bounced "
-                             f"understands ({SCHEMA_VERSION}); upgrade bounced")
+            raise PermanentStoreError(f"{self.path}: database schema version {version} is newer than this bounced "
+                                      f"understands ({SCHEMA_VERSION}); upgrade bounced")
         if version < SCHEMA_VERSION:
             self._upgrade(version)
         row = self.conn.execute("SELECT value FROM meta WHERE key='local_part_case_sensitive'").fetchone()
@@ -851,8 +954,8 @@ class Store(CopyMixin):
         refuse it at open, naming what is missing."""
         missing = [t for t in TABLES if not self._has_table(t)]
         if missing:
-            raise StoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
-                             "restore it from a backup")
+            raise PermanentStoreError(f"{self.path}: damaged bounced database: missing table(s) {', '.join(missing)}; "
+                                      "restore it from a backup")
 
     def _check_file(self) -> None:
         """The path still names the file we have open. A deleted or replaced database would take
@@ -916,7 +1019,10 @@ class Store(CopyMixin):
         self.close()
 
     def key(self, address: str) -> str:
-        """The normalized lookup key; raises InvalidAddress."""
+        """The normalized lookup key; raises InvalidAddress (and StoreUnavailable before a store
+        opened with ``wait_for_server`` has read whether local parts are case-sensitive)."""
+        if not self._set_up:
+            self._ensure_connected()
         return normalize(address, case_sensitive=self.case_sensitive)
 
     def _fail(self, exc: BaseException, what: str) -> StoreError:
@@ -970,22 +1076,43 @@ class Store(CopyMixin):
         raise AssertionError("unreachable")
 
     def _ensure_connected(self) -> None:
-        """PostgreSQL: a connection the server or the network dropped is replaced (StoreError while
-        the server cannot be reached, so the daemon answers 451 and tries again on the next batch)."""
+        """PostgreSQL: a connection the server or the network dropped, or never made (a store opened
+        with ``wait_for_server``), is made now, and the schema migrated and checked if it has not
+        been yet. While the server cannot be reached this raises the last failure at once, and tries
+        again only after a pause that doubles with each failure (:data:`_RECONNECT_PAUSE`), so the
+        daemon answers 451 without waiting on every batch.
+
+        A refusal no retry fixes (:class:`PermanentStoreError`) stays one until the store has been
+        usable once: a daemon that was storing mail keeps answering 451 and retrying through a
+        password rotated on the server before the file (the file is read on each attempt)."""
         if self._reconnect is None or self.conn.usable:
             return
-        if self._down and time.monotonic() - self._down[0] < _RECONNECT_PAUSE:
-            raise StoreUnavailable(self._down[1])  # answer at once instead of waiting on every batch
+        if self._down is not None:
+            first, last = _RECONNECT_PAUSE
+            since, error, failures = self._down
+            if time.monotonic() - since < min(last, first * 2 ** (failures - 1)):
+                raise error
         try:
             self.conn.close()
         except self.dialect.errors:
             pass
+        failures = self._down[2] + 1 if self._down is not None else 1
         try:
             self.conn = self._reconnect()
-        except StoreUnavailable as exc:
-            self._down = (time.monotonic(), str(exc))
-            raise
+            if not self._set_up:
+                self._set_up_schema()
+        except StoreError as exc:
+            if self.conn.usable:
+                self.conn.close()
+            if isinstance(exc, PermanentStoreError) and self._set_up:
+                exc = StoreUnavailable(str(exc))
+            self._down = (time.monotonic(), exc, failures)
+            raise exc from None
         self._down = None
+
+    def _connected(self) -> Any:
+        self._ensure_connected()
+        return self.conn
 
     def _lock(self, keys: Iterable[str]) -> None:
         """Take the addresses' advisory locks until COMMIT, in one global order (PostgreSQL only)."""
@@ -1060,7 +1187,7 @@ class Store(CopyMixin):
 
     def _store_events(self, msg_id: int, r: ParseResult, at: datetime, states: dict[str, State | None],
                       rcpt_tos: Sequence[str], source: str | None = None) -> "_Tally":
-        pol = self.config.policy
+        pol = self.rules.policy
         headers = json.dumps(dict(r.original_headers)) if r.original_headers else None
         keyed = []
         for rec in r.recipients:
@@ -1068,7 +1195,7 @@ class Store(CopyMixin):
                 keyed.append((self.key(rec.recipient), rec))
             except InvalidAddress:
                 continue  # the raw message is kept; reprocess can recover it after a parser fix
-        verdicts = trust.assess([k for k, _ in keyed], self._evidence(r, rcpt_tos, at), self.config.bounce,
+        verdicts = trust.assess([k for k, _ in keyed], self._evidence(r, rcpt_tos, at), self.rules.bounce,
                                 self.keyring, at, self.key)
         tally = _Tally()
         for key, rec in keyed:
@@ -1091,7 +1218,7 @@ class Store(CopyMixin):
                 else:
                     action = "held"
             event = (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
-                     rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
+                     _shown_diagnostic(rec)[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
                      headers, action, int(verdict.trusted), verdict.why)
             if hold is None:
                 self._pending_events.append(event)  # written together by _flush_events
@@ -1124,7 +1251,7 @@ class Store(CopyMixin):
         sig = next((v for n, v in r.original_headers if n.lower() == SIG_HEADER.lower()), None)
         mid = _message_id(r.original_message_id)
         registered: frozenset[str] = frozenset()
-        if mid and self.config.bounce.trust == "bound":
+        if mid and self.rules.bounce.trust == "bound":
             rows = self._sent.get(mid) if self._sent is not None else self.conn.execute(
                 "SELECT address, expires_at FROM sent WHERE message_id = ?", (mid,)).fetchall()
             registered = frozenset(a for a, expires in rows or () if expires > to_text(at))
@@ -1132,7 +1259,7 @@ class Store(CopyMixin):
 
     def _hold_cause(self, key: str, kind: str, at: datetime, tally: "_Tally", source: str | None) -> str | None:
         """Why this new suppression is held instead of applied, or None to apply it."""
-        b = self.config.breaker
+        b = self.rules.breaker
         if tally.suppressing > b.max_per_message:
             return f"per-message cap: more than {b.max_per_message} suppressions from one message"
         if kind != Kind.HARD:
@@ -1140,7 +1267,7 @@ class Store(CopyMixin):
         return self._source_cap(source, at, tally) or (self._breaker(key, at, tally) if b.enabled else None)
 
     def _breaker(self, key: str, at: datetime, tally: "_Tally") -> str | None:
-        b = self.config.breaker
+        b = self.rules.breaker
         domain = domain_of(key)
         window_start = at - timedelta(minutes=b.window_minutes)
         self._flush_events()  # the count includes this batch's earlier events
@@ -1171,8 +1298,8 @@ class Store(CopyMixin):
         to them. An unknown source, or one of our own
         relays (``server.xforward_from``: the MTA in front, when it did not forward the client's
         address), is not capped: all mail would share it."""
-        b = self.config.breaker
-        if not source or xforward.allowed(source, self.config.server.xforward_from):
+        b = self.rules.breaker
+        if not source or xforward.allowed(source, self.rules.relays):
             return None
         self._flush_events()
         since = to_text(at - timedelta(minutes=b.source_window_minutes))
@@ -1216,7 +1343,7 @@ class Store(CopyMixin):
         now = to_text(utcnow())
         alert_id = self.conn.execute("INSERT INTO alerts (at, type, detail) VALUES (?,?,?) RETURNING id",
                                      (to_text(at), typ, json.dumps(detail, sort_keys=True))).fetchone()[0]
-        hooks = [(alert_id, h.url, now, now) for h in self.config.web.webhooks if typ in h.events]
+        hooks = [(alert_id, h.url, now, now) for h in self.rules.webhooks if typ in h.events]
         if hooks:
             self.conn.executemany("INSERT INTO webhook_outbox (alert_id, url, created_at, next_at) VALUES (?,?,?,?)",
                                   hooks)
@@ -1229,7 +1356,7 @@ class Store(CopyMixin):
 
     def _registrations(self, items: Sequence[Incoming]) -> dict[str, list[tuple[str, str]]] | None:
         """``sent`` rows for the batch's original Message-IDs, read once (trust = bound only)."""
-        if self.config.bounce.trust != "bound":
+        if self.rules.bounce.trust != "bound":
             return None
         mids = sorted({m for it in items if (m := _message_id(it.result.original_message_id))})
         out: dict[str, list[tuple[str, str]]] = {}
@@ -1284,7 +1411,7 @@ class Store(CopyMixin):
             (to_text(ch.at), now, key, ch.change, ch.kind, ch.reason, ch.source,
              "policy" if ch.change == "expired" else actor,
              to_text(ch.expires_at) if ch.expires_at else None)).fetchone()[0]
-        hooks = [(change_id, h.url, now, now) for h in self.config.web.webhooks if ch.change in h.events]
+        hooks = [(change_id, h.url, now, now) for h in self.rules.webhooks if ch.change in h.events]
         if hooks:
             self.conn.executemany("INSERT INTO webhook_outbox (change_id, url, created_at, next_at) VALUES (?,?,?,?)", hooks)
 
@@ -1410,7 +1537,7 @@ class Store(CopyMixin):
         keys = sorted({self.key(r) for r in recipients})
         if not keys:
             raise ValueError(f"no recipients given for Message-ID {message_id!r}")
-        expires = to_text(at + timedelta(days=self.config.bounce.sent_keep_days))
+        expires = to_text(at + timedelta(days=self.rules.bounce.sent_keep_days))
 
         def run() -> int:
             self.conn.execute("DELETE FROM sent WHERE expires_at <= ?", (to_text(at),))
@@ -1501,45 +1628,38 @@ class Store(CopyMixin):
 
         return self._write(run)
 
-    # ---------------------------------------------------------------- reprocess and retention
-    REPROCESS_BATCH = 200
+    # ---------------------------------------------------------------- reprocess (bounced/reprocess.py drives it)
+    def reprocess(self, reparse: reprocessing.Reparse, since: datetime | None = None, *,
+                  batch: int = reprocessing.BATCH, progress: Callable[[int], object] | None = None) -> dict[str, int]:
+        """Re-parse stored messages and rebuild the state of the addresses they touch: see
+        :func:`bounced.reprocess.run`."""
+        return reprocessing.run(self, reparse, since, batch=batch, progress=progress)
 
-    def reprocess(self, reparse: Any, since: datetime | None = None, *, batch: int = REPROCESS_BATCH,
-                  progress: Any = None) -> dict[str, int]:
-        """Re-parse stored raw messages (``reparse(raw, mail_from, rcpt_tos) -> ParseResult``) and rebuild the
-        events and suppression state of every address they touch, replaying manual decisions from the audit log.
+    def transaction(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn``, which calls this store's steps, in one write transaction (:meth:`_write`)."""
+        return self._write(fn)
 
-        Work goes in batches of ``batch`` messages: each is read and re-parsed outside any transaction,
-        then written (events, and the replay of the addresses it touched) in one short transaction, so the
-        daemon's writer waits at most one batch instead of the whole run (20,059 messages held the lock
-        8.8 s in one transaction). ``progress(n)`` is called after each batch with the messages done."""
-        counts = {"messages": 0, "events": 0, "addresses": 0, "skipped_pruned": 0}
+    def reprocess_ids(self, since: datetime | None) -> list[int]:
+        """The ids of the messages received since ``since`` (all when None), oldest first."""
         q, args = "SELECT id FROM messages", ()
         if since is not None:
             q, args = q + " WHERE received_at >= ?", (to_text(since),)
-        ids = [r[0] for r in self._rows_raw(q + " ORDER BY received_at, id", args)]
-        replayed: set[str] = set()
-        for i in range(0, len(ids), batch):
-            chunk = ids[i:i + batch]
-            marks = ",".join("?" * len(chunk))
-            rows = self._rows_raw(f"SELECT id, received_at, mail_from, rcpt_tos, raw, source_addr FROM messages "
-                                  f"WHERE id IN ({marks}) "
-                                  "ORDER BY received_at, id", chunk)
-            parsed = [(row, reparse(zlib.decompress(row["raw"]), row["mail_from"] or "",
-                                    tuple(json.loads(row["rcpt_tos"] or "[]"))))
-                      for row in rows if row["raw"] is not None]
-            counts["skipped_pruned"] += len(rows) - len(parsed)
-            replayed |= self._write(lambda: self._reprocess_batch(parsed, counts, dict(counts)))
-            if progress:
-                progress(len(chunk))
-        rest: list[str] = []
-        if since is None:
-            rest = [r[0] for r in self._rows_raw("SELECT address FROM suppressions") if r[0] not in replayed]
-        for i in range(0, len(rest), batch):
-            keys = rest[i:i + batch]
-            self._write(lambda: [self._lock(keys), *(self._replay(k) for k in keys)])
-        counts["addresses"] = len(replayed) + len(rest)
-        return counts
+        return [r[0] for r in self._rows_raw(q + " ORDER BY received_at, id", args)]
+
+    def stored_messages(self, ids: Sequence[int]) -> list[reprocessing.StoredMessage]:
+        """The messages ``ids`` with their raw bytes (None once pruned), oldest first."""
+        marks = ",".join("?" * len(ids))
+        rows = self._rows_raw(f"SELECT id, received_at, mail_from, rcpt_tos, raw, source_addr FROM messages "
+                              f"WHERE id IN ({marks}) ORDER BY received_at, id", ids)
+        return [reprocessing.StoredMessage(row["id"], from_text(row["received_at"]), row["mail_from"] or "",
+                                           tuple(json.loads(row["rcpt_tos"] or "[]")),
+                                           zlib.decompress(row["raw"]) if row["raw"] is not None else None,
+                                           row["source_addr"])
+                for row in rows]
+
+    def suppressed_addresses(self) -> list[str]:
+        """Every address with a suppressions row."""
+        return [r[0] for r in self._rows_raw("SELECT address FROM suppressions")]
 
     def _rows_raw(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -1548,18 +1668,18 @@ class Store(CopyMixin):
         except self.dialect.errors as exc:
             raise self._fail(exc, "cannot read") from None
 
-    def _reprocess_batch(self, parsed: list[tuple[Any, ParseResult]], counts: dict[str, int],
-                         start: dict[str, int]) -> set[str]:
-        """One reprocess batch in the caller's transaction. The addresses it touches are locked first,
-        in one order (PostgreSQL: daemons may be writing); ``counts`` starts again from ``start`` if
-        the transaction is retried."""
-        counts.update(start)
+    def replace_events(self, parsed: Sequence[tuple[reprocessing.StoredMessage, ParseResult]]) -> tuple[set[str], int]:
+        """In the caller's transaction: the messages' events replaced by those of their new parse
+        results (through ingest's trust, breaker and policy steps) and their parse status updated.
+        The addresses touched, before and after, are locked first in one order (PostgreSQL:
+        daemons may be writing). Returns those addresses and how many events were stored."""
         self._pending_events.clear()
         affected: set[str] = set()
+        events = 0
         if self.dialect.locks:
             keys = {r[0] for r in self.conn.execute(
                 f"SELECT DISTINCT address FROM events WHERE message_id {self.dialect.any_of}",
-                (self.dialect.pack([row["id"] for row, _ in parsed]),))}
+                (self.dialect.pack([m.id for m, _ in parsed]),))}
             for _, result in parsed:
                 for rec in result.recipients:
                     try:
@@ -1567,70 +1687,58 @@ class Store(CopyMixin):
                     except InvalidAddress:
                         pass
             self._lock(keys)
-        for row, result in parsed:
-            affected.update(r[0] for r in self.conn.execute("SELECT address FROM events WHERE message_id = ?", (row["id"],)))
+        for m, result in parsed:
+            affected.update(r[0] for r in self.conn.execute("SELECT address FROM events WHERE message_id = ?", (m.id,)))
             # operators' promote/release decisions live on in the audit log, which replay applies
-            self.conn.execute("DELETE FROM held WHERE event_id IN (SELECT id FROM events WHERE message_id = ?)",
-                              (row["id"],))
-            self.conn.execute("DELETE FROM events WHERE message_id = ?", (row["id"],))
+            self.conn.execute("DELETE FROM held WHERE event_id IN (SELECT id FROM events WHERE message_id = ?)", (m.id,))
+            self.conn.execute("DELETE FROM events WHERE message_id = ?", (m.id,))
             status = _parse_status(result)
             self.conn.execute("UPDATE messages SET parse_status = ?, format = ?, error = ?, message_id = ? WHERE id = ?",
-                              (status, result.format, result.error, result.message_id, row["id"]))
+                              (status, result.format, result.error, result.message_id, m.id))
             scratch: dict[str, State | None] = {}
-            counts["events"] += self._store_events(row["id"], result, from_text(row["received_at"]), scratch,
-                                                   json.loads(row["rcpt_tos"] or "[]"), row["source_addr"]).events
+            events += self._store_events(m.id, result, m.received_at, scratch, m.rcpt_tos, m.source).events
             affected.update(scratch)
-            counts["messages"] += 1
         self._flush_events()
         self._trips.clear()  # a replay holds as the first pass did, but raises no alert again
-        for key in affected:
-            self._replay(key)
-        return affected
+        return affected, events
+
+    def replay(self, keys: Iterable[str], actor: str = "reprocess") -> None:
+        """In the caller's transaction: rebuild each address's state from its history (locked
+        together first, on PostgreSQL)."""
+        keys = list(keys)
+        self._lock(keys)
+        for key in keys:
+            self._replay(key, actor)
 
     def _replay(self, key: str, actor: str = "reprocess") -> None:
-        """Rebuild one address's state from its events, activity and audit log, in time order; a change
-        it makes goes into the change feed under ``actor`` (the operator who promoted or released).
-        Locked on PostgreSQL, if the caller does not hold the lock yet."""
+        """Rebuild one address's state from its events, activity and audit log (replayed by
+        :func:`bounced.reprocess.replay`); a change it makes goes into the change feed under ``actor``
+        (the operator who promoted or released). Locked on PostgreSQL, if the caller does not hold
+        the lock yet."""
         self._lock((key,))
-        pol = self.config.policy
-        facts: list[tuple[str, int, Any]] = []
-        # untrusted and held events change nothing; an operator's promote or release (audit) applies them
-        for e in self.conn.execute("SELECT id, at, kind, reason FROM events e WHERE address = ? AND "
-                                   "(trusted IS NULL OR trusted = 1) AND NOT EXISTS (SELECT 1 FROM held h WHERE "
-                                   "h.event_id = e.id) ORDER BY at, id", (key,)):
-            facts.append((e["at"], 1, e))
-        for a in self.conn.execute("SELECT id, at, action, kind, reason, actor, detail FROM audit WHERE address = ? "
-                                   "ORDER BY at, id", (key,)):
-            if a["action"] in _APPLIES_EVENT:
-                facts.append((json.loads(a["detail"])["event_at"], 1, a))
-            elif a["action"] != "discard":
-                facts.append((a["at"], 2, a))
-        for act in self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)):
-            facts.append((act["at"], 0, None))
-        facts.sort(key=lambda f: (f[0], f[1]))
-        state: State | None = None
-        for at_text, typ, row in facts:
-            at = from_text(at_text)
-            change: Change
-            if typ == 0:
-                change = policy.apply_activity(state, at)
-            elif typ == 1:
-                change = policy.apply_event(state, row["kind"], row["reason"], at, pol)
-                if "action" not in row.keys():  # an event row, not an operator's promote/release
-                    self.conn.execute("UPDATE events SET policy_action = ? WHERE id = ?", (change.action, row["id"]))
-            elif row["action"] == "unsuppress":
-                change = policy.apply_lift(state, at, row["actor"], row["reason"])
-            else:
-                detail = json.loads(row["detail"]) if row["detail"] else {}
-                source = detail.get("source") or ("import" if row["action"] == "import" else "manual")
-                change = policy.apply_manual_suppress(state, row["kind"] or "hard", row["reason"], at, source,
-                                                      from_text(detail.get("expires_at")))
-            state = change.state
-        if state is None:
+        out = reprocessing.replay(self._history(key), self.rules.policy)
+        if out.actions:
+            self.conn.executemany("UPDATE events SET policy_action = ? WHERE id = ?",
+                                  [(action, event_id) for event_id, action in out.actions])
+        if out.state is None:
             self.conn.execute("DELETE FROM suppressions WHERE address = ?", (key,))
         else:
-            self._write_states({key: state}, actor)
+            self._write_states({key: out.state}, actor)
 
+    def _history(self, key: str) -> reprocessing.History:
+        """What an address's state is rebuilt from, each part in time order. Untrusted and held
+        events change nothing; an operator's promote or release (audit) applies them."""
+        events = self.conn.execute("SELECT id, at, kind, reason FROM events e WHERE address = ? AND "
+                                   "(trusted IS NULL OR trusted = 1) AND NOT EXISTS (SELECT 1 FROM held h WHERE "
+                                   "h.event_id = e.id) ORDER BY at, id", (key,)).fetchall()
+        audit = self.conn.execute("SELECT at, action, kind, reason, actor, detail FROM audit WHERE address = ? "
+                                  "ORDER BY at, id", (key,)).fetchall()
+        activity = self.conn.execute("SELECT at FROM activity_log WHERE address = ? ORDER BY at, id", (key,)).fetchall()
+        return reprocessing.History(tuple(reprocessing.PastEvent(*e) for e in events),
+                                    tuple(reprocessing.Decision(*a) for a in audit),
+                                    tuple(a[0] for a in activity))
+
+    # ---------------------------------------------------------------- retention
     def prune_raw(self, older_than: datetime) -> int:
         """Drop raw bytes of messages received before ``older_than``; events stay."""
         def run() -> int:
@@ -1671,14 +1779,7 @@ class Store(CopyMixin):
     def list_suppressions(self, *, kind: str | None = None, reason: str | None = None, domain: str | None = None,
                           since: datetime | None = None, until: datetime | None = None, active: bool | None = True,
                           limit: int | None = 100, mode: str = "list") -> Any:
-        where, args = [], []
-        now = to_text(utcnow())
-        if active is True:
-            where.append(ACTIVE_NOW.format(now="?"))
-            args.append(now)
-        elif active is False:
-            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
-            args.append(now)
+        where, args = self._active_where(active)
         sql = ("SELECT address, active, kind, reason, source, suppressed_at, expires_at, soft_count, last_event_at, "
                "lifted_at, lifted_by, lifted_reason FROM suppressions")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="suppressed_at",
@@ -1689,14 +1790,8 @@ class Store(CopyMixin):
                             offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
         """The support page's browse list: active ones newest first, lifted ones by when they were lifted,
         or both by whichever happened last; dates filter that same moment."""
-        where, args = [], []
-        now = to_text(utcnow())
+        where, args = self._active_where(active, ended="lifted_at IS NOT NULL")
         moment = {True: "suppressed_at", False: "lifted_at", None: "coalesce(lifted_at, suppressed_at)"}[active]
-        if active is True:
-            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
-            args.append(now)
-        elif active is False:
-            where.append("lifted_at IS NOT NULL")
         sql = (f"SELECT address, active, kind, reason, source, suppressed_at, expires_at, lifted_at, lifted_by, "
                f"lifted_reason, {moment} AS moment FROM suppressions")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column=moment,
@@ -1715,6 +1810,17 @@ class Store(CopyMixin):
                "message_id, trust_note FROM events")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="at",
                               since=since, until=until, order="at DESC, id DESC", limit=limit, mode=mode)
+
+    _ENDED = "(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)"
+
+    @classmethod
+    def _active_where(cls, active: bool | None, ended: str = _ENDED) -> tuple[list[str], list[Any]]:
+        """The start of a suppressions listing's filter: active now (True), ended (False: lifted or
+        expired, unless ``ended`` says otherwise) or all (None); each ``?`` is now."""
+        if active is None:
+            return [], []
+        cond = ACTIVE_NOW.format(now="?") if active else ended
+        return [cond], [to_text(utcnow())] * cond.count("?")
 
     def _filtered(self, sql: str, where: list[str], args: list[Any], *, kind: str | None, reason: str | None,
                   domain: str | None, time_column: str, since: datetime | None, until: datetime | None,
@@ -1755,7 +1861,7 @@ class Store(CopyMixin):
                             f"count(*) FILTER (WHERE kind = 'hard') AS hard, count(*) FILTER (WHERE kind = 'soft') AS soft, "
                             f"count(*) FILTER (WHERE kind = 'complaint') AS complaint "
                             f"FROM events {cond} GROUP BY 1 ORDER BY events DESC, 1", args)
-        sender = sorted(self.config.policy.sender_side)
+        sender = sorted(self.rules.policy.sender_side)
         marks = ", ".join("?" * len(sender))
         sender_cond = ("WHERE " if not cond else cond + " AND ") + f"reason IN ({marks})"
         sender_rows = self._rows(f"SELECT domain, reason, count(*) AS events, max(at) AS last_at FROM events "
@@ -1791,9 +1897,6 @@ class Store(CopyMixin):
         for r in self.conn.execute("SELECT address, kind, reason, source, suppressed_at, expires_at FROM suppressions "
                                    f"WHERE {ACTIVE_NOW.format(now='?')} ORDER BY address", (now,)):
             yield dict(r)
-
-    def known_reason(self, reason: str) -> bool:
-        return reason in REASONS
 
     # ---------------------------------------------------------------- the web API's reads and writes
 
@@ -1833,14 +1936,7 @@ class Store(CopyMixin):
                          after: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
         """One page of the list in address order, starting after the key ``after`` (a stable cursor:
         rows added or lifted meanwhile never make a page repeat or skip another address)."""
-        where, args = [], []
-        now = to_text(utcnow())
-        if active is True:
-            where.append("active = 1 AND (expires_at IS NULL OR expires_at > ?)")
-            args.append(now)
-        elif active is False:
-            where.append("(active = 0 OR expires_at <= ?) AND (lifted_at IS NOT NULL OR expires_at IS NOT NULL)")
-            args.append(now)
+        where, args = self._active_where(active)
         if after is not None:
             where.append("address > ?")
             args.append(after)
@@ -1879,8 +1975,8 @@ class Store(CopyMixin):
         return self._rows("SELECT name, scope, created_at, created_by FROM api_tokens ORDER BY name")
 
     def token_by_hash(self, token_sha256: str) -> tuple[str, str] | None:
-        row = self.conn.execute("SELECT name, scope FROM api_tokens WHERE token_sha256 = ?", (token_sha256,)).fetchone()
-        return (row[0], row[1]) if row else None
+        rows = self._rows("SELECT name, scope FROM api_tokens WHERE token_sha256 = ?", (token_sha256,))
+        return (rows[0]["name"], rows[0]["scope"]) if rows else None
 
     # the webhook outbox
     def outbox_next(self, url: str) -> dict[str, Any] | None:
@@ -2130,7 +2226,7 @@ def read_password(config: Config) -> str | None:
     try:
         return Path(path).read_text(encoding="utf-8").splitlines()[0] if Path(path).stat().st_size else ""
     except OSError as exc:
-        raise StoreError(f"store.password_file {path}: {exc.strerror or exc}") from None
+        raise PermanentStoreError(f"store.password_file {path}: {exc.strerror or exc}") from None
 
 
 def _one_line(exc: BaseException) -> str:

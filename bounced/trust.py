@@ -27,8 +27,6 @@ from bounced.config import BounceConfig
 from bounced.parse import verp
 from bounced.signing import Keyring, check_header, check_verp
 
-LEVELS = ("signed", "bound", "open")
-
 
 @dataclass(frozen=True, slots=True)
 class Verdict:

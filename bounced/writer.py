@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar
 from bounced.ingest import Incoming, IngestOutcome, safe_prepare
 from bounced.parse import ParseOptions
 from bounced.parseworker import DEFAULT_BUDGET, ParsePool, Pending, unparsed
-from bounced.store import StoreError, StoreUnavailable
+from bounced.store import PermanentStoreError, StoreError, StoreUnavailable
 
 
 class StoreLike(Protocol):
@@ -140,9 +140,14 @@ class Writer:
                  on_batch: Callable[[int, float, bool], None] | None = None,
                  failure_log_interval: float = 60.0, more_coming: Callable[[int], bool] | None = None,
                  parse_workers: int = 0, on_death: Callable[[str], None] | None = None,
-                 parse_budget: float = DEFAULT_BUDGET) -> None:
+                 parse_budget: float = DEFAULT_BUDGET, on_permanent: Callable[[str], None] | None = None) -> None:
         self._open_store = open_store
         self._on_death = on_death
+        # a PermanentStoreError before the store was ever usable (one opened with wait_for_server
+        # connects later): the daemon exits with EX_CONFIG, as it would have at start had the server
+        # been up. Once usable, the same error is a store failure like any other: 451 and /healthz.
+        self._on_permanent = on_permanent
+        self._usable_once = False
         self._parse_workers = parse_workers
         self._parse_budget = parse_budget
         # the feeder's own connection, to look up sha256s before parsing (one store per thread)
@@ -171,7 +176,9 @@ class Writer:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        """Open the store in the writer thread; raise StoreError here if it cannot be opened."""
+        """Open the store in the writer thread; raise StoreError here if it cannot be opened. A
+        store that opened but whose server cannot be reached (StoreUnavailable from the first
+        check) is kept: messages are answered 451 until the store connects by itself."""
         opened: Future = Future()
         self._thread = threading.Thread(target=self._run, args=(opened,), name="bounced-writer", daemon=True)
         self._thread.start()
@@ -265,16 +272,20 @@ class Writer:
             assert self._store is not None
             try:
                 self._store.check_health()
-                if self._last_commit is not None and self._last_commit[1] is not None:
+                if self._failures.failing or (self._last_commit is not None and self._last_commit[1] is not None):
                     self._store.check_writable()
                     self._last_commit = (time.monotonic(), None)
                     self._failures.success()
             except StoreError as exc:
                 self._last_check = (time.monotonic(), str(exc))
+                if isinstance(exc, StoreUnavailable):  # no mail needed to log the cause once per interval
+                    self._failures.failure(str(exc), 0)
+                self._permanent(exc)
             except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
                 self._last_check = (time.monotonic(), f"store check failed: {exc!r}")
             else:
                 self._last_check = (time.monotonic(), None)
+                self._usable_once = True
 
         return self._control(check)
 
@@ -347,7 +358,12 @@ class Writer:
     def _serve(self, opened: Future) -> None:
         try:
             self._store = self._open_store()
-            self._store.check_writable()
+            try:
+                self._store.check_writable()
+                self._usable_once = True
+            except StoreUnavailable as exc:  # the server is away: 451 until the store reconnects
+                self._failures.failure(str(exc), 0)
+                self._last_check = (time.monotonic(), str(exc))
         except BaseException as exc:  # noqa: BLE001 - reported to start()
             if self._store is not None:
                 _quiet(self._store.close)
@@ -592,13 +608,19 @@ class Writer:
         except StoreError as exc:
             error = str(exc) or type(exc).__name__
             self._unavailable = isinstance(exc, StoreUnavailable)
+            self._permanent(exc)
         except Exception as exc:  # noqa: BLE001 - a store bug must become a 451, not a dead writer
             error = f"unexpected store error: {exc!r}"
             self._log.error("store_bug", error=repr(exc), traceback=traceback.format_exc())
         self._last_commit, self._busy_since = (time.monotonic(), error), None
+        self._usable_once = self._usable_once or error is None
         if self._on_batch is not None:
             _quiet(self._on_batch, len(items), time.perf_counter() - started, error is None)
         return outcomes, error
+
+    def _permanent(self, exc: StoreError) -> None:
+        if isinstance(exc, PermanentStoreError) and not self._usable_once and self._on_permanent is not None:
+            _quiet(self._on_permanent, str(exc))
 
     def _settle(self, batch: list[_Job], items: list[Incoming], outcomes: list[IngestOutcome]) -> None:
         self._failures.success()

@@ -181,6 +181,13 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("postfix-connection-timed-out", None, "connect to example.com[192.0.2.119]: Connection timed out", "expired"),
     ("sendmail-x-unix", None, "X-Unix; 255", "mailer_error"),
     ("rfc5321-bad-sequence", None, "503 5.5.1 Bad sequence of commands", "syntax_error"),
+    ("mailbox-unavailable-under-5.7.1-is-policy", "5.7.1", "550 5.7.1 Requested action not taken: mailbox unavailable", "policy_violation"),
+    ("mailbox-unavailable-with-5.1.1-under-5.7.1", "5.7.1", "550 5.1.1 Requested action not taken: mailbox unavailable", "user_unknown"),
+    ("mailbox-unavailable-qualified-blocked", None, "550 Requested action not taken: mailbox unavailable (blocked)", "policy_violation"),
+    ("mailru-local-mailbox-account-blocked", None, "550 Message was not accepted -- invalid mailbox.  Local mailbox a@mail.ru is unavailable: account is blocked", "suspend"),
+    ("mailbox-storage-exceeded-under-5.1.1", "5.1.1", "552 5.1.1 <a@example.info> Mailbox storage exceeded", "mailbox_full"),
+    ("storage-quota-reached-under-5.1.1", "5.1.1", "550 5.1.1 Storage quota for this mailbox has been reached", "mailbox_full"),
+    ("barracuda-permanent-failure-blocked", None, "550 permanent failure for one or more recipients (a@example.net:blocked)", "policy_violation"),
 ]
 
 
@@ -240,6 +247,9 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("yahoo-tss04-elsewhere", None, "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints", "bad_reputation"),
     ("too-many-connections", "5.1.1", "421 4.7.0 Too many connections from your IP", "too_many_conn"),
     ("ip-rate-limit-mentions-unsolicited", None, "550 5.7.1 Message rate limit exceeded for 192.0.2.1: unsolicited mail is not accepted", "speeding"),
+    ("postfix-helo-rejected-under-5.1.1", "5.1.1", "550 5.1.1 <a@example.info>: Helo command rejected: Host not found", "blocked"),
+    ("greylisted-under-5.1.1", "5.1.1", "550 5.1.1 <a@example.info>: Recipient address rejected: Greylisted for 5 minutes", "blocked"),
+    ("mimecast-sender-domain-lookup", None, "550 DNS Sender Domain Lookup Failure", "rejected"),
     ("m365-server-busy", "4.7.500", "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS761)", "speeding"),
 ]
 
@@ -299,8 +309,12 @@ IDENTIFIER_CASES = [
     ("exchange-reciplimit", None, "550 5.5.3 RESOLVER.ADR.RecipLimit; too many recipients", "too_many_conn"),
     ("exchange-badprimary", None, "550 5.2.0 RESOLVER.ADR.BadPrimary; primary address is invalid", "system_error"),
     ("exchange-authrequired", None, "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required", "security_error"),
+    ("exchange-5.7.133-sender-not-authenticated-for-group", "5.7.133", "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed because the sender was not authenticated when sending to this group", "rejected"),
+    ("exchange-5.7.124-not-in-allowed-senders", "5.7.124", "550 5.7.124 RESOLVER.RST.NotAuthorizedToSend; sender not in allowed-senders list", "rejected"),
+    ("exchange-5.2.252-sendasdenied", None, "554 5.2.252 SendAsDenied; a@sender.example not allowed to send as b@sender.example; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied", "rejected"),
     ("exchange-notauthorized", None, "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "rejected"),
     ("exchange-recipsizelimit", None, "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient", "exceed_limit"),
+    ("postfix-unverified-address-in-progress", "4.1.1", "450 4.1.1 <a@example.info>: Recipient address rejected: unverified address: Address verification in progress", "system_error"),
     ("exchange-queue-expired", None, "Remote Server at mydomain.com (10.1.1.3) returned '550 4.4.7 QUEUE.Expired; message expired'", "expired"),
     ("exchange2003-ambiguous", None, "MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (000C0595) Ambiguous Recipient", "filtered"),
     ("o365-submission-quota-over-5.2.2", "5.2.2", "550 5.2.2 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Submission quota exceeded", "speeding"),
@@ -367,6 +381,7 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("outlook-451-4.7.650", OUTLOOK, "a@outlook.com", "451 4.7.650 The mail server [192.0.2.25] has been temporarily rate limited due to IP reputation. (S3113)", "bad_reputation"),
     ("o365-550-5.7.509", OUTLOOK, "a@example.com", "550 5.7.509 Access denied, sending domain example.org does not pass DMARC verification", "auth_failure"),
     ("o365-550-5.4.1", OUTLOOK, "a@example.org", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", "user_unknown"),
+    ("o365-550-5.4.1-relay-access-denied", OUTLOOK, "a@example.org", "550 5.4.1 Relay Access Denied [AM0PR00MB0000.eurprd00.prod.outlook.com]", "no_relaying"),
     ("o365-550-5.4.312", None, "a@example.org", "550 5.4.312 Message expired, DNS query failed (protection.outlook.com)", "network_error"),
     ("o365-550-5.4.316", None, "a@example.org", "550 5.4.316 Message expired, connection refused (prod.outlook.com)", "expired"),
     ("o365-550-5.7.705", OUTLOOK, "a@example.org", "550 5.7.705 Access denied, tenant has exceeded threshold", "speeding"),

@@ -547,3 +547,29 @@ def test_html_to_text_one_reader() -> None:
     html = '<div>550 5.1.1 &lt;a@x.example&gt;</div><p>User unknown<br/>Try later</p><a href="x">link</a>'
     assert fields.html_to_text(html).split("\n") == ["", "550 5.1.1 <a@x.example>", "", "User unknown", "Try later",
                                                      "link"]
+
+
+def test_forwarded_address_is_keyed_on_the_original_recipient() -> None:
+    """A .forward or alias target bounced: the result is keyed on the address we mailed (RFC 3464
+    2.3.1 Original-Recipient) and names the target as final_recipient; the same address in both
+    fields gives no final_recipient, so the usual output keeps its shape."""
+    def dsn(final: str, original: str) -> bytes:
+        return ("From: MAILER-DAEMON@relay.example.com\nTo: news@sender.example\nSubject: failure\nMIME-Version: 1.0\n"
+                'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+                "--B\nContent-Type: text/plain\n\nfailed\n\n--B\nContent-Type: message/delivery-status\n\n"
+                "Reporting-MTA: dns; relay.example.com\n\n"
+                f"Final-Recipient: rfc822; {final}\nOriginal-Recipient: rfc822;{original}\nAction: failed\n"
+                "Status: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <x>: Recipient address rejected: User unknown\n--B--\n").encode()
+
+    (r,) = parse_message(dsn("jane.doe@gmail.com", "jane@example.com")).recipients
+    assert (r.recipient, r.original_recipient, r.final_recipient, r.kind) == (
+        "jane@example.com", "jane@example.com", "jane.doe@gmail.com", Kind.HARD)
+    assert r.to_dict()["final_recipient"] == "jane.doe@gmail.com"
+    (same,) = parse_message(dsn("jane@example.com", "Jane@Example.com")).recipients
+    assert (same.recipient, same.final_recipient) == ("jane@example.com", None)
+    assert "final_recipient" not in same.to_dict()
+    # Postfix's plain-text "(expanded from <alias>)" is the same statement
+    raw = (Path(__file__).parent / "data" / "lhost" / "postfix-550-5.1.1.eml").read_bytes()
+    expanded = [r for r in parse_message(raw).recipients if r.final_recipient]
+    assert [(r.recipient, r.original_recipient) for r in expanded] == [("team@example.org", "team@example.org")]
+    assert expanded[0].final_recipient and expanded[0].final_recipient != "team@example.org"

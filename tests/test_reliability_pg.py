@@ -114,6 +114,6 @@ def test_two_daemons_one_database_store_once_and_agree_with_a_sequential_replay(
         for key in HOT:
             state = None
             for e in s.conn.execute("SELECT kind, reason, at FROM events WHERE address = ? ORDER BY id", (key,)):
-                state = policy.apply_event(state, e["kind"], e["reason"], from_text(e["at"]), s.config.policy).state
+                state = policy.apply_event(state, e["kind"], e["reason"], from_text(e["at"]), s.rules.policy).state
             row = s.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone()
             assert _state_from_row(row) == state, key

@@ -382,7 +382,7 @@ def test_reload_of_policy_keeps_the_database_connection(start_daemon, db_path, t
     write_toml(conf, config_dict(db_path, policy={"soft_threshold": 7}))
     assert d.call(d.daemon.reload) is True
     assert d.daemon.writer._store is store and store.conn is conn
-    assert store.config.policy.soft_threshold == 7
+    assert store.rules.policy.soft_threshold == 7
     with smtplib.SMTP("127.0.0.1", d.port(), timeout=30) as s:
         assert s.sendmail("<>", [BOUNCE], dsn(token="after-reload")) == {}
     assert len(stored_sha256s(db_path)) == 1

@@ -31,7 +31,7 @@ def replayed(store: Store, key: str) -> policy.State | None:
     """The address's events applied one after another, in the order the store applied them."""
     state = None
     for e in store.conn.execute("SELECT kind, reason, at FROM events WHERE address = ? ORDER BY id", (key,)):
-        state = policy.apply_event(state, e["kind"], e["reason"], from_text(e["at"]), store.config.policy).state
+        state = policy.apply_event(state, e["kind"], e["reason"], from_text(e["at"]), store.rules.policy).state
     return state
 
 

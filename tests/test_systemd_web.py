@@ -33,6 +33,11 @@ def test_unit_runs_bounced_web_on_the_daemons_state_and_config() -> None:
 
 
 @needs_analyze
+def test_what_no_retry_fixes_is_not_restarted_like_the_daemon() -> None:
+    """`bounced web` exits 78 on a database that refuses it for good (tests/test_startup_pg.py)."""
+    assert directives(UNIT)["RestartPreventExitStatus"] == directives(DAEMON)["RestartPreventExitStatus"] == ["78"]
+
+
 def test_systemd_analyze_verify_is_clean(tmp_path: Path) -> None:
     bounced = Path(sys.executable).with_name("bounced")
     unit = tmp_path / "bounced-web.service"

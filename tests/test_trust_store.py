@@ -26,11 +26,12 @@ def test_a_version_3_database_gains_trust_columns_and_keeps_its_history(tmp_path
     conn.execute("INSERT INTO suppressions (address, domain, active, kind, reason, source, suppressed_at) VALUES "
                  "('old@example.com', 'example.com', 1, 'hard', 'user_unknown', 'policy', '2026-01-01T00:00:00.000Z')")
     conn.close()
-    with Store.open(path, from_dict({"store": {"path": str(path)}})) as s:
+    cfg = from_dict({"store": {"path": str(path)}})
+    with Store.open(path, cfg) as s:
         assert s.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
         report = s.address_report("old@example.com")
         assert report.active_now and report.events[0]["trusted"] is None  # stored when everything counted
-        s.ingest_many([prepare(dsn("new@example.com", tag="n"), "", (), parse_options(s.config))])
+        s.ingest_many([prepare(dsn("new@example.com", tag="n"), "", (), parse_options(cfg))])
         assert s.events(untrusted=True)[0]["address"] == "new@example.com"
         plan = " ".join(r[3] for r in s.conn.execute(
             "EXPLAIN QUERY PLAN SELECT count(*) FROM events WHERE kind = 'hard' AND domain = ? AND at >= ? AND at < ? "
@@ -98,3 +99,41 @@ def test_the_change_feed_names_the_operator_who_released_or_promoted(tmp_path):
         ev = s.events(untrusted=True)[0]
         assert s.promote(ev["id"], "customer confirmed", by="web:maria").active
         assert [(r["address"], r["actor"]) for r in s.changes_after(0, 100)] == [("x@example.com", "web:maria")]
+
+
+def _forwarded_dsn(final: str, original: str | None) -> bytes:
+    """A DSN from a forwarder: we mailed ``original``, its .forward sent it on to ``final``, which bounced."""
+    orcpt = f"Original-Recipient: rfc822;{original}\r\n" if original else ""
+    return ("From: MAILER-DAEMON@relay.example.com\r\nTo: bounces@localhost\r\nSubject: Undelivered Mail\r\n"
+            f"Message-ID: <fwd-{final}-{original}@relay.example.com>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+            "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay.example.com\r\n\r\n"
+            f"Final-Recipient: rfc822; {final}\r\n{orcpt}Action: failed\r\nStatus: 5.1.1\r\n"
+            "Remote-MTA: dns; gmail-smtp-in.l.google.com\r\n"
+            "Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not exist. - gsmtp\r\n"
+            "--B--\r\n").encode()
+
+
+@pytest.mark.parametrize("verp_for,original,suppressed,note", [
+    ("jane@example.com", "jane@example.com", {"jane@example.com"}, "signed VERP"),
+    ("bob@example.com", "jane@example.com", set(), "the report names jane@example.com but the VERP envelope names bob@example.com"),
+    ("jane@example.com", None, set(), "the report names jane.doe@gmail.com but the VERP envelope names jane@example.com"),
+], ids=["original-agrees-with-verp", "original-disagrees-with-verp", "no-original-recipient"])
+def test_a_forwarded_address_is_suppressed_under_the_address_we_mailed(tmp_path, store_location, verp_for, original,
+                                                                         suppressed, note):
+    """RFC 3464 2.3.1: the Original-Recipient is the address we sent to; the event is keyed on it
+    and shows the Final-Recipient, and the signed VERP recipient must be that same address."""
+    from bounced import keyfiles, signing
+
+    cfg = from_dict({"bounce": {"trust": "signed"}, "store": {"path": str(tmp_path / "b.db")}})
+    rcpt_to = signing.encode(verp_for, keyfiles.load(cfg), at=T0)
+    raw = _forwarded_dsn("jane.doe@gmail.com", original)
+    with Store.open(store_location, cfg) as s:
+        s.ingest_many([prepare(raw, "", (rcpt_to,), parse_options(cfg), received_at=T0)])
+        (ev,) = s.events()
+        assert ev["address"] == (original or "jane.doe@gmail.com")
+        assert ev["trust_note"] == note
+        assert ev["diagnostic"].startswith("[final recipient jane.doe@gmail.com] 550-5.1.1" if original else "550-5.1.1")
+        assert {a for a in ("jane@example.com", "jane.doe@gmail.com", "bob@example.com")
+                if s.address_report(a).active_now} == suppressed

@@ -86,7 +86,7 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("microsoft", "bad_reputation", r"\b(?:rp-00[1-3]|sc-001|ou-002)\b", "Outlook.com postmaster codes RP-001..003, SC-001, OU-002: rate limited / rejected for IP or domain reputation"),
     ("microsoft", "policy_violation", r"\bsc-002\b", "Outlook.com SC-002: namespace mining behaviour"),
     ("microsoft", "blocked", r"\b(?:sc-00[34]|dy-00[12]|ou-001)\b", "Outlook.com SC-003 open proxy/relay, SC-004 complaints, DY-001 dynamic IP, DY-002 compromised host, OU-001 Spamhaus"),
-    ("microsoft", "user_unknown", r"recipnotfound|recipientnotfound|^5\.4\.1 .*access denied|recipient address rejected: access denied|address couldn't be found|^5\.1\.10 ", "Exchange Online 550 5.4.1 'Recipient address rejected: Access denied' (Directory-Based Edge Blocking), 5.1.10 RecipientNotFound"),
+    ("microsoft", "user_unknown", r"recipnotfound|recipientnotfound|recipient address rejected: access denied|address couldn't be found|^5\.1\.10 ", "Exchange Online 550 5.4.1 'Recipient address rejected: Access denied' (Directory-Based Edge Blocking), 5.1.10 RecipientNotFound; its other 5.4.1, 'Relay Access Denied' (the recipient domain is not an accepted domain of the tenant), is relaying, not the address"),
     ("microsoft", "network_error", r"dns query failed|^5\.4\.312 ", "Exchange Online 5.4.312 'Message expired, DNS query failed'"),
     ("microsoft", "expired", r"^[45]\.4\.(?:300|316|7) |message expired", "Exchange Online 5.4.300/5.4.316 'Message expired'"),
     ("microsoft", "speeding", r"tenant has exceeded|exceeded (?:(?!exceeded ).)*sending (?:limit|quota)|^5\.7\.70[0-9] |^5\.7\.750 ", "Exchange Online 5.7.700-750 tenant/sender sending limits"),

@@ -8,11 +8,7 @@ import os
 import click
 
 from bounced import config as config_mod
-from bounced.config import ConfigError
-
-# sysexits.h EX_CONFIG: the unit does not restart on it (RestartPreventExitStatus=78), since a
-# retry cannot fix a bad file
-EXIT_CONFIG = 78
+from bounced.config import EXIT_CONFIG, ConfigError
 
 
 @click.command("serve")
@@ -34,7 +30,8 @@ def serve(config_path: str | None) -> None:
     try:
         code = asyncio.run(daemon.run(cfg, config_path, log=log))
     except daemon.StartupError as exc:
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(exc.exit_code) from None
     raise SystemExit(code)
 
 

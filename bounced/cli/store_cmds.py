@@ -32,9 +32,10 @@ from bounced.configcheck import writable_problem
 from bounced.ingest import parse_options, prepare
 from bounced.model import Kind
 from bounced.reasons import REASONS
+from bounced.reprocess import BATCH as REPROCESS_BATCH
 from bounced.render import output_options, render, safe
 from bounced.reporttime import event_time
-from bounced.store import SCHEMA_VERSION, Store, StoreError
+from bounced.store import SCHEMA_VERSION, PermanentStoreError, Store, StoreError
 from bounced.suppression_csv import EXPORT_COLUMNS, decode, export_row, plan_import
 from bounced.timeutil import parse_duration, parse_when, utcnow
 
@@ -43,13 +44,18 @@ BATCH = 200
 
 class DatabaseUnavailable(click.ClickException):
     """The database cannot be opened or read: exit 2, as ``bounced check`` does, so 1 keeps
-    meaning "the command ran and found something"."""
+    meaning "the command ran and found something". ``permanent``: no retry fixes it (wrong
+    password, no such database, a newer schema); ``bounced web`` exits 78 on those."""
 
     exit_code = 2
 
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
 
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--db and --config on a command; the command receives an ``open_store(readonly)`` callable.
+    """--db and --config on a command; the command receives an ``open_store(readonly, wait_for_server)`` callable.
 
     A command never creates a database by accident: the path is the daemon's (the config's
     ``store.path``, anchored in the state directory like the daemon's), and a missing file is an
@@ -68,12 +74,12 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
         path = db_path or meta.get("bounced.db") or cfg.store.location
         create = kwargs.get("create", False)
 
-        def open_store(readonly: bool = False) -> Store:
+        def open_store(readonly: bool = False, wait_for_server: bool = False) -> Store:
             if is_url(path):  # PostgreSQL: the database exists or the connection says why not
                 try:
-                    return Store.open(path, cfg, readonly=readonly)
+                    return Store.open(path, cfg, readonly=readonly, wait_for_server=wait_for_server)
                 except StoreError as exc:
-                    raise DatabaseUnavailable(str(exc)) from None
+                    raise DatabaseUnavailable(str(exc), isinstance(exc, PermanentStoreError)) from None
             if not Path(path).exists() and (readonly or not create):
                 where = "--db" if (db_path or meta.get("bounced.db")) else f"store.path from {cfg.source}"
                 hint = "" if readonly else "; give --create to start a new database there"
@@ -583,7 +589,7 @@ def export_suppressions(open_store: Callable[..., Store], cfg: config_mod.Config
 # ------------------------------------------------------------------------------------- maintenance
 @click.command()
 @click.option("--since", help="Only messages received since (date, or a duration ago: 30d).")
-@click.option("--batch", type=click.IntRange(min=1), default=Store.REPROCESS_BATCH, show_default=True,
+@click.option("--batch", type=click.IntRange(min=1), default=REPROCESS_BATCH, show_default=True,
               help="Messages per write transaction (the daemon waits at most one batch).")
 @store_options
 def reprocess(since: str | None, batch: int, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:

@@ -9,9 +9,10 @@ from collections.abc import Callable
 import click
 
 from bounced import config as config_mod
-from bounced.cli.store_cmds import create_option, store_options
+from bounced.cli.store_cmds import DatabaseUnavailable, create_option, store_options
+from bounced.config import EXIT_CONFIG
 from bounced.render import output_options, render
-from bounced.store import Store, StoreError
+from bounced.store import Store, StoreError, StoreUnavailable
 
 _LISTEN = re.compile(r"^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+)):(\d{1,5})$")
 
@@ -42,10 +43,21 @@ def web(listen: str | None, create: bool, open_store: Callable[..., Store], cfg:
 
     host, port = parse_listen(listen) if listen else (cfg.web.host, cfg.web.port)
     cfg = dataclasses.replace(cfg, web=dataclasses.replace(cfg.web, host=host, port=port))
-    open_store().close()  # a bad path or a newer schema is one line here, not a traceback in a worker
+
+    def open_waiting() -> Store:
+        """PostgreSQL down is no reason not to start: requests answer 503 until it is back."""
+        return open_store(wait_for_server=True)
+
+    try:  # a bad path or a newer schema is one line here, not a traceback in a worker
+        open_waiting().close()
+    except DatabaseUnavailable as exc:
+        if not exc.permanent:
+            raise
+        click.echo(f"Error: {exc.message}", err=True)
+        raise SystemExit(EXIT_CONFIG) from None  # the unit does not restart on it
     if cfg.web.pages.enabled:
-        _first_start(open_store, cfg, host, port)
-    app = create_app(cfg, open_store)
+        _first_start(open_waiting, cfg, host, port)
+    app = create_app(cfg, open_waiting)
     server = uvicorn.Server(uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False, lifespan="on",
         limit_concurrency=cfg.web.max_connections, timeout_keep_alive=int(cfg.web.keepalive_timeout),
@@ -69,8 +81,14 @@ def _first_start(open_store: Callable[..., Store], cfg: config_mod.Config, host:
     from bounced.web.pages.app import first_start
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    with open_store() as store:
-        link = first_start(store, f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}", cfg.web.pages)
+    try:
+        with open_store() as store:
+            link = first_start(store, f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}", cfg.web.pages)
+    except StoreUnavailable as exc:
+        click.echo(f"{exc}: starting anyway (requests answer 503 until the database is back); the first "
+                   "start's sign-in link is printed by the first start that reaches it, or add a user "
+                   "with `bounced user add`", err=True)
+        return
     if link:
         click.echo("No support-page user yet: created 'admin'. Sign in once with this link "
                    f"(valid {cfg.web.pages.signin_link_minutes:g} minutes), then set a password with "

@@ -250,14 +250,11 @@ def _sole_original_recipient(msg: Message, original) -> str | None:  # noqa: ANN
 
 
 def _envelope_found(msg: Message, recipient: str) -> Found:
-    """A recipient known only from VERP: codes and words from the notice's first text part."""
-    text = ""
-    for part, _depth, ctype in mime.typed_walk(msg):
-        if ctype.startswith("message/"):
-            break
-        if ctype.startswith("text/"):
-            text = " ".join(mime.part_text(part)[:4000].split())[:1000]
-            break
+    """A recipient known only from VERP (or the original's sole To): codes and words from the
+    notice's own text, read as every format reads it."""
+    from bounced.parse.lhost import _common
+
+    text = " ".join(_common.report_text(msg)[:4000].split())[:1000]
     codes = smtp.find_codes(text)
     return Found(recipient=recipient, action="failed", status=codes.status, reply_code=codes.reply_code,
                  diagnostic=text)
@@ -282,6 +279,7 @@ def _classify_all(founds: list[Found], fmt: str, senders: frozenset[str] = froze
     for f in founds[:MAX_RECIPIENTS]:
         if not f.recipient:
             continue
+        key, final = _keyed(f, fmt)
         try:
             verdict = classify(f, fmt, senders)
             reason, kind, status = verdict.reason, Kind(verdict.kind), verdict.status
@@ -289,7 +287,7 @@ def _classify_all(founds: list[Found], fmt: str, senders: frozenset[str] = froze
             v = _plain_classify(f, fmt)
             reason, kind, status = v.reason, v.kind, v.status
         result = RecipientResult(
-            recipient=f.recipient,
+            recipient=key,
             original_recipient=f.original_recipient,
             action=f.action,
             status=status,
@@ -300,13 +298,38 @@ def _classify_all(founds: list[Found], fmt: str, senders: frozenset[str] = froze
             reason=reason,
             kind=kind,
             feedback_type=f.feedback_type,
+            final_recipient=final,
         )
-        key = f.recipient.lower()
+        key = key.lower()
         prev = out.get(key)
         if prev is None or (not prev.status and result.status) or (not prev.diagnostic and result.diagnostic
                                                                   and prev.status == result.status):
             out[key] = result
     return tuple(out.values())
+
+
+_USABLE = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+# formats whose original_recipient is the address the sender gave: a DSN's Original-Recipient
+# field, Postfix's "(expanded from <a>)". Exim's "(generated from a)" and Sendmail's alias lines
+# stay keyed on the target for now: the held-out scoring reads those notices that way.
+_KEYED_ON_ORIGINAL = frozenset({"rfc3464", "postfix"})
+
+
+def _keyed(f: Found, fmt: str) -> tuple[str, str | None]:
+    """(the address the result is keyed on, the reported address when that is another one).
+
+    A forwarder or alias that expanded the address we mailed reports the failure of its target
+    (Final-Recipient jane.doe@gmail.com) and names the address we sent to as the
+    Original-Recipient (RFC 3464 2.3.1, RFC 3461 ORCPT; Postfix "(expanded from <jane@...>)").
+    That is the address the platform mails, so the suppression is keyed on it; the target is
+    kept for display."""
+    original = (f.original_recipient or "").strip()
+    reported = f.recipient or ""
+    if fmt in _KEYED_ON_ORIGINAL and original and original.lower() != reported.lower() and _USABLE.fullmatch(original):
+        return original, reported
+    return reported, None
 
 
 def _original(msg: Message):  # noqa: ANN202 - Original | None

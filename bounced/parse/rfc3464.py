@@ -10,7 +10,8 @@ Quirks of real DSNs this module copes with:
 * the Status is often missing or generic (5.0.0) while the Diagnostic-Code quotes the remote
   server's "550 5.1.1 ..." reply; the reply code and a better status are taken from there
   (:mod:`bounced.parse.smtp`);
-* no Diagnostic-Code at all: the human-readable part's paragraph naming the recipient stands in;
+* no Diagnostic-Code at all: the human-readable part's paragraph naming the recipient stands in
+  (the notice read by :func:`bounced.parse.lhost._common.report_text`, as every format reads it);
 * a report nested inside an attached message (a bounce of a bounce) counts only when the outer
   message has none.
 
@@ -27,6 +28,7 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse import fields, smtp
+from bounced.parse.lhost import _common
 
 FORMAT = "rfc3464"
 
@@ -40,7 +42,6 @@ _ACTIONS = {
 }
 # Diagnostic-Code types whose text is an SMTP/LMTP reply (RFC 3464 "smtp"; Postfix's own)
 _SMTP_TYPES = frozenset({"", "smtp", "esmtp", "lmtp", "x-postfix", "x-smtp", "x-exim", "x-qmail"})
-_TAG_LIMIT = 2000  # what a tag may span
 MAX_CONTEXT = 1000
 
 
@@ -81,30 +82,6 @@ def _mislabelled_status(report: Message) -> Message | None:
 
 _RCPT_FIELD = re.compile(r"(?im)^(?:final|original)-recipient\s*:")
 _MISLABELLED_TYPES = _HUMAN_TYPES | {"text/rfc822-headers"}
-
-
-def _human_text(msg: Message) -> str:
-    """The readable notice: text parts outside any status part or returned original."""
-    out: list[str] = []
-    size = 0
-    skip_below = -1  # depth of a message/* part whose subtree is skipped, -1 when none
-    for part, depth, ctype in mime.typed_walk(msg):
-        if skip_below >= 0:
-            if depth > skip_below:
-                continue
-            skip_below = -1
-        if ctype.startswith("message/") or ctype == "text/rfc822-headers":
-            skip_below = depth
-            continue
-        if ctype in _HUMAN_TYPES:
-            text = mime.part_text(part)
-            if ctype == "text/html":
-                text = fields.strip_tags(text, " ", _TAG_LIMIT)
-            out.append(text)
-            size += len(text)
-            if size > 32 * 1024:
-                break
-    return "\n".join(out)[: 32 * 1024]
 
 
 def _context(text: str, recipient: str | None) -> str:
@@ -199,9 +176,9 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
     final = fields.clean_address(block.get("final-recipient"))
     original = fields.clean_address(block.get("original-recipient"))
     actual = fields.clean_address(block.get("x-actual-recipient"))
-    # the Original-Recipient is the address as the sender gave it (RFC 3461 ORCPT), the one a
-    # mailing list knows; the Final-Recipient may be an alias target or a local rewrite
-    recipient = original if _usable(original) else (final if _usable(final) else (actual or final or original))
+    # the address the report is about; the dispatcher keys the result on the Original-Recipient
+    # when it names another address (bounced.parse._keyed)
+    recipient = final if _usable(final) else (original if _usable(original) else (actual or final or original))
     dtype, diagnostic = fields.split_type(block.get("diagnostic-code", ""))
     diagnostic = fields.unfold(diagnostic)
     if dtype and dtype not in _SMTP_TYPES:
@@ -256,12 +233,9 @@ def _is_recipient_block(block: dict[str, str]) -> bool:
 
 def extract(msg: Message) -> list[Found] | None:
     """Recipients of the delivery-status parts (one report may hold several); None when none."""
-    cache: list[str] = []
 
-    def human() -> str:
-        if not cache:
-            cache.append(_human_text(msg))
-        return cache[0]
+    def human() -> str:  # the notice's text, read only when a block needs it (memoized on msg)
+        return _common.report_text(msg)
 
     out: list[Found] = []
     for part in status_parts(msg)[:20]:

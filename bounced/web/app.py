@@ -56,7 +56,10 @@ class BouncedApp(Starlette):
     (``api.lookup_fast``): the endpoint mailers call before every send."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        body = api.lookup_fast(scope, self.state) if scope["type"] == "http" else None
+        try:
+            body = api.lookup_fast(scope, self.state) if scope["type"] == "http" else None
+        except StoreError:  # the routed endpoint answers it with a problem detail (503)
+            body = None
         if body is None:
             await super().__call__(scope, receive, send)
             return
@@ -68,7 +71,7 @@ class BouncedApp(Starlette):
 def create_app(config: Config, store_opener: StoreOpener) -> BouncedApp:
     """The app over the store that ``store_opener`` opens (called once per thread)."""
     access = StoreAccess(store_opener)
-    access.here()  # the first open migrates the schema, before any worker thread could race it
+    access.here()  # the first open migrates the schema (PostgreSQL down: once it connects), before any worker thread could race it
     registry = CollectorRegistry(auto_describe=True)
     hook_metrics = WebhookMetrics(registry, [h.url for h in config.web.webhooks])
 

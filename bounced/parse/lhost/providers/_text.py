@@ -1,8 +1,9 @@
 """Small text helpers shared by the provider modules.
 
-Header-first detection needs a cheap sender domain; body parsers need the decoded text of the
-notice (never the returned original) capped in size, and the status / reply codes in it (found
-by the project's ``bounced.parse.smtp``, fields by ``bounced.parse.fields``).
+Header-first detection needs a cheap sender domain; body parsers read the notice's text through
+the same extractor as the MTA modules (:func:`body_text` is ``_common.report_text``), and the
+status / reply codes in it (found by the project's ``bounced.parse.smtp``, fields by
+``bounced.parse.fields``).
 """
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
-from bounced.parse.fields import html_to_text
 # one address pattern with the MTA modules: ADDR to embed in a module's own pattern, ADDR_RE to search
 from bounced.parse.lhost._common import ADDR as ADDR_RE
 from bounced.parse.lhost._common import ADDR_PAT as ADDR
+from bounced.parse.lhost import _common
 from bounced.parse.lhost._common import MAX_TEXT  # notices are short, the returned original may be huge
 
 _FROM_ADDR_RE = re.compile(r"<?(" + ADDR + r")>?")
@@ -87,79 +88,17 @@ def _has_delivery_status(msg: Message) -> bool:
     return False
 
 
-def part_text(part: Message) -> str:
-    """``mime.part_text``, guarded: a charset name with a NUL in it makes bytes.decode raise
-    ValueError there (see NOTES-P3b.md); fall back to Latin-1 so a notice is still read."""
-    try:
-        return mime.part_text(part)
-    except (ValueError, LookupError, TypeError):
-        try:
-            payload = part.get_payload(decode=True)
-        except Exception:  # noqa: BLE001 - a broken part reads as empty, never raises
-            return ""
-        return payload.decode("latin-1") if isinstance(payload, bytes) else ""
-
-
-def body_text(msg: Message, *, html: bool = False) -> str:
-    """The decoded notice text: the first text/plain part outside any returned message
-    (text/html with tags removed when ``html`` and nothing plain exists), capped."""
-    return mime.memo(msg, ("body_text", html), lambda m: _body_text(m, html))
-
-
-def _body_text(msg: Message, html: bool) -> str:
-    html_part = None
-    for part in _notice_parts(msg):
-        ctype = part.get_content_type()
-        if ctype == "text/plain":
-            return _clean(part_text(part)[:MAX_TEXT])
-        if ctype == "text/html" and html_part is None:
-            html_part = part
-    if html and html_part is not None:
-        return _clean(html_to_text(part_text(html_part)[:MAX_TEXT]))
-    return ""
+def body_text(msg: Message) -> str:
+    """The notice's own words: :func:`bounced.parse.lhost._common.report_text`, the one
+    extractor every format module reads (text parts outside the returned original, HTML reduced to
+    text, cut where the copy of the original begins, capped)."""
+    return _common.report_text(msg)
 
 
 def all_text(msg: Message) -> str:
-    """The decoded text of every text/plain part outside returned messages, joined, capped."""
-    return mime.memo(msg, "all_text", _all_text)
-
-
-def _all_text(msg: Message) -> str:
-    out: list[str] = []
-    size = 0
-    for part in _notice_parts(msg):
-        if part.get_content_type() == "text/plain":
-            t = part_text(part)[:MAX_TEXT]
-            out.append(t)
-            size += len(t)
-            if size >= MAX_TEXT:
-                break
-    return _clean("\n".join(out)[:MAX_TEXT])
-
-
-def _notice_parts(msg: Message):
-    """Leaf parts, not descending into message/* (the returned original)."""
-    stack = [msg]
-    count = 0
-    while stack and count < 50:
-        part = stack.pop(0)
-        count += 1
-        if part.get_content_maintype() == "message" and part is not msg:
-            continue
-        if part.is_multipart():
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                stack[0:0] = payload
-            continue
-        yield part
-
-
-def _clean(text: str) -> str:
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
+    """The same text, not cut where the copy of the original begins (a module that reads the
+    quoted original's headers)."""
+    return _common.raw_report_text(msg)
 
 
 def first_addr(text: str) -> str | None:

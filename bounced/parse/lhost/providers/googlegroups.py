@@ -25,7 +25,7 @@ def extract(msg: Message) -> list[Found] | None:
     failed = mime.header(msg, "X-Failed-Recipients")
     if not failed:
         return None
-    text = _text.body_text(msg, html=True)
+    text = _text.body_text(msg)
     if not any(m in text for m in _MARKERS):
         return None
     lines = [ln.strip() for ln in text.split("\n\n", 2)[1].splitlines()] if "\n\n" in text else []

@@ -35,7 +35,7 @@ def _original_to(msg: Message) -> list[str]:
             payload = part.get_payload()
             inner = payload[0] if isinstance(payload, list) and payload else None
         else:
-            inner = email.message_from_string(_text.part_text(part)[:_text.MAX_TEXT])
+            inner = email.message_from_string(mime.part_text(part)[:_text.MAX_TEXT])
         if inner is not None:
             return [a.lower() for a in dict.fromkeys(_text.ADDR_RE.findall(mime.header(inner, "To")))]
     return []
@@ -47,7 +47,7 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     if "Delivery Status Notification" not in mime.header(msg, "Subject") or _text.has_delivery_status(msg):
         return None
-    text = _text.body_text(msg, html=True)
+    text = _text.body_text(msg)
     head = _HEADLINE.search(text)
     if not head:
         return None

@@ -53,7 +53,7 @@ def _is_cloud(msg: Message, text: str) -> bool:
 def extract(msg: Message) -> list[Found] | None:
     if _text.has_delivery_status(msg):
         return None
-    text = _text.body_text(msg, html=True)
+    text = _text.body_text(msg)
     start = _START.search(text) if may_match(text, _START_NEEDLES) else None
     if not start or not _is_cloud(msg, text):
         return None

@@ -26,7 +26,7 @@ def extract(msg: Message) -> list[Found] | None:
     if not _text.domain_is(_text.sender_domain(msg), "vzwpix.com", "vtext.com", "vzw.com") \
             or not _text.from_daemon(msg):
         return None
-    text = _text.body_text(msg)
+    text = _text.all_text(msg)  # not cut: the recipient is in the quoted original's To:
     err = _ERROR.search(text)
     if "could not be delivered" not in text.lower() and not err:
         return None

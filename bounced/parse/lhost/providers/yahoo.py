@@ -41,7 +41,7 @@ def extract(msg: Message) -> list[Found] | None:
         or "yahoo" in domain
     if not (yahoo or mime.header(msg, "Subject").lower() == "failure notice"):
         return None
-    text = _text.body_text(msg, html=True)
+    text = _text.body_text(msg)
     if yahoo and _SUMMARY_PHRASE in text:
         return _summary_form(text)
     phrase = _PHRASES[0] if _PHRASES[0] in text else (_PHRASES[1] if yahoo and _PHRASES[1] in text else None)

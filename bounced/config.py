@@ -67,6 +67,9 @@ class ServerConfig:
     batch_max: int = 64  # messages committed together by the writer (group commit)
     batch_wait_ms: float = 2.0  # how long the writer waits to fill a batch
     parse_workers: int = 1  # child processes that parse; 0 = in the writer thread (single-core hosts)
+    # clients (addresses or networks) whose XFORWARD is believed: the MTA in front of bounced,
+    # which tells the address of the host that sent it the bounce; others get 550
+    xforward_from: tuple[str, ...] = ("127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class BreakerConfig:
     multiple: float = 10.0  # trip when a window holds more than this times the usual rate...
     min_hard: int = 20  # ...and more than this many hard bounces (quiet domains do not trip on 2)
     max_per_message: int = 10  # hard suppressions one inbound message may cause; more are held
+    max_per_source: int = 200  # new hard suppressions one sending host may cause...
+    source_window_minutes: int = 60  # ...within this many minutes; more are held
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,11 @@ class CheckConfig:
 
 CHANGE_TYPES = ("suppressed", "re-suppressed", "complaint", "lifted", "expired")
 """What the change feed and webhooks report (``bounced.changes`` decides which one a state change is)."""
+ALERT_TYPES = ("breaker.tripped", "source_cap.tripped", "held.released", "held.discarded")
+"""Webhook events that are not suppression changes: a brake engaged, or an operator's decision on
+what it held. Not in a webhook's default ``events``: a receiver written for address changes would
+not know them; list them to get them."""
+WEBHOOK_EVENTS = CHANGE_TYPES + ALERT_TYPES
 
 
 @dataclass(frozen=True)
@@ -218,10 +228,11 @@ class StoreRules:
     bounce: BounceConfig = BounceConfig()
     breaker: BreakerConfig = BreakerConfig()
     webhooks: tuple[Webhook, ...] = ()
+    relays: tuple[str, ...] = ServerConfig().xforward_from  # server.xforward_from: never capped as a source
 
     @classmethod
     def of(cls, config: Config) -> "StoreRules":
-        return cls(config.policy, config.bounce, config.breaker, config.web.webhooks)
+        return cls(config.policy, config.bounce, config.breaker, config.web.webhooks, config.server.xforward_from)
 
 
 _CHOICES = {
@@ -237,7 +248,7 @@ _POSITIVE = {
     "check.dns_timeout", "check.dns_concurrency", "store.connect_timeout",
     "bounce.verp_max_age_days", "bounce.sent_keep_days",
     "breaker.window_minutes", "breaker.baseline_days", "breaker.multiple", "breaker.min_hard",
-    "breaker.max_per_message",
+    "breaker.max_per_message", "breaker.max_per_source", "breaker.source_window_minutes",
     "web.max_body_bytes", "web.max_batch", "web.max_connections", "web.keepalive_timeout", "web.page_size",
     "web.sweep_interval", "web.webhook_timeout", "web.webhook_backoff_initial", "web.webhook_backoff_max",
     "web.webhook_retry_hours", "web.pages.session_hours", "web.pages.login_attempts",
@@ -370,11 +381,13 @@ def from_dict(data: dict, source: str = "<dict>") -> Config:
     if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
         raise ConfigError(source, "server.tls_cert", "tls_cert and tls_key must be set together")
     _check_webhooks(cfg.web.webhooks, source)
-    for i, p in enumerate(cfg.web.pages.trusted_proxies):
-        try:
-            ipaddress.ip_network(p, strict=False)
-        except ValueError:
-            raise ConfigError(source, f"web.pages.trusted_proxies[{i}]", f"not an IP address or network: {p!r}") from None
+    for key, nets in (("web.pages.trusted_proxies", cfg.web.pages.trusted_proxies),
+                      ("server.xforward_from", cfg.server.xforward_from)):
+        for i, p in enumerate(nets):
+            try:
+                ipaddress.ip_network(p, strict=False)
+            except ValueError:
+                raise ConfigError(source, f"{key}[{i}]", f"not an IP address or network: {p!r}") from None
     return dataclasses.replace(cfg, source=source)
 
 
@@ -390,8 +403,8 @@ def _check_webhooks(hooks: tuple[Webhook, ...], source: str) -> None:
         if len(h.secret) < 16:
             raise ConfigError(source, f"{key}.secret", "needs at least 16 characters (it signs every delivery)")
         for j, e in enumerate(h.events):
-            if e not in CHANGE_TYPES:
-                raise ConfigError(source, f"{key}.events[{j}]", f"unknown event {e!r}; one of {', '.join(CHANGE_TYPES)}")
+            if e not in WEBHOOK_EVENTS:
+                raise ConfigError(source, f"{key}.events[{j}]", f"unknown event {e!r}; one of {', '.join(WEBHOOK_EVENTS)}")
         if not h.events:
             raise ConfigError(source, f"{key}.events", "at least one event is needed")
 

@@ -176,7 +176,8 @@ class Daemon:
         # lands later anyway, the MTA's retry is a duplicate and stored once
         limit = max(30.0, 4 * self.config.store.busy_timeout_ms / 1000)
         try:
-            stored: Stored = await asyncio.wait_for(self.writer.submit_async(d.raw, d.mail_from, d.rcpt_tos), limit)
+            stored: Stored = await asyncio.wait_for(self.writer.submit_async(d.raw, d.mail_from, d.rcpt_tos, d.source),
+                                                  limit)
         except StoreError as exc:
             raise TemporaryFailure(str(exc)) from None
         except asyncio.TimeoutError:
@@ -210,8 +211,13 @@ class Daemon:
                 self.metrics.breaker_trips.labels(domain=domain).inc()
                 self.log.warning("breaker_tripped", domain=domain,
                                  action="new hard suppressions for this domain are held: bounced held list")
+            if o.capped:
+                self.metrics.source_cap_trips.inc()
+                self.log.warning("source_cap_tripped", source=o.capped, cap=self.config.breaker.max_per_source,
+                                 window_minutes=self.config.breaker.source_window_minutes,
+                                 action="new hard suppressions from this host are held: bounced held list")
         self.log.info("message", sha256=stored.incoming.sha256, mail_from=d.mail_from, rcpt_tos=list(d.rcpt_tos),
-                      peer=d.peer[0] if isinstance(d.peer, tuple) else str(d.peer), size=len(d.raw),
+                      peer=d.peer[0] if isinstance(d.peer, tuple) else str(d.peer), source=d.source, size=len(d.raw),
                       format=r.format, recipients=[rr.recipient for rr in r.recipients],
                       kinds=[str(rr.kind) for rr in r.recipients], reasons=[rr.reason for rr in r.recipients],
                       policy=list(o.policy), parse_error=r.error, duplicate=o.duplicate, events=o.events,

@@ -22,6 +22,9 @@ class Incoming:
     rcpt_tos: tuple[str, ...]
     received_at: datetime
     result: ParseResult
+    # the address of the host that sent the message (XFORWARD ADDR, else the SMTP peer); None when
+    # unknown (``bounced ingest``, messages stored before schema 7)
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class IngestOutcome:
     untrusted: int = 0  # events recorded without changing a suppression (no proof we sent the mail)
     held: int = 0  # suppressions held for an operator (breaker or per-message cap)
     tripped: tuple[str, ...] = ()  # domains whose breaker tripped with this message
+    capped: str | None = None  # the source whose cap this message reached first (its holds start here)
     policy: tuple[str, ...] = ()  # what the policy did per event: suppressed, counted, recorded, ignored, ...
 
 

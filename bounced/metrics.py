@@ -60,7 +60,7 @@ class SuppressionGauge(Collector):
         yield g
 REJECT_CAUSES = ("unknown_recipient", "too_many_recipients", "too_big", "too_many_connections", "timeout",
                  "store_unavailable", "internal_error", "too_many_from_client", "junk_commands", "session_time",
-                 "bad_address", "memory_budget")
+                 "bad_address", "memory_budget", "xforward_denied", "xforward_syntax")
 
 
 class Metrics:
@@ -94,10 +94,14 @@ class Metrics:
         self.connections = Gauge("bounced_active_connections", "Open SMTP/LMTP connections", registry=r)
         self.untrusted = Counter("bounced_untrusted_events", "Recipient results recorded without effect: no proof "
                                  "the bounce answers mail we sent (bounce.trust)", registry=r)
-        self.held = Counter("bounced_held_suppressions", "Suppressions held for an operator (breaker or per-message cap)",
-                            registry=r)
+        self.held = Counter("bounced_held_suppressions", "Suppressions held for an operator (breaker, per-message "
+                            "or per-source cap)", registry=r)
         self.breaker_trips = Counter("bounced_breaker_trips", "Times a recipient domain's hard-bounce breaker tripped",
                                      ["domain"], registry=r)
+        # no label: a source is an IP address, and a label per address would grow without bound
+        self.source_cap_trips = Counter("bounced_source_cap_trips", "Times a sending host reached "
+                                        "breaker.max_per_source and its new hard suppressions began to be held",
+                                        registry=r)
         for outcome in OUTCOMES:  # known label values start at 0, so rates and alerts work from the start
             self.messages.labels(outcome=outcome)
         for cause in REJECT_CAUSES:

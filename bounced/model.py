@@ -80,6 +80,9 @@ class ParseResult:
     error: str | None = None
     subject: str | None = field(default=None, compare=False)
     recipients_cut: int = 0  # reported recipients beyond the parser's limit (bounced.parse.MAX_RECIPIENTS)
+    # a feedback report's Original-Mail-From (or the original's Return-Path): a proof for bounced.trust,
+    # not a parse result, so not in to_dict
+    original_mail_from: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = {

@@ -45,6 +45,7 @@ class StoredMessage:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     raw: bytes | None
+    source: str | None = None  # the sending host's address (messages.source_addr), for the per-source cap
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,9 @@ What this adds to aiosmtpd, and why:
   within an in-flight byte budget (:class:`ByteBudget`; 452 4.3.1 when a whole budget waits).
 - Envelope addresses that are not UTF-8 are refused at MAIL/RCPT with 553 naming the problem;
   accepted, they could not be stored, and every retry would end in 451.
+- XFORWARD (:mod:`bounced.xforward`): offered in EHLO/LHLO and believed only from the clients in
+  ``server.xforward_from`` (the MTA in front); its ADDR, else the peer's address, goes with the
+  message as its source, which the per-source cap counts by.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from bounced import xforward
 from bounced.config import Config
 from bounced.rcpt import is_bounce_address
 
@@ -56,6 +60,12 @@ TIMEOUT = "421 4.4.2 {host} Timeout exceeded, closing connection"
 BAD_SENDER_BYTES = "553 5.1.7 The sender address is not valid UTF-8"
 BAD_RECIPIENT_BYTES = "553 5.1.3 The recipient address is not valid UTF-8"
 SHUTTING_DOWN = "421 4.3.2 {host} Service shutting down, try again later"
+# XFORWARD replies, as XFORWARD_README lists them
+XFORWARD_OK = "250 2.0.0 Ok"
+XFORWARD_DENIED = "550 5.7.0 Error: insufficient authorization for XFORWARD"
+XFORWARD_IN_TRANSACTION = "503 5.5.1 Error: XFORWARD not allowed during a mail transaction"
+XFORWARD_SYNTAX = "501 5.5.4 Syntax: XFORWARD attribute=value... ({problem})"
+XFORWARD_EHLO = "250-XFORWARD " + " ".join(xforward.ATTRIBUTES)
 
 # <local@domain> with a dot-atom local part and a host name, and the blanks after it: what the
 # email header parser returns as (addr_spec, rest) for such input (tests check it against aiosmtpd)
@@ -123,6 +133,7 @@ class Delivery:
     mail_from: str  # "" for the null sender
     rcpt_tos: tuple[str, ...]
     peer: Any
+    source: str | None = None  # the sending host's address: XFORWARD ADDR, else the peer's
 
 
 Sink = Callable[[Delivery], Awaitable[str]]  # returns an id for the reply; raises TemporaryFailure
@@ -178,10 +189,20 @@ class Handler:
         envelope.rcpt_options.extend(rcpt_options)
         return OK_RCPT
 
+    async def handle_EHLO(self, server: "SMTPServer", session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        """aiosmtpd's EHLO/LHLO reply, with XFORWARD for the clients allowed to send it."""
+        session.host_name = hostname
+        if server.xforward_allowed():
+            responses.insert(len(responses) - 1, XFORWARD_EHLO)
+        return responses
+
     async def handle_DATA(self, server: "SMTPServer", session: Session, envelope: Envelope) -> str:
         mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
+        peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else None
         delivery = Delivery(raw=bytes(envelope.original_content or b""), mail_from=mail_from,
-                            rcpt_tos=tuple(envelope.rcpt_tos), peer=session.peer)
+                            rcpt_tos=tuple(envelope.rcpt_tos), peer=session.peer,
+                            source=xforward.source_of(getattr(envelope, "xforward", {}), peer))
         try:
             stored_id = await self.state.sink(delivery)
         except TemporaryFailure:
@@ -308,6 +329,37 @@ class SMTPServer(SMTP):
     async def smtp_EXPN(self, arg: str) -> None:
         if not await self._junk_over_limit():
             await super().smtp_EXPN(arg)
+
+    # -- XFORWARD --------------------------------------------------------------------------
+    def _create_envelope(self) -> Envelope:
+        """A new transaction's envelope; its XFORWARD attributes start empty, so they are forgotten
+        after DATA, RSET and EHLO, as XFORWARD_README asks."""
+        envelope = super()._create_envelope()
+        envelope.xforward = {}  # type: ignore[attr-defined]
+        return envelope
+
+    def xforward_allowed(self) -> bool:
+        return xforward.allowed(self._client, self.state.config.server.xforward_from)
+
+    async def smtp_XFORWARD(self, arg: str) -> None:
+        if await self._junk_over_limit() or await self.check_helo_needed():
+            return
+        assert self.envelope is not None
+        if not self.xforward_allowed():
+            self.state.on_reject("xforward_denied")
+            await self.push(XFORWARD_DENIED)
+            return
+        if self.envelope.mail_from is not None:
+            await self.push(XFORWARD_IN_TRANSACTION)
+            return
+        try:
+            attributes = xforward.parse(arg or "")
+        except xforward.XforwardError as exc:
+            self.state.on_reject("xforward_syntax")
+            await self.push(XFORWARD_SYNTAX.format(problem=exc))
+            return
+        self.envelope.xforward.update(attributes)  # type: ignore[attr-defined]
+        await self.push(XFORWARD_OK)
 
     def eof_received(self) -> bool | None:
         if self._refused:

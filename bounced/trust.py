@@ -7,6 +7,7 @@ proves something only when it is tied to mail we sent, by one of:
 proof                     what it binds                                 counts under
 ========================  ============================================  =================
 signed VERP return path   the one recipient named in the envelope       signed, bound
+                          (or in a feedback report's Original-Mail-From)
 X-Bounced-Sig header      the original's Message-ID + one recipient     signed, bound
 registered Message-ID     the recipients the mailer said it sent to     bound
 anything                  every recipient the report names              open
@@ -41,6 +42,7 @@ class Evidence:
     original_message_id: str | None
     sig: str | None  # the returned original's X-Bounced-Sig
     registered: frozenset[str]  # keys the mailer registered for original_message_id
+    original_mail_from: str | None = None  # a feedback report's: our VERP return path, when it is ours
 
 
 def assess(recipients: Sequence[str], ev: Evidence, bounce: BounceConfig, keyring: Keyring | None, at: datetime,
@@ -52,7 +54,9 @@ def assess(recipients: Sequence[str], ev: Evidence, bounce: BounceConfig, keyrin
     named: set[str] = set()
     signed: set[str] = set()
     bad: list[str] = []
-    for rcpt in ev.rcpt_tos:
+    # a complaint goes to a fixed feedback address, not to VERP; its Original-Mail-From names the
+    # return path we sent with, and binds it exactly as an envelope recipient would
+    for rcpt in (*ev.rcpt_tos, *([ev.original_mail_from] if ev.original_mail_from else [])):
         v = verp.split(rcpt, bounce.local_parts, bounce.verp_delimiter)
         if v is None:
             continue

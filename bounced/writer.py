@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import queue
 import threading
@@ -77,6 +78,7 @@ class _Job:
     rcpt_tos: tuple[str, ...]
     received_at: datetime
     incoming: Incoming | None
+    source: str | None = None  # the sending host's address, stored with the message
     future: Future = field(default_factory=Future)
     waiter: asyncio.Future | None = None  # submit_async: the event loop's side of ``future``
 
@@ -210,13 +212,15 @@ class Writer:
         return self._submit(_Job(raw, mail_from, tuple(rcpt_tos), received_at or datetime.now(timezone.utc),
                                  incoming)).future
 
-    def submit_async(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str]) -> asyncio.Future:
+    def submit_async(self, raw: bytes, mail_from: str, rcpt_tos: Sequence[str],
+                     source: str | None = None) -> asyncio.Future:
         """:meth:`submit` from a coroutine: an asyncio future of :class:`Stored`. The writer wakes
         all of a batch's waiters with one ``call_soon_threadsafe`` (one self-pipe write and loop
         wake-up per batch, where ``wrap_future`` costs one per message); cancelling the waiter
         cancels the submission if the writer has not picked it up yet."""
         loop = asyncio.get_running_loop()
-        job = _Job(raw, mail_from, tuple(rcpt_tos), datetime.now(timezone.utc), None, waiter=loop.create_future())
+        job = _Job(raw, mail_from, tuple(rcpt_tos), datetime.now(timezone.utc), None, source,
+                   waiter=loop.create_future())
         job.waiter.add_done_callback(lambda w: job.future.cancel() if w.cancelled() else None)
         self._submit(job)
         if job.future.done():
@@ -571,6 +575,9 @@ class Writer:
         return [j.incoming or next(parsed) for j in p.batch]
 
     def _commit(self, batch: list[_Job], items: list[Incoming]) -> None:
+        # the source travels beside the parse (workers never see it) and joins the record here
+        items = [dataclasses.replace(item, source=job.source) if job.source and item.source is None else item
+                 for job, item in zip(batch, items, strict=True)]
         outcomes, error = self._ingest(items)
         if error is None:
             return self._settle(batch, items, outcomes)

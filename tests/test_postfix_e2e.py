@@ -4,7 +4,10 @@ A fake remote MX (aiosmtpd on loopback) refuses one recipient with ``550 5.1.1 u
 the other with ``452 4.2.2 mailbox full``. A private Postfix instance sends one message to each,
 with the signed VERP return path ``bounced verp encode`` gives (as the README tells mailers), so
 each DSN goes to ``bounces+<recipient>=<tag>@bounce.test``, which its transport map routes to
-bounced over SMTP or LMTP; bounced checks the tag and suppresses exactly that recipient.
+bounced over SMTP or LMTP; bounced checks the tag and suppresses exactly that recipient. Postfix
+forwards each sender's address with XFORWARD (as the README configures it), so a bounce from a
+remote MTA is stored with that MTA's address as its source, not Postfix's 127.0.0.1, and a burst
+from one remote MTA is held past ``breaker.max_per_source`` while another's is not.
 
 Making the soft failure return within seconds: ``maximal_queue_lifetime = 0`` means "try once";
 Postfix then returns the deferred recipient at once as an expired message (Action: failed,
@@ -16,6 +19,7 @@ import json
 import os
 import signal
 import smtplib
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +36,7 @@ from tests.daemon_helpers import (
     write_toml,
 )
 from tests.postfix_instance import ETC, POSTFIX, PostfixInstance, free_port
+from tests.test_trust import report
 
 pytestmark = [
     pytest.mark.postfix,
@@ -92,7 +97,8 @@ def remote_mx() -> Iterator[int]:
 @pytest.mark.parametrize("protocol", ["lmtp", "smtp"])
 def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, db_path: Path,
                                                  remote_mx: int) -> None:
-    conf = write_toml(tmp_path / "bounced.toml", config_dict(db_path, bounce={"domains": ["bounce.test"]}))
+    conf = write_toml(tmp_path / "bounced.toml", config_dict(db_path, bounce={"domains": ["bounce.test"]},
+                                                             breaker={"max_per_source": 2}))
     bounced = ServeProcess(conf)
     postfix: PostfixInstance | None = None
     try:
@@ -143,14 +149,30 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
         # one message for two bounce addresses: Postfix delivers it in one transaction and, over
         # LMTP, waits for one reply per recipient
         two = ["bounces+a=remote.test@bounce.test", "bounces+b=remote.test@bounce.test"]
-        with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30) as s:
-            s.ehlo("mx.remote.test")
+        with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30, source_address=("127.0.0.2", 0)) as s:
+            s.ehlo("mx.remote.test")  # a remote MTA: Postfix forwards its address with XFORWARD
             s.mail("<>")
             assert all(s.rcpt(r)[0] == 250 for r in two)
             assert s.data(b"From: MAILER-DAEMON@remote.test\r\nSubject: Delivery Status Notification\r\n"
                           b"Message-ID: <e2e.2@remote.test>\r\n\r\nreturned\r\n")[0] == 250
         third = bounced.wait_event("message", timeout=60, count=3)[2]
         assert sorted(third["rcpt_tos"]) == two
+        assert third["source"] == "127.0.0.2"  # the remote client's address, not Postfix's 127.0.0.1
+        assert stored_sources(db_path)[-1] == "127.0.0.2"
+        # a burst of hard bounces from one remote MTA is held past its cap; another MTA's are not
+        burst = {"127.0.0.3": [f"b{i}@remote.test" for i in range(3)], "127.0.0.4": ["c0@remote.test", "c1@remote.test"]}
+        for source, rcpts in burst.items():
+            with smtplib.SMTP("127.0.0.1", postfix.port, timeout=30, source_address=(source, 0)) as s:
+                s.ehlo(f"mx-{source}.remote.test")
+                for i, rcpt in enumerate(rcpts):
+                    assert s.sendmail("<>", [signed_return_path(conf, rcpt)], report([rcpt], f"{source}-{i}")) == {}
+        bounced.wait_event("message", timeout=60, count=3 + 5)
+        assert sorted(stored_sources(db_path)[-5:]) == ["127.0.0.3"] * 3 + ["127.0.0.4"] * 2  # in Postfix's order
+        held = [json.loads(ln) for ln in subprocess.run(serve_cmd("held", "list", "--json", "--config", str(conf)),
+                                                         cwd=ROOT, capture_output=True, text=True, timeout=60,
+                                                         check=True).stdout.splitlines() if ln.strip()]
+        assert len(held) == 1 and held[0]["address"] in burst["127.0.0.3"]  # whichever Postfix delivered third
+        assert held[0]["cause"] == "source_cap: more than 2 new hard suppressions from 127.0.0.3 within 60 min"
         wait_for(lambda: postfix.maillog().count("status=sent") >= 4, what="both recipients sent in Postfix's log")
         assert "status=deferred" not in postfix.maillog().split("e2e.2@remote.test")[-1]
     finally:
@@ -159,6 +181,14 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
         bounced.proc.send_signal(signal.SIGTERM)
         assert bounced.proc.wait(30) == 0
         bounced.kill()
+
+
+def stored_sources(db_path: Path) -> list[str | None]:
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in con.execute("SELECT source_addr FROM messages ORDER BY id")]
+    finally:
+        con.close()
 
 
 def signed_return_path(conf: Path, rcpt: str) -> str:

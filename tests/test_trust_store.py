@@ -73,7 +73,8 @@ def test_a_complaint_is_bound_by_the_quoted_originals_signature(tmp_path, signed
         s.ingest_many([prepare(raw, "", ("fbl@sender.example",), parse_options(cfg), received_at=T0)])
         ev = s.events()[0]
         assert (ev["address"], ev["kind"]) == ("annoyed@rcpt.example", "complaint")
-        assert ev["trust_note"] == ("X-Bounced-Sig" if signed else "no proof: no VERP, no X-Bounced-Sig")
+        # the sample's Original-Mail-From is an unsigned VERP return path: it names the recipient, proves nothing
+        assert ev["trust_note"] == ("X-Bounced-Sig" if signed else "no proof: unsigned VERP, no X-Bounced-Sig")
         assert s.address_report("annoyed@rcpt.example").active_now is signed
 
 

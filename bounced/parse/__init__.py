@@ -148,12 +148,15 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     errors: list[str] = []
     fmt, founds = _run_modules(msg, errors)
 
-    from bounced.parse import fallback, signals, verp  # small; imported here to keep startup lean
+    from bounced.parse import arf, fallback, signals, verp  # small; imported here to keep startup lean
 
     resolved = [f for f in founds if f.recipient]
     verp_rcpt = None
+    # a feedback report names the return path it complains about: a VERP one names the recipient
+    # that feedback loops which redact Original-Rcpt-To leave out
+    mail_from = arf.original_mail_from(msg) if fmt == arf.FORMAT else None
     if len(resolved) < len(founds) or not resolved:  # only then is the VERP address needed
-        verp_rcpt = _verp_recipient(msg, options, envelope_rcpt, verp)
+        verp_rcpt = _verp_recipient(msg, options, envelope_rcpt, verp, mail_from)
         if verp_rcpt:
             resolved += [replace(f, recipient=verp_rcpt) for f in founds if not f.recipient]
     bounce_like = bool(resolved) or fmt is not None or signals.looks_like_bounce(msg)
@@ -194,6 +197,7 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         error=error,
         subject=mime.header(msg, "Subject") or None,
         recipients_cut=cut,
+        original_mail_from=mail_from,
     )
 
 
@@ -215,8 +219,9 @@ def _run_modules(msg: Message, errors: list[str]) -> tuple[str | None, list[Foun
     return claimed, []
 
 
-def _verp_recipient(msg: Message, options: ParseOptions, envelope_rcpt: str | None, verp: ModuleType) -> str | None:
-    candidates = [envelope_rcpt] if envelope_rcpt else []
+def _verp_recipient(msg: Message, options: ParseOptions, envelope_rcpt: str | None, verp: ModuleType,
+                    original_mail_from: str | None = None) -> str | None:
+    candidates = [a for a in (envelope_rcpt, original_mail_from) if a]
     for name in ("X-Original-To", "Delivered-To", "Envelope-To", "To"):
         candidates.extend(mime.header_all(msg, name))
     for c in candidates:

@@ -92,6 +92,20 @@ def extract(msg: Message) -> list[Found] | None:
     return None
 
 
+def original_mail_from(msg: Message) -> str | None:
+    """The envelope sender of the reported message: the report's ``Original-Mail-From`` (RFC 5965
+    3.2), else the ``Return-Path`` the receiver wrote into the returned original. For our mail that
+    is the signed VERP return path, which binds the complaint to its recipient (bounced.trust)."""
+    report = _report_part(msg)
+    if report is None:
+        return None
+    for block in fields.blocks(mime.part_text(report)):
+        if block.get("original-mail-from"):
+            return fields.clean_address(block["original-mail-from"])
+    original = find_original(msg)
+    return fields.clean_address(original.get("Return-Path")) if original is not None else None
+
+
 def _arf(msg: Message, report: Message) -> list[Found]:
     text = mime.part_text(report)
     info: dict[str, str] = {}

@@ -5,9 +5,11 @@ Signature (header ``Bounced-Signature: t=<unix time>,v1=<hex>``): HMAC-SHA256 wi
 secret over ``"<unix time>." + body``, the scheme receivers of Stripe's and GitHub's webhooks
 already know. Receivers recompute it, compare in constant time and reject a ``t`` more than a few
 minutes old (a replay). ``Bounced-Event-Id`` is the change's id: the same event retried carries the
-same id, for deduplication. A failed POST waits ``webhook_backoff_initial`` seconds, doubling up to
-``webhook_backoff_max``; an event still undelivered ``webhook_retry_hours`` after it was written is
-marked failed (visible in ``bounced webhooks status``) and the next one goes.
+same id, for deduplication. Alerts (a breaker trip, a source over its cap, an operator's decision
+on held suppressions) go through the same outbox with ids ``alert-<n>``. A failed POST waits
+``webhook_backoff_initial`` seconds, doubling up to ``webhook_backoff_max``; an event still
+undelivered ``webhook_retry_hours`` after it was written is marked failed (visible in ``bounced
+webhooks status``) and the next one goes.
 """
 from __future__ import annotations
 
@@ -53,7 +55,11 @@ def verify(secret: str, header: str, body: bytes, *, now: float | None = None, t
 
 
 def payload(row: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body of one event: the change as the feed shows it."""
+    """The JSON body of one event: the change as the feed shows it, or an alert (``alert-<n>`` ids,
+    its type from :data:`bounced.config.ALERT_TYPES`, its details at the top level)."""
+    if row.get("alert_id") is not None:
+        return {"id": f"alert-{row['alert_id']}", "type": row["alert_type"], "occurred_at": row["alert_at"],
+                **json.loads(row["alert_detail"])}
     return {"id": str(row["change_id"]), "type": row["change"], "occurred_at": row["at"], "address": row["address"],
             "kind": row["kind"], "reason": row["reason"], "source": row["source"], "actor": row["actor"],
             "expires_at": row["expires_at"]}
@@ -99,7 +105,8 @@ class Deliverer:
         row = await self.access.run(lambda s: s.outbox_next(hook.url))
         if row is None or from_text(row["next_at"]) > utcnow():  # type: ignore[operator]
             return False
-        body, headers = request_parts(hook, payload(row), str(row["change_id"]))
+        event = payload(row)
+        body, headers = request_parts(hook, event, event["id"])
         error = None
         try:
             r = await client.post(hook.url, content=body, headers=headers)

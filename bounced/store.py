@@ -46,12 +46,12 @@ from bounced import reprocess as reprocessing
 from bounced.addresses import InvalidAddress, domain_of, normalize
 from bounced.config import Config, StoreRules, is_url, url_problem
 from bounced.ingest import Incoming, IngestOutcome
-from bounced.model import ActiveSuppression, Kind, ParseResult, RecipientResult, SuppressionRow
+from bounced.model import ActiveSuppression, Kind, ParseResult, SuppressionRow
 from bounced.policy import State
 from bounced.signing import SIG_HEADER, Keyring
 from bounced.timeutil import from_text, to_text, utcnow
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 _STATE_FIELDS = [f.name for f in fields(State)]
 _TIME_FIELDS = {"first_event_at", "last_event_at", "soft_first_at", "suppressed_at", "expires_at", "lifted_at"}
 
@@ -140,15 +140,6 @@ def _why_unopenable(path: str, readonly: bool) -> str | None:
     if Path(path).exists() and not os.access(path, os.R_OK):
         return f"{path} is not readable by {run_as()}"
     return None
-
-
-def _shown_diagnostic(rec: RecipientResult) -> str:
-    """The event's diagnostic, led by the address that really failed when a forwarder or alias
-    expanded the one we mailed (the event is keyed on the latter): the events table has no column
-    for it, and this is what an operator reads beside the address."""
-    if rec.final_recipient:
-        return f"[final recipient {rec.final_recipient}] {rec.diagnostic}"
-    return rec.diagnostic
 
 
 @dataclass
@@ -339,10 +330,15 @@ def _alerts_and_sources(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_messages_source ON messages (source_addr, received_at) WHERE source_addr IS NOT NULL")
 
 
+def _final_recipients(db: sqlite_utils.Database) -> None:
+    """v8. ``events.final_recipient``: the address that really failed when a forwarder or alias
+    expanded the one we mailed (RFC 3464 2.3.1/2.3.2); the event itself is keyed on the latter."""
+    db.execute("ALTER TABLE events ADD COLUMN final_recipient TEXT")
+
 # version -> function bringing a database at the previous version to this one; applied in order at open
 MIGRATIONS: dict[int, Any] = {1: _create_schema, 2: _suppressions_without_rowid, 3: _covering_count_indexes,
                               4: _web_api_tables, 5: _web_users_and_sessions, 6: _trust_and_held,
-                              7: _alerts_and_sources}
+                              7: _alerts_and_sources, 8: _final_recipients}
 
 
 # ------------------------------------------------------------------------------ the two engines
@@ -621,9 +617,15 @@ def _pg_alerts_and_sources(conn: Any) -> None:
         conn.execute(ddl)
 
 
+def _pg_final_recipients(conn: Any) -> None:
+    """v8 on PostgreSQL: what :func:`_final_recipients` does on SQLite."""
+    conn.execute("ALTER TABLE events ADD COLUMN final_recipient TEXT")
+
+
 PG_BASELINE = 3
 PG_MIGRATIONS: dict[int, Any] = {3: _pg_schema, 4: _pg_web_api_tables, 5: _pg_web_users_and_sessions,
-                                 6: _pg_trust_and_held, 7: _pg_alerts_and_sources}
+                                 6: _pg_trust_and_held, 7: _pg_alerts_and_sources,
+                                 8: _pg_final_recipients}
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -664,8 +666,8 @@ def _parse_status(r: ParseResult) -> str:
 
 _INSERT_EVENT = (
     "INSERT INTO events (message_id, address, domain, at, kind, reason, status, reply_code, diagnostic, remote_mta, "
-    "action, feedback_type, original_message_id, original_headers, policy_action, trusted, trust_note) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+    "action, feedback_type, original_message_id, original_headers, policy_action, trusted, trust_note, final_recipient) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 _UPSERT_STATE = (
     f"INSERT INTO suppressions (address, domain, {', '.join(_STATE_FIELDS)}) "
@@ -1226,8 +1228,8 @@ class Store(CopyMixin):
                 else:
                     action = "held"
             event = (msg_id, key, domain_of(key), to_text(at), kind, rec.reason, rec.status, rec.reply_code,
-                     _shown_diagnostic(rec)[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
-                     headers, action, int(verdict.trusted), verdict.why)
+                     rec.diagnostic[:4000], rec.remote_mta, rec.action, rec.feedback_type, r.original_message_id,
+                     headers, action, int(verdict.trusted), verdict.why, rec.final_recipient)
             if hold is None:
                 self._pending_events.append(event)  # written together by _flush_events
             else:
@@ -1775,7 +1777,7 @@ class Store(CopyMixin):
         state = self._rows("SELECT * FROM suppressions WHERE address = ?", (key,))
         st = _state_from_row(self.conn.execute("SELECT * FROM suppressions WHERE address = ?", (key,)).fetchone())
         events = self._rows("SELECT e.id, e.at, e.kind, e.reason, e.status, e.reply_code, e.diagnostic, e.remote_mta, "
-                            "e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id, "
+                            "e.final_recipient, e.action, e.policy_action, e.trusted, e.trust_note, e.message_id, e.original_message_id, "
                             "h.status AS held_status, h.cause AS held_cause FROM events e "
                             "LEFT JOIN held h ON h.event_id = e.id WHERE e.address = ? ORDER BY e.at, e.id", (key,))
         audit = self._rows("SELECT at, actor, action, kind, reason, detail FROM audit WHERE address = ? ORDER BY at, id", (key,))
@@ -1814,8 +1816,8 @@ class Store(CopyMixin):
             args.append(self.key(address))
         if untrusted:
             where.append("trusted = 0")
-        sql = ("SELECT id, at, address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
-               "message_id, trust_note FROM events")
+        sql = ("SELECT id, at, address, kind, reason, status, reply_code, diagnostic, remote_mta, final_recipient, "
+               "policy_action, message_id, trust_note FROM events")
         return self._filtered(sql, where, args, kind=kind, reason=reason, domain=domain, time_column="at",
                               since=since, until=until, order="at DESC, id DESC", limit=limit, mode=mode)
 
@@ -1896,8 +1898,8 @@ class Store(CopyMixin):
             return None
         row = rows[0]
         row["raw"] = zlib.decompress(row["raw"]) if row["raw"] is not None else None
-        row["events"] = self._rows("SELECT address, kind, reason, status, reply_code, diagnostic, remote_mta, policy_action, "
-                                   "trust_note FROM events WHERE message_id = ? ORDER BY id", (message_id,))
+        row["events"] = self._rows("SELECT address, final_recipient, kind, reason, status, reply_code, diagnostic, remote_mta, "
+                                   "policy_action, trust_note FROM events WHERE message_id = ? ORDER BY id", (message_id,))
         return row
 
     def iter_suppressions(self) -> Iterator[dict[str, Any]]:

@@ -76,6 +76,30 @@ def test_inspect_address_shows_state_history(env):
     assert j[0]["type"] == "state" and j[0]["active_now"] is True and j[1]["reason"] == "user_unknown"
 
 
+def test_a_forwarded_address_shows_where_it_failed(env):
+    """The event is keyed on the address we mailed (Original-Recipient); the forward target that
+    really failed is its own column in inspect's JSON, table and event listing, and the remote's
+    diagnostic is left as the remote wrote it."""
+    tmp, db, _ = env
+    raw = (b"From: MAILER-DAEMON@relay.example.com\nTo: news@sender.example\nSubject: failure\nMIME-Version: 1.0\n"
+           b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+           b"--B\nContent-Type: text/plain\n\nfailed\n\n--B\nContent-Type: message/delivery-status\n\n"
+           b"Reporting-MTA: dns; relay.example.com\n\nFinal-Recipient: rfc822; jane.doe@mail.example.net\n"
+           b"Original-Recipient: rfc822;jane@example.com\nAction: failed\nStatus: 5.1.1\n"
+           b"Diagnostic-Code: smtp; 550 5.1.1 <jane.doe@mail.example.net>: User unknown\n--B--\n")
+    (tmp / "fwd.eml").write_bytes(raw)
+    assert cli("ingest", tmp / "fwd.eml", "--db", db).exit_code == 0
+    lines = [json.loads(x) for x in cli("inspect", "jane@example.com", "--db", db, "--json").output.splitlines()]
+    (event,) = [x for x in lines if x["type"] == "event"]
+    assert (event["final_recipient"], event["diagnostic"]) == (
+        "jane.doe@mail.example.net", "550 5.1.1 <jane.doe@mail.example.net>: User unknown")
+    assert lines[0]["active_now"] is True
+    assert "jane.doe@mail.example.net" in cli("inspect", "jane@example.com", "--db", db).output
+    listed = cli("inspect", "events", "--address", "jane@example.com", "--db", db, "--csv").output
+    assert "final_recipient" in listed.splitlines()[0] and "jane.doe@mail.example.net" in listed
+    assert cli("inspect", "jane.doe@mail.example.net", "--db", db, "--json").output.count('"type": "event"') == 0
+
+
 @pytest.mark.parametrize("sub", [["gone@example.com"], ["list"], ["stats"], ["events"]])
 def test_inspect_takes_db_before_the_subcommand_too(env, sub):
     _, db, files = env

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bounced.config import from_dict
 from bounced.store import Store
 from bounced.timeutil import utcnow
 from tests.webpages_helpers import PASSWORDS, add_users, ingest_bounces, serve_pages
@@ -182,6 +183,18 @@ def test_resuppress_by_hand_is_audited_under_the_users_name(site, db: Path) -> N
         ("sam", "unsuppress", "cleared"), ("sam", "suppress", "customer asked to stop")]
     page = c.get("/address", params={"a": JANE}).text
     assert "Suppressed by hand since" in page and "customer asked to stop" in page
+
+
+def test_the_address_page_names_the_forward_target_that_failed(site, db: Path) -> None:
+    from bounced.ingest import prepare
+    from tests.storehelp import dsn
+
+    raw = dsn("bob.smith@mail.example.net", tag="fwd").replace(
+        b"Action: failed", b"Original-Recipient: rfc822;bob@example.com\r\nAction: failed")
+    with Store.open(db, from_dict({"bounce": {"trust": "open"}})) as s:
+        s.ingest_many([prepare(raw, "", ("bounces@localhost",))])
+    page = signed_in(site, "sam").get("/address", params={"a": "bob@example.com"}).text
+    assert "Forwarded; failed at bob.smith@mail.example.net" in page
 
 
 def test_a_wrong_csrf_token_is_refused(site, db: Path) -> None:

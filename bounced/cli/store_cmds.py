@@ -285,7 +285,7 @@ def inspect_address(address: str, fmt: str, open_store: Callable[..., Store], cf
     _print_state(report)
     click.echo("\nevents:")
     render(report.events, columns=["id", "at", "kind", "reason", "status", "reply_code", "remote_mta", "diagnostic",
-                                   "policy_action", "trust_note"])
+                                   "final_recipient", "policy_action", "trust_note"])
     click.echo("\naudit:")
     render(report.audit, columns=["at", "actor", "action", "kind", "reason"])
 
@@ -333,7 +333,7 @@ def _listing(query: Callable[..., Any], columns: list[str], limit: int, all_rows
 SUPPRESSION_COLUMNS = ["address", "active", "kind", "reason", "source", "suppressed_at", "expires_at", "soft_count",
                        "last_event_at", "lifted_at", "lifted_by", "lifted_reason"]
 EVENT_COLUMNS = ["id", "at", "address", "kind", "reason", "status", "reply_code", "diagnostic", "remote_mta",
-                 "policy_action", "message_id", "trust_note"]
+                 "final_recipient", "policy_action", "message_id", "trust_note"]
 
 
 @inspect.command("list")

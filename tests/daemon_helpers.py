@@ -343,3 +343,12 @@ def big_report(recipients: int, head: bytes = b"From: MAILER-DAEMON@mx.example\r
             b"boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n\r\n--B\r\n"
             b"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
             + blocks.encode() + b"--B--\r\n")
+
+
+def stored_sources(db: str | os.PathLike[str]) -> list[str | None]:
+    """Each stored message's source address (XFORWARD's ADDR, else the SMTP peer), in arrival order."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return [r[0] for r in con.execute("SELECT source_addr FROM messages ORDER BY id")]
+    finally:
+        con.close()

@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from tests.postfix_instance import free_port, wait_listening
 
 CACHE = Path(os.environ.get("BOUNCED_MTA_CACHE", "/var/cache/bounced-tests/mta"))
 _MULTIARCH = "usr/lib/x86_64-linux-gnu"
@@ -66,12 +67,6 @@ def debian_root(name: str, packages: Iterable[str]) -> Path:
             path.chmod(path.stat().st_mode & ~0o6000)
     (root / ".complete").write_text("\n".join(packages) + "\n")
     return root
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _free_id(taken: set[int]) -> int:
@@ -225,13 +220,8 @@ class OpenSMTPD:
             self.proc = subprocess.Popen(
                 self.ns.command(str(self.root / "usr/sbin/smtpd"), "-d", "-f", str(self.config)),
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
+        if wait_listening(self.port, lambda: self.proc.poll() is None):
+            return self
         raise RuntimeError(f"smtpd did not listen on {self.port}:\n{self.maillog()}")
 
     def maillog(self) -> str:

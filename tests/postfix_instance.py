@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ETC = "@ETC@"  # in settings values: the instance's own config directory
@@ -51,6 +52,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_listening(port: int, alive: Callable[[], bool] = lambda: True, seconds: float = 30) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port`` within ``seconds`` (given up as
+    soon as ``alive`` says the server's process has ended)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and alive():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
 
 
 class PostfixInstance:
@@ -124,13 +138,8 @@ class PostfixInstance:
         r = self._postfix("start", check=False)
         if r.returncode != 0:
             raise RuntimeError(f"postfix start failed: {r.stderr}\n{self.maillog()}")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
+        if wait_listening(self.port):
+            return self
         raise RuntimeError(f"postfix smtpd did not listen on {self.port}:\n{self.maillog()}")
 
     def maillog(self) -> str:

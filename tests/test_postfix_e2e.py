@@ -19,7 +19,6 @@ import json
 import os
 import signal
 import smtplib
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.daemon_helpers import (
     ServeProcess,
     config_dict,
     serve_cmd,
+    stored_sources,
     wait_for,
     write_toml,
 )
@@ -181,14 +181,6 @@ def test_postfix_dsns_reach_the_suppression_list(protocol: str, tmp_path: Path, 
         bounced.proc.send_signal(signal.SIGTERM)
         assert bounced.proc.wait(30) == 0
         bounced.kill()
-
-
-def stored_sources(db_path: Path) -> list[str | None]:
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return [r[0] for r in con.execute("SELECT source_addr FROM messages ORDER BY id")]
-    finally:
-        con.close()
 
 
 def signed_return_path(conf: Path, rcpt: str) -> str:

@@ -4,23 +4,14 @@ as the message's source, which the per-source cap counts by."""
 from __future__ import annotations
 
 import smtplib
-import sqlite3
 
 import pytest
 
 from bounced import xforward
-from tests.daemon_helpers import BOUNCE_DOMAIN, LineClient
+from tests.daemon_helpers import BOUNCE_DOMAIN, LineClient, stored_sources
 from tests.test_trust import active, cli, json_lines, report, signed
 
 RCPT = f"bounces@{BOUNCE_DOMAIN}"
-
-
-def sources(db) -> list[str | None]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return [r[0] for r in con.execute("SELECT source_addr FROM messages ORDER BY id")]
-    finally:
-        con.close()
 
 
 def transaction(c: LineClient, raw: bytes) -> int:
@@ -51,7 +42,7 @@ def test_forwarded_address_is_stored_and_forgotten_after_the_transaction(start_d
     assert c.cmd("XFORWARD ADDR=::ffff:198.51.100.3")[0] == 250
     assert transaction(c, report(["e@x.example"], "five")) == 250
     c.close()
-    assert sources(db_path) == ["2001:db8::7", "127.0.0.1", "127.0.0.1", "127.0.0.1", "198.51.100.3"]
+    assert stored_sources(db_path) == ["2001:db8::7", "127.0.0.1", "127.0.0.1", "127.0.0.1", "198.51.100.3"]
 
 
 @pytest.mark.parametrize("arg, problem", [
@@ -96,7 +87,7 @@ def test_not_offered_nor_believed_from_unlisted_clients(start_daemon, db_path):
         code, text = s.docmd("XFORWARD", "ADDR=203.0.113.5")
         assert code == 550 and b"5.7.0" in text
         s.sendmail("<>", [RCPT], report(["z@x.example"], "z"))
-    assert sources(db_path) == ["127.0.0.1"]
+    assert stored_sources(db_path) == ["127.0.0.1"]
 
 
 def test_a_burst_from_one_source_is_held_past_the_cap_another_source_is_not(start_daemon, db_path):

@@ -22,9 +22,9 @@ export function bouncedKey(raw) {
   if (!domain) return null;
   if (!/^\[.*\]$/s.test(domain)) { // not an address literal such as [192.0.2.1]
     if (/[^\x00-\x7f]/.test(domain)) {
-      // Node's domainToASCII is UTS 46 nontransitional (IDNA 2008: faß.de -> xn--fa-hia.de); Python's "idna"
-      // codec (IDNA 2003) and PHP's idn_to_ascii map the four deviation characters first, as here
-      domain = domainToASCII(domain.toLowerCase().replace(/ß/g, 'ss').replace(/ς/g, 'σ').replace(/[\u200c\u200d]/g, ''));
+      // UTS 46 nontransitional processing, as bounced does (faß.de -> xn--fa-hia.de); '' for a refused name.
+      // Unicode 15.1 maps the capital ẞ to ß, no longer to ss: Node's table is older
+      domain = domainToASCII(domain.replace(/ẞ/g, 'ß'));
     }
     if (!DOMAIN.test(domain)) return null;
   }

@@ -28,8 +28,12 @@ function bounced_key(string $raw): ?string
     }
     if (!preg_match('/^\[.*\]$/s', $domain)) {  // not an address literal such as [192.0.2.1]
         if (preg_match('/[^\x00-\x7f]/', $domain)) {
-            // UTS 46 transitional processing, PHP's default: what Python's "idna" codec (IDNA 2003) does
-            $domain = idn_to_ascii($domain);
+            // UTS 46 nontransitional processing, as bounced does (faß.de -> xn--fa-hia.de; PHP's default,
+            // transitional, gives fass.de), with bidi and joiner checks; "ab--c" labels are allowed, as in Node
+            // (Unicode 15.1 maps the capital ẞ to ß, no longer to ss: older ICU versions still do)
+            $flags = IDNA_NONTRANSITIONAL_TO_ASCII | IDNA_CHECK_BIDI | IDNA_CHECK_CONTEXTJ;
+            idn_to_ascii(str_replace('ẞ', 'ß', $domain), $flags, INTL_IDNA_VARIANT_UTS46, $info);
+            $domain = ($info['errors'] ?? 1) & ~IDNA_ERROR_HYPHEN_3_4 ? false : $info['result'];
         }
         $label = '[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?';
         if ($domain === false || !preg_match("/^(?=.{1,253}\$)$label(\.$label)*\$/i", $domain)) {

@@ -3,7 +3,7 @@ README verbatim) give the key Python's ``normalize`` gives, and that key finds t
 ``active_suppressions`` view on SQLite and on PostgreSQL, read by PHP's PDO as a mailer would.
 
 Two tables: the spellings of tests/test_web_api.py plus the cases where a language's own functions
-differ from Python's (IDNA 2003 vs 2008, the final sigma, which blanks are stripped), each with its
+differ from Python's (the capital sharp s, the final sigma, which blanks are stripped), each with its
 key written out; and every combination of a set of local parts, domains and wrappings, where the
 three languages only have to agree."""
 from __future__ import annotations
@@ -29,9 +29,14 @@ PHP_KEY, NODE_KEY = ROOT / "examples" / "normalize.php", ROOT / "examples" / "no
 
 # where PHP's or Node's standard functions alone would give another key than Python (see the README)
 DIFFERENCES = [
-    ("Straße@Faß.DE", "straße@fass.de"),  # IDNA 2003 maps ß to ss; Node's domainToASCII (IDNA 2008) keeps it
-    ("jane@faẞ.de", "jane@fass.de"),  # capital sharp s
-    ("x@a\u200db.example", "x@ab.example"),  # a zero-width joiner: IDNA 2003 drops it, Node refuses the name
+    ("Straße@Faß.DE", "straße@xn--fa-hia.de"),  # IDNA 2008 keeps ß; IDNA 2003 and PHP's default (transitional) give fass.de
+    ("jane@faẞ.de", "jane@xn--fa-hia.de"),  # capital sharp s: ß since Unicode 15.1; Node's and ICU 72's tables say ss
+    ("jane@XN--FA-HIA.DE", "jane@xn--fa-hia.de"),  # the A-label spelling of faß.de
+    ("x@a\u200db.example", None),  # a zero-width joiner between Latin letters: refused (IDNA 2003 dropped it)
+    ("x@نامه\u200cای.ir", "x@xn--mgba3gch31f060k.ir"),  # a non-joiner where Persian needs one: kept (2003 dropped it)
+    ("x@क्\u200dष.in", "x@xn--11b2ezcw70k.in"),  # a joiner after a virama: kept
+    ("x@ὀδυσσεύς.gr", "x@xn--pxac3bcak3d8526a.gr"),  # final sigma kept in the domain (IDNA 2003 made it σ)
+    ("x@ὈΔΥΣΣΕΎΣ.gr", "x@xn--pxac5babi3d8526a.gr"),  # ... but a capital Σ maps to σ, unlike lower-casing the local part
     ("ΟΔΟΣ@example.gr", "οδος@example.gr"),  # final sigma: PHP 8.2's mb_strtolower gives σ
     ("ὈΔΥΣΣΕΎΣ@example.gr", "ὀδυσσεύς@example.gr"),
     ("İstanbul@example.tr", "i̇stanbul@example.tr"),  # U+0130 lower-cases to i + U+0307 everywhere
@@ -44,15 +49,19 @@ DIFFERENCES = [
     ("jane@bücher。de", "jane@xn--bcher-kva.de"),  # the ideographic full stop separates labels
     ("ｊａｎｅ@bücher.de", "ｊａｎｅ@xn--bcher-kva.de"),  # ... but not in the local part
     ("Jörg@Bücher.de", "jörg@xn--bcher-kva.de"),
-    ("jane@☃.net", "jane@xn--n3h.net"),
+    ("jane@☃.net", "jane@xn--n3h.net"),  # a symbol: not IDNA 2008, but UTS 46 (and IDNA 2003) convert it
+    ("jane@☃ß.net", "jane@xn--zca921q.net"),  # ... keeping ß in the same name
+    ("jane@mail_relay.faß.de", "jane@mail_relay.xn--fa-hia.de"),  # an underscore label beside an IDN
+    ("jane@ab--c.bücher.de", "jane@ab--c.xn--bcher-kva.de"),  # hyphens in the 3rd and 4th place: allowed, as in Node
     ("jane@[192.0.2.1]", "jane@[192.0.2.1]"),
     ("jane@bücher..de", None),
 ]
 TABLE = [*NORMALIZATION, *DIFFERENCES]
 
 LOCALS = ["jane", "Jane.Doe+news", "JÖRG", "ΟΔΟΣ", "İlkay", "o'neil", "straße", "a..b", ""]
-DOMAINS = ["example.com", "EXAMPLE.COM.", "Bücher.DE", "faß.de", "FAẞ.DE", "ΟΔΟΣ.gr", "οδος.gr", "xn--bcher-kva.de",
-           "bücher。de", "a\u200cb.example", "ＥＸＡＭＰＬＥ.com", "☃.net", "[192.0.2.1]", "", "exa mple.com"]
+DOMAINS = ["example.com", "EXAMPLE.COM.", "Bücher.DE", "faß.de", "FAẞ.DE", "xn--fa-hia.de", "ΟΔΟΣ.gr", "οδος.gr",
+           "xn--bcher-kva.de", "bücher。de", "a\u200cb.example", "نامه\u200cای.ir", "ＥＸＡＭＰＬＥ.com", "☃.net",
+           "☃ß.net", "[192.0.2.1]", "", "exa mple.com"]
 WRAPS = ["{}", " {} ", "<{}>", " < {} > ", "\u00a0{}\u2003", "rfc822;{}", "Utf-8; <{}>", "<<{}>>"]
 COMBINATIONS = [w.format(f"{lp}@{d}") for lp, d, w in itertools.product(LOCALS, DOMAINS, WRAPS)]
 

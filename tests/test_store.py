@@ -154,6 +154,24 @@ def test_reprocess_keeps_manual_lift_and_rebuilds_events(store):
     assert store.address_report("a@example.com").audit[0]["actor"] == "ann"
 
 
+def test_reprocess_moves_events_from_an_idna_2003_key_to_the_current_key(store):
+    """Before IDNA 2008 ``faß.de`` was keyed ``fass.de``, which the key alone cannot undo; the raw
+    message can: reprocess stores its events under today's key and rebuilds both addresses. A
+    manual suppression has no raw message and stays where it was."""
+    store.ingest_many([incoming("Jane@Faß.de", hours(0))])
+    new, old = "jane@xn--fa-hia.de", "jane@fass.de"
+    assert store.conn.execute("SELECT address FROM events").fetchone()[0] == new
+    for table in ("events", "suppressions"):  # as the IDNA 2003 conversion stored them
+        store.conn.execute(f"UPDATE {table} SET address = ?, domain = ?", (old, "fass.de"))
+    store.suppress("other@fass.de", "asked by phone")
+    assert store.address_report(old).active_now and not store.address_report(new).active_now
+    counts = store.reprocess(lambda raw, f, r: prepare(raw, f, r).result)
+    assert (counts["messages"], counts["events"]) == (1, 1)
+    assert store.address_report(new).active_now and len(store.address_report(new).events) == 1
+    assert not store.address_report(old).active_now and store.address_report(old).events == []
+    assert store.address_report("other@fass.de").active_now
+
+
 def test_prune_keeps_events(store):
     store.ingest_many([incoming("a@example.com", hours(0))])
     assert store.prune_raw(hours(1)) == 1

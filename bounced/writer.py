@@ -45,6 +45,7 @@ class StoreLike(Protocol):
     def check_writable(self) -> None: ...
     def check_health(self) -> None: ...
     def close(self) -> None: ...
+    def reconfigure(self, config: Any) -> None: ...
     # optional: def known_sha256s(self, shas: Sequence[str]) -> set[str]  (skips parsing resent mail)
 
 
@@ -251,15 +252,12 @@ class Writer:
 
     def reconfigure(self, config: Any, open_store: Callable[[], StoreLike]) -> Future:
         """Reloaded settings for the open store, which keeps its connection (``Store.reconfigure``);
-        a store without that method (a test's wrapper) is reopened with ``open_store`` instead."""
+        ``open_store`` is what a later reopen after a failure uses."""
         store = self._store
 
         def apply() -> None:
-            if hasattr(store, "reconfigure"):
-                store.reconfigure(config)
-                self._open_store = open_store
-            else:
-                self._swap(open_store)
+            store.reconfigure(config)
+            self._open_store = open_store
 
         return self._control(apply)
 
@@ -307,17 +305,6 @@ class Writer:
             last_commit_error=None if commit is None else commit[1],
             last_check_age=None if check is None else now - check[0],
             last_check_error=None if check is None else check[1], workers=workers)
-
-    def reopen(self, open_store: Callable[[], StoreLike]) -> Future:
-        """Switch to a store opened by ``open_store``; the old one stays on failure."""
-        return self._control(lambda: self._swap(open_store))
-
-    def _swap(self, open_store: Callable[[], StoreLike]) -> None:
-        new = open_store()
-        old, self._store = self._store, new
-        self._open_store = open_store
-        if old is not None:
-            old.close()
 
     def _control(self, action: Callable[[], Any]) -> Future:
         c = _Control(action)

@@ -183,20 +183,6 @@ def test_unopenable_store_fails_start(tmp_path: Path) -> None:
     assert not w.alive
 
 
-def test_reopen_failure_keeps_the_old_store(cfg, db_path: Path, tmp_path: Path) -> None:
-    w = Writer(lambda: store_opener()(cfg))
-    w.start()
-
-    def failing():
-        raise StoreError("cannot open (injected)")
-
-    with pytest.raises(StoreError):
-        w.reopen(failing).result(30)
-    assert w.submit(dsn(token="still"), "", ()).result(30)
-    w.close()
-    assert len(stored_sha256s(db_path)) == 1
-
-
 def test_lone_message_does_not_wait_for_a_batch(cfg, db_path: Path) -> None:
     # with nobody else sending, the batch wait is skipped (here it would be a minute)
     w = Writer(lambda: store_opener()(cfg), batch_wait_ms=60_000, more_coming=lambda n: False)

@@ -102,7 +102,10 @@ class Daemon:
         self._unhealthy: str | None = None  # the problem the tick last logged
 
     # -- startup -----------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, before_ready: Callable[[], None] | None = None) -> None:
+        """Open the store, listen, then announce READY=1; ``before_ready`` runs just before that
+        (``run`` installs its signal handlers there: systemd may send a reload the moment we are
+        ready, and a SIGHUP with its default action would end the process)."""
         self._loop = asyncio.get_running_loop()
         cfg = self.config
         try:
@@ -150,6 +153,8 @@ class Daemon:
         if self.metrics_address:
             self.log.info("metrics_listening", host=self.metrics_address[0], port=self.metrics_address[1])
         self.log.info("ready", config=cfg.source, store=display_url(cfg.store.location))
+        if before_ready is not None:
+            before_ready()
         self.notifier.ready(f"accepting mail on {len(self.addresses)} listener(s)")
         interval = watchdog_interval(self.environ)
         if interval:
@@ -396,9 +401,12 @@ async def run(cfg: Config, config_path: str | None = None, *, log: Any = None, o
     daemon = Daemon(cfg, config_path=config_path, open_store=open_store, notifier=Notifier.from_env(environ),
                     log=log, environ=environ)
     loop = asyncio.get_running_loop()
-    await daemon.start()
-    loop.add_signal_handler(signal.SIGTERM, daemon.request_stop)
-    loop.add_signal_handler(signal.SIGINT, daemon.request_stop)
-    loop.add_signal_handler(signal.SIGHUP, daemon.request_reload)
+
+    def handle_signals() -> None:
+        loop.add_signal_handler(signal.SIGTERM, daemon.request_stop)
+        loop.add_signal_handler(signal.SIGINT, daemon.request_stop)
+        loop.add_signal_handler(signal.SIGHUP, daemon.request_reload)
+
+    await daemon.start(before_ready=handle_signals)
     await daemon.wait_stopped()
     return daemon.exit_code

@@ -1758,11 +1758,25 @@ class Store(CopyMixin):
 
         return self._write(run)
 
-    def prune_outbox(self, older_than: datetime) -> int:
-        """Delete webhook outbox rows delivered before ``older_than``: their receivers have them, and the
-        changes feed keeps the changes themselves; pending and failed rows stay for the operator."""
-        return self._write(lambda: self.conn.execute(
-            "DELETE FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?", (to_text(older_than),)).rowcount)
+    # an alert older than the cutoff that no webhook still has to receive (nothing but the outbox reads alerts)
+    _PRUNABLE_ALERT = ("at < ? AND NOT EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.alert_id = alerts.id "
+                       "AND NOT (o.status = 'delivered' AND o.delivered_at < ?))")
+
+    def prune_outbox(self, older_than: datetime) -> tuple[int, int]:
+        """Delete webhook outbox rows delivered before ``older_than`` (their receivers have them, and
+        the changes feed keeps the changes themselves; pending and failed rows stay for the operator),
+        then the alerts from before it that no outbox row needs any more. Returns both counts."""
+        cutoff = to_text(older_than)
+
+        def run() -> tuple[int, int]:
+            alerts = self.conn.execute(f"SELECT count(*) FROM alerts WHERE {self._PRUNABLE_ALERT}",
+                                       (cutoff, cutoff)).fetchone()[0]
+            rows = self.conn.execute("DELETE FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?",
+                                     (cutoff,)).rowcount
+            self.conn.execute(f"DELETE FROM alerts WHERE {self._PRUNABLE_ALERT}", (cutoff, cutoff))
+            return rows, alerts
+
+        return self._write(run)
 
     # ---------------------------------------------------------------- reads
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -2031,10 +2045,13 @@ class Store(CopyMixin):
         return self._rows("SELECT count(*) AS n FROM messages WHERE received_at < ? AND raw IS NOT NULL",
                           (to_text(older_than),))[0]["n"]
 
-    def count_prunable_outbox(self, older_than: datetime) -> int:
-        """How many outbox rows ``prune_outbox(older_than)`` would delete (``prune --dry-run``)."""
-        return self._rows("SELECT count(*) AS n FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?",
-                          (to_text(older_than),))[0]["n"]
+    def count_prunable_outbox(self, older_than: datetime) -> tuple[int, int]:
+        """What ``prune_outbox(older_than)`` would delete: outbox rows, alerts (``prune --dry-run``)."""
+        cutoff = to_text(older_than)
+        row = self._rows("SELECT (SELECT count(*) FROM webhook_outbox WHERE status = 'delivered' AND delivered_at < ?) "
+                         f"AS n, (SELECT count(*) FROM alerts WHERE {self._PRUNABLE_ALERT}) AS a",
+                         (cutoff, cutoff, cutoff))[0]
+        return row["n"], row["a"]
 
     def _pseudonym(self, key: str) -> str:
         """A keyed hash of an erased address: the audit can show that (and when) an address was erased,

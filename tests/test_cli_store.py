@@ -202,6 +202,32 @@ def test_prune_deletes_delivered_webhook_rows_before_the_cutoff_only(env):
     assert "pruned 1 webhook" in cli("prune", "--raw-older-than", "0d", "--db", db).output  # new@ now; pending, failed stay
 
 
+
+def test_prune_deletes_alerts_no_webhook_still_waits_for(env):
+    """An alert goes once it is older than the cutoff and every outbox row for it was delivered
+    before the cutoff (or no webhook subscribed to it); one still pending stays, so does a new one."""
+    _, db, _ = env
+    hooked = from_dict({"web": {"webhooks": [{"url": "http://127.0.0.1:9/hook", "secret": "a-long-shared-secret-for-tests",
+                                              "events": ["breaker.tripped"]}]}})
+    old, new = utcnow() - timedelta(days=3), utcnow()
+    with Store.open(db, hooked) as s:
+        for typ, at in (("breaker.tripped", old), ("breaker.tripped", old), ("held.released", old),
+                        ("breaker.tripped", new)):
+            s._write(lambda typ=typ, at=at: s._record_alert(typ, at, {"domain": "example.com"}))
+        rows = s.conn.execute("SELECT o.id, a.id FROM webhook_outbox o JOIN alerts a ON a.id = o.alert_id "
+                              "ORDER BY a.id").fetchall()
+        assert len(rows) == 3  # nobody subscribed to held.released
+        s.outbox_done(rows[0][0], delivered=True)
+        s._write(lambda: s.conn.execute("UPDATE webhook_outbox SET delivered_at = ? WHERE id = ?",
+                                        (to_text(old), rows[0][0])))
+    dry = cli("prune", "--raw-older-than", "2d", "--dry-run", "--db", db)
+    assert "would prune 2 alert(s)" in dry.output, dry.output
+    r = cli("prune", "--raw-older-than", "2d", "--db", db)
+    assert r.exit_code == 0 and "pruned 2 alert(s)" in r.output, r.output
+    with Store.open(db, readonly=True) as s:
+        left = [(t, a == to_text(new)) for t, a in s.conn.execute("SELECT type, at FROM alerts ORDER BY id")]
+    assert left == [("breaker.tripped", False), ("breaker.tripped", True)]  # the pending one, the new one
+
 BAD = [
     ("missing-file", ["ingest", "/nonexistent/x.eml"], "No such file"),
     ("malformed-address", ["inspect", "nobody@", "--db", "{db}"], "missing domain"),

@@ -609,12 +609,14 @@ def reprocess(since: str | None, batch: int, open_store: Callable[..., Store], c
 
 @click.command()
 @click.option("--raw-older-than", required=True,
-              help="Drop raw bytes of messages, and delivered webhook outbox rows, older than this (e.g. 90d); events stay.")
+              help="Drop raw bytes of messages, delivered webhook outbox rows and delivered alerts older than this "
+                   "(e.g. 90d); events stay.")
 @click.option("--dry-run", is_flag=True, help="Say how much would be pruned; change nothing.")
 @store_options
 def prune(raw_older_than: str, dry_run: bool, open_store: Callable[..., Store], cfg: config_mod.Config) -> None:
     """Retention: drop stored raw messages older than a duration, keeping their events, and delete
-    webhook outbox rows delivered before the same cutoff (pending and failed ones stay).
+    webhook outbox rows delivered before the same cutoff (pending and failed ones stay), and the
+    alerts (breaker trips, held decisions) from before it that no webhook still waits for.
 
     systemd/bounced-prune.timer runs it daily. Example: bounced prune --raw-older-than 90d --dry-run"""
     try:
@@ -623,12 +625,13 @@ def prune(raw_older_than: str, dry_run: bool, open_store: Callable[..., Store], 
         raise click.BadParameter(str(exc), param_hint="--raw-older-than") from None
     with open_store(readonly=dry_run) as store:
         if dry_run:
-            n, hooks = store.count_prunable(cutoff), store.count_prunable_outbox(cutoff)
+            n, (hooks, alerts) = store.count_prunable(cutoff), store.count_prunable_outbox(cutoff)
         else:
-            n, hooks = store.prune_raw(cutoff), store.prune_outbox(cutoff)
+            n, (hooks, alerts) = store.prune_raw(cutoff), store.prune_outbox(cutoff)
     verb = "would prune" if dry_run else "pruned"
     click.echo(f"{verb} raw bytes of {n} message(s) received before {cutoff:%Y-%m-%d %H:%M} UTC")
     click.echo(f"{verb} {hooks} webhook outbox row(s) delivered before {cutoff:%Y-%m-%d %H:%M} UTC")
+    click.echo(f"{verb} {alerts} alert(s) raised before {cutoff:%Y-%m-%d %H:%M} UTC that no webhook still waits for")
 
 
 @click.command()

@@ -33,6 +33,7 @@ from email.message import Message
 from typing import TypeVar
 
 from bounced import mimetree
+from bounced.mimetree import decode_transfer
 
 _T = TypeVar("_T")
 _POLICY = email.policy.compat32  # lenient and fast; we decode headers ourselves
@@ -56,7 +57,7 @@ def load(raw: bytes) -> Message:
     deeper than the standard parser can recurse (then the body is kept as unparsed text)."""
     if not isinstance(raw, (bytes, bytearray)):
         raw = str(raw).encode("utf-8", "surrogateescape")
-    raw = bytes(raw[:MAX_BYTES])
+    raw = without_bom(bytes(raw[:MAX_BYTES]))
     if raw.startswith(b"From "):
         nl = raw.find(b"\n")
         raw = raw[nl + 1:] if nl >= 0 else b""
@@ -77,6 +78,13 @@ def load(raw: bytes) -> Message:
         return _headers_only(raw)
     except Exception:  # noqa: BLE001 - the stdlib parser is lenient, but never trust it blindly
         return _headers_only(raw)
+
+
+def without_bom(raw: bytes) -> bytes:
+    """``raw`` without a leading UTF-8 byte order mark: Windows tools (Notepad, PowerShell's
+    Out-File, some Outlook exports) save .eml files with one, and the header parser would take
+    the mark for part of the first field name, and so lose the whole header block."""
+    return raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
 
 
 def _headers_only(raw: bytes) -> Message:
@@ -257,29 +265,6 @@ def _cte(part: Message) -> str:
         return ""
 
 
-_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]+")
-
-
-def decode_transfer(body: bytes, cte: str) -> bytes:
-    """Undo a Content-Transfer-Encoding leniently: broken base64 keeps what decodes."""
-    cte = cte.strip().lower()
-    if cte == "base64":
-        data = _B64_JUNK.sub(b"", body.split(b"=", 1)[0])  # padding ends the data
-        if len(data) % 4 == 1:  # a lone trailing sextet cannot make a byte
-            data = data[:-1]
-        data += b"=" * (-len(data) % 4)
-        try:
-            return binascii.a2b_base64(data)
-        except (binascii.Error, ValueError):
-            return b""
-    if cte == "quoted-printable":
-        try:
-            return quopri.decodestring(body)
-        except Exception:  # noqa: BLE001
-            return body
-    return body
-
-
 def _payload(part: Message) -> object:
     """The payload as parsed. ``get_payload()`` itself re-decodes 8-bit text with the declared
     charset and replaces what fails, which would lose UTF-8 in an undeclared part."""
@@ -377,7 +362,7 @@ def part_raw_text(part: Message) -> str:
             break
     text = "\n\n".join(out)[:limit]
     cte = _cte(part)
-    if cte in ("base64", "quoted-printable") and text:
+    if cte in ("base64", "quoted-printable") and text and not part.__dict__.get(mimetree.DECODED):
         data = decode_transfer(text.encode("utf-8", "surrogateescape"), cte)
         text = _decode_bytes(data, charset(part))
     elif "\x1b" in text:

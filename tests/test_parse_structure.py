@@ -149,3 +149,29 @@ def test_a_returned_original_with_a_bounce_like_subject_is_not_taken_for_a_forwa
               "Subject: Delivery notification: your parcel is on its way\n\nTracking number 123.\n\n--m--\n")
     got = _one(notice.encode())
     assert (got.recipient, got.reason) == ("gone@rcpt.example", "user_unknown")
+
+
+def test_amazon_sns_line_wraps_padded_with_blanks_still_join() -> None:
+    # SNS wraps its e-mail notification at 76 with "!" at each line end; a relay's transport
+    # padding (blanks after the "!") must not keep the JSON from joining
+    doc = ('{"Type": "Notification", "Message": "{\\"notificationType\\": \\"Bounce\\", \\"bounce\\": '
+           '{\\"bounceType\\": \\"Permanent\\", \\"bouncedRecipients\\": [{\\"emailAddress\\": '
+           '\\"gone@rcpt.example\\", \\"action\\": \\"failed\\", \\"status\\": \\"5.1.1\\", '
+           '\\"diagnosticCode\\": \\"smtp; 550 5.1.1 user unknown\\"}]}}"}')
+    wrapped = "".join(doc[i:i + 75] + "! \t\n" for i in range(0, len(doc), 75))
+    raw = ("From: Bounces <no-reply@sns.amazonaws.com>\nTo: ops@sender.example\n"
+           "Subject: AWS Notification Message\nx-amz-sns-message-id: 0000\n"
+           "Content-Type: text/plain; charset=UTF-8\n\n" + wrapped).encode()
+    got = _one(raw)
+    assert (got.recipient, got.reason, got.status) == ("gone@rcpt.example", "user_unknown", "5.1.1")
+
+
+def test_undeclared_quoted_printable_soft_break_padded_with_blanks_still_joins() -> None:
+    raw = ("From: mailer-daemon@mail.zoho.com\nTo: sender@sender.example\n"
+           "Subject: Undelivered Mail Returned to Sender\nX-ZohoMail: Si\n"
+           "Content-Type: text/plain; charset=utf-8\n\n"
+           "This message was created automatically by mail delivery software.\n\n"
+           "gone@rcpt.example Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.= \t\n"
+           "1 <gone@rcpt.example>... User Unknown\n").encode()
+    got = _one(raw)
+    assert (got.recipient, got.reason, got.status) == ("gone@rcpt.example", "user_unknown", "5.1.1")

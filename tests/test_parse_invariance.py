@@ -1,7 +1,7 @@
 """The parser's answer survives what mail systems do to a bounce without changing its meaning.
 
 Real returned mail reaches bounced after MTAs, mailbox stores and forwarders have re-encoded,
-re-folded and re-wrapped it. Every DSN in ``tests/data`` (and, read-only when present, the
+re-folded and re-wrapped it. Every sample in ``tests/data`` (and, read-only when present, the
 shared corpus's ``sisimai`` set beside the clone) is transformed by each small function below,
 each a thing some real system does, and the parse must give the same recipients, kind, reason
 and status as for the original. The mutation space is sampled with a fixed seed (the same cases
@@ -454,6 +454,38 @@ def top_headers_refolded(text: str) -> str:
     return mbox + head + text[end:]
 
 
+def notice_transcoded_utf8(text: str) -> str | None:
+    """The notice (first text/plain part, not transfer-encoded) transcoded from its declared
+    charset (ISO-2022-JP, ISO-8859-x, Shift_JIS...) to UTF-8 and relabelled: Gmail and Outlook
+    convert what they store or forward, SMTPUTF8 relays may too."""
+    mbox, text = _mbox_line(text)
+    top = _top_headers_end(text)
+    if re.search(r"(?im)^content-type:[ \t]*text/plain", text[:top]):  # a single-part notice
+        start, head, end, lead = 0, text[:top + 1], len(text), ""
+    else:
+        m = _TEXT_PART.search(text)
+        if not m or not _declared(text, m.group(1).strip()[2:]):
+            return None
+        start, head, lead = m.start(), m.group(2), m.group(1)
+        end = text.find("\n" + m.group(1).strip(), m.end() - 1)
+        if end < 0:
+            return None
+    body_start = start + len(lead) + len(head) + 1
+    cs = re.search(r'(?i)charset\s*=\s*"?([^";\s]+)', head)
+    if not cs or cs.group(1).lower() in ("utf-8", "us-ascii", "ascii") or re.search(
+            r"(?im)^content-transfer-encoding:[ \t]*(?:base64|quoted-printable)", head):
+        return None
+    try:
+        body = text[body_start:end].encode("latin-1").decode(cs.group(1))
+    except (LookupError, UnicodeError):
+        return None
+    if body.isascii():
+        return None
+    head = head.replace(cs.group(0), "charset=UTF-8")
+    head = re.sub(r"(?im)^content-transfer-encoding:[^\n]*\n", "", head) + "Content-Transfer-Encoding: 8bit\n"
+    return mbox + text[:start] + lead + head + "\n" + body.encode("utf-8").decode("latin-1") + text[end:]
+
+
 TRANSFORMS: tuple[Mutation, ...] = (
     crlf_line_endings, lf_line_endings, status_base64, status_quoted_printable,
     field_names_lower, field_names_upper, header_names_changed_case,
@@ -464,7 +496,7 @@ TRANSFORMS: tuple[Mutation, ...] = (
     trailing_whitespace, utf8_bom, global_status_quoted_printable, global_status_base64,
     notice_base64, notice_quoted_printable, subject_encoded_word, media_types_in_capitals,
     content_type_parameters_reordered, part_header_names_lower, recipient_in_angle_brackets,
-    extension_fields_added, top_headers_refolded,
+    extension_fields_added, top_headers_refolded, notice_transcoded_utf8,
 )
 # applied last when a chain draws them: they change every line or the first bytes
 _OUTERMOST = (mbox_from_line, crlf_line_endings, utf8_bom)

@@ -67,7 +67,10 @@ def load(raw: bytes) -> Message:
     raw = _BLANK_RUNS.sub(b"\n\n\n", raw)
     try:
         # the same tree as email.message_from_bytes (compat32), built without its per-line loop
-        return mimetree.build(raw.decode("ascii", "surrogateescape"), _TREE_DEPTH, _TREE_PARTS)
+        text = raw.decode("ascii", "surrogateescape")
+        tree = mimetree.build(text, _TREE_DEPTH, _TREE_PARTS)
+        implied = _implied_report(tree, text)
+        return tree if implied is None else mimetree.build(implied, _TREE_DEPTH, _TREE_PARTS)
     except Exception:  # noqa: BLE001 - fall back to the standard parser
         pass
     if raw.count(b"boundary") > _MAX_BOUNDARIES:
@@ -78,6 +81,44 @@ def load(raw: bytes) -> Message:
         return _headers_only(raw)
     except Exception:  # noqa: BLE001 - the stdlib parser is lenient, but never trust it blindly
         return _headers_only(raw)
+
+
+_IMPLIED_STATUS = re.compile(r"(?im)^content-type:[ \t]*message/((?:global-)?delivery-status|feedback-report)\b")
+_PART_HEAD = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n|[ \t][^\n]*\n)*")
+_IMPLIED_WINDOW = 64 * 1024  # where the report part must begin
+_PART_HEAD_MAX = 2048
+
+
+def _implied_report(tree: Message, text: str) -> str | None:
+    """``text`` with the multipart/report header it lost, when its MIME headers were dropped.
+
+    Some gateways and list managers strip MIME-Version and Content-Type from the top of a DSN or
+    a feedback report (or a store keeps only the RFC 5322 headers), leaving its parts as plain
+    text: the body then still holds a boundary line followed by the headers of a
+    message/delivery-status (or feedback-report) part, and that boundary once more. Only then is the lost header put back, so a plain notice
+    that quotes some other multipart message stays as it is."""
+    if tree.get("Content-Type") is not None:
+        return None
+    body = tree.get_payload()
+    if not isinstance(body, str):
+        return None
+    body = body[:_IMPLIED_WINDOW]
+    m = _IMPLIED_STATUS.search(body)
+    if not m:
+        return None
+    line_start = body.rfind("\n--", max(0, m.start() - _PART_HEAD_MAX), m.start()) + 1
+    if line_start == 0 and not body.startswith("--"):
+        return None
+    line_end = body.find("\n", line_start)
+    token = body[line_start + 2:line_end].rstrip(" \t")
+    if not token or len(token) > 70 or any(c in token for c in ' \t"\\') or token.endswith("--"):
+        return None
+    head = body[line_end + 1:m.start()]
+    delimiter = "\n--" + token
+    if _PART_HEAD.fullmatch(head) is None or body.count(delimiter) + body.startswith(delimiter[1:]) < 2:
+        return None  # a boundary used once is no multipart's
+    kind = m.group(1).lower()
+    return f'Content-Type: multipart/report; report-type={kind}; boundary="{token}"\n' + text
 
 
 def without_bom(raw: bytes) -> bytes:

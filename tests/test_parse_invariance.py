@@ -486,6 +486,20 @@ def notice_transcoded_utf8(text: str) -> str | None:
     return mbox + text[:start] + lead + head + "\n" + body.encode("utf-8").decode("latin-1") + text[end:]
 
 
+def top_mime_headers_dropped(text: str) -> str | None:
+    """MIME-Version, Content-Type and Content-Transfer-Encoding removed from the top of a
+    report: some gateways and list managers strip them, and some stores keep only the RFC 5322
+    headers. By RFC 2045 the body is then text/plain; the report's parts are still there as
+    text, with their boundary lines and part headers, and say the same."""
+    mbox, text = _mbox_line(text)
+    end = _top_headers_end(text)
+    head = text[:end] + "\n"
+    if not re.search(r"(?im)^content-type:[ \t]*multipart/report", head):
+        return None
+    head = re.sub(r"(?im)^(?:content-type|mime-version|content-transfer-encoding):[^\n]*\n(?:[ \t][^\n]*\n)*", "", head)
+    return mbox + head.rstrip("\n") + text[end:]
+
+
 TRANSFORMS: tuple[Mutation, ...] = (
     crlf_line_endings, lf_line_endings, status_base64, status_quoted_printable,
     field_names_lower, field_names_upper, header_names_changed_case,
@@ -496,7 +510,7 @@ TRANSFORMS: tuple[Mutation, ...] = (
     trailing_whitespace, utf8_bom, global_status_quoted_printable, global_status_base64,
     notice_base64, notice_quoted_printable, subject_encoded_word, media_types_in_capitals,
     content_type_parameters_reordered, part_header_names_lower, recipient_in_angle_brackets,
-    extension_fields_added, top_headers_refolded, notice_transcoded_utf8,
+    extension_fields_added, top_headers_refolded, notice_transcoded_utf8, top_mime_headers_dropped,
 )
 # applied last when a chain draws them: they change every line or the first bytes
 _OUTERMOST = (mbox_from_line, crlf_line_endings, utf8_bom)

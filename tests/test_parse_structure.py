@@ -175,3 +175,23 @@ def test_undeclared_quoted_printable_soft_break_padded_with_blanks_still_joins()
            "1 <gone@rcpt.example>... User Unknown\n").encode()
     got = _one(raw)
     assert (got.recipient, got.reason, got.status) == ("gone@rcpt.example", "user_unknown", "5.1.1")
+
+
+def test_a_report_whose_top_mime_headers_were_dropped_is_still_a_report() -> None:
+    full = _dsn()
+    head, _, body = full.partition("\n\n")
+    stripped = "\n".join(line for line in head.split("\n")
+                         if not line.lower().startswith(("content-type:", "mime-version:"))) + "\n\n" + body
+    assert "multipart" not in stripped.split("\n\n", 1)[0]
+    got, want = _one(stripped.encode()), _one(full.encode())
+    assert (got.recipient, got.reason, got.status, got.diagnostic) == (
+        want.recipient, want.reason, want.status, want.diagnostic)
+    assert mime.content_type(mime.load(stripped.encode())) == "multipart/report"
+
+
+def test_a_plain_notice_quoting_another_multipart_message_stays_plain() -> None:
+    notice = (PLAIN_NOTICE + "\n--- Below this line is a copy of the message.\n\n"
+              "--q1\nContent-Type: text/plain\n\nHello\n--q1--\n")
+    msg = mime.load(notice.encode())
+    assert mime.content_type(msg) == "text/plain"
+    assert _one(notice.encode()).reason == "user_unknown"

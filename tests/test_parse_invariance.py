@@ -500,6 +500,27 @@ def top_mime_headers_dropped(text: str) -> str | None:
     return mbox + head.rstrip("\n") + text[end:]
 
 
+def boundaries_renamed(text: str) -> str | None:
+    """Every multipart boundary replaced by a new token, as a store or gateway that re-serialises
+    the message (Exchange, Gmail's "show original" of a re-encoded message) writes its own."""
+    found = [m.group(1) or m.group(2) for m in _BOUNDARY.finditer(text)]
+    if not found:
+        return None
+    for i, b in enumerate(dict.fromkeys(found)):
+        new = f"----=_Part_{i}_1907656.1733450000000"
+        text = re.sub(r'(?i)(\bboundary\s*=\s*)(?:"' + re.escape(b) + r'"|' + re.escape(b) + r'(?=[\s;]|$))',
+                      lambda m, new=new: f'{m.group(1)}"{new}"', text)
+        text = re.sub(r"(?m)^--" + re.escape(b) + r"(?=--|[ \t]*$)", lambda m, new=new: "--" + new, text)
+    return text
+
+
+def part_dispositions_added(text: str) -> str | None:
+    """``Content-Disposition: inline`` added to every part that has a Content-Type first: what
+    Outlook and Apple Mail write on the parts they re-serialise; no meaning of its own here."""
+    out = re.sub(r"(?im)^(--[^\s]+\n)(content-type:)", r"\1Content-Disposition: inline\n\2", text)
+    return out if out != text else None
+
+
 TRANSFORMS: tuple[Mutation, ...] = (
     crlf_line_endings, lf_line_endings, status_base64, status_quoted_printable,
     field_names_lower, field_names_upper, header_names_changed_case,
@@ -511,6 +532,7 @@ TRANSFORMS: tuple[Mutation, ...] = (
     notice_base64, notice_quoted_printable, subject_encoded_word, media_types_in_capitals,
     content_type_parameters_reordered, part_header_names_lower, recipient_in_angle_brackets,
     extension_fields_added, top_headers_refolded, notice_transcoded_utf8, top_mime_headers_dropped,
+    boundaries_renamed, part_dispositions_added,
 )
 # applied last when a chain draws them: they change every line or the first bytes
 _OUTERMOST = (mbox_from_line, crlf_line_endings, utf8_bom)

@@ -33,6 +33,7 @@ from email.message import Message
 from typing import TypeVar
 
 from bounced import mimetree
+from bounced.mimetree import decode_transfer
 
 _T = TypeVar("_T")
 _POLICY = email.policy.compat32  # lenient and fast; we decode headers ourselves
@@ -56,7 +57,7 @@ def load(raw: bytes) -> Message:
     deeper than the standard parser can recurse (then the body is kept as unparsed text)."""
     if not isinstance(raw, (bytes, bytearray)):
         raw = str(raw).encode("utf-8", "surrogateescape")
-    raw = bytes(raw[:MAX_BYTES])
+    raw = without_bom(bytes(raw[:MAX_BYTES]))
     if raw.startswith(b"From "):
         nl = raw.find(b"\n")
         raw = raw[nl + 1:] if nl >= 0 else b""
@@ -66,7 +67,10 @@ def load(raw: bytes) -> Message:
     raw = _BLANK_RUNS.sub(b"\n\n\n", raw)
     try:
         # the same tree as email.message_from_bytes (compat32), built without its per-line loop
-        return mimetree.build(raw.decode("ascii", "surrogateescape"), _TREE_DEPTH, _TREE_PARTS)
+        text = raw.decode("ascii", "surrogateescape")
+        tree = mimetree.build(text, _TREE_DEPTH, _TREE_PARTS)
+        implied = _implied_report(tree, text)
+        return tree if implied is None else mimetree.build(implied, _TREE_DEPTH, _TREE_PARTS)
     except Exception:  # noqa: BLE001 - fall back to the standard parser
         pass
     if raw.count(b"boundary") > _MAX_BOUNDARIES:
@@ -77,6 +81,51 @@ def load(raw: bytes) -> Message:
         return _headers_only(raw)
     except Exception:  # noqa: BLE001 - the stdlib parser is lenient, but never trust it blindly
         return _headers_only(raw)
+
+
+_IMPLIED_STATUS = re.compile(r"(?im)^content-type:[ \t]*message/((?:global-)?delivery-status|feedback-report)\b")
+_PART_HEAD = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n|[ \t][^\n]*\n)*")
+_IMPLIED_WINDOW = 64 * 1024  # where the report part must begin
+_PART_HEAD_MAX = 2048
+
+
+def _implied_report(tree: Message, text: str) -> str | None:
+    """``text`` with the multipart/report header it lost, when its MIME headers were dropped.
+
+    Some gateways and list managers strip MIME-Version and Content-Type from the top of a DSN or
+    a feedback report (or a store keeps only the RFC 5322 headers), leaving its parts as plain
+    text: the body then still holds a boundary line followed by the headers of a
+    message/delivery-status (or feedback-report) part, and that boundary once more. Only then is the lost header put back, so a plain notice
+    that quotes some other multipart message stays as it is."""
+    if tree.get("Content-Type") is not None:
+        return None
+    body = tree.get_payload()
+    if not isinstance(body, str):
+        return None
+    body = body[:_IMPLIED_WINDOW]
+    m = _IMPLIED_STATUS.search(body)
+    if not m:
+        return None
+    line_start = body.rfind("\n--", max(0, m.start() - _PART_HEAD_MAX), m.start()) + 1
+    if line_start == 0 and not body.startswith("--"):
+        return None
+    line_end = body.find("\n", line_start)
+    token = body[line_start + 2:line_end].rstrip(" \t")
+    if not token or len(token) > 70 or any(c in token for c in ' \t"\\') or token.endswith("--"):
+        return None
+    head = body[line_end + 1:m.start()]
+    delimiter = "\n--" + token
+    if _PART_HEAD.fullmatch(head) is None or body.count(delimiter) + body.startswith(delimiter[1:]) < 2:
+        return None  # a boundary used once is no multipart's
+    kind = m.group(1).lower()
+    return f'Content-Type: multipart/report; report-type={kind}; boundary="{token}"\n' + text
+
+
+def without_bom(raw: bytes) -> bytes:
+    """``raw`` without a leading UTF-8 byte order mark: Windows tools (Notepad, PowerShell's
+    Out-File, some Outlook exports) save .eml files with one, and the header parser would take
+    the mark for part of the first field name, and so lose the whole header block."""
+    return raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw
 
 
 def _headers_only(raw: bytes) -> Message:
@@ -257,29 +306,6 @@ def _cte(part: Message) -> str:
         return ""
 
 
-_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]+")
-
-
-def decode_transfer(body: bytes, cte: str) -> bytes:
-    """Undo a Content-Transfer-Encoding leniently: broken base64 keeps what decodes."""
-    cte = cte.strip().lower()
-    if cte == "base64":
-        data = _B64_JUNK.sub(b"", body.split(b"=", 1)[0])  # padding ends the data
-        if len(data) % 4 == 1:  # a lone trailing sextet cannot make a byte
-            data = data[:-1]
-        data += b"=" * (-len(data) % 4)
-        try:
-            return binascii.a2b_base64(data)
-        except (binascii.Error, ValueError):
-            return b""
-    if cte == "quoted-printable":
-        try:
-            return quopri.decodestring(body)
-        except Exception:  # noqa: BLE001
-            return body
-    return body
-
-
 def _payload(part: Message) -> object:
     """The payload as parsed. ``get_payload()`` itself re-decodes 8-bit text with the declared
     charset and replaces what fails, which would lose UTF-8 in an undeclared part."""
@@ -377,7 +403,7 @@ def part_raw_text(part: Message) -> str:
             break
     text = "\n\n".join(out)[:limit]
     cte = _cte(part)
-    if cte in ("base64", "quoted-printable") and text:
+    if cte in ("base64", "quoted-printable") and text and not part.__dict__.get(mimetree.DECODED):
         data = decode_transfer(text.encode("utf-8", "surrogateescape"), cte)
         text = _decode_bytes(data, charset(part))
     elif "\x1b" in text:

@@ -15,8 +15,10 @@ part at the end of the input. Depth and part counts are bounded by the caller's 
 """
 from __future__ import annotations
 
+import binascii
 import email.policy
 import email.utils
+import quopri
 import re
 from email.message import Message
 
@@ -29,6 +31,48 @@ MAX_STATUS_BLOCKS = MAX_REPORTED + 1
 
 
 _MISSING = object()
+# set on a report part whose body was transfer-decoded before its fields were read
+DECODED = "transfer_decoded"
+_STATUS_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]+")
+
+
+def decode_transfer(body: bytes, cte: str) -> bytes:
+    """Undo a Content-Transfer-Encoding leniently: broken base64 keeps what decodes."""
+    cte = cte.strip().lower()
+    if cte == "base64":
+        data = _B64_JUNK.sub(b"", body.split(b"=", 1)[0])  # padding ends the data
+        if len(data) % 4 == 1:  # a lone trailing sextet cannot make a byte
+            data = data[:-1]
+        data += b"=" * (-len(data) % 4)
+        try:
+            return binascii.a2b_base64(data)
+        except (binascii.Error, ValueError):
+            return b""
+    if cte == "quoted-printable":
+        # RFC 2045 6.7 (3): trailing blanks were added in transport and are deleted, so "=  "
+        # still ends in a soft line break (Exchange and some relays pad lines)
+        if b" \n" in body or b"\t\n" in body or body.endswith((b" ", b"\t")):
+            body = b"\n".join(line.rstrip(b" \t") for line in body.split(b"\n"))
+        try:
+            return quopri.decodestring(body)
+        except Exception:  # noqa: BLE001
+            return body
+    return body
+
+
+def _decoded_report(msg: Message, body: str) -> str:
+    """A delivery-status body with its transfer encoding undone, before it is split into fields.
+
+    RFC 3464 2.1 allows only 7bit there and RFC 6533 3 allows base64/quoted-printable for the
+    global form, but gateways encode either: a quoted-printable soft line break inside a
+    Diagnostic-Code would otherwise end the field, cutting the reply in two."""
+    cte = str(msg.get("Content-Transfer-Encoding", "")).strip().lower()
+    if cte not in ("base64", "quoted-printable"):
+        return body
+    msg.__dict__[DECODED] = True
+    data = decode_transfer(body.encode("ascii", "surrogateescape"), cte)
+    return data.decode("ascii", "surrogateescape").replace("\r\n", "\n")
 
 
 def _unquote(value: str | tuple[str, str, str]) -> str | tuple[str, str, str]:
@@ -198,6 +242,8 @@ def _build(text: str, default_type: str, depth: int, max_depth: int, budget: lis
         return msg
     ctype = msg.get_content_type()
     maintype = ctype.split("/", 1)[0]
+    if ctype in _STATUS_TYPES:
+        body = _decoded_report(msg, body)
     if maintype == "multipart":
         boundary = msg.get_boundary()
         split = _split(body, boundary) if boundary else None

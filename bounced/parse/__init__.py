@@ -106,6 +106,8 @@ def parse_message(raw: bytes, options: ParseOptions = ParseOptions(), envelope_r
     An mbox holding several messages (a file saved from a mail client) is parsed message by
     message and the recipients merged; the first message gives format and Message-IDs."""
     try:
+        if isinstance(raw, (bytes, bytearray)):
+            raw = mime.without_bom(bytes(raw))
         pieces = _mbox_split(raw) if isinstance(raw, (bytes, bytearray)) else [raw]
         if len(pieces) == 1:
             return _parse(pieces[0], options, envelope_rcpt)
@@ -145,6 +147,26 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     msg = mime.load(raw)
     if not mime.has_headers(msg):
         return ParseResult(format="unknown", error="no message header found: not an email message")
+    attached = _attached_notice(msg)
+    if attached is not None and _sent_by_a_person(msg):
+        inner = _parse_tree(raw, attached, options, envelope_rcpt)
+        if inner.recipients:
+            return inner
+    result = _parse_tree(raw, msg, options, envelope_rcpt)
+    if attached is not None and result.format not in _NOT_BOUNCE_FORMATS:
+        # a mail system's message carrying a notice: the attached notice, read from its own
+        # structure, when it names every recipient the wrapper's text was found to name
+        inner = _parse_tree(raw, attached, options, envelope_rcpt)
+        if inner.recipients and _addresses(result) <= _addresses(inner):
+            return inner
+    return result
+
+
+def _addresses(result: ParseResult) -> frozenset[str]:
+    return frozenset(r.recipient.lower() for r in result.recipients)
+
+
+def _parse_tree(raw: bytes, msg: Message, options: ParseOptions, envelope_rcpt: str | None) -> ParseResult:
     errors: list[str] = []
     fmt, founds = _run_modules(msg, errors)
 
@@ -199,6 +221,58 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
         recipients_cut=cut,
         original_mail_from=mail_from,
     )
+
+
+_FORWARD_TYPES = frozenset({"message/rfc822", "message/global"})
+
+
+def _attached_notice(msg: Message) -> Message | None:
+    """The bounce attached to a forward, when the message is one.
+
+    Outlook's and Gmail's "forward as attachment", and mailbox rules that pass a shared bounce
+    inbox on to bounced, wrap the notice whole in a message/rfc822 part of an ordinary message.
+    The attached notice is read as if it had arrived itself (its own headers name its sender,
+    its own text part is the notice), so every format module sees it as it was sent. Only a
+    direct attachment of a multipart message that is no report itself, and only one that is a
+    report or comes from a mail system (a real bounce's returned original is our own mail, whose
+    subject may well say "delivery notification", so the subject does not count); one level."""
+    from bounced.parse import signals
+
+    if not msg.is_multipart() or mime.content_type(msg) == "multipart/report":
+        return None
+    children = msg.get_payload()
+    if not isinstance(children, list):
+        return None
+    for child in children[:MAX_FORWARD_PARTS]:
+        if not isinstance(child, Message) or mime.content_type(child) not in _FORWARD_TYPES:
+            continue
+        inner = child.get_payload()
+        attached = inner[0] if isinstance(inner, list) and inner else None
+        if isinstance(attached, Message) and mime.has_headers(attached) and _from_a_mail_system(attached):
+            return attached
+    return None
+
+
+def _from_a_mail_system(msg: Message) -> bool:
+    """A delivery report, or a null return path or mail system's From (MAILER-DAEMON, ...)."""
+    from bounced.parse import signals
+
+    if mime.content_type(msg) == "multipart/report" and mime.param(msg, "report-type").lower().endswith("delivery-status"):
+        return True
+    return signals.null_or_daemon_sender(msg)
+
+
+def _sent_by_a_person(msg: Message) -> bool:
+    """Neither a null return path nor a mail system's From: a forward, read as its attachment
+    (as itself only if the attachment names no recipient). A mail system's message that attaches a notice (a bounce of a bounce, a postmaster
+    mailbox forwarding) is read both ways, and as its attachment when that names every
+    recipient the message itself was found to name."""
+    from bounced.parse import signals
+
+    return not signals.null_or_daemon_sender(msg)
+
+
+MAX_FORWARD_PARTS = 10  # parts of a forward looked at for the attached notice
 
 
 def _run_modules(msg: Message, errors: list[str]) -> tuple[str | None, list[Found]]:

@@ -12,8 +12,8 @@ Quirks of real DSNs this module copes with:
   (:mod:`bounced.parse.smtp`);
 * no Diagnostic-Code at all: the human-readable part's paragraph naming the recipient stands in
   (the notice read by :func:`bounced.parse.lhost._common.report_text`, as every format reads it);
-* a report nested inside an attached message (a bounce of a bounce) counts only when the outer
-  message has none.
+* a report nested inside an attached message (a forwarded notice, a bounce of a bounce) counts
+  only when the outer message has none, and then the shallowest one, read with its own notice.
 
 Only recipient blocks are returned; a status part without any recipient field is "not mine"
 (``None``) so the plain-text modules can try their luck with the message.
@@ -45,24 +45,28 @@ _SMTP_TYPES = frozenset({"", "smtp", "esmtp", "lmtp", "x-postfix", "x-smtp", "x-
 MAX_CONTEXT = 1000
 
 
-def status_parts(msg: Message) -> list[Message]:
-    """Delivery-status parts, those of the message itself before any inside a returned original."""
-    outer: list[Message] = []
-    inner: list[Message] = []
-    attached_at = -1  # depth of the returned original we are inside, -1 when outside
+def status_parts(msg: Message) -> list[tuple[Message, Message]]:
+    """(delivery-status part, the message whose report it is): the parts of the message itself,
+    else those of the attached message closest to the top (a forwarded notice, a bounce of a
+    bounce: the attached notice's report, not the one it returns in turn). The owner's own text
+    part is the notice that goes with the report."""
+    levels: dict[int, list[tuple[Message, Message]]] = {}
+    attached: list[tuple[int, Message]] = []  # the attached messages we are inside, with depth
     for part, depth, ctype in mime.typed_walk(msg):
-        if attached_at >= 0 and depth <= attached_at:
-            attached_at = -1
-        nested = attached_at >= 0
-        if ctype in _ATTACHED_TYPES and not nested:
-            attached_at = depth
+        while attached and depth <= attached[-1][0]:
+            attached.pop()
+        owner = attached[-1][1] if attached else msg
+        if ctype in _ATTACHED_TYPES:
+            inner = part.get_payload()
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                attached.append((depth, inner[0]))
         if ctype in STATUS_TYPES:
-            (inner if nested else outer).append(part)
+            levels.setdefault(len(attached), []).append((part, owner))
         elif ctype == "multipart/report":
             second = _mislabelled_status(part)
             if second is not None:
-                (inner if nested else outer).append(second)
-    return outer or inner
+                levels.setdefault(len(attached), []).append((second, owner))
+    return levels[min(levels)] if levels else []
 
 
 def _mislabelled_status(report: Message) -> Message | None:
@@ -256,12 +260,12 @@ def _is_recipient_block(block: dict[str, str]) -> bool:
 
 def extract(msg: Message) -> list[Found] | None:
     """Recipients of the delivery-status parts (one report may hold several); None when none."""
-
-    def human() -> str:  # the notice's text, read only when a block needs it (memoized on msg)
-        return _common.report_text(msg)
-
     out: list[Found] = []
-    for part in status_parts(msg)[:20]:
+    for part, owner in status_parts(msg)[:20]:
+
+        def human(owner: Message = owner) -> str:  # the notice's text, read only when needed (memoized)
+            return _common.report_text(owner)
+
         text = mime.part_text(part)
         parsed = fields.blocks(text)
         per_message: dict[str, str] = {}

@@ -81,8 +81,8 @@ def _load_json(text: str) -> dict | None:
     if cut:
         body = body[:cut.start()]
     candidates = [body]
-    if re.search(r"!\n", body):
-        candidates.append(re.sub(r"!\n[ \t]*", "", body))
+    if "!" in body:  # SNS wraps at 76 with "!"; blanks a relay padded the line with go too
+        candidates.append(re.sub(r"![ \t]*\n[ \t]*", "", body))
     obj = None
     for c in candidates:
         try:

@@ -30,9 +30,10 @@ def extract(msg: Message) -> list[Found] | None:
     if _text.has_delivery_status(msg):
         return None
     text = _text.body_text(msg)
-    if "=\n" in text:
-        # quoted-printable soft breaks left in a body not declared as such
-        text = text.replace("=\n", "").replace("=20", " ")
+    if "=\n" in text or "= " in text or "=\t" in text:
+        # quoted-printable soft breaks left in a body not declared as such (blanks a relay
+        # padded the line with are transport padding, RFC 2045 6.7 (3))
+        text = re.sub(r"=[ \t]*\n", "", text).replace("=20", " ")
     cut = _ORIGINAL.search(text)
     if cut:
         text = text[:cut.start()]

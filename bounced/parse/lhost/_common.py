@@ -51,7 +51,7 @@ _BOUNCE_SUBJECT = re.compile(
 # Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
 # it matches after stripping decoration ("----", "|---", "***", "===").
 _CUT_MARKERS = re.compile(
-    r"""^[ \t\-=*|_>]*+(?:
+    r"""\n[ \t\-=*|_>]*+(?:
         this\ is\ a\ copy\ of\ (?:the|your)\ message
       | below\ (?:this|the\ next)\ line\ is\ a\ copy
       | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)
@@ -74,12 +74,12 @@ _CUT_MARKERS = re.compile(
       | message\ body\ suppressed
       | mensaje\ original
     )""",
-    re.I | re.X | re.M,
+    re.I | re.X,
 )
 # Header lines that can only belong to the attached original (the report itself never starts a
 # line with them).
-_ATTACHED = re.compile(r"^Content-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I | re.M)
-_HEADER_START = re.compile(r"^(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]", re.M)
+_ATTACHED = re.compile(r"\nContent-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I)
+_HEADER_START = re.compile(r"\n(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
 _HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
                  "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
 
@@ -149,11 +149,15 @@ def _raw_report_text(msg: Message) -> str:
 
 def cut_original(text: str) -> str:
     """Drop everything from the line announcing the returned original (or its first header)."""
+    # the patterns start with the newline before their line, not with "^" under re.M: a literal
+    # first character lets the regex engine skip ahead instead of trying every position. In
+    # ``nl`` the newline before the line starting at text[i] is nl[i], so positions carry over.
+    nl = "\n" + text
     end = len(text)
     # the last two patterns only where a literal each of their matches holds occurs (sniff)
     for pattern, start, needed in ((_CUT_MARKERS, 0, True), (_ATTACHED, 0, may_match(text, ("rfc822",))),
                                    (_HEADER_START, 1, any(name in text for name in _HEADER_NAMES))):
-        m = pattern.search(text, start, end) if needed else None
+        m = pattern.search(nl, start, end + 1) if needed else None
         if m:
             end = m.start()
     return text[:end]

@@ -155,8 +155,9 @@ def _parse(raw: bytes, options: ParseOptions, envelope_rcpt: str | None) -> Pars
     result = _parse_tree(raw, msg, options, envelope_rcpt)
     if attached is not None and result.format not in _NOT_BOUNCE_FORMATS:
         # a mail system's message carrying a notice: the attached notice, read from its own
-        # structure, when it names every recipient the wrapper's text was found to name
-        inner = _parse_tree(raw, attached, options, envelope_rcpt)
+        # structure, when it names every recipient the wrapper's text was found to name (without
+        # flufl.bounce's scan when the wrapper named some: the costliest step could not add any)
+        inner = _parse_tree(raw, attached, options, envelope_rcpt, scan=not result.recipients)
         if inner.recipients and _addresses(result) <= _addresses(inner):
             return inner
     return result
@@ -166,7 +167,8 @@ def _addresses(result: ParseResult) -> frozenset[str]:
     return frozenset(r.recipient.lower() for r in result.recipients)
 
 
-def _parse_tree(raw: bytes, msg: Message, options: ParseOptions, envelope_rcpt: str | None) -> ParseResult:
+def _parse_tree(raw: bytes, msg: Message, options: ParseOptions, envelope_rcpt: str | None, *,
+                scan: bool = True) -> ParseResult:
     errors: list[str] = []
     fmt, founds = _run_modules(msg, errors)
 
@@ -182,7 +184,7 @@ def _parse_tree(raw: bytes, msg: Message, options: ParseOptions, envelope_rcpt: 
         if verp_rcpt:
             resolved += [replace(f, recipient=verp_rcpt) for f in founds if not f.recipient]
     bounce_like = bool(resolved) or fmt is not None or signals.looks_like_bounce(msg)
-    if not resolved and bounce_like and fmt not in _NOT_BOUNCE_FORMATS:
+    if scan and not resolved and bounce_like and fmt not in _NOT_BOUNCE_FORMATS:
         try:
             seen = fallback.bounded(raw)
             got = fallback.extract(msg if seen is raw else mime.load(seen))

@@ -1,5 +1,5 @@
-"""Crash consistency: SIGKILL `bounced serve` at random moments under load; nothing acknowledged is
-lost, nothing retried is counted twice."""
+"""Crash consistency: SIGKILL `bounced serve` at random moments under load, on a SQLite file and on
+PostgreSQL; nothing acknowledged is lost, nothing retried is counted twice."""
 from __future__ import annotations
 
 
@@ -15,8 +15,8 @@ COUNT_EVERYTHING = {"bounce": {"trust": "open"}, "breaker": {"enabled": False}}
 
 
 @pytest.mark.slow
-def test_sigkill_under_load_loses_no_acknowledged_message_and_stores_retries_once(tmp_path):
-    server = BouncedServer(tmp_path, overrides=COUNT_EVERYTHING).start()
+def test_sigkill_under_load_loses_no_acknowledged_message_and_stores_retries_once(tmp_path, store_location):
+    server = BouncedServer(tmp_path, db_path=store_location, overrides=COUNT_EVERYTHING).start()
     load = RetryingLoad(server.port, workers=8, tag="crash").start()
     try:
         rounds_with_acks = kill_under_load(server, load, ROUNDS)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bounced.store import Store
-from tests.test_web_browser import AXE, browser, pytestmark, sign_in  # noqa: F401  (fixture and skip marker)
+from tests.test_web_browser import axe_violations, browser, pytestmark, sign_in  # noqa: F401  (fixture and skip marker)
 from tests.test_web_pages_trust import FORGED, LIST, db  # noqa: F401  (the store with held and untrusted events)
 from tests.webpages_helpers import serve_pages
 
@@ -53,11 +53,7 @@ def test_axe_finds_no_wcag_violations_on_held_and_untrusted(browser, site) -> No
     page.wait_for_url(site.url + "/")
     found = {}
     for path in ("/held", "/address?a=" + FORGED, "/address?a=" + LIST[3]):
-        page.goto(site.url + path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations.map(v => v.id + ': ' +
-            v.nodes.map(n => n.target.join(' ')).join(', '))""")
+        result = axe_violations(page, site.url + path)
         if result:
             found[path] = result
     assert found == {}

@@ -14,7 +14,6 @@ Target from the issue: the pair under 50 ms at 10M events.
 """
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import statistics
@@ -28,7 +27,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import httpx  # noqa: E402
 
-from bench.scale import address, build  # noqa: E402
+from bench.scale import address, build, scale_store  # noqa: E402
 from tests.webpages_helpers import PASSWORDS, ROLES, serve_pages  # noqa: E402
 
 SAMPLES = 300
@@ -78,16 +77,7 @@ def measure(db: Path, targets: list[str]) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--events", type=int, default=10_000_000)
-    ap.add_argument("--suppressions", type=int, default=None, help="distinct addresses (default events/10)")
-    ap.add_argument("--db", default=None)
-    ap.add_argument("--rebuild", action="store_true")
-    args = ap.parse_args()
-    n_addr = args.suppressions or max(1, args.events // 10)
-    db = Path(args.db or f"/tmp/bounced-bench-scale-{args.events}.db")
-    if args.rebuild or not db.exists():
-        build(db, args.events, n_addr)
+    _, db, n_addr = scale_store(__doc__, 10_000_000)
     from bounced.store import Store
 
     with Store.open(db) as s:  # what is really there (a build may have been stopped part-way)

@@ -92,9 +92,11 @@ def cli_time(args: list[str]) -> float:
     return statistics.median(times)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--events", type=int, default=1_000_000)
+def scale_store(description: str | None, events: int) -> tuple[argparse.Namespace, Path, int]:
+    """The command line of the scale benches (--events, --suppressions, --db, --rebuild) and the
+    store it names, built unless it exists: (arguments, store path, distinct addresses)."""
+    ap = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=events)
     ap.add_argument("--suppressions", type=int, default=None, help="distinct addresses (default events/10)")
     ap.add_argument("--db", default=None, help="store to build or reuse (default /tmp/bounced-bench-scale-EVENTS.db)")
     ap.add_argument("--rebuild", action="store_true")
@@ -105,6 +107,11 @@ def main() -> int:
         build(db, args.events, n_addr)
     else:
         print(f"reusing {db} (--rebuild to regenerate)")
+    return args, db, n_addr
+
+
+def main() -> int:
+    args, db, n_addr = scale_store(__doc__, 1_000_000)
     size = sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists())
     print(f"database: {size / 1e6:.0f} MB, {size / 1e6 / (args.events / 1e6):.0f} MB per million events "
           f"(generated messages carry a ~20-byte raw; real ones add their compressed raw, ~1-3 kB each)")

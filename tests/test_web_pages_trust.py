@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +14,8 @@ from bounced.ingest import parse_options, prepare
 from bounced.store import Store
 from tests.storehelp import T0, dsn
 from tests.test_trust import report
-from tests.test_web_pages import csrf_of, signed_in
-from tests.webpages_helpers import add_users, serve_pages
+from tests.test_web_pages import csrf_of, signed_in, site  # noqa: F401  (the site fixture, over this module's db)
+from tests.webpages_helpers import add_users
 
 FORGED = "ceo@bigcustomer.example"
 LIST = [f"u{i}@held.example" for i in range(4)]
@@ -33,13 +32,6 @@ def db(tmp_path: Path) -> Path:
     with Store.open(p, capped) as s:  # one report naming four: two apply, two are held
         s.ingest_many([prepare(report(LIST, "cap"), "", (), parse_options(capped), received_at=T0)])
     return p
-
-
-@pytest.fixture
-def site(db: Path) -> Iterator:
-    srv = serve_pages(db)
-    yield srv
-    srv.stop()
 
 
 def text(r) -> str:

@@ -15,6 +15,7 @@ the remote host's name, a URL path) must not decide a reason.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import pytest
 
 from bounced.parse import parse_message
+from bounced.parse.smtp import drop_transcript_summary, join_reply_lines, url_hosts
 from tests import test_classify, test_mta_matrix, test_provider_texts
 
 SEED = 20261206
@@ -42,6 +44,7 @@ class Row:
     remote_mta: bool  # whether the DSN names the remote host (a receiver table may key on it)
     text: str
     status: str
+    expected: str | None = None  # the reason the row's own test documents, when it names one
 
 
 def _status_for(text: str, given: str | None) -> str:
@@ -59,15 +62,15 @@ def _rows() -> list[Row]:
     for cid, rcpt, host, text, _decision in test_provider_texts.CASES:
         rows.append(Row(f"provider:{cid}", rcpt, host, True, text, _status_for(text, None)))
     for table in ("PHRASE_CASES", "SENDER_CASES", "IDENTIFIER_CASES"):
-        for cid, status, text, _expected in getattr(test_classify, table):
+        for cid, status, text, expected in getattr(test_classify, table):
             rows.append(Row(f"classify:{cid}", "someone@rcpt.example", "mx.rcpt.example", False, text,
-                            _status_for(text, status)))
-    for cid, remote, rcpt, text, _expected in test_classify.RECEIVER_CASES:
+                            _status_for(text, status), expected))
+    for cid, remote, rcpt, text, expected in test_classify.RECEIVER_CASES:
         rows.append(Row(f"receiver:{cid}", rcpt, remote or f"mx.{rcpt.rpartition('@')[2]}", remote is not None,
-                        text, _status_for(text, None)))
-    for cid, stage, text, status, *_rest in test_mta_matrix.CASES:
+                        text, _status_for(text, None), expected))
+    for cid, _stage, text, status, reason, *_rest in test_mta_matrix.CASES:
         if text:
-            rows.append(Row(f"matrix:{cid}", f"{cid}@remote.test", "mx.remote.test", True, text, status))
+            rows.append(Row(f"matrix:{cid}", f"{cid}@remote.test", "mx.remote.test", True, text, status, reason))
     seen: set[tuple[str, str, str]] = set()
     unique = []
     for row in rows:
@@ -369,6 +372,20 @@ def outcome(raw: bytes, recipient: str) -> tuple[str, str] | None:
     return None
 
 
+@functools.cache
+def plain(row: Row) -> tuple[str, str] | None:
+    """(reason, kind) of the reply as it is written: the report every transformation starts from."""
+    return outcome(dsn(row, row.text), row.recipient)
+
+
+def test_plain_form_is_the_documented_reason():
+    """The baseline report gives each row the reason its own test documents, so the comparisons
+    below start from the right answer."""
+    wrong = [f"{row.id}: {plain(row)} for {row.text!r}, documented {row.expected}"
+             for row in ROWS if row.expected is not None and (plain(row) or ("",))[0] != row.expected]
+    assert not wrong, "\n".join(wrong)
+
+
 def failures(name: str) -> list[str]:
     """Every row whose result the transformation ``name`` changes."""
     build = next(make for n, _where, make in TRANSFORMS if n == name)
@@ -378,10 +395,9 @@ def failures(name: str) -> list[str]:
         raw = None if row.id in skip else build(row)
         if raw is None:
             continue
-        plain = outcome(dsn(row, row.text), row.recipient)
         got = outcome(raw, row.recipient)
-        if got != plain:
-            bad.append(f"{row.id}: {plain} -> {got} for {row.text!r}")
+        if got != plain(row):
+            bad.append(f"{row.id}: {plain(row)} -> {got} for {row.text!r}")
     return bad
 
 
@@ -394,7 +410,16 @@ def test_same_reply_same_result(name):
 # --- words that are not the reply must not decide ------------------------------------------------
 # (id, recipient, remote host, reply, expected reason): the recipient's local part, the host's
 # name or a URL's path spells a phrase of another reason; the reply's own words must decide.
+# The shapes: a local part is any dot-atom (RFC 5322 3.4.1) and Postfix smtpd, Sendmail and
+# OpenSMTPD quote it in the reply; Postfix and Exim name the remote host beside it ("host X[ip]
+# said:", "host X [ip]:"); providers append help URLs (Gmail "?p=NoSuchUser", Comcast, Yahoo).
 NOT_THE_REPLY = [
+    ("local-part-no-such-user", "no-such-user@rcpt.example", "mx.rcpt.example",
+     "552 5.2.2 <no-such-user@rcpt.example>: Mailbox full", "mailbox_full"),
+    ("host-quota", "a@rcpt.example", "quota-check.rcpt.example",
+     "550 5.1.1 <a@rcpt.example>: Recipient address rejected: User unknown", "user_unknown"),
+    ("url-query-mailbox-full", "a@rcpt.example", "mx.rcpt.example",
+     "550 5.1.1 No such user, see https://help.rcpt.example/bounce?reason=mailbox-full", "user_unknown"),
     ("local-part-unsolicited", "unsolicited-mail@rcpt.example", "mx.rcpt.example",
      "550 5.1.1 <unsolicited-mail@rcpt.example>: Recipient address rejected: User unknown in virtual mailbox table", "user_unknown"),
     ("local-part-mailbox-full", "mailbox-full@rcpt.example", "mx.rcpt.example",
@@ -429,3 +454,53 @@ def test_words_outside_the_reply_do_not_decide(rcpt, host, text, expected, how):
            "exim-notice": exim_notice(row, [text])}[how]
     got = outcome(raw, rcpt)
     assert got is not None and got[0] == expected, f"{got} for {text!r}"
+
+
+# --- the normalizations the results above rest on, one row per case ------------------------------
+JOIN_CASES = [
+    # Gmail's multi-line reply as Postfix joins it (support.google.com/a/answer/3726730 texts)
+    ("550-5.1.1 the email account that you 550-5.1.1 tried to reach does not exist 550 5.1.1 - gsmtp",
+     "550-5.1.1 the email account that you tried to reach does not exist - gsmtp"),
+    # Sendmail's transcript: "<<< " before each line (RFC 5321 4.2.1 continuation lines)
+    ("<<< 550-5.7.1 message rejected <<< 550 5.7.1 as spam", "<<< 550-5.7.1 message rejected as spam"),
+    # a reply without an enhanced code repeats only the reply code
+    ("550-message was not 550-accepted 550 here", "550-message was not accepted here"),
+    # the EHLO reply closes before the refusal; the refusal is left as it is
+    ("250-mx.example 250-pipelining 250 8bitmime 550 5.1.1 user unknown",
+     "250-mx.example pipelining 8bitmime 550 5.1.1 user unknown"),
+    # a second, single-line reply with the same codes is another reply, not a continuation
+    ("550 5.1.1 user unknown 550 5.1.1 again", "550 5.1.1 user unknown 550 5.1.1 again"),
+    # another enhanced code after "550-5.1.1" is not a continuation of it
+    ("550-5.1.1 a 550 5.7.1 b", "550-5.1.1 a 550 5.7.1 b"),
+    # a number that is not at a word's start is not a prefix
+    ("552-5.2.2 quota 552-5.2.2 is x550 and 550 mb", "552-5.2.2 quota is x550 and 550 mb"),
+]
+
+
+@pytest.mark.parametrize("text,expected", JOIN_CASES)
+def test_join_reply_lines(text, expected):
+    assert join_reply_lines(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    # Sendmail sysexits.c SysExMsg EX_UNAVAILABLE, written after the quoted reply
+    ("<<< 503 5.5.2 send hello first 554 5.0.0 service unavailable", "<<< 503 5.5.2 send hello first"),
+    # the remote's own X.0.0 reply in the transcript stays
+    ("<<< 554 5.0.0 service unavailable", "<<< 554 5.0.0 service unavailable"),
+    # no transcript: a relay's outer reply is not touched (classify's precedence reads it)
+    ("554 5.0.0 service unavailable; local delivery failed: 550 5.1.1 unknown user",
+     "554 5.0.0 service unavailable; local delivery failed: 550 5.1.1 unknown user"),
+])
+def test_drop_transcript_summary(text, expected):
+    assert drop_transcript_summary(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("550 5.1.1 user unknown. see https://rcpt.example/blocklist-faq", "550 5.1.1 user unknown. see rcpt.example"),
+    # Comcast names its BL code in the fragment (postmaster.comcast.net/smtp-error-codes.php)
+    ("554 blocked, see http://postmaster.comcast.net/smtp-error-codes.php#bl000001",
+     "554 blocked, see postmaster.comcast.net#bl000001"),
+    ("no url here: mailbox full", "no url here: mailbox full"),
+])
+def test_url_hosts(text, expected):
+    assert url_hosts(text) == expected

@@ -1,9 +1,12 @@
 r"""Diagnostic wording -> reason, one phrase a line.
 
 A row is ``(reason, pattern, note)``: ``pattern`` is a lower-case regular expression searched in
-``"<status> <diagnostic>"`` after lower-casing and collapsing white space (a row may key on the
-status with ``^5\.2\.0 ``); ``note`` names where the wording is
-published or produced (an MTA's source or docs, a provider's help page, an RFC).
+``"<status> <diagnostic>"`` after lower-casing, collapsing white space and joining a multi-line
+reply's lines (:func:`bounced.parse.smtp.join_reply_lines`: a phrase broken across "550-5.1.1"
+lines reads whole); a row may key on the status with ``^5\.2\.0 ``. These rows and the sender
+rows see a URL as its host and fragment (:func:`bounced.parse.smtp.url_hosts`: a help page's
+path is not the reply's words). ``note`` names where the wording is published or produced (an
+MTA's source or docs, a provider's help page, an RFC).
 
 **Row order is the ranking**: the first matching row wins ("mailbox full" before "user unknown"),
 and a reason ranks where its first row stands when a phrase competes with a status code (see

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bounced.classify import pick_receiver
 from bounced.parse import parse_message
 from bounced.parse.smtp import drop_transcript_summary, join_reply_lines, url_hosts
 from tests import test_classify, test_mta_matrix, test_provider_texts
@@ -208,6 +209,34 @@ def sendmail_dsn(row: Row, lines: list[str], *, diagnostic: bool) -> bytes | Non
                status=row.status if diagnostic else "5.0.0")
 
 
+def qmail_notice(row: Row, lines: list[str]) -> bytes | None:
+    """qmail's bounce (qmail-send.c, no delivery-status part): qmail-remote.c's outsmtptext()
+    writes "Remote host said: " and the reply as received, a multi-line reply line by line."""
+    reply = "\n".join(lines)
+    text = f"""From: MAILER-DAEMON@mta.sender.example
+To: {SENDER}
+Subject: failure notice
+
+Hi. This is the qmail-send program at mta.sender.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<{row.recipient}>:
+192.0.2.9 does not like recipient.
+Remote host said: {reply}
+Giving up on 192.0.2.9.
+
+--- Below this line is a copy of the message.
+
+From: {SENDER}
+To: {row.recipient}
+Subject: hello
+
+hello
+"""
+    return _encode(text, "utf-8")
+
+
 def split_reply(text: str, words_per_line: int | None = None, width: int = 60) -> list[str] | None:
     """A multi-line SMTP reply (RFC 5321 4.2.1) of the same text: the code, and the enhanced code
     when there is one, repeated on each line, "-" after the code on all lines but the last.
@@ -275,6 +304,14 @@ def _text(change: Callable[[Row], "str | None"]) -> Make:
     return build
 
 
+def _named_without_host(row: Row) -> bool:
+    """Whether the provider whose table reads the row is known without the remote host's name:
+    qmail's bounce names the host by its IP address only, so a provider known by its host name
+    alone (its replies carry no marker) is not the same report there."""
+    text = row.text.lower()
+    return pick_receiver(row.host if row.remote_mta else None, row.recipient, text) == pick_receiver(None, row.recipient, text)
+
+
 def _provider_id(row: Row) -> str:
     """The id the row's own server appends: another provider's id would name another provider
     (pick_receiver reads "gsmtp" and "outlook.com" as markers), which is not the same reply."""
@@ -309,6 +346,14 @@ TRANSFORMS: list[tuple[str, str, Make]] = [
      lambda row: sendmail_dsn(row, [row.text], diagnostic=False) if _REPLY.match(row.text) else None),
     ("exim-notice", "Exim's plain-text bounce, the reply on one line",
      lambda row: exim_notice(row, [row.text])),
+    ("qmail-notice", "qmail's bounce: 'IP does not like recipient. Remote host said: ...'",
+     lambda row: qmail_notice(row, [row.text]) if _REPLY.match(row.text) and _named_without_host(row) else None),
+    ("multiline-qmail-notice", "qmail-remote passes a multi-line reply on line by line",
+     _from_lines(lambda row, lines: qmail_notice(row, lines) if _named_without_host(row) else None)),
+    ("exchange-remote-server-returned", "Exchange 2007-2019 NDRs: \"Remote Server returned '550 5.1.1 ...'\"",
+     _text(lambda row: f"Remote Server returned '{row.text}'")),
+    ("diagnostic-smtp-type-no-space", "Exchange writes the type without a space: 'smtp;550 5.1.1 ...'",
+     lambda row: dsn(row, f"smtp;{row.text}")),
     ("postfix-said-wrapper", "a relay quoting Postfix's 'host X[ip] said: ... (in reply to RCPT TO command)'",
      _text(lambda row: f"host {row.host}[192.0.2.9] said: {row.text} (in reply to RCPT TO command)")),
     ("exim-wrapper", "Exim's 'SMTP error from remote mail server after RCPT TO:<a@b>: host X [ip]: ...'",

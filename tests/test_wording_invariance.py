@@ -452,6 +452,49 @@ def test_same_reply_same_result(name):
     assert not bad, f"{len(bad)} rows change under {name}:\n" + "\n".join(bad[:30])
 
 
+# --- several at once: what a reply meets on its way through two or three systems --------------
+# Text-level changes in the order they happen (the server writes the address and its id, the
+# reporting MTA splits and joins the lines and wraps them, a gateway re-cases or re-spaces);
+# each row gets a random three of them, fixed by the seed.
+def _joined(row: Row, text: str) -> str:
+    lines = split_reply(text, words_per_line=4)
+    return text if lines is None else " ".join(lines)
+
+
+CHAIN_STEPS: list[tuple[str, Callable[[Row, str], str]]] = [
+    ("recipient", lambda row, text: _insert(Row(row.id, row.recipient, row.host, row.remote_mta, text, row.status),
+                                            f"<{row.recipient}>: ")),
+    ("provider-id", lambda row, text: f"{text} {_provider_id(row)}"),
+    ("multiline", _joined),
+    ("upper", lambda row, text: text.upper()),
+    ("whitespace", lambda row, text: _whitespace(text)),
+    ("exim-wrapper", lambda row, text: f"SMTP error from remote mail server after RCPT TO:<{row.recipient}>:\n"
+                                       f"    host {row.host} [192.0.2.9]: {text}"),
+]
+
+
+def chained_failures() -> list[str]:
+    rng = random.Random(SEED)
+    bad = []
+    for row in ROWS:
+        picked = sorted(rng.sample(range(len(CHAIN_STEPS)), 3))
+        if row.id in _KDDI:
+            continue  # the address and the stage are KDDI's meaning (CHANGES_MEANING)
+        text = row.text
+        for i in picked:
+            text = CHAIN_STEPS[i][1](row, text)
+        got = outcome(dsn(row, text), row.recipient)
+        if got != plain(row):
+            steps = "+".join(CHAIN_STEPS[i][0] for i in picked)
+            bad.append(f"{row.id} [{steps}]: {plain(row)} -> {got} for {text!r}")
+    return bad
+
+
+def test_chained_changes_keep_the_result():
+    bad = chained_failures()
+    assert not bad, f"{len(bad)} rows change:\n" + "\n".join(bad[:30])
+
+
 # --- words that are not the reply must not decide ------------------------------------------------
 # (id, recipient, remote host, reply, expected reason): the recipient's local part, the host's
 # name or a URL's path spells a phrase of another reason; the reply's own words must decide.

@@ -651,7 +651,11 @@ PRECEDENCE_CASES = [
     # 4a'. a status the remote's bare reply does not carry is the reporting MTA's guess
     ("sendmail-5.1.1-over-bare-spam-reply", _found("550 Message rejected as spam by content filter", "5.1.1"), "spam_detected", Kind.SOFT),
     ("sendmail-5.1.1-over-bare-quota-reply", _found("550 Mailbox quota usage exceeded", "5.1.1"), "mailbox_full", Kind.SOFT),
-    ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "user_unknown", Kind.HARD),
+    # Sendmail derives 5.1.1 from "550 at RCPT" alone (usersmtp.c): it says no more than the reply
+    # code, so a reply whose words say nothing is decided as under Postfix's or OpenSMTPD's 5.0.0
+    # (bench/mta_probe.py: Orange's "550 Mail rejete. Mail rejected. OFR_506" was NOW only via Sendmail)
+    ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "undefined", Kind.SOFT),
+    ("sendmail-5.1.1-bare-reply-same-as-class-only", _found("550 Mail rejected", "5.1.1"), "undefined", Kind.SOFT),
     ("status-carried-by-the-reply-stays-strong", _found("550 5.1.1 <a@b>... User unknown (spam filter said hi)", "5.1.1"), "user_unknown", Kind.HARD),
     # 4a''. the local delivery agent's reply inside a relay's generic outer one
     ("inner-unknown-user-over-outer-554", _found("554 Service unavailable; local delivery to frank failed: 550 5.1.1 unknown user frank", "5.0.0"), "user_unknown", Kind.HARD),

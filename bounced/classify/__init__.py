@@ -418,9 +418,10 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     """Steps 6-8: wording against status codes, then the reply code, then the defaults."""
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
     reply = (found.reply_code or "").strip()
-    coded = _status_reason(status)
-    if coded is not None and coded[1] == STRONG and _guessed(diagnostic):
-        coded = (coded[0], WEAK)
+    # a status the reporting MTA derived from the reply code and the command tells only the class:
+    # Sendmail's 5.1.1 for a bare 550 at RCPT says no more than "550" (usersmtp.c), so the reply
+    # code and the remote's words decide as under OpenSMTPD's class-only 5.0.0
+    coded = _status_reason(f"{status[0]}.0.0" if status and _guessed(diagnostic) else status)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
         coded = _REPLY[reply]
     if coded is not None and coded[1] == STRONG:

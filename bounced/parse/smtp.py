@@ -159,6 +159,40 @@ def join_reply_lines(text: str) -> str:
     return "".join(parts)
 
 
+# The first line of a multi-line reply, and nothing after it: "550-5.7.28 Our system has detected"
+_OPENED = re.compile(r"\s*([245]\d\d)-")
+_MAX_REPLY_LINES = 40
+
+
+def whole_reply(diagnostic: str, notice: str) -> str | None:
+    """The whole multi-line reply when ``diagnostic`` holds only its first line and the notice's
+    transcript quotes all of it; else None.
+
+    Sendmail 8.17 writes only the first line of a multi-line reply into Diagnostic-Code and its
+    "(reason: ...)" line, and all of them into the transcript ("<<< 550-5.7.28 ... <<< 550 5.7.28
+    originating from your IP address."; seen in its DSNs for a Gmail-style reply, bench/mta_probe.py):
+    the words that decide may be on the lines it left out. The lines are joined with spaces as
+    Postfix joins them, so :func:`join_reply_lines` reads them as one reply."""
+    m = _OPENED.match(diagnostic)
+    if m is None or f"{m.group(1)} " in diagnostic or "<<<" not in notice:
+        return None
+    first = " ".join(diagnostic.split())
+    lines = notice.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("<<<") or " ".join(line[3:].split()) != first:
+            continue
+        reply = [first]
+        for nxt in lines[i + 1:i + _MAX_REPLY_LINES]:
+            quoted = nxt[3:].strip() if nxt.startswith("<<<") else ""
+            if not quoted.startswith(m.group(1)) or quoted[3:4] not in ("-", " "):
+                break
+            reply.append(quoted)
+            if quoted[3] == " ":
+                return " ".join(reply)
+        return None
+    return None
+
+
 # Sendmail ends a transcript with its own summary of the exit status (sysexits.c SysExMsg,
 # EX_UNAVAILABLE -> "554 5.0.0 Service unavailable"): a class-only line after the quoted reply.
 _TRANSCRIPT_SUMMARY = re.compile(r"(?<!<<<) [45]\d\d [45]\.0\.0 [^<>]{0,80}$")

@@ -21,6 +21,7 @@ from bounced.classify.replycode import REPLY_ROWS
 from bounced.classify.stages import STAGE_ROWS
 from bounced.classify.status import STATUS_ROWS, STRONG, WEAK
 from bounced.model import Found, Kind
+from bounced.parse.smtp import whole_reply
 from bounced.reasons import REASONS
 
 
@@ -729,6 +730,10 @@ STATUS_CASES = [
     ("transcript-2xx-ignored", None, "250 2.0.0 Ok ... 451 4.3.0 Error", None, "4.3.0"),
     ("generic-outer-reply-passed-over", None, "554 5.0.0 Service unavailable; local delivery failed: 550 5.1.1 unknown user", "554", "5.1.1"),
     ("nothing", None, "550 nope", "550", None),
+    # Sendmail 8.17 writes 5.1.3 for any 553 at RCPT; the remote's own qmail-style code comes later
+    # in its reply (bench/mta_probe.py, MessageLabs' documented "553 Stray linefeeds in message (#5.6.2)")
+    ("bare-reply-own-code-over-guessed-field", "5.1.3", "553 Stray linefeeds in message (#5.6.2)", "553", "5.6.2"),
+    ("reply-code-and-enhanced-code-keep-the-field", "5.2.2", "550 5.1.1 user unknown", "550", "5.2.2"),
     ("garbage-field", "n/a", "", None, None),
 ]
 
@@ -923,3 +928,27 @@ def test_the_recipients_own_address_is_not_the_remotes_words() -> None:
     found = _found("unsolicited-offers@rcpt.example: Envelope expired", "4.4.7", action="delayed",
                    recipient="unsolicited-offers@rcpt.example")
     assert classify(found, "rfc3464").reason == "expired"
+
+
+# --------------------------------------------------------------------------------------------
+# Sendmail's Diagnostic-Code holds only the first line of a multi-line reply; its transcript holds all
+# --------------------------------------------------------------------------------------------
+_SENDMAIL_NOTICE = """   ----- Transcript of session follows -----
+... while talking to [127.0.0.1]:
+>>> RCPT To:<a@example.net>
+<<< 550-5.7.28 Our system has detected an unusual rate of unsolicited mail
+<<< 550 5.7.28 originating from your IP address. - gsmtp
+550 5.1.1 a@example.net... User unknown
+"""
+WHOLE_REPLY_CASES = [
+    ("completed-from-transcript", "550-5.7.28 Our system has detected an unusual rate of unsolicited mail", _SENDMAIL_NOTICE,
+     "550-5.7.28 Our system has detected an unusual rate of unsolicited mail 550 5.7.28 originating from your IP address. - gsmtp"),
+    ("already-whole", "550 5.7.28 originating from your IP address.", _SENDMAIL_NOTICE, None),
+    ("not-in-transcript", "550-5.1.1 The email account", _SENDMAIL_NOTICE, None),
+    ("no-transcript", "550-5.7.28 Our system has detected an unusual rate of unsolicited mail", "reason: 550-5.7.28", None),
+]
+
+
+@pytest.mark.parametrize("diagnostic,notice,expected", [c[1:] for c in WHOLE_REPLY_CASES], ids=[c[0] for c in WHOLE_REPLY_CASES])
+def test_whole_reply_from_sendmail_transcript(diagnostic, notice, expected):
+    assert whole_reply(diagnostic, notice) == expected

@@ -270,6 +270,10 @@ _FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
 _SUBJECT_GIVES_WAY = (".5.1", ".5.2", ".5.4", ".5.5")
 
 
+# a diagnostic that is a remote's reply with no enhanced code after its reply code
+_BARE_REPLY = re.compile(r"\s*[45]\d\d[ -](?!\s*#?[245]\.\d{1,3}\.\d{1,3})")
+
+
 def normalize_status(status: str | None, diagnostic: str = "", reply_code: str | None = None) -> str | None:
     """The enhanced status code to report: the Status field's code, or the diagnostic's.
 
@@ -290,6 +294,11 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
         return inmesg if first == inmesg[0] else field
     if field.endswith(".0.0"):
         return field if inmesg.endswith(".0.0") else inmesg
+    if _BARE_REPLY.match(diagnostic):
+        # the reply opens without an enhanced code, so the field is the reporting MTA's guess from
+        # the reply code (Sendmail's 5.1.3 for a 553 at RCPT), and the code the remote wrote later
+        # in its reply (qmail's "553 Stray linefeeds in message (#5.6.2)") is its own
+        return inmesg
     if ".0" in field and ".0" not in inmesg:
         return inmesg
     if inmesg.endswith(".0.0"):

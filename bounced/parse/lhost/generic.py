@@ -119,6 +119,11 @@ def _is_error_line(text: str) -> bool:
     return _ERR_LINE.search(text) is not None
 
 
+# Addresses listed before this one on a line, each closed by a comma or semicolon ("Intended
+# Recipients: <a@x>, <b@y>", Haraka's outbound.bounce_message joins its recipients with ", ").
+_LISTED = re.compile(r"(?:[<\[(\"']?" + c.ADDR_PAT + r"[>\])\"']?[ \t]*[,;][ \t]*)+(?=[<\[(\"']?$)")
+
+
 def _classify(line: str, start: int, end: int) -> int:
     """0 = not a recipient mention, 3 = follows a reply code, 2 = leads its line, 1 = phrase."""
     before = line[:start]
@@ -129,6 +134,9 @@ def _classify(line: str, start: int, end: int) -> int:
             return 3
         if _LEAD.match(before) and _TRAIL.match(line[end:end + 40]):
             return 2
+        listed = _LISTED.search(before) if "@" in before else None
+        if listed and _LEAD.match(before[:listed.start()] + before[listed.end():]) and _TRAIL.match(line[end:end + 40]):
+            return 2  # one of a list of recipients after a label
     if _PHRASE.search(before[-80:]):
         return 1
     return 0

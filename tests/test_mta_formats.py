@@ -1,0 +1,274 @@
+"""Notices of MTAs and mail systems written the way their own source code or templates write them.
+
+Each row is one notice built from the system's published text (source file, template or manual
+named in the row's comment), with synthetic addresses: the recipients it must name, each with the
+reason and kind the text calls for. Recall must be exact: never the sender, the postmaster, nor an
+address of the returned original (its To, Cc and body are in every notice built by ``_plain``).
+"""
+from __future__ import annotations
+
+import pytest
+
+from bounced.model import Kind
+from bounced.parse import parse_message
+
+H, S, D = Kind.HARD, Kind.SOFT, Kind.DELAY
+SENDER = "news@sender.example.org"
+# the returned original: its To names the failed recipients, its Cc and body name others
+_ORIGINAL = (
+    "Return-Path: <" + SENDER + ">\n"
+    "From: Newsletter <" + SENDER + ">\n"
+    "To: {to}\n"
+    "Cc: colleague@example.org\n"
+    "Subject: Monthly news\n"
+    "Message-ID: <orig-1@sender.example.org>\n"
+    "Date: Mon, 3 Mar 2025 09:00:00 +0000\n"
+    "\n"
+    "Questions? Write to helpdesk@sender.example.org.\n"
+)
+
+
+def _plain(sender: str, subject: str, body: str, to: str, *, separator: str | None = None) -> bytes:
+    """A one-part notice: the system's text, then (after ``separator``) the returned original."""
+    head = (f"From: {sender}\nTo: {SENDER}\nSubject: {subject}\n"
+            "Date: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <notice-1@mx.example.net>\n"
+            "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n")
+    tail = "" if separator is None else f"\n{separator}\n\n" + _ORIGINAL.format(to=to)
+    return (head + body + tail).encode()
+
+
+def _report(sender: str, subject: str, text: str, fields: str, to: str, *,
+            report_type: str = "delivery-status") -> bytes:
+    """An RFC 3462 multipart/report: the human text, the machine part, the returned headers."""
+    kind = "message/disposition-notification" if report_type == "disposition-notification" else "message/delivery-status"
+    return (f"From: {sender}\nTo: {SENDER}\nSubject: {subject}\n"
+            "Date: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <notice-2@mx.example.net>\n"
+            f"MIME-Version: 1.0\nContent-Type: multipart/report; report-type={report_type}; boundary=\"B1\"\n\n"
+            "--B1\nContent-Type: text/plain; charset=us-ascii\n\n" + text + "\n"
+            f"--B1\nContent-Type: {kind}\n\n" + fields + "\n"
+            "--B1\nContent-Type: text/rfc822-headers\n\n" + _ORIGINAL.format(to=to).split("\n\n")[0] + "\n\n"
+            "--B1--\n").encode()
+
+
+_QMAIL_HEAD = ("Hi. This is the qmail-send program at mx.example.net.\n"
+               "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+               "This is a permanent error; I've given up. Sorry it didn't work out.\n\n")
+_QMAIL_SEP = "--- Below this line is a copy of the message."
+_EXIM_HEAD = ("This message was created automatically by mail delivery software.\n\n"
+              "A message that you sent could not be delivered to one or more of its\n"
+              "recipients. This is a permanent error. The following address(es) failed:\n\n")
+_EXIM_SEP = "------ This is a copy of the message, including all the headers. ------"
+
+
+def _qmail(blocks: str, to: str) -> bytes:
+    return _plain("MAILER-DAEMON@mx.example.net", "failure notice", _QMAIL_HEAD + blocks, to, separator=_QMAIL_SEP)
+
+
+def _exim(blocks: str, to: str) -> bytes:
+    return _plain("Mail Delivery System <Mailer-Daemon@mx.example.net>", "Mail delivery failed: returning message to sender",
+                  _EXIM_HEAD + blocks, to, separator=_EXIM_SEP)
+
+
+CASES = [
+    # --- qmail and descendants --------------------------------------------------------------
+    # notqmail qmail-local.c: "Sorry, no mailbox here by that name. (#5.1.1)"
+    ("qmail-local-no-mailbox", _qmail("<ann@example.com>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n", "ann@example.com"),
+     {"ann@example.com": ("user_unknown", H)}),
+    # notqmail qmail-remote.c: "<ip> does not like recipient." + "Remote host said: ..." + "Giving up on <ip>."
+    ("qmail-remote-two", _qmail(
+        "<bea@example.com>:\n192.0.2.10 does not like recipient.\nRemote host said: 550 5.1.1 <bea@example.com>: Recipient address rejected: User unknown in local recipient table\nGiving up on 192.0.2.10.\n\n"
+        "<cid@example.net>:\n198.51.100.7 does not like recipient.\nRemote host said: 552 5.2.2 <cid@example.net>: mailbox full\nGiving up on 198.51.100.7.\n\n",
+        "bea@example.com, cid@example.net"),
+     {"bea@example.com": ("user_unknown", H), "cid@example.net": ("mailbox_full", S)}),
+    # notqmail qmail-remote.c: "Sorry, I couldn't find any host named <host>. (#5.1.2)"
+    ("qmail-remote-no-host", _qmail("<dee@nohost.example.invalid>:\nSorry, I couldn't find any host named nohost.example.invalid. (#5.1.2)\n\n",
+                                    "dee@nohost.example.invalid"),
+     {"dee@nohost.example.invalid": ("host_unknown", H)}),
+    # notqmail qmail-send.c: a deferral at queuelifetime becomes "I'm not going to try again; ...";
+    # the cause, a connection never made, is the reason (RFC 3463 X.4.1 "No answer from host")
+    # (the cause, a connection never made, is the reason: RFC 3463 X.4.1 "No answer from host")
+    ("qmail-queue-too-long", _qmail("<eve@example.com>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+                                    "I'm not going to try again; this message has been in the queue too long.\n\n", "eve@example.com"),
+     {"eve@example.com": ("network_error", S)}),
+    # notqmail qmail-remote.c: "Connected to <ip> but sender was rejected." (our sender, not the address)
+    ("qmail-remote-sender-rejected", _qmail("<fay@example.com>:\nConnected to 192.0.2.10 but sender was rejected.\n"
+                                            "Remote host said: 553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)\n\n", "fay@example.com"),
+     {"fay@example.com": ("rejected", S)}),
+    # notqmail qmail-remote.c: "<ip> failed after I sent the message." (a refusal at end of DATA)
+    ("qmail-remote-after-data", _qmail("<gus@example.com>:\n192.0.2.10 failed after I sent the message.\n"
+                                       "Remote host said: 554 5.7.1 Message rejected as spam by Content Filtering\n\n", "gus@example.com"),
+     {"gus@example.com": ("spam_detected", S)}),
+    # vpopmail vdelivermail.c: "Sorry, no mailbox here by that name. vpopmail (#5.1.1)"
+    ("vpopmail-no-mailbox", _qmail("<hal@example.com>:\nSorry, no mailbox here by that name. vpopmail (#5.1.1)\n\n", "hal@example.com"),
+     {"hal@example.com": ("user_unknown", H)}),
+    # qmail-ldap patch (qmail-ldap-1.03): "Mailaddress is administratively disabled. (#5.2.1)"
+    ("qmail-ldap-disabled", _qmail("<ida@example.com>:\nMailaddress is administratively disabled. (#5.2.1)\n\n", "ida@example.com"),
+     {"ida@example.com": ("suspend", S)}),
+    # qmail-ldap patch: "The users mailfolder is over the allowed quota (size). (#5.2.2)"
+    ("qmail-ldap-quota", _qmail("<jan@example.com>:\nThe users mailfolder is over the allowed quota (size). (#5.2.2)\n\n", "jan@example.com"),
+     {"jan@example.com": ("mailbox_full", S)}),
+    # chkuser (qmail-smtpd patch) as quoted by qmail-remote: "511 sorry, no mailbox here by that name (#5.1.1 - chkuser)"
+    ("qmail-remote-chkuser", _qmail("<kai@example.com>:\n192.0.2.10 does not like recipient.\n"
+                                    "Remote host said: 511 sorry, no mailbox here by that name (#5.1.1 - chkuser)\nGiving up on 192.0.2.10.\n\n", "kai@example.com"),
+     {"kai@example.com": ("user_unknown", H)}),
+    # qmail-smtpd.c: "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"
+    ("qmail-remote-rcpthosts", _qmail("<lea@example.com>:\n192.0.2.10 does not like recipient.\n"
+                                      "Remote host said: 553 sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)\nGiving up on 192.0.2.10.\n\n", "lea@example.com"),
+     {"lea@example.com": ("no_relaying", S)}),
+    # --- Exim --------------------------------------------------------------------------------
+    # Exim routers: "Unrouteable address" (no router accepted the domain)
+    ("exim-unrouteable", _exim("  mia@nohost.example.net\n    Unrouteable address\n", "mia@nohost.example.net"),
+     {"mia@nohost.example.net": ("host_unknown", H)}),
+    # Exim dnslookup router: "all relevant MX records point to non-existent hosts"
+    ("exim-mx-nonexistent", _exim("  ned@badmx.example.net\n    all relevant MX records point to non-existent hosts\n", "ned@badmx.example.net"),
+     {"ned@badmx.example.net": ("host_unknown", H)}),
+    # Exim deliver.c: a temporary error past the retry rules' cutoff: "retry timeout exceeded"
+    ("exim-retry-timeout", _exim("  oda@slow.example.net\n    retry timeout exceeded\n", "oda@slow.example.net"),
+     {"oda@slow.example.net": ("expired", S)}),
+    # Exim appendfile quota past the retry cutoff: "mailbox is full: retry timeout exceeded"
+    ("exim-mailbox-full-retry", _exim("  pia@example.com\n    mailbox is full: retry timeout exceeded\n", "pia@example.com"),
+     {"pia@example.com": ("mailbox_full", S)}),
+    # Exim appendfile.c: "mailbox is full (MTA-imposed quota exceeded while writing to <file>)"
+    ("exim-appendfile-quota", _exim("  save to /var/mail/quin\n    generated by quin@example.com\n"
+                                    "    mailbox is full (MTA-imposed quota exceeded while writing to /var/mail/quin)\n", "quin@example.com"),
+     {"quin@example.com": ("mailbox_full", S)}),
+    # Exim lmtp transport: "LMTP error after end of data: <reply>" (Dovecot's quota_exceeded_message)
+    ("exim-lmtp-quota", _exim("  rae@example.com\n    LMTP error after end of data: 552 5.2.2 <rae@example.com> Quota exceeded (mailbox for user is full)\n",
+                              "rae@example.com"),
+     {"rae@example.com": ("mailbox_full", S)}),
+    # Exim redirect router ":fail: Unknown user" and a remote RCPT refusal in one notice
+    ("exim-two", _exim("  sal@example.com\n    Unknown user\n"
+                       "  tia@example.net\n    host mx.example.net [198.51.100.7]\n"
+                       "    SMTP error from remote mail server after RCPT TO:<tia@example.net>:\n"
+                       "    550 5.1.1 <tia@example.net>: Recipient address rejected: User unknown\n", "sal@example.com, tia@example.net"),
+     {"sal@example.com": ("user_unknown", H), "tia@example.net": ("user_unknown", H)}),
+    # --- Postfix local(8)/virtual(8)/lmtp(8), Dovecot and Cyrus behind it ---------------------
+    # Postfix local/alias.c & mailbox.c: 'unknown user: "<name>"' (5.1.1)
+    ("postfix-local-unknown-user", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\nI'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients. It's attached below.\n\n"
+        "                   The mail system\n\n<uma@example.com>: unknown user: \"uma\"\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; uma@example.com\nOriginal-Recipient: rfc822;uma@example.com\n"
+        "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: X-Postfix; unknown user: \"uma\"\n", "uma@example.com"),
+     {"uma@example.com": ("user_unknown", H)}),
+    # Postfix local/mailbox.c: "cannot update mailbox %s for user %s. %s" with EDQUOT (5.2.2)
+    ("postfix-local-disk-quota", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n                   The mail system\n\n"
+        "<vic@example.com>: cannot update mailbox /var/mail/vic for user vic. error\n    writing message: Disk quota exceeded\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; vic@example.com\nAction: failed\nStatus: 5.2.2\n"
+        "Diagnostic-Code: X-Postfix; cannot update mailbox /var/mail/vic for user vic.\n    error writing message: Disk quota exceeded\n",
+        "vic@example.com"),
+     {"vic@example.com": ("mailbox_full", S)}),
+    # Postfix virtual(8): 'unknown user: "<address>"'
+    ("postfix-virtual-unknown-user", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n<wes@example.com>: unknown user: \"wes@example.com\"\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; wes@example.com\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: X-Postfix; unknown user: \"wes@example.com\"\n", "wes@example.com"),
+     {"wes@example.com": ("user_unknown", H)}),
+    # Postfix lmtp(8) to Dovecot LMTP: quota_exceeded_message "Quota exceeded (mailbox for user is full)"
+    ("postfix-lmtp-dovecot-quota", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n<xia@example.com>: host mail.example.net[private/dovecot-lmtp] said:\n"
+        "    552 5.2.2 <xia@example.com> Quota exceeded (mailbox for user is full)\n    (in reply to end of DATA command)\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; xia@example.com\nAction: failed\nStatus: 5.2.2\n"
+        "Remote-MTA: dns; mail.example.net\nDiagnostic-Code: smtp; 552 5.2.2 <xia@example.com> Quota exceeded (mailbox\n    for user is full)\n",
+        "xia@example.com"),
+     {"xia@example.com": ("mailbox_full", S)}),
+    # Dovecot lmtp-commands.c: "550 5.1.1 <addr> User doesn't exist: <addr>"
+    ("postfix-lmtp-dovecot-unknown", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n<yan@example.com>: host mail.example.net[private/dovecot-lmtp] said:\n"
+        "    550 5.1.1 <yan@example.com> User doesn't exist: yan@example.com (in reply to\n    RCPT TO command)\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; yan@example.com\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <yan@example.com> User doesn't exist: yan@example.com\n", "yan@example.com"),
+     {"yan@example.com": ("user_unknown", H)}),
+    # Cyrus lmtpd (imap/lmtpengine.c, imap_err.et IMAP_MAILBOX_NONEXISTENT "Mailbox does not exist")
+    ("postfix-lmtp-cyrus-nonexistent", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n<zoe@example.com>: host mail.example.net[/var/lib/imap/socket/lmtp] said:\n"
+        "    550-Mailbox unknown.  Either there is no mailbox associated with this 550-name\n"
+        "    or you do not have authorization to see it. 550 5.1.1 User unknown (in\n    reply to RCPT TO command)\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; zoe@example.com\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550-Mailbox unknown.  Either there is no mailbox associated with this 550-name or you do not have authorization to see it. 550 5.1.1 User unknown\n",
+        "zoe@example.com"),
+     {"zoe@example.com": ("user_unknown", H)}),
+    # Cyrus lmtpd over quota (imap_err.et IMAP_QUOTA_EXCEEDED "Over quota"), bounced at expiry
+    ("postfix-lmtp-cyrus-over-quota", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n<abe@example.com>: host mail.example.net[/var/lib/imap/socket/lmtp] said:\n"
+        "    452 4.2.2 Over quota SESSIONID=<cyrus-1234-1>\n    (in reply to RCPT TO command)\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; abe@example.com\nAction: failed\nStatus: 4.2.2\n"
+        "Diagnostic-Code: smtp; 452 4.2.2 Over quota SESSIONID=<cyrus-1234-1>\n", "abe@example.com"),
+     {"abe@example.com": ("mailbox_full", S)}),
+    # Dovecot LDA/LMTP rejection mail (lib-lda/mail-send.c): an MDN, rejection_reason
+    # "Your message to <%t> was automatically rejected:%n%r", Disposition ...; deleted
+    ("dovecot-lda-rejection-quota", _report(
+        "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>", "Rejected: Monthly news",
+        "Your message to <ben@example.com> was automatically rejected:\nQuota exceeded (mailbox for user is full)\n",
+        "Reporting-UA: mx.example.net; Dovecot Mail Delivery Agent\nFinal-Recipient: rfc822; ben@example.com\n"
+        "Original-Message-ID: <orig-1@sender.example.org>\nDisposition: automatic-action/MDN-sent-automatically; deleted\n",
+        "ben@example.com", report_type="disposition-notification"),
+     {"ben@example.com": ("mailbox_full", S)}),
+    # --- Haraka (config/outbound.bounce_message, outbound/hmail.js: recipients joined by ", ") --
+    ("haraka-plain-two", _plain(
+        "MAILER-DAEMON@haraka.example.net", "failure notice",
+        "Hi. This is the Haraka Mailer program at haraka.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "Intended Recipients: <cal@example.com>, <dot@example.com>\n"
+        "Failure Reason: 550 5.1.1 <cal@example.com>: Recipient address rejected: User unknown in virtual mailbox table\n",
+        "cal@example.com, dot@example.com"),
+     {"cal@example.com": ("user_unknown", H), "dot@example.com": ("user_unknown", H)}),
+    ("haraka-plain-one", _plain(
+        "MAILER-DAEMON@haraka.example.net", "failure notice",
+        "Hi. This is the Haraka Mailer program at haraka.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "Intended Recipients: <eli@example.com>\n"
+        "Failure Reason: 552 5.2.2 <eli@example.com>: Mailbox full\n", "eli@example.com"),
+     {"eli@example.com": ("mailbox_full", S)}),
+    # --- hMailServer (SMTPClientConnection.cpp error block; default "undeliverable" template) ---
+    ("hmailserver-rcpt", _plain(
+        "MAILER-DAEMON@hms.example.net", "Message undeliverable: Monthly news",
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        "   Sent: Mon, 3 Mar 2025 09:00:00 +0000\n   Subject: Monthly news\n\n"
+        "The following recipient(s) could not be reached:\n\n"
+        "fox@example.com\n   Error Type: SMTP\n   Remote server (198.51.100.7) issued an error.\n"
+        "   hMailServer sent: RCPT TO:<fox@example.com>\n"
+        "   Remote server replied: 550 5.1.1 <fox@example.com>: Recipient address rejected: User unknown\n\n"
+        "gil@example.net\n   Error Type: SMTP\n   Remote server (203.0.113.9) issued an error.\n"
+        "   hMailServer sent: RCPT TO:<gil@example.net>\n"
+        "   Remote server replied: 552 5.2.2 Mailbox full\n\nhMailServer\n", "fox@example.com, gil@example.net"),
+     {"fox@example.com": ("user_unknown", H), "gil@example.net": ("mailbox_full", S)}),
+    ("hmailserver-connect", _plain(
+        "MAILER-DAEMON@hms.example.net", "Message undeliverable: Monthly news",
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        "   Sent: Mon, 3 Mar 2025 09:00:00 +0000\n   Subject: Monthly news\n\n"
+        "The following recipient(s) could not be reached:\n\n"
+        "hal@down.example.net\n   Error Type: SMTP\n   Connection to recipients server failed.\n"
+        "   Error: Host name: mx.down.example.net, message: No connection could be made because the target machine actively refused it\n\nhMailServer\n", "hal@down.example.net"),
+     {"hal@down.example.net": ("network_error", S)}),
+    # --- Courier (module.dsn/dsnfailed.txt + courierdsn.c: text part lists "<addr>:" blocks) ---
+    ("courier-dsn", _report(
+        "Courier mail server at mx.example.net <@>", "NOTICE: mail delivery status.",
+        "This is a delivery status notification from mx.example.net,\nrunning the Courier mail server.\n\n"
+        "The original message was received on Mon, 3 Mar 2025 09:00:00 +0000\nfrom sender.example.org [192.0.2.1]\n\n"
+        "---------------------------------------------------------------------------\n\n"
+        "                           UNDELIVERABLE MAIL\n\n"
+        "Your message to the following recipients cannot be delivered:\n\n"
+        "<ivy@example.com>:\n    mx.example.com [198.51.100.7]:\n>>> RCPT TO:<ivy@example.com>\n<<< 550 5.1.1 <ivy@example.com>... User unknown\n",
+        "Reporting-MTA: dns; mx.example.net\nArrival-Date: Mon, 3 Mar 2025 09:00:00 +0000\n\n"
+        "Final-Recipient: rfc822; ivy@example.com\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx.example.com\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <ivy@example.com>... User unknown\n", "ivy@example.com"),
+     {"ivy@example.com": ("user_unknown", H)}),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_notice(raw, expected):
+    result = parse_message(raw)
+    got = {r.recipient.lower(): (r.reason, r.kind) for r in result.recipients}
+    assert got == expected

@@ -264,6 +264,81 @@ CASES = [
         "Final-Recipient: rfc822; ivy@example.com\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx.example.com\n"
         "Diagnostic-Code: smtp; 550 5.1.1 <ivy@example.com>... User unknown\n", "ivy@example.com"),
      {"ivy@example.com": ("user_unknown", H)}),
+
+    # --- Apache James (DSNBounce/Bounce mailets: "Failed recipient(s):" one a line, one "Error message:") --
+    ("james-two", _plain(
+        "MAILER-DAEMON@james.example.net", "[BOUNCE]",
+        "Hi. This is the James mail server at james.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.  Below\n"
+        "I include the list of recipients and the reason why I was unable to deliver\nyour message.\n\n"
+        "Original email subject: Monthly news\n\n"
+        "Failed recipient(s):\njon@example.com\nkim@example.com\n\n"
+        "Error message:\n550 5.1.1 <jon@example.com>: Recipient address rejected: User unknown in virtual mailbox table\n\n",
+        "jon@example.com, kim@example.com"),
+     {"jon@example.com": ("user_unknown", H), "kim@example.com": ("user_unknown", H)}),
+    # --- masqmail (tpl/failmsg.tpl, tpl/warnmsg.tpl: "\t<addr>" a line, then ${err_msg}) -------------
+    ("masqmail-fail", _plain(
+        "MAILER-DAEMON@mq.example.net", "Mail Delivery Failure Notice",
+        "This message was sent to you by the mailer daemon (masqmail 0.3.4)\nat mq.example.net.\n\n"
+        "Sorry, but your mail could not be delivered to all recipients.\n"
+        "Delivery to the following recipients failed permanently and has been given\nup:\n\n"
+        "\t<lou@example.com>\n\tmay@example.com\n\n"
+        "This error message may give you a hint about what caused the\nfailure:\n\n"
+        "550 5.1.1 <lou@example.com>: Recipient address rejected: User unknown\n\n"
+        "If you need help, write to <postmaster@mq.example.net>.\n\nYour message follows attached, including all headers:\n",
+        "lou@example.com, may@example.com", separator=""),
+     {"lou@example.com": ("user_unknown", H), "may@example.com": ("user_unknown", H)}),
+    ("masqmail-warn", _plain(
+        "MAILER-DAEMON@mq.example.net", "Warning: could not yet send message",
+        "This message was sent to you by the mailer daemon (masqmail 0.3.4)\nat mq.example.net.\n\n"
+        "Sorry, but your mail could not yet be delivered to all recipients.\n"
+        "Delivery to the following recipients has been defered:\n\n\t<ned@example.com>\n\n"
+        "Delivery will be tried again, until it is either successfull or a\ntimeout has been reached. If the latter happens, you will get a\n"
+        "delivery failure notice.\n\n\nThis error message may give you a hint about what caused the\ndelay:\n\n"
+        "451 4.3.0 <ned@example.com>: Temporary lookup failure\n\n"
+        "If you need help, write to <postmaster@mq.example.net>.\n\nThe headers of your message follow attached:\n",
+        "ned@example.com", separator=""),
+     {"ned@example.com": ("system_error", D)}),
+    # --- Exim, less common texts -------------------------------------------------------------------
+    # Exim receive.c: 'Too many "Received" headers - suspected mail loop': the message's own header
+    # count (RFC 5321 6.3), a content refusal
+    ("exim-mail-loop", _exim("  olu@example.com\n    Too many \"Received\" headers - suspected mail loop\n", "olu@example.com"),
+     {"olu@example.com": ("content_error", S)}),
+    # Exim deliver.c: "retry time not reached for any host after a long failure period"
+    ("exim-retry-long-failure", _exim("  pat@slow.example.net\n    retry time not reached for any host after a long failure period\n", "pat@slow.example.net"),
+     {"pat@slow.example.net": ("expired", S)}),
+    # Postfix local(8)/smtp: "mail forwarding loop for <addr>" (5.4.6)
+    ("postfix-forwarding-loop", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host mx.example.net.\n\n<rex@example.com>: mail forwarding loop for rex@example.com\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; rex@example.com\nAction: failed\nStatus: 5.4.6\n"
+        "Diagnostic-Code: X-Postfix; mail forwarding loop for rex@example.com\n", "rex@example.com"),
+     {"rex@example.com": ("network_error", S)}),
+    # --- Exchange 2007/2010 text NDR (learn.microsoft.com "Delivery status notifications in Exchange Server") --
+    ("exchange-2010-two", _plain(
+        "Microsoft Outlook <postmaster@ex.example.com>", "Undeliverable: Monthly news",
+        "Delivery has failed to these recipients or groups:\n\n"
+        "sam@ex.example.com\nThe e-mail address you entered couldn't be found. Please check the recipient's e-mail address and try to resend the message.\n\n"
+        "tom@ex.example.com\nThe recipient's mailbox is full and can't accept messages now.\n\n\n"
+        "Diagnostic information for administrators:\n\nGenerating server: ex1.ex.example.com\n\n"
+        "sam@ex.example.com\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\n"
+        "tom@ex.example.com\n#550 5.2.2 STOREDRV.Deliver: mailbox full ##\n\n"
+        "Original message headers:\n\n", "sam@ex.example.com, tom@ex.example.com", separator=""),
+     {"sam@ex.example.com": ("user_unknown", H), "tom@ex.example.com": ("mailbox_full", S)}),
+    # --- Sun/Oracle Messaging Server NDN ("Your message cannot be delivered to the following recipients")
+    ("messaging-server-two", _plain(
+        "Internet Mail Delivery <postmaster@ms.example.com>", "Delivery Notification: Delivery has failed",
+        "This report relates to a message you sent with the following header fields:\n\n"
+        "  Message-id: <orig-1@sender.example.org>\n  Date: Mon, 3 Mar 2025 09:00:00 +0000\n"
+        "  From: Newsletter <news@sender.example.org>\n  To: uma@ms.example.com, vera@nohost.example.invalid, colleague@example.org\n"
+        "  Subject: Monthly news\n\nYour message cannot be delivered to the following recipients:\n\n"
+        "  Recipient address: uma@ms.example.com\n  Reason: Remote SMTP server has rejected address\n"
+        "  Diagnostic code: smtp;550 5.1.1 unknown or illegal alias: uma@ms.example.com\n"
+        "  Remote system: dns;mx.ms.example.com (TCP|192.0.2.5|41234|198.51.100.9|25) (mx.ms.example.com ESMTP)\n\n"
+        "  Recipient address: vera@nohost.example.invalid\n  Reason: Illegal host/domain name found\n\n",
+        "uma@ms.example.com, vera@nohost.example.invalid", separator=""),
+     {"uma@ms.example.com": ("user_unknown", H), "vera@nohost.example.invalid": ("host_unknown", H)}),
 ]
 
 

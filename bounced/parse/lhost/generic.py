@@ -80,10 +80,11 @@ _ERR_NEEDLES = ("said:", "reason", "because", "error", "unknown", "not", "no suc
 _DELAY = re.compile(
     r"has not yet been delivered|not been delivered yet|this is (?:just )?a warning|warning message only|"
     r"will (?:continue to )?(?:try|attempt|retry|be retried)|attempts will continue|postponed|"
+    r"will be tried again|could not yet be delivered|has been defer+ed|"  # masqmail tpl/warnmsg.tpl
     r"delivery (?:status notification \()?delay|delayed|transient|temporar(?:y|ily) (?:failure|deferred)|still trying",
     re.I,
 )
-_DELAY_NEEDLES = ("delivered", "warning", "will ", "postponed", "delay", "transient", "temporar", "still trying")
+_DELAY_NEEDLES = ("delivered", "warning", "will ", "postponed", "delay", "transient", "temporar", "still trying", "defer")
 # A report must say that something failed; a challenge-response request or a notice from a mail
 # system ("please confirm", "your quarantine summary") names addresses without any of this.
 _FAILURE = re.compile(

@@ -339,6 +339,107 @@ CASES = [
         "  Recipient address: vera@nohost.example.invalid\n  Reason: Illegal host/domain name found\n\n",
         "uma@ms.example.com, vera@nohost.example.invalid", separator=""),
      {"uma@ms.example.com": ("user_unknown", H), "vera@nohost.example.invalid": ("host_unknown", H)}),
+
+    # --- OpenSMTPD (smtpd/bounce.c notice_error / notice_warning, "addr: reason" a line) ---------
+    ("opensmtpd-two", _plain(
+        "Mailer Daemon <MAILER-DAEMON@obsd.example.net>", "Delivery status notification: error",
+        "    Hi!\n\n    This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\n"
+        "    An error has occurred while attempting to deliver a message for\n    the following list of recipients:\n\n"
+        "ada@example.com: 550 5.1.1 <ada@example.com>: Recipient address rejected: User unknown\n"
+        "bob@example.net: 552 5.2.2 <bob@example.net>: Mailbox full\n\n"
+        "    Below is a copy of the original message:\n", "ada@example.com, bob@example.net", separator=""),
+     {"ada@example.com": ("user_unknown", H), "bob@example.net": ("mailbox_full", S)}),
+    ("opensmtpd-envelope-expired", _plain(
+        "Mailer Daemon <MAILER-DAEMON@obsd.example.net>", "Delivery status notification: error",
+        "    Hi!\n\n    This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\n"
+        "    An error has occurred while attempting to deliver a message for\n    the following list of recipients:\n\n"
+        "cy@slow.example.net: Envelope expired\ndi@slow.example.net: Envelope expired\n\n"
+        "    Below is a copy of the original message:\n", "cy@slow.example.net, di@slow.example.net", separator=""),
+     {"cy@slow.example.net": ("expired", S), "di@slow.example.net": ("expired", S)}),
+    ("opensmtpd-delay", _plain(
+        "Mailer Daemon <MAILER-DAEMON@obsd.example.net>", "Delivery status notification: delay",
+        "    Hi!\n\n    This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n\n"
+        "    A message is delayed for more than 4 hours for the following\n    list of recipients:\n\n"
+        "ed@slow.example.net: Network error on destination MXs\n\n"
+        "    Please note that this is only a temporary failure report.\n    The message is kept in the queue for up to 4 days.\n"
+        "    You DO NOT NEED to re-send the message to these recipients.\n\n"
+        "    Below is a copy of the original message:\n", "ed@slow.example.net", separator=""),
+     {"ed@slow.example.net": ("network_error", D)}),
+    # OpenSMTPD 4.x bounce.c: "Recipient: %s@%s\nReason:\n%s"
+    ("opensmtpd-old-single", _plain(
+        "Mailer Daemon <MAILER-DAEMON@obsd.example.net>", "Delivery status notification",
+        "Hi !\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.\n"
+        "An error has occurred while attempting to deliver a message.\n\n"
+        "Recipient: fi@example.com\nReason:\n550 5.1.1 <fi@example.com>... User unknown\n\n"
+        "Below is a copy of the original message:\n", "fi@example.com", separator=""),
+     {"fi@example.com": ("user_unknown", H)}),
+    # --- Sendmail without a MIME report (sendmail.cf without DSN: "(reason: ...)" lines) ----------
+    ("sendmail-plain-two", _plain(
+        "Mail Delivery Subsystem <MAILER-DAEMON@sm.example.net>", "Returned mail: see transcript for details",
+        "The original message was received at Mon, 3 Mar 2025 09:00:00 GMT\nfrom sender.example.org [192.0.2.1]\n\n"
+        "   ----- The following addresses had permanent fatal errors -----\n<gia@example.com>\n"
+        "    (reason: 550 5.1.1 <gia@example.com>... User unknown)\n<hu@example.com>\n    (reason: 552 5.2.2 <hu@example.com>... Mailbox full)\n\n"
+        "   ----- Transcript of session follows -----\n... while talking to mx.example.com.:\n>>> RCPT To:<gia@example.com>\n"
+        "<<< 550 5.1.1 <gia@example.com>... User unknown\n550 5.1.1 <gia@example.com>... User unknown\n>>> DATA\n"
+        "<<< 552 5.2.2 <hu@example.com>... Mailbox full\n552 5.2.2 <hu@example.com>... Mailbox full\n",
+        "gia@example.com, hu@example.com", separator="   ----- Original message follows -----"),
+     {"gia@example.com": ("user_unknown", H), "hu@example.com": ("mailbox_full", S)}),
+    # Sendmail savemail.c/deliver.c warning: "**  THIS IS A WARNING MESSAGE ONLY  **", "Deferred:"
+    ("sendmail-plain-warning", _plain(
+        "Mail Delivery Subsystem <MAILER-DAEMON@sm.example.net>", "Warning: could not send message for past 4 hours",
+        "    **********************************************\n    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+        "    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n    **********************************************\n\n"
+        "The original message was received at Mon, 3 Mar 2025 09:00:00 GMT\nfrom sender.example.org [192.0.2.1]\n\n"
+        "   ----- Transcript of session follows -----\n<ian@slow.example.net>... Deferred: Connection timed out with mx.slow.example.net.\n"
+        "Warning: message still undelivered after 4 hours\nWill keep trying until message is 5 days old\n",
+        "ian@slow.example.net", separator="   ----- Original message follows -----"),
+     {"ian@slow.example.net": ("expired", D)}),
+    # --- Exchange 2003 text NDR (learn.microsoft.com, Exchange 2003 NDR "#5.x.x" lines) ----------
+    ("exchange-2003-two", _plain(
+        "System Administrator <postmaster@ex3.example.com>", "Undeliverable: Monthly news",
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        "      Subject:\tMonthly news\n      Sent:\t3/3/2025 9:00 AM\n\n"
+        "The following recipient(s) could not be reached:\n\n"
+        "      jo@ex3.example.com on 3/3/2025 9:01 AM\n"
+        "            The e-mail account does not exist at the organization this message was sent to.  Check the e-mail address, or contact the recipient directly to find out the correct address.\n"
+        "            <ex3.example.com #5.1.1>\n\n"
+        "      kip@ex3.example.com on 3/3/2025 9:01 AM\n"
+        "            The recipient's mailbox is full and can't accept messages now.  Please try resending this message later, or contact the recipient directly.\n"
+        "            <ex3.example.com #5.2.2>\n", "jo@ex3.example.com, kip@ex3.example.com", separator=""),
+     {"jo@ex3.example.com": ("user_unknown", H), "kip@ex3.example.com": ("mailbox_full", S)}),
+    # --- Exchange 5.5 Internet Mail Service ("did not reach the following recipient(s):", MSEXCH:IMS)
+    ("exchange-55-ims-two", _plain(
+        "System Administrator <postmaster@ims.example.com>", "Undeliverable: Monthly news",
+        "Your message\n\n  To:      lu@ims.example.com; mo@ims.example.com; colleague@example.org\n  Subject: Monthly news\n"
+        "  Sent:    Mon, 3 Mar 2025 09:00:00 +0000\n\ndid not reach the following recipient(s):\n\n"
+        "lu@ims.example.com on Mon, 3 Mar 2025 09:01:00 +0000\n    The recipient name is not recognized\n"
+        "\tThe MTS-ID of the original message is: c=us;a= ;p=example;l=IMS0303090100ABCDEF\n"
+        "    MSEXCH:IMS:Example:Site:IMS 0 (000C05A6) Unknown Recipient\n"
+        "mo@ims.example.com on Mon, 3 Mar 2025 09:01:00 +0000\n    The recipient name is not recognized\n"
+        "\tThe MTS-ID of the original message is: c=us;a= ;p=example;l=IMS0303090100ABCDEF\n"
+        "    MSEXCH:IMS:Example:Site:IMS 0 (000C05A6) Unknown Recipient\n", "lu@ims.example.com, mo@ims.example.com", separator=""),
+     {"lu@ims.example.com": ("user_unknown", H), "mo@ims.example.com": ("user_unknown", H)}),
+
+    # --- Windows SMTP service (IIS SMTPSVC / Exchange 2000 SMTP): the DSN's text part, sent alone -----
+    ("smtpsvc-failed-two", _plain(
+        "postmaster@iis.example.com", "Delivery Status Notification (Failure)",
+        "This is an automatically generated Delivery Status Notification.\n\n"
+        "Delivery to the following recipients failed.\n\n       nia@example.com\n       oz@example.net\n\n",
+        "nia@example.com, oz@example.net", separator=""),
+     {"nia@example.com": ("undefined", S), "oz@example.net": ("undefined", S)}),
+    ("smtpsvc-delayed", _plain(
+        "postmaster@iis.example.com", "Delivery Status Notification (Delay)",
+        "This is an automatically generated Delivery Status Notification.\n\n"
+        "THIS IS A WARNING MESSAGE ONLY.\n\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\n"
+        "Delivery to the following recipients has been delayed.\n\n       pam@slow.example.net\n\n",
+        "pam@slow.example.net", separator=""),
+     {"pam@slow.example.net": ("expired", D)}),
+    ("smtpsvc-unable-to-connect", _plain(
+        "postmaster@iis.example.com", "Delivery Status Notification (Failure)",
+        "This is an automatically generated Delivery Status Notification.\n\n"
+        "Unable to deliver message to the following recipients, due to being unable to connect successfully to the destination mail server.\n\n"
+        "       quin@down.example.net\n\n", "quin@down.example.net", separator=""),
+     {"quin@down.example.net": ("network_error", S)}),
 ]
 
 

@@ -440,6 +440,27 @@ CASES = [
         "Unable to deliver message to the following recipients, due to being unable to connect successfully to the destination mail server.\n\n"
         "       quin@down.example.net\n\n", "quin@down.example.net", separator=""),
      {"quin@down.example.net": ("network_error", S)}),
+
+    # --- XMail (QueueUtils.cpp QueUtBuildErrorResponse: "[<00>] XMail bounce: Rcpt=[%s];Error=[%s]") ---
+    ("xmail-rcpt", _plain(
+        "xm.example.net PostMaster <postmaster@xm.example.net>", "Error sending message [1234.5678.xm] from [xm.example.net]",
+        "[<00>] XMail bounce: Rcpt=[ray@example.com];Error=[550 5.1.1 <ray@example.com>: Recipient address rejected: User unknown]\n\n\n"
+        "[<01>] Error sending message [1234.5678.xm] from [xm.example.net].\n\n"
+        "ID:        <S1A2B3>\nMail From: <news@sender.example.org>\nRcpt To:   <ray@example.com>\n"
+        "Server:    <mx.example.com> [198.51.100.7]\n\n\n"
+        "[<02>] The reason of the delivery failure was:\n\n"
+        "550 5.1.1 <ray@example.com>: Recipient address rejected: User unknown\n\n\n",
+        "ray@example.com", separator="[<05>] Here is listed the initial part of the message:"),
+     {"ray@example.com": ("user_unknown", H)}),
+    ("xmail-max-attempts", _plain(
+        "xm.example.net PostMaster <postmaster@xm.example.net>", "Error sending message [1234.5679.xm] from [xm.example.net]",
+        "[<00>] XMail bounce: Rcpt=[sid@slow.example.net];Error=[The maximum number of delivery attempts has been reached]\n\n\n"
+        "[<01>] Error sending message [1234.5679.xm] from [xm.example.net].\n\n"
+        "ID:        <S1A2B4>\nMail From: <news@sender.example.org>\nRcpt To:   <sid@slow.example.net>\n\n\n"
+        "[<02>] The reason of the delivery failure was:\n\n"
+        "The maximum number of delivery attempts has been reached\n\n\n",
+        "sid@slow.example.net", separator="[<05>] Here is listed the initial part of the message:"),
+     {"sid@slow.example.net": ("expired", S)}),
 ]
 
 

@@ -461,6 +461,40 @@ CASES = [
         "The maximum number of delivery attempts has been reached\n\n\n",
         "sid@slow.example.net", separator="[<05>] Here is listed the initial part of the message:"),
      {"sid@slow.example.net": ("expired", S)}),
+
+    # --- Zimbra LMTP (com/zimbra/cs/lmtpserver/LmtpReply.java) quoted by Postfix lmtp(8) -------------
+    ("postfix-lmtp-zimbra-two", _report(
+        "MAILER-DAEMON@zm.example.net (Mail Delivery System)", "Undelivered Mail Returned to Sender",
+        "This is the mail system at host zm.example.net.\n\n"
+        "<tam@zm.example.net>: host zm.example.net[192.0.2.20] said: 550 5.1.1 No such\n    user here (in reply to RCPT TO command)\n\n"
+        "<uri@zm.example.net>: host zm.example.net[192.0.2.20] said: 552 5.2.2 Over\n    quota (in reply to end of DATA command)\n",
+        "Reporting-MTA: dns; zm.example.net\n\n"
+        "Final-Recipient: rfc822; tam@zm.example.net\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 No such user here\n\n"
+        "Final-Recipient: rfc822; uri@zm.example.net\nAction: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Over quota\n",
+        "tam@zm.example.net, uri@zm.example.net"),
+     {"tam@zm.example.net": ("user_unknown", H), "uri@zm.example.net": ("mailbox_full", S)}),
+    # Zimbra LMTP MAILBOX_DISABLED "450 4.2.1 Mailbox disabled, not accepting messages": a delay
+    ("postfix-lmtp-zimbra-disabled-delay", _report(
+        "MAILER-DAEMON@zm.example.net (Mail Delivery System)", "Delayed Mail (still being retried)",
+        "This is the mail system at host zm.example.net.\n\n####################################################################\n"
+        "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\n"
+        "<val@zm.example.net>: host zm.example.net[192.0.2.20] said: 450 4.2.1 Mailbox\n    disabled, not accepting messages (in reply to RCPT TO command)\n",
+        "Reporting-MTA: dns; zm.example.net\n\n"
+        "Final-Recipient: rfc822; val@zm.example.net\nAction: delayed\nStatus: 4.2.1\n"
+        "Diagnostic-Code: smtp; 450 4.2.1 Mailbox disabled, not accepting messages\n", "val@zm.example.net"),
+     {"val@zm.example.net": ("suspend", D)}),
+    # --- MDaemon (DSN with the session transcript, MDaemon manual "DSN Options"), two recipients ---
+    ("mdaemon-two", _plain(
+        "MDaemon@md.example.com", "Permanent Delivery Failure",
+        "The attached message had PERMANENT fatal delivery errors!\n\nYOUR MESSAGE WAS NOT DELIVERED!\n\n"
+        "The following addresses did NOT receive a copy of your message:\n\n"
+        ">    wim@md-remote.example.com\n>    xu@md-remote.example.com\n\n"
+        "--- Session Transcript ---\n Attempting SMTP connection to [192.0.2.61 : 25]\n Connection established\n"
+        " MAIL FROM:<news@sender.example.org>\n 250 2.1.0 Ok\n"
+        " RCPT TO:<wim@md-remote.example.com>\n 550 5.1.1 <wim@md-remote.example.com>: Recipient address rejected: User unknown\n"
+        " RCPT TO:<xu@md-remote.example.com>\n 552 5.2.2 <xu@md-remote.example.com>: Mailbox full\n--- End Transcript ---\n",
+        "wim@md-remote.example.com, xu@md-remote.example.com", separator=""),
+     {"wim@md-remote.example.com": ("user_unknown", H), "xu@md-remote.example.com": ("mailbox_full", S)}),
 ]
 
 

@@ -32,7 +32,7 @@ def _plain(sender: str, subject: str, body: str, to: str, *, separator: str | No
     """A one-part notice: the system's text, then (after ``separator``) the returned original."""
     head = (f"From: {sender}\nTo: {SENDER}\nSubject: {subject}\n"
             "Date: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <notice-1@mx.example.net>\n"
-            "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n")
+            "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n")
     tail = "" if separator is None else f"\n{separator}\n\n" + _ORIGINAL.format(to=to)
     return (head + body + tail).encode()
 
@@ -495,6 +495,39 @@ CASES = [
         " RCPT TO:<xu@md-remote.example.com>\n 552 5.2.2 <xu@md-remote.example.com>: Mailbox full\n--- End Transcript ---\n",
         "wim@md-remote.example.com, xu@md-remote.example.com", separator=""),
      {"wim@md-remote.example.com": ("user_unknown", H), "xu@md-remote.example.com": ("mailbox_full", S)}),
+
+    # --- Exchange 2010 localised NDR text (the same layout in the server's language) ----------
+    ("exchange-2010-de", _plain(
+        "Microsoft Outlook <postmaster@ex.example.de>", "Unzustellbar: Monthly news",
+        "Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:\n\n"
+        "yann@ex.example.de\nDie eingegebene E-Mail-Adresse wurde nicht gefunden.\n\n\n"
+        "Diagnoseinformationen für Administratoren:\n\nGenerierender Server: ex1.ex.example.de\n\n"
+        "yann@ex.example.de\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\n\n"
+        "Ursprüngliche Nachrichtenkopfzeilen:\n\n", "yann@ex.example.de", separator=""),
+     {"yann@ex.example.de": ("user_unknown", H)}),
+    ("exchange-2010-es", _plain(
+        "Microsoft Outlook <postmaster@ex.example.es>", "No se puede entregar: Monthly news",
+        "Error en la entrega a estos destinatarios o grupos:\n\n"
+        "zara@ex.example.es\nEl buzón del destinatario está lleno.\n\n\n"
+        "Información de diagnóstico para administradores:\n\nServidor de generación: ex1.ex.example.es\n\n"
+        "zara@ex.example.es\n#550 5.2.2 STOREDRV.Deliver: mailbox full ##\n\n"
+        "Encabezados de mensaje original:\n\n", "zara@ex.example.es", separator=""),
+     {"zara@ex.example.es": ("mailbox_full", S)}),
+
+    # --- CommuniGate Pro ("Failed to deliver to '<addr>'" + "<MODULE> module(<queue>) reports:"; the
+    # module(queue)address notation of the CommuniGate Pro manual, "E-Mail Transfer") ----------------
+    ("communigate-two", _plain(
+        "MAILER-DAEMON@cgp.example.net", "Undeliverable mail: Monthly news",
+        "Failed to deliver to '<abby@example.com>'\nSMTP module(domain example.com) reports:\n"
+        " message text rejected by mx.example.com: 550 5.1.1 <abby@example.com>: Recipient address rejected: User unknown\n\n"
+        "Failed to deliver to '<bart@cgp.example.net>'\nLOCAL module(account bart) reports:\n account is full (quota exceeded)\n\n",
+        "abby@example.com, bart@cgp.example.net", separator=""),
+     {"abby@example.com": ("user_unknown", H), "bart@cgp.example.net": ("mailbox_full", S)}),
+    ("communigate-connection-broken", _plain(
+        "MAILER-DAEMON@cgp.example.net", "Undeliverable mail: Monthly news",
+        "Failed to deliver to '<cleo@example.net>'\nSMTP module(domain example.net) reports:\n"
+        " connection with mx.example.net is broken\n\n", "cleo@example.net", separator=""),
+     {"cleo@example.net": ("network_error", S)}),
 ]
 
 

@@ -58,12 +58,12 @@ _PHRASE = re.compile(
       | userid
       | errors?
       | (?:full|unknown|invalid|disabled|unavailable|rejected|exist|found|failed|refused|denied)\s*:
-    )\s*[:,=]?\s*[<\[("']?$""",
+    )\s*[:,=]?\s*[<\[("']{0,2}$""",  # two openers: CommuniGate Pro's "Failed to deliver to '<a@b>'"
     re.I | re.X,
 )
 _SENDER_CTX = re.compile(
     r"(?:from|sender|envelope-from|return-path|reply-to|sent\s+by|contact|author|originator|errors-to|by|cc|bcc)"
-    r"\s*[:=]?\s*[<\[(\"']?\s*$",
+    r"\s*[:=]?\s*[<\[(\"']{0,2}\s*$",
     re.I,
 )
 _ERR_LINE = re.compile(

@@ -528,6 +528,25 @@ CASES = [
         "Failed to deliver to '<cleo@example.net>'\nSMTP module(domain example.net) reports:\n"
         " connection with mx.example.net is broken\n\n", "cleo@example.net", separator=""),
      {"cleo@example.net": ("network_error", S)}),
+
+    # Exim deliver.c delay warning (warn_message_file default): "The addresses to which the message
+    # has not yet been delivered are:", two recipients with the reasons of the last attempt
+    ("exim-delay-two", _plain(
+        "Mail Delivery System <Mailer-Daemon@mx.example.net>", "Warning: message 1tXyZa-000AbC-1D delayed 24 hours",
+        "This message was created automatically by mail delivery software.\n"
+        "A message that you sent has not yet been delivered to one or more of its\n"
+        "recipients after more than 24 hours on the queue on mx.example.net.\n\n"
+        "The message identifier is:     1tXyZa-000AbC-1D\nThe subject of the message is: Monthly news\n"
+        "The date of the message is:    Mon, 3 Mar 2025 09:00:00 +0000\n\n"
+        "The addresses to which the message has not yet been delivered are:\n\n"
+        "  dan@slow.example.net\n    host mx.slow.example.net [198.51.100.8]: Connection timed out\n"
+        "  eli@greylist.example.net\n    host mx.greylist.example.net [203.0.113.5]\n"
+        "    SMTP error from remote mail server after RCPT TO:<eli@greylist.example.net>:\n"
+        "    451 4.7.1 Greylisting in action, please come back later\n\n"
+        "No action is required on your part. Delivery attempts will continue for\nsome time, and this warning may be repeated at intervals if the message\n"
+        "remains undelivered. Eventually the mail delivery software will give up,\nand when that happens, the message will be returned to you.\n",
+        "dan@slow.example.net, eli@greylist.example.net"),
+     {"dan@slow.example.net": ("expired", D), "eli@greylist.example.net": ("blocked", D)}),
 ]
 
 

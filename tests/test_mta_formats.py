@@ -50,6 +50,17 @@ def _report(sender: str, subject: str, text: str, fields: str, to: str, *,
             "--B1--\n").encode()
 
 
+def _mixed(sender: str, subject: str, text: str, to: str) -> bytes:
+    """A multipart/mixed notice: the system's text part, then the original as message/rfc822."""
+    return (f"From: {sender}\nTo: {SENDER}\nSubject: {subject}\n"
+            "Date: Mon, 3 Mar 2025 10:00:00 +0000\nMessage-ID: <notice-3@mx.example.net>\n"
+            "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B2\"\n\n"
+            "This is a MIME-encapsulated message.\n\n"
+            "--B2\nContent-Description: Notification\nContent-Type: text/plain\n\n" + text + "\n"
+            "--B2\nContent-Description: Undelivered Message\nContent-Type: message/rfc822\n\n"
+            + _ORIGINAL.format(to=to) + "\n--B2--\n").encode()
+
+
 _QMAIL_HEAD = ("Hi. This is the qmail-send program at mx.example.net.\n"
                "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
                "This is a permanent error; I've given up. Sorry it didn't work out.\n\n")
@@ -278,7 +289,7 @@ CASES = [
         "jon@example.com, kim@example.com"),
      {"jon@example.com": ("user_unknown", H), "kim@example.com": ("user_unknown", H)}),
     # --- masqmail (tpl/failmsg.tpl, tpl/warnmsg.tpl: "\t<addr>" a line, then ${err_msg}) -------------
-    ("masqmail-fail", _plain(
+    ("masqmail-fail", _mixed(
         "MAILER-DAEMON@mq.example.net", "Mail Delivery Failure Notice",
         "This message was sent to you by the mailer daemon (masqmail 0.3.4)\nat mq.example.net.\n\n"
         "Sorry, but your mail could not be delivered to all recipients.\n"
@@ -287,7 +298,7 @@ CASES = [
         "This error message may give you a hint about what caused the\nfailure:\n\n"
         "550 5.1.1 <lou@example.com>: Recipient address rejected: User unknown\n\n"
         "If you need help, write to <postmaster@mq.example.net>.\n\nYour message follows attached, including all headers:\n",
-        "lou@example.com, may@example.com", separator=""),
+        "lou@example.com, may@example.com"),
      {"lou@example.com": ("user_unknown", H), "may@example.com": ("user_unknown", H)}),
     ("masqmail-warn", _plain(
         "MAILER-DAEMON@mq.example.net", "Warning: could not yet send message",
@@ -496,7 +507,8 @@ CASES = [
         "wim@md-remote.example.com, xu@md-remote.example.com", separator=""),
      {"wim@md-remote.example.com": ("user_unknown", H), "xu@md-remote.example.com": ("mailbox_full", S)}),
 
-    # --- Exchange 2010 localised NDR text (the same layout in the server's language) ----------
+    # --- Exchange 2010 localised NDR text: the layout of learn.microsoft.com "Delivery status
+    # notifications in Exchange Server" in the server's language (German, Spanish) -----------
     ("exchange-2010-de", _plain(
         "Microsoft Outlook <postmaster@ex.example.de>", "Unzustellbar: Monthly news",
         "Die Zustellung an folgende Empfänger oder Gruppen ist fehlgeschlagen:\n\n"

@@ -559,6 +559,27 @@ CASES = [
         "remains undelivered. Eventually the mail delivery software will give up,\nand when that happens, the message will be returned to you.\n",
         "dan@slow.example.net, eli@greylist.example.net"),
      {"dan@slow.example.net": ("expired", D), "eli@greylist.example.net": ("blocked", D)}),
+
+    # --- SmarterMail ("Could not deliver message to the following recipient(s):", "Failed Recipient:"
+    # and "Reason:" lines; SmarterTools KB "Common email delivery errors", kb.indsoft.net/kb/a70) ------
+    ("smartermail-two", _plain(
+        "postmaster@sm.example.net", "Undeliverable: Monthly news",
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: fern@example.com\nReason: Remote host said: 550 5.1.1 <fern@example.com>: Recipient address rejected: User unknown\n\n"
+        "Failed Recipient: gil@sm.example.net\nReason: The mailbox is full\n\n", "fern@example.com, gil@sm.example.net", separator=""),
+     {"fern@example.com": ("user_unknown", H), "gil@sm.example.net": ("mailbox_full", S)}),
+    ("smartermail-no-mx", _plain(
+        "postmaster@sm.example.net", "Undeliverable: Monthly news",
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: hope@nomx.example.net\n"
+        "Reason: Failed to connect to the recipients mail server. No MX records were found for the 'nomx.example.net' domain.\n"
+        "Failed all attempts to connect to the recipients mail server.\n\n", "hope@nomx.example.net", separator=""),
+     {"hope@nomx.example.net": ("not_accept", H)}),
+    ("smartermail-domain-size", _plain(
+        "postmaster@sm.example.net", "Undeliverable: Monthly news",
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: ivan@sm.example.net\nReason: The domain size limit has been exceeded\n\n", "ivan@sm.example.net", separator=""),
+     {"ivan@sm.example.net": ("system_full", S)}),
 ]
 
 

@@ -251,6 +251,8 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("greylisted-under-5.1.1", "5.1.1", "550 5.1.1 <a@example.info>: Recipient address rejected: Greylisted for 5 minutes", "blocked"),
     ("mimecast-sender-domain-lookup", None, "550 DNS Sender Domain Lookup Failure", "rejected"),
     ("m365-server-busy", "4.7.500", "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS761)", "speeding"),
+    ("coremail-invalid-ip", None, "553 Requested mail action not taken: Invalid IP", "blocked"),  # icoremail.vip/support
+    ("coremail-fake-sender", None, "553 Requested mail action not taken: Fake sender", "rejected"),  # icoremail.vip/support
 ]
 
 

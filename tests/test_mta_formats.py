@@ -580,6 +580,27 @@ CASES = [
         "Could not deliver message to the following recipient(s):\n\n"
         "Failed Recipient: ivan@sm.example.net\nReason: The domain size limit has been exceeded\n\n", "ivan@sm.example.net", separator=""),
      {"ivan@sm.example.net": ("system_full", S)}),
+
+    # --- Coremail's replies (icoremail.vip/support "退信提示" list) quoted by Exim: sender-side
+    # refusals under RFC 5321's 553, never a dead address ------------------------------------------
+    ("exim-coremail-553-sender-side", _exim(
+        "  jade@cm.example.net\n    host mx.cm.example.net [198.51.100.30]\n"
+        "    SMTP error from remote mail server after RCPT TO:<jade@cm.example.net>:\n"
+        "    553 Requested mail action not taken: Invalid IP\n"
+        "  kurt@cm.example.net\n    host mx.cm.example.net [198.51.100.30]\n"
+        "    SMTP error from remote mail server after RCPT TO:<kurt@cm.example.net>:\n"
+        "    553 Requested mail action not taken: Fake sender\n"
+        "  lana@cm.example.net\n    host mx.cm.example.net [198.51.100.30]\n"
+        "    SMTP error from remote mail server after RCPT TO:<lana@cm.example.net>:\n"
+        "    553 Requested action not taken: Local user only\n", "jade@cm.example.net, kurt@cm.example.net, lana@cm.example.net"),
+     {"jade@cm.example.net": ("blocked", S), "kurt@cm.example.net": ("rejected", S), "lana@cm.example.net": ("no_relaying", S)}),
+    ("exim-coremail-user", _exim(
+        "  mona@cm.example.net\n    host mx.cm.example.net [198.51.100.30]\n"
+        "    SMTP error from remote mail server after RCPT TO:<mona@cm.example.net>:\n    550 User not found\n"
+        "  nils@cm.example.net\n    host mx.cm.example.net [198.51.100.30]\n"
+        "    SMTP error from remote mail server after RCPT TO:<nils@cm.example.net>:\n    550 User suspended\n",
+        "mona@cm.example.net, nils@cm.example.net"),
+     {"mona@cm.example.net": ("user_unknown", H), "nils@cm.example.net": ("suspend", S)}),
 ]
 
 

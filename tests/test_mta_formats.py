@@ -601,6 +601,13 @@ CASES = [
         "    SMTP error from remote mail server after RCPT TO:<nils@cm.example.net>:\n    550 User suspended\n",
         "mona@cm.example.net, nils@cm.example.net"),
      {"mona@cm.example.net": ("user_unknown", H), "nils@cm.example.net": ("suspend", S)}),
+
+    ("smartermail-connect", _plain(
+        "postmaster@sm.example.net", "Undeliverable: Monthly news",
+        "Could not deliver message to the following recipient(s):\n\n"
+        "Failed Recipient: otto@down.example.net\n"
+        "Reason: Failed four Attempts to connect to recipients mail server\n\n", "otto@down.example.net", separator=""),
+     {"otto@down.example.net": ("network_error", S)}),
 ]
 
 

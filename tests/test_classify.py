@@ -194,6 +194,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("smartermail-domain-size-limit", None, "The domain size limit has been exceeded", "system_full"),  # SmarterTools KB
     ("xmail-max-attempts", None, "The maximum number of delivery attempts has been reached", "expired"),  # XMail QueueUtils.cpp
     ("communigate-connection-broken", None, "connection with mx.example.net is broken", "network_error"),  # CommuniGate Pro
+    ("dovecot-sieve-reject", None, "Your message to <a@example.com> was automatically rejected: I do not accept messages from this sender.", "filtered"),  # Dovecot lda-settings.c
 ]
 
 

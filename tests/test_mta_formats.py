@@ -608,6 +608,15 @@ CASES = [
         "Failed Recipient: otto@down.example.net\n"
         "Reason: Failed four Attempts to connect to recipients mail server\n\n", "otto@down.example.net", separator=""),
      {"otto@down.example.net": ("network_error", S)}),
+
+    # Pigeonhole Sieve 'reject' (RFC 5429 2.2.1: an MDN) through Dovecot's rejection_reason
+    ("dovecot-sieve-reject", _report(
+        "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>", "Rejected: Monthly news",
+        "Your message to <pia2@example.com> was automatically rejected:\nI do not accept messages from this sender.\n",
+        "Reporting-UA: mx.example.net; Dovecot Mail Delivery Agent\nFinal-Recipient: rfc822; pia2@example.com\n"
+        "Original-Message-ID: <orig-1@sender.example.org>\nDisposition: automatic-action/MDN-sent-automatically; deleted\n",
+        "pia2@example.com", report_type="disposition-notification"),
+     {"pia2@example.com": ("filtered", S)}),
 ]
 
 

@@ -316,6 +316,9 @@ CASES = [
     # count (RFC 5321 6.3), a content refusal
     ("exim-mail-loop", _exim("  olu@example.com\n    Too many \"Received\" headers - suspected mail loop\n", "olu@example.com"),
      {"olu@example.com": ("content_error", S)}),
+    # Exim dnslookup router, a DNS lookup that never answered, given up at the retry cutoff
+    ("exim-host-lookup", _exim("  quinn@dns.example.net\n    host lookup did not complete: retry timeout exceeded\n", "quinn@dns.example.net"),
+     {"quinn@dns.example.net": ("network_error", S)}),
     # Exim deliver.c: "retry time not reached for any host after a long failure period"
     ("exim-retry-long-failure", _exim("  pat@slow.example.net\n    retry time not reached for any host after a long failure period\n", "pat@slow.example.net"),
      {"pat@slow.example.net": ("expired", S)}),

@@ -3,7 +3,15 @@
 Each row is one notice built from the system's published text (source file, template or manual
 named in the row's comment), with synthetic addresses: the recipients it must name, each with the
 reason and kind the text calls for. Recall must be exact: never the sender, the postmaster, nor an
-address of the returned original (its To, Cc and body are in every notice built by ``_plain``).
+address of the returned original (``_plain`` with a separator and ``_mixed`` return it whole, with a
+Cc and a body naming other addresses; ``_report`` returns its headers).
+
+Systems: qmail (netqmail/notqmail qmail-send, qmail-local, qmail-remote) with vpopmail, qmail-ldap
+and chkuser; Exim's router, appendfile, lmtp and delay texts; Postfix local(8)/virtual(8)/lmtp(8)
+with Dovecot, Cyrus and Zimbra behind it; Dovecot's rejection MDN; Haraka; hMailServer; Courier;
+Apache James; masqmail; OpenSMTPD; Sendmail without a MIME report; Exchange 5.5, 2003 and 2010
+(English and localised); the Windows SMTP service; Sun/Oracle Messaging Server; XMail; MDaemon;
+CommuniGate Pro; SmarterMail; Coremail's replies behind Exim.
 """
 from __future__ import annotations
 

@@ -628,6 +628,40 @@ CASES = [
         "Original-Message-ID: <orig-1@sender.example.org>\nDisposition: automatic-action/MDN-sent-automatically; deleted\n",
         "pia2@example.com", report_type="disposition-notification"),
      {"pia2@example.com": ("filtered", S)}),
+
+    # --- success notices (RFC 3461 NOTIFY=SUCCESS): delivered, never a failure ------------------
+    # Postfix bounce_template "Successful Mail Delivery Report" (bounce(5) success_template)
+    ("postfix-success", _report(
+        "MAILER-DAEMON@mx.example.net (Mail Delivery System)", "Successful Mail Delivery Report",
+        "This is the mail system at host mx.example.net.\n\nYour message was successfully delivered to the destination(s)\n"
+        "listed below. If the message was delivered to mailbox you will\nreceive no further notifications. Otherwise you may still receive\n"
+        "notifications of mail delivery errors from other systems.\n\n                   The mail system\n\n"
+        "<rosa@example.com>: delivery via mx.example.com[198.51.100.7]:25: 250 2.0.0 Ok:\n    queued as 4XyZ\n",
+        "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; rosa@example.com\nAction: relayed\nStatus: 2.0.0\n"
+        "Remote-MTA: dns; mx.example.com\nDiagnostic-Code: smtp; 250 2.0.0 Ok: queued as 4XyZ\n", "rosa@example.com"),
+     {"rosa@example.com": ("delivered", Kind.DELIVERED)}),
+    # Sendmail savemail.c return receipt: "The following addresses had successful delivery notifications"
+    ("sendmail-success", _report(
+        "Mail Delivery Subsystem <MAILER-DAEMON@sm.example.net>", "Return receipt",
+        "The original message was received at Mon, 3 Mar 2025 09:00:00 GMT\nfrom sender.example.org [192.0.2.1]\n\n"
+        "   ----- The following addresses had successful delivery notifications -----\n"
+        "<seth@sm.example.net>  (successfully delivered to mailbox)\n",
+        "Reporting-MTA: dns; sm.example.net\n\nFinal-Recipient: RFC822; seth@sm.example.net\nAction: delivered (to mailbox)\n"
+        "Status: 2.1.5\n", "seth@sm.example.net"),
+     {"seth@sm.example.net": ("delivered", Kind.DELIVERED)}),
+
+    # Sendmail savemail.c without a MIME report: one address failed, one had a success notification
+    ("sendmail-plain-failed-and-delivered", _plain(
+        "Mail Delivery Subsystem <MAILER-DAEMON@sm.example.net>", "Returned mail: see transcript for details",
+        "The original message was received at Mon, 3 Mar 2025 09:00:00 GMT\nfrom sender.example.org [192.0.2.1]\n\n"
+        "   ----- The following addresses had permanent fatal errors -----\n<tess@sm.example.net>\n"
+        "    (reason: 550 5.1.1 <tess@sm.example.net>... User unknown)\n\n"
+        "   ----- The following addresses had successful delivery notifications -----\n"
+        "<uwe@sm.example.net>  (successfully delivered to mailbox)\n\n"
+        "   ----- Transcript of session follows -----\n550 5.1.1 <tess@sm.example.net>... User unknown\n"
+        "<uwe@sm.example.net>... Successfully delivered\n",
+        "tess@sm.example.net, uwe@sm.example.net", separator="   ----- Original message follows -----"),
+     {"tess@sm.example.net": ("user_unknown", H), "uwe@sm.example.net": ("delivered", Kind.DELIVERED)}),
 ]
 
 

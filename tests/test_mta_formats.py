@@ -120,6 +120,10 @@ CASES = [
     # vpopmail vdelivermail.c: "Sorry, no mailbox here by that name. vpopmail (#5.1.1)"
     ("vpopmail-no-mailbox", _qmail("<hal@example.com>:\nSorry, no mailbox here by that name. vpopmail (#5.1.1)\n\n", "hal@example.com"),
      {"hal@example.com": ("user_unknown", H)}),
+    # vpopmail vdelivermail.c: "user is over quota, mail bounced", "mail is looping"
+    ("vpopmail-over-quota-and-loop", _qmail("<hugo@example.com>:\nuser is over quota, mail bounced\n\n"
+                                            "<inge@example.com>:\nmail is looping\n\n", "hugo@example.com, inge@example.com"),
+     {"hugo@example.com": ("mailbox_full", S), "inge@example.com": ("network_error", S)}),
     # qmail-ldap patch (qmail-ldap-1.03): "Mailaddress is administratively disabled. (#5.2.1)"
     ("qmail-ldap-disabled", _qmail("<ida@example.com>:\nMailaddress is administratively disabled. (#5.2.1)\n\n", "ida@example.com"),
      {"ida@example.com": ("suspend", S)}),

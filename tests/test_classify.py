@@ -264,6 +264,14 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("coremail-invalid-ip", None, "553 Requested mail action not taken: Invalid IP", "blocked"),  # icoremail.vip/support
     ("coremail-fake-sender", None, "553 Requested mail action not taken: Fake sender", "rejected"),  # icoremail.vip/support
     ("emailhost-sending-quota", None, "550 sending quota exceeded", "speeding"),  # emailhost.com.cn 退信 list: the sender's quota
+    # bench/mta_probe.py: replies only the providers' own tables decided, from an unnamed host
+    ("gmail-unsolicited-from-your-ip", "5.7.1", "550-5.7.1 Our system has detected an unusual rate of unsolicited mail originating from your IP address.", "blocked"),  # support.google.com/a/answer/3726730
+    ("gmail-ip-not-authorized", "5.7.1", "550-5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers.", "blocked"),  # support.google.com/a/answer/3726730
+    ("outlook-dy-001-messages-from-ip", None, "550 DY-001 (SNT004-MC1F1) Unfortunately, messages from 192.0.2.1 weren't sent.", "blocked"),  # sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx
+    ("spectrum-ip-has-been-blocked", "5.7.1", "554 5.7.1 AUP#I-1000 Your IP address has been blocked", "blocked"),  # Spectrum "Understanding email error codes" (spectrumbusiness.net), as receivers.py
+    ("godaddy-ib110-ip-temporarily-blocked", None, "554 This IP has been temporarily blocked for attempting to send too many messages containing content judged to be spam by the Internet community. IB110", "blocked"),  # godaddy.com/help/40685, as receivers.py
+    ("cox-sender-domain-authentication", "5.7.1", "550 5.7.1 AUP#CXSNDR sender domain authentication failed", "auth_failure"),  # cox.com/residential/support/email-error-codes.html, as receivers.py
+    ("icloud-hme1-spf-and-dkim", "5.7.1", "554 5.7.1 [HME1] This message was blocked for failing both SPF and DKIM authentication checks.", "auth_failure"),  # support.apple.com/en-us/102322
 ]
 
 

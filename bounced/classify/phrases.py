@@ -134,10 +134,10 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("mailer_error", r"\bx-unix\b|mailer error|procmail|pipe to |command (?:died|failed|output)|exit (?:code|status)|unknown mailer error|returned status \d", "Sendmail 'X-Unix; 255' prog mailer, Postfix pipe(8) 'Command died with status'"),
     # --- syntax_error ----------------------------------------------------------------------
     ("syntax_error", r"send hello first|angle-brackets nested too deep|expected word or \W<|domain missing in source-routed address|syntax error|bad sequence of commands|command (?:not recognized|unrecognized|not implemented)|unrecognized command|invalid command|line too long", "RFC 5321 replies 500/501/503 'Syntax error', 'Bad sequence of commands'"),
-    # --- qmail's own lead-in, last: the remote's words after "Remote host said:" (any row above)
-    # say more; qmail-remote.c writes it for any refusal of RCPT TO, and "Giving up on <IP address>."
-    # after it is qmail's framing too, not a queue expiry (the expired row passes over it)
-    ("user_unknown", r"does not like recipient", "qmail-remote 'X does not like recipient. Remote host said: ...'"),
+    # qmail's own lead-in "X does not like recipient." is no row: qmail-remote.c writes it for any
+    # refusal of RCPT TO, so it says only the stage (like Sendmail's 5.1.1 for a bare 550), and the
+    # remote's words after "Remote host said:" decide; "Giving up on <IP address>." after it is
+    # qmail's framing too, not a queue expiry (the expired row passes over it)
 )
 
 # Machine-readable error identifiers some MTAs put in the diagnostic, and Exchange Online wording

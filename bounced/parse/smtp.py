@@ -118,10 +118,11 @@ def first_failure_status(text: str) -> str | None:
     return generic
 
 
-# A line of a reply as an MTA quotes it: optional transcript marker ("<<< "), the reply code, "-"
+# A line of a reply as an MTA quotes it (after white space or a quote: Exchange's "Remote Server returned
+# '550-5.7.1 ...'"): optional transcript marker ("<<< "), the reply code, "-"
 # on every line but the last of a multi-line reply (RFC 5321 4.2.1), and the enhanced code when
 # the server repeats it on each line (Gmail: "550-5.1.1 ... 550-5.1.1 ... 550 5.1.1 ...").
-_LINE_PREFIX = re.compile(r"(?=[<245])(?<!\S)(?:<<< ?)?([245][0-5]\d)([ -])(?:(#?[245]\.\d{1,3}\.\d{1,3})(?: |$))?")
+_LINE_PREFIX = re.compile(r"(?=[<245])(?<![^\s'\"])(?:<<< ?)?([245][0-5]\d)([ -])(?:(#?[245]\.\d{1,3}\.\d{1,3})(?: |$))?")
 
 
 def join_reply_lines(text: str) -> str:

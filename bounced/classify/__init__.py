@@ -35,7 +35,9 @@ Precedence, first decision wins:
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
 7. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
-   accepted at all) count as a strong code in step 6;
+   accepted at all) count as a strong code in step 6, unless the words put the refusal on the
+   sender (gateways answer "521 5.7.1 Blocked - see <IP lookup>" to a client they refuse: that
+   host accepts mail, just not from our IP);
 8. ``expired`` for Action delayed, else ``undefined``;
 9. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
    steps 6-8 is corrected by the stage (:mod:`.stages`: anything vague at EHLO -> blocked, at
@@ -138,6 +140,12 @@ def _branch_anchor(branch: str) -> str | None:
                     close(branch[i])
             elif depth == 0:
                 close("")
+            continue
+        if ch == "{":  # a counted quantifier ("{0,40}"): its digits are no literal, and it may drop the last character
+            if depth == 0:
+                close(ch)
+            end = branch.find("}", i)
+            i = len(branch) if end < 0 else end + 1
             continue
         if depth == 0 and ch not in _REGEX_META:
             run += ch
@@ -415,7 +423,8 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     coded = _status_reason(status)
     if coded is not None and coded[1] == STRONG and _guessed(diagnostic):
         coded = (coded[0], WEAK)
-    if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
+    if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG and (
+            phrase is None or phrase[1] not in SENDER_SIDE):
         coded = _REPLY[reply]
     if coded is not None and coded[1] == STRONG:
         if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:

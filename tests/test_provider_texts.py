@@ -323,7 +323,37 @@ CASES = [
     ("godaddy-looping", "a@example.com", "mx1.secureserver.net", "552 This message is looping: it already has my Delivered-To line. (#5.4.6)", COUNT),
     ("godaddy-storage", "a@example.com", "mx1.secureserver.net", "552 Account storage limit", COUNT),
     ("godaddy-disabled", "a@example.com", "mx1.secureserver.net", "550 Account disabled", COUNT),
-]
+    # Rackspace: docs.rackspace.com/docs/common-email-bounces, smtp.codes/rackspace (Rackspace's G-codes); G30 'Mailbox received too much email' is a per-mailbox rate limit, held as a rate limit like Gmail 4.2.1
+    ('rackspace-g2-concurrent', 'a@example.com', 'mx1.emailsrvr.com', '421 Too many concurrent connections from this client (G2)', IGNORE),
+    ('rackspace-g1f-no-ptr', 'a@example.com', 'mx1.emailsrvr.com', '450 4.7.1 Client host 192.0.2.1 has no PTR record (G1F)', IGNORE),
+    ('rackspace-g6-temp-unavailable', 'a@example.com', 'mx1.emailsrvr.com', "450 4.4.1 <a@example.com>: The recipient's server was temporarily unavailable to accept your message (G6)", COUNT),
+    ('rackspace-g30-too-much-mail', 'a@example.com', 'mx1.emailsrvr.com', '450 4.2.1 <a@example.com>: Mailbox received too much email in a short period of time (G30)', IGNORE),
+    ('rackspace-g16-loop', 'a@example.com', 'mx1.emailsrvr.com', '450 4.4.6 Routing loop detected (G16)', COUNT),
+    ('rackspace-g1e-dmarc-dns', 'a@example.com', 'mx1.emailsrvr.com', '450 4.4.0 <a@example.com> Temporary DMARC DNS lookup failure (G1E)', IGNORE),
+    ('rackspace-g28-untrusted-ip', 'a@example.com', 'mx1.emailsrvr.com', '451 4.7.1 Received too many messages from a new or untrusted IP (G28)', IGNORE),
+    ('rackspace-throttled-spam', 'a@example.com', 'mx1.emailsrvr.com', '451 4.3.0 <mta.example.net[192.0.2.1]>: Client host rejected: Throttled - Too much spam from your mail server. Try again later.', IGNORE),
+    ('rackspace-sender-domain-not-found', 'a@example.com', 'mx1.emailsrvr.com', '450 4.1.8 <news@sender.example>: Sender address rejected: Domain not found', IGNORE),
+    # Seznam: napoveda.seznam.cz/uzivatel-neexistuje
+    ('seznam-service-not-mapped', 'a@seznam.cz', 'mx1.seznam.cz', "550 5.1.1 szn; User hasn't got the service mapped", NOW),
+    # Interia: pomoc.poczta.interia.pl 'Dlaczego wiadomosc nie zostala dostarczona?' ('5.2.1 Mailbox not available': a wrong address, a full box or a suspended account, ambiguous: COUNT; 'Recipient doesn't want your mail': the recipient blocked us, their choice: COUNT)
+    ('interia-account-not-found', 'a@interia.pl', 'mx.poczta.interia.pl', '550 5.1.1 Account not found', NOW),
+    ('interia-mailbox-not-available', 'a@interia.pl', 'mx.poczta.interia.pl', '550 5.2.1 Mailbox not available', COUNT),
+    ('interia-doesnt-want-your-mail', 'a@interia.pl', 'mx.poczta.interia.pl', "550 5.7.1 Recipient doesn't want your mail", COUNT),
+    ('interia-spf', 'a@interia.pl', 'mx.poczta.interia.pl', '550 5.7.0 [SPF] 192.0.2.1 is not allowed to send mail from sender.example', IGNORE),
+    # Libero (Italiaonline): aiuto.libero.it/articolo/mail/messaggi-di-errore-piu-frequenti-dopo-invio-email (texts as Libero names them)
+    ('libero-mailbox-full', 'a@libero.it', 'smtp-in.libero.it', '552 5.2.2 MAILBOX FULL (User quota exceeded)', COUNT),
+    ('libero-user-unknown', 'a@libero.it', 'smtp-in.libero.it', '550 5.1.1 BAD DESTINATION MAILBOX ADDRESS - USER UNKNOWN', NOW),
+    ('libero-relay-disabled', 'a@libero.it', 'smtp-in.libero.it', '550 Relay Disabled', IGNORE),
+    # TIM/tin.it reply quoted at computerprogrammi.com (2010/04)
+    ('tim-blacklisted-ip', 'a@tin.it', 'mx.tin.it', '550 mail not accepted from blacklisted IP address [192.0.2.1]', IGNORE),
+    # QQ Mail: service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000728
+    ('qq-mailbox-not-found', 'a@qq.com', 'mx3.qq.com', '550 Mailbox not found. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000728', NOW),
+    # Replies third-party servers return, as listed by Broadcom Email Security.cloud: knowledge.broadcom.com/external/article/161393
+    ('third-party-ip-blacklisted', 'a@example.org', 'mx.example.org', '550 5.7.1 Rejecting mail, 192.0.2.1 is blacklisted', IGNORE),
+    ('third-party-sender-ip-reputation', 'a@example.org', 'mx.example.org', '550 Message rejected due to sender IP reputation ([192.0.2.1])', IGNORE),
+    ('third-party-denied-by-policy', 'a@example.org', 'mx.example.org', '550 Denied by policy', COUNT),
+    ('third-party-unknown-user', 'a@example.org', 'mx.example.org', '550 unknown user', NOW),
+    ('third-party-too-many-received', 'a@example.org', 'mx.example.org', '554 Too many Received: headers', COUNT),]
 
 
 def _dsn(rcpt: str, host: str, text: str, status: str, stage: str) -> bytes:

@@ -152,6 +152,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("exim-too-many-received", None, "Too many \"Received\" headers - suspected mail loop", "content_error"),
     ("postfix-access-denied", None, "550 5.7.1 Access denied", "rejected"),
     # learn.microsoft.com Exchange Online NDRs 5.7.57: the receiving tenant refuses anonymous senders, i.e. us (sender-side)
+    ("yandex-policy-rejection", "5.7.1", "554 5.7.1 Policy rejection on the target address", "suspend"),
     ("interia-5.2.1-mailbox-not-available", "5.2.1", "550 5.2.1 Mailbox not available", "suspend"),
     ("proofpoint-marked-invalid", "5.7.1", "550 5.7.1 <a@example.com>: Recipient address rejected: User email address is marked as invalid.", "user_unknown"),
     ("netease-local-user-only", None, "553 Requested action not taken: Local user only", "no_relaying"),

@@ -552,6 +552,8 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("ionos-policy-violations", "mx00.ionos.de", "a@example.de", "421 Reject due to policy violations", "blocked"),
     ("ionos-rate-limit", "mx00.ionos.de", "a@example.de", "421 Rate limit reached. Please try again later", "speeding"),
     ("zoho-552-policy-over-5.1.1", "mx.zoho.com", "a@zoho.com", "552 5.1.1 <a@zoho.com> Mailbox delivery failure policy error", "policy_violation"),
+    ("gmx-550-poli-ip", "mx00.emig.gmx.net", "a@gmx.net", "550-Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions. 550 For explanation visit http://postmaster.gmx.com/en/error-messages?ip=192.0.2.1&c=poli", "blocked"),
+    ("ionos-554-sp-ip", "mx00.kundenserver.de", "a@example.de", "554-kundenserver.de (mxeue109) Nemesis ESMTP Service not available 554-No SMTP service 554-Reject due to policy restrictions. 554 For explanation visit https://www.ionos.com/help/index.php?id=2425&ip=192.0.2.1&c=sp", "blocked"),
     ("gmx-554-blocklisted", "mx00.gmx.net", "a@gmx.net", "554-gmx.net (mxgmx117) Nemesis ESMTP Service not available 554 Reject due to policy restrictions c=bl", "blocked"),
 ]
 

@@ -353,7 +353,17 @@ CASES = [
     ('third-party-sender-ip-reputation', 'a@example.org', 'mx.example.org', '550 Message rejected due to sender IP reputation ([192.0.2.1])', IGNORE),
     ('third-party-denied-by-policy', 'a@example.org', 'mx.example.org', '550 Denied by policy', COUNT),
     ('third-party-unknown-user', 'a@example.org', 'mx.example.org', '550 unknown user', NOW),
-    ('third-party-too-many-received', 'a@example.org', 'mx.example.org', '554 Too many Received: headers', COUNT),]
+    ('third-party-too-many-received', 'a@example.org', 'mx.example.org', '554 Too many Received: headers', COUNT),
+    # GMX/WEB.DE/IONOS (United Internet): postmaster.gmx.com/en/error-messages (multi-line replies, no enhanced codes, an explanation URL keyed on ip= and a case code c=), ionos.de/hilfe/e-mail/postmaster; 'User is unknown/inactive', 'Benutzer nicht bekannt' as listed at sitepackage.de, 'Mailbox quota exceeded' at computerbild.de (GMX Mailer-Daemon)
+    ('gmx-poli-mailbox-unavailable', 'a@gmx.net', 'mx00.emig.gmx.net', '550-Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions. 550 For explanation visit http://postmaster.gmx.com/en/error-messages?ip=192.0.2.1&c=poli', IGNORE),
+    ('webde-transaction-failed-hi', 'a@web.de', 'mx-ha03.web.de', '554 Transaction failed Reject due to policy restrictions. For explanation visit https://web.de/email/senderguidelines?ip=192.0.2.1&c=hi', IGNORE),
+    ('ionos-no-smtp-service-sp', 'a@example.de', 'mx00.kundenserver.de', '554-kundenserver.de (mxeue109) Nemesis ESMTP Service not available 554-No SMTP service 554-Reject due to policy restrictions. 554 For explanation visit https://www.ionos.com/help/index.php?id=2425&ip=192.0.2.1&c=sp', IGNORE),
+    ('gmx-rdns', 'a@gmx.net', 'mx00.emig.gmx.net', '554-gmx.net (mxgmx104) Nemesis ESMTP Service not available 554-No SMTP service 554-Bad DNS PTR resource record. 554 For explanation visit https://postmaster.gmx.com/en/error-messages?ip=192.0.2.1&c=rdns', IGNORE),
+    ('gmx-user-unknown', 'a@gmx.net', 'mx00.emig.gmx.net', '550 5.1.1 <a@gmx.net>... User is unknown', NOW),
+    ('gmx-user-inactive', 'a@gmx.net', 'mx00.emig.gmx.net', '550 5.2.1 <a@gmx.net>... User is inactive', COUNT),
+    ('webde-user-unknown', 'a@web.de', 'mx-ha03.web.de', '550 Benutzer nicht bekannt/User unknown', NOW),
+    ('gmx-quota', 'a@gmx.net', 'mx00.emig.gmx.net', '552 Mailbox quota exceeded', COUNT),
+]
 
 
 def _dsn(rcpt: str, host: str, text: str, status: str, stage: str) -> bytes:

@@ -54,7 +54,8 @@ RECEIVERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], s
      "IONOS (ex 1&1) mail exchangers"),
     ("sophos", ("hydra.sophos.com", "sophos.com"), (), ("xgemail_",), "Sophos Email (Central) inbound gateway"),
     ("gmx", ("gmx.net", "gmx.com", "web.de", "mail.com"), ("gmx.net", "gmx.de", "gmx.com", "web.de", "mail.com"),
-     ("postmaster.gmx", "postmaster.web.de"), "GMX / WEB.DE / mail.com (1&1 Mail & Media)"),
+     ("postmaster.gmx", "postmaster.web.de", "web.de/email/senderguidelines", "postmaster.1and1", "help.1and1.com", "nemesis esmtp"),
+     "GMX / WEB.DE / mail.com (1&1 Mail & Media); 'Nemesis ESMTP' is their MX software's banner"),
 )
 
 RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
@@ -194,6 +195,7 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     # GMX / WEB.DE postmaster: postmaster.gmx.net/en/error-messages
     ("gmx", "require_ptr", r"ptr resource record|c=rdns|reverse dns", "GMX '554-Bad DNS PTR resource record' (postmaster.gmx.com error-messages c=rdns)"),
     ("gmx", "blocked", r"/case\?c=\w+&i=ip\b|c=(?:bl|ipbl|ip)\b|ip address is (?:black)?listed|rejected by (?:our )?blocklist", "GMX 'Nemesis ESMTP ... c=bl' blocklisted IP"),
+    ("gmx", "blocked", r"[?&]ip=\d{1,3}(?:\.\d{1,3}){3}\b", "GMX/WEB.DE/1&1 'Reject due to policy restrictions. For explanation visit .../error-messages?ip=<IP>&c=poli' (also senderguidelines?ip=..&c=hi, help?..&ip=..&c=sp): postmaster.gmx.com/en/error-messages keys each explanation page on the sending IP and a case code; the refusal is of that IP, even behind a leading 'mailbox unavailable' line"),
     # GoDaddy: 'Fix rejected email with a bounce error' (godaddy.com/help/40685), codes IBnnn
     ("godaddy", "security_error", r"\bib401\b", "GoDaddy IB401 'Authentication not allowed on IBSMTP Servers'"),
     ("godaddy", "not_compliant_rfc", r"\bib50[12]\b", "GoDaddy IB501/IB502 'Blank From: addresses / IP addresses are not allowed as a From: Address'"),
@@ -262,5 +264,6 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("att", "suspend", r"\[suspend\]", "BellSouth '550 [suspend] Mailbox currently suspended'"),
     # IONOS postmaster: ionos.de/hilfe/e-mail/postmaster/smtp-fehlermeldungen-der-11-ionos-mailserver
     ("ionos", "blocked", r"reject due to policy violations", "IONOS 421/450 'Reject due to policy violations': the sending IP is refused for a poor delivery rate (too many unknown addresses) or a changing HELO"),
+    ("ionos", "blocked", r"[?&]ip=\d{1,3}(?:\.\d{1,3}){3}\b", "IONOS/1&1 'Nemesis ESMTP Service not available 554-No SMTP service 554-Reject due to policy restrictions. For explanation visit ...&ip=<IP>&c=sp': the same United Internet explanation pages as GMX's, keyed on the sending IP"),
     ("ionos", "speeding", r"rate limit reached", "IONOS 421 'Rate limit reached. Please try again later'"),
 )

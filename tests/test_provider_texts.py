@@ -363,6 +363,23 @@ CASES = [
     ('gmx-user-inactive', 'a@gmx.net', 'mx00.emig.gmx.net', '550 5.2.1 <a@gmx.net>... User is inactive', COUNT),
     ('webde-user-unknown', 'a@web.de', 'mx-ha03.web.de', '550 Benutzer nicht bekannt/User unknown', NOW),
     ('gmx-quota', 'a@gmx.net', 'mx00.emig.gmx.net', '552 Mailbox quota exceeded', COUNT),
+    # Exchange / Exchange Online NDR codes: learn.microsoft.com Exchange Online NDRs; Exchange 2013 NDR list at support.cloudplus.net (5.2.1 'Mailbox cannot be accessed': offline, disabled or quarantined, COUNT)
+    ('m365-5.2.1-cannot-access', 'a@example.com', 'example-com.mail.protection.outlook.com', '550 5.2.1 Mailbox cannot be accessed', COUNT),
+    ('m365-5.1.4-ambiguous', 'a@example.com', 'example-com.mail.protection.outlook.com', '550 5.1.4 Destination mailbox address ambiguous', COUNT),
+    ('m365-5.7.1-unable-to-relay', 'a@example.com', 'example-com.mail.protection.outlook.com', '550 5.7.1 Unable to relay', IGNORE),
+    ('m365-4.4.316-conn-refused', 'a@example.com', 'example-com.mail.protection.outlook.com', '451 4.4.316 Connection refused [Message=Socket error code 10061]', COUNT),
+    ('m365-5.7.128-transport-rule', 'a@example.com', 'example-com.mail.protection.outlook.com', '550 5.7.128 TRANSPORT.RULES.RejectMessage; the message was rejected by organization policy', COUNT),
+    # Outlook.com postmaster: sendersupport.olc.protection.outlook.com/pm/troubleshooting (SC/DY/OU refuse the sending IP, RP rate-limits it)
+    ('outlook-sc-001', 'a@hotmail.com', 'hotmail-com.olc.protection.outlook.com', "550 SC-001 (BAY004-MC1F41) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your Internet service provider. You can tell them that Hotmail does not relay dynamically-assigned IP ranges.", IGNORE),
+    ('outlook-dy-001', 'a@hotmail.com', 'hotmail-com.olc.protection.outlook.com', "550 DY-001 (COL004-MC1F42) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your Internet service provider. You can tell them that Hotmail does not relay dynamically-assigned IP ranges.", IGNORE),
+    ('outlook-ou-001', 'a@hotmail.com', 'hotmail-com.olc.protection.outlook.com', "550 OU-001 (SNT004-MC2F50) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your Internet service provider since part of their network is on our block list.", IGNORE),
+    ('outlook-rp-001', 'a@hotmail.com', 'hotmail-com.olc.protection.outlook.com', "421 RP-001 (BAY004-MC1F13) Unfortunately, some messages from 192.0.2.1 weren't sent. Please try again. We have limits for how many messages can be sent per hour and per day.", IGNORE),
+    # Yahoo: senders.yahooinc.com/smtp-error-codes
+    ('yahoo-tss11-open-relay', 'a@yahoo.com', 'mta5.am0.yahoodns.net', '421 4.7.0 [TSS11] Excessive unknown recipients - possible Open Relay (#4.7.1)', IGNORE),
+    ('yahoo-dd-not-valid', 'a@yahoo.com', 'mta5.am0.yahoodns.net', '554 delivery error: dd Not a valid recipient - atlas117.free.mail.ne1.yahoo.com', NOW),
+    # Mail.Ru: help.mail.ru/mail/postmaster ('spam message rejected' can be the message or the sending IP's reputation: ambiguous, held as the sender's as receivers.py's Mail.Ru row does)
+    ('mailru-spam-rejected', 'a@mail.ru', 'mxs.mail.ru', '550 spam message rejected. Please visit https://help.mail.ru/notspam-support/id?c=abc or report details to abuse@corp.mail.ru. Error code: ABC. ID: 123.', IGNORE),
+    ('mailru-too-many-from-ip', 'a@mail.ru', 'mxs.mail.ru', '451 Sorry, too many messages from your IP. Please try again later.', IGNORE),
 ]
 
 

@@ -17,7 +17,7 @@ RECEIVERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...], s
      ("gsmtp", "support.google.com/mail", "support.google.com/a/"), "Gmail / Google Workspace MX hosts"),
     ("yahoo", ("yahoodns.net", "yahoo.com", "aol.com", "yahoo.net"),
      ("yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com", "rocketmail.com", "aol.com", "aim.com"),
-     ("yahooinc.com", "verizonmedia.com", "postmaster.yahoo.com", "help.yahoo.com/kb/postmaster", "postmaster.aol.com", "postmaster.info.aol.com"),
+     ("yahooinc.com", "verizonmedia.com", "postmaster.yahoo.com", "help.yahoo.com/kb/postmaster", "[tss0", "[tss1", "[gl01]", "postmaster.aol.com", "postmaster.info.aol.com"),
      "Yahoo Inc. (Yahoo Mail, AOL) MX hosts"),
     ("microsoft", ("outlook.com", "hotmail.com", "protection.outlook.com", "exchangelabs.com", "onmicrosoft.com", "live.com"),
      ("outlook.com", "hotmail.com", "live.com", "msn.com", "hotmail.co.uk", "hotmail.fr", "outlook.jp"),

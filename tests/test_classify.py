@@ -154,6 +154,7 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     # learn.microsoft.com Exchange Online NDRs 5.7.57: the receiving tenant refuses anonymous senders, i.e. us (sender-side)
     ("yandex-policy-rejection", "5.7.1", "554 5.7.1 Policy rejection on the target address", "suspend"),
     ("interia-5.2.1-mailbox-not-available", "5.2.1", "550 5.2.1 Mailbox not available", "suspend"),
+    ("korean-suspended-user-under-5.1.1", "5.1.1", "550 5.1.1 Suspended user", "suspend"),
     ("proofpoint-marked-invalid", "5.7.1", "550 5.7.1 <a@example.com>: Recipient address rejected: User email address is marked as invalid.", "user_unknown"),
     ("netease-local-user-only", None, "553 Requested action not taken: Local user only", "no_relaying"),
     ("exchange-client-not-authenticated", None, "530 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM", "rejected"),
@@ -248,6 +249,7 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("gmail-unusual-rate-elsewhere", "5.7.1", "550-5.7.1 Our system has detected an unusual rate of unsolicited mail originating from your IP address.", "blocked"),
     ("qq-ip-frequency-elsewhere", None, "421 Ip frequency limited", "too_many_conn"),
     ("icloud-excessive-volume-elsewhere", "4.7.1", "421 4.7.1 Messages to a@example.org deferred due to excessive volume. Try again later", "speeding"),
+    ("korean-you-send-too-many", "4.3.1", "421 4.3.1 You send too many messages.", "speeding"),
     ("esp-5.1.0-sender-rejected", "5.1.0", "550 5.1.0 <news@sender.example>: Sender address rejected: Access denied", "rejected"),
     ("sender-domain-not-found", "5.1.1", "553 5.1.8 <news@sender.example>... Domain of sender address news@sender.example does not exist", "rejected"),
     ("unauthenticated-senders", "5.0.0", "550 Unauthenticated senders not allowed", "rejected"),

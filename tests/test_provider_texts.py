@@ -380,6 +380,28 @@ CASES = [
     # Mail.Ru: help.mail.ru/mail/postmaster ('spam message rejected' can be the message or the sending IP's reputation: ambiguous, held as the sender's as receivers.py's Mail.Ru row does)
     ('mailru-spam-rejected', 'a@mail.ru', 'mxs.mail.ru', '550 spam message rejected. Please visit https://help.mail.ru/notspam-support/id?c=abc or report details to abuse@corp.mail.ru. Error code: ABC. ID: 123.', IGNORE),
     ('mailru-too-many-from-ip', 'a@mail.ru', 'mxs.mail.ru', '451 Sorry, too many messages from your IP. Please try again later.', IGNORE),
+    # Korean portals (Naver, Daum/Kakao, Nate): replies as listed at puffinknight.tistory.com/102 and oliveit.tistory.com/39 ('Inactive mbox', 'Suspended user': the recipient's account stopped, COUNT; 'by user's reject list': the recipient's choice, COUNT)
+    ('kr-inactive-mbox', 'a@hanmail.net', 'mx1.hanmail.net', '550 5.1.1 Inactive mbox', COUNT),
+    ('kr-suspended-user', 'a@hanmail.net', 'mx1.hanmail.net', '550 5.1.1 Suspended user', COUNT),
+    ('kr-users-reject-list', 'a@naver.com', 'mx1.naver.com', "550 You are registered as spammer (by user's reject list)", COUNT),
+    ('kr-spam-filter', 'a@naver.com', 'mx1.naver.com', '554 5.0.0 Service unavailable (a: mail is denied, by spam filter)', COUNT),
+    ('kr-naver-ip-filtered', 'a@naver.com', 'mx1.naver.com', '421 4.3.2 Your IP(192.0.2.1) is filtered and this connection will be closed. You must register your IP to http://realip.naver.com', IGNORE),
+    ('kr-too-many-messages', 'a@naver.com', 'mx1.naver.com', '421 4.3.1 You send too many messages.', IGNORE),
+    ('kr-access-denied-24h', 'a@naver.com', 'mx1.naver.com', '550 5.7.1 <a@naver.com>... Error.your access was denied. Since you sent too many e-mails,you are not allowed to send more e-mails within 24 hours.', IGNORE),
+    ('kr-rusr-no-such-user', 'a@hanmail.net', 'mx1.hanmail.net', '550 5.1.1 RUSR 192.0.2.9: No such user: <a@hanmail.net>', NOW),
+    ('kr-chic-network-busy', 'a@hanmail.net', 'mx1.hanmail.net', '421 4.4.1 CHIC 192.0.2.9: Network is busy.', COUNT),
+    # Free.fr: postmaster.free.fr ('550 spam detected': the message was filtered as spam)
+    ('free-spam-detected', 'a@free.fr', 'mx1.free.fr', '550 spam detected', COUNT),
+    # SFR / La Poste replies listed at doc.gadz.org (French ISPs' filtering; LPN007_510 is held as the sending IP's block like receivers.py's Orange/La Poste row)
+    ('sfr-content-rejected', 'a@sfr.fr', 'smtp-in.sfr.fr', '550 5.7.1 Message content rejected', COUNT),
+    ('laposte-510', 'a@laposte.net', 'smtpz4.laposte.net', '550 5.5.0 Service refuse. Veuillez essayer plus tard. service refused, please try later. LPN007_510', IGNORE),
+    # Replies third-party filters return, as listed by Broadcom Email Security.cloud: knowledge.broadcom.com/external/article/169925
+    ('third-party-mail-relay-denied', 'a@example.org', 'mx.example.org', '550 5.7.0 Mail relay denied', IGNORE),
+    ('third-party-unsafe-content', 'a@example.org', 'mx.example.org', '550 Message contained unsafe content (Heuristics.Phishing.Email.SpoofedDomain)', COUNT),
+    ('third-party-domains-blacklist', 'a@example.org', 'mx.example.org', "551 Sender is on domain's blacklist", IGNORE),
+    ('third-party-ip-block-list', 'a@example.org', 'mx.example.org', '550 5.7.1 Recipient not authorized, your IP has been found on a block list', IGNORE),
+    ('third-party-banned-content', 'a@example.org', 'mx.example.org', '554 Rejected due to banned content', COUNT),
+    ('third-party-spam-content', 'a@example.org', 'mx.example.org', '554 Rejected due to spam content', COUNT),
 ]
 
 

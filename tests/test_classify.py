@@ -562,6 +562,7 @@ RECEIVER_CASES: list[tuple[str, str | None, str, str, str]] = [
     ("zoho-552-policy-over-5.1.1", "mx.zoho.com", "a@zoho.com", "552 5.1.1 <a@zoho.com> Mailbox delivery failure policy error", "policy_violation"),
     ("gmx-550-poli-ip", "mx00.emig.gmx.net", "a@gmx.net", "550-Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions. 550 For explanation visit http://postmaster.gmx.com/en/error-messages?ip=192.0.2.1&c=poli", "blocked"),
     ("ionos-554-sp-ip", "mx00.kundenserver.de", "a@example.de", "554-kundenserver.de (mxeue109) Nemesis ESMTP Service not available 554-No SMTP service 554-Reject due to policy restrictions. 554 For explanation visit https://www.ionos.com/help/index.php?id=2425&ip=192.0.2.1&c=sp", "blocked"),
+    ("spectrum-in-1530", "mx0.charter.net", "a@charter.net", "552 5.3.4 cmsmtp message size exceeds the maximum of 20MB. AUP#In-1530", "message_too_big"),
     ("gmx-554-blocklisted", "mx00.gmx.net", "a@gmx.net", "554-gmx.net (mxgmx117) Nemesis ESMTP Service not available 554 Reject due to policy restrictions c=bl", "blocked"),
 ]
 

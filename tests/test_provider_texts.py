@@ -402,6 +402,18 @@ CASES = [
     ('third-party-ip-block-list', 'a@example.org', 'mx.example.org', '550 5.7.1 Recipient not authorized, your IP has been found on a block list', IGNORE),
     ('third-party-banned-content', 'a@example.org', 'mx.example.org', '554 Rejected due to banned content', COUNT),
     ('third-party-spam-content', 'a@example.org', 'mx.example.org', '554 Rejected due to spam content', COUNT),
+    # Cox: postmaster.cox.net/confluence/display/postmaster/Error+Codes (CXBL, CDRBL, IPBLnnnn, CXCNCT, CXSNDR); the 'cmsmtp ... AUP#<code>' reply shape as quoted on forums.cox.com
+    ('cox-cxbl', 'a@cox.net', 'cxr.mx.a.cloudfilter.net', '554 cmsmtp blocked. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CXBL', IGNORE),
+    ('cox-cdrbl', 'a@cox.net', 'cxr.mx.a.cloudfilter.net', '554 cmsmtp 192.0.2.1 blocked. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CDRBL', IGNORE),
+    ('cox-ipbl0001', 'a@cox.net', 'cxr.mx.a.cloudfilter.net', '554 cmsmtp 192.0.2.1 is on a block list. AUP#IPBL0001', IGNORE),
+    ('cox-cxcnct', 'a@cox.net', 'cxr.mx.a.cloudfilter.net', '421 cmsmtp blocked. Refer to Error Codes section at https://www.cox.com/residential/support/email-error-codes.html for more information. AUP#CXCNCT', IGNORE),
+    ('cox-cxsndr', 'a@cox.net', 'cxr.mx.a.cloudfilter.net', '550 cmsmtp sender domain rejected. AUP#CXSNDR', IGNORE),
+    # Spectrum/Charter: 'Understanding email error codes' AUP#I-/O- codes, written AUP#In-/Out- in Charter's replies (community.spectrum.net moderator answer on AUP#In-1020: a block of the sender for suspicious activity)
+    ('spectrum-in-1020', 'a@charter.net', 'mx0.charter.net', '554 impin004.msg.chrl.nc.charter.net cmsmtp 192.0.2.1 blocked. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1020', IGNORE),
+    ('spectrum-in-1370', 'a@charter.net', 'mx0.charter.net', '421 cmsmtp 192.0.2.1 blocked. AUP#In-1370', IGNORE),
+    ('spectrum-in-1310', 'a@charter.net', 'mx0.charter.net', '550 5.1.0 sender rejected. AUP#In-1310', IGNORE),
+    ('spectrum-i-1010', 'a@rr.com', 'mx0.charter.net', '554 dnvrco-cmimta15 esmtp ESMTP server not available AUP#I-1010', IGNORE),
+    ('spectrum-in-1530-size', 'a@charter.net', 'mx0.charter.net', '552 5.3.4 cmsmtp message size exceeds the maximum of 20MB. AUP#In-1530', COUNT),
 ]
 
 

@@ -414,6 +414,15 @@ CASES = [
     ('spectrum-in-1310', 'a@charter.net', 'mx0.charter.net', '550 5.1.0 sender rejected. AUP#In-1310', IGNORE),
     ('spectrum-i-1010', 'a@rr.com', 'mx0.charter.net', '554 dnvrco-cmimta15 esmtp ESMTP server not available AUP#I-1010', IGNORE),
     ('spectrum-in-1530-size', 'a@charter.net', 'mx0.charter.net', '552 5.3.4 cmsmtp message size exceeds the maximum of 20MB. AUP#In-1530', COUNT),
+    # Trend Micro Email Security (HES) / Email Reputation Services rejections: docs.trendmicro.com (ERS names the sending IP)
+    ('trendmicro-hes-ers-rbl', 'a@example.com.au', 'in.hes.trendmicro.com', '550 5.7.1 <a@example.com.au>: Recipient address rejected: ERS-RBL.', IGNORE),
+    ('trendmicro-ers-database', 'a@example.com', 'mail5.example.com', '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using ASHB2VH2LBAJDLPVLNZ7XFLPCMMA4HP.r.mail-abuse.com; Mail from 192.0.2.1 blocked using Trend Micro Email Reputation database. Please see <http://www.mail-abuse.com/cgi-bin/lookup?192.0.2.1>', IGNORE),
+    # Yahoo! JAPAN: support.yahoo-net.jp/PccMail/s/article/H000007355
+    ('yahoojp-no-account', 'a@yahoo.co.jp', 'mx1.mail.yahoo.co.jp', "554 delivery error: dd This user doesn't have a yahoo.co.jp account (a@yahoo.co.jp) [-5] - mta7149.mail.djm.ynwp.yahoo.co.jp", NOW),
+    # EarthLink: earthlink.net/block (the reply names the sending IP)
+    ('earthlink-ip-blocked', 'a@earthlink.net', 'mx2.earthlink.net', '550 IP 192.0.2.1 is blocked by EarthLink. Go to earthlink.net/block for details.', IGNORE),
+    # Cisco Talos reputation rejection (talosintelligence.com/reputation_center, AsyncOS SBRS default text)
+    ('cisco-talos-poor-reputation', 'a@example.se', 'mx.example.se', "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation. If you believe that this failure is in error, please contact the intended recipient via alternate means. https://www.talosintelligence.com/reputation_center", IGNORE),
 ]
 
 

@@ -138,6 +138,18 @@ CASES = [
      "4.2.1", "speeding", Kind.SOFT, "IGNORE"),  # docs.rackspace.com common email bounces: a per-mailbox rate limit
     ("yandex-spam-statistics", RCPT, "421 4.7.0 Blocked by spam statistics - see https://ya.cc/1IrBc",
      "4.7.0", "blocked", Kind.SOFT, "IGNORE"),  # yandex.com/support/mail/bounces/yandex.html: the sender is refused for 24 hours
+    ("outlook-sc-001", RCPT, "550 SC-001 (BAY004-MC1F41) Unfortunately, messages from 127.0.0.1 weren't sent. Please contact your Internet service provider. You can tell them that Hotmail does not relay dynamically-assigned IP ranges.",
+     "5.0.0", "blocked", Kind.SOFT, "IGNORE"),  # sendersupport.olc.protection.outlook.com/pm/troubleshooting: the sending IP refused
+    ("webde-senderguidelines-ip", DATA, "554 Transaction failed Reject due to policy restrictions. For explanation visit https://web.de/email/senderguidelines?ip=127.0.0.1&c=hi",
+     "5.0.0", "blocked", Kind.SOFT, "IGNORE"),  # postmaster.gmx.com/en/error-messages: the explanation page is keyed on the sending IP
+    ("spectrum-aup-in-1020", RCPT, "554 impin004.msg.chrl.nc.charter.net cmsmtp 127.0.0.1 blocked. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1020",
+     "5.0.0", "rejected", Kind.SOFT, "IGNORE"),  # Spectrum AUP 1010-1080: the sending account/IP blocked (community.spectrum.net)
+    ("netease-dt-spm", DATA, "554 DT:SPM 163 mx14,QsCowADnb0xY Please see http://mail.163.com/help/help_spam_16.htm?ip=127.0.0.1",
+     "5.0.0", "spam_detected", Kind.SOFT, "COUNT"),  # help.mail.163.com bounce codes: DT:SPM the content looks like spam
+    ("yahoo-tss11", RCPT, "421 4.7.0 [TSS11] Excessive unknown recipients - possible Open Relay (#4.7.1)",
+     "4.7.0", "rejected", Kind.SOFT, "IGNORE"),  # senders.yahooinc.com/smtp-error-codes: the sender's list quality, not the address
+    ("korean-suspended-user", RCPT, "550 5.1.1 Suspended user",
+     "5.1.1", "suspend", Kind.SOFT, "COUNT"),  # puffinknight.tistory.com/102: the recipient's account stopped
 ]
 BY_CASE = {c[0]: c for c in CASES}
 
@@ -341,6 +353,7 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("opensmtpd", "sender-domain-not-found"): _EXPIRED,
     ("opensmtpd", "rackspace-g30"): _EXPIRED,
     ("opensmtpd", "yandex-spam-statistics"): _EXPIRED,
+    ("opensmtpd", "yahoo-tss11"): _EXPIRED,
     # Sendmail's Status for a reply without an enhanced code is its own guess from the reply code
     # and the command (5.1.1 for a bare 550 at RCPT, 5.2.0 after DATA): the reason comes from the
     # remote's words
@@ -352,6 +365,7 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("sendmail", "disk-quota-exceeded"): {"status": "5.2.2"},
     ("sendmail", "unrouteable-address"): {"status": "5.1.1"},
     ("sendmail", "mimecast-anti-spoofing"): {"status": "5.1.1"},
+    ("sendmail", "outlook-sc-001"): {"status": "5.1.1"},
     ("sendmail", "connection-refused"): {"status": "4.4.7"},  # "Deferred: Connection refused by [127.0.0.1]"
 }
 # Rows an MTA cannot produce within the matrix's time: OpenSMTPD retries a route whose connection

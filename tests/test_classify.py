@@ -169,6 +169,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("qmail-ldap", None, "Unable to contact LDAP server. (#4.4.3)I'm not going to try again; this message has been in the queue too long.", "system_error"),
     ("qmail-queue-too-long", None, "Resources temporarily unavailable. (#4.3.0) I'm not going to try again; this message has been in the queue too long.", "expired"),
     ("qmail-does-not-like-recipient", None, "192.0.2.1 does not like recipient. Remote host said: 550 go elsewhere Giving up on 192.0.2.1.", "user_unknown"),
+    # qmail-remote.c: its lead-in and "Giving up on <IP>." frame any RCPT refusal; the remote's words decide
+    ("qmail-lead-in-gives-way-to-the-reply", None, "192.0.2.1 does not like recipient. Remote host said: 503 5.5.1 Bad sequence of commands Giving up on 192.0.2.1.", "syntax_error"),
     ("filter-spam-or-virus", None, "554 Message contains spam or virus", "spam_detected"),
     ("clamav-virus", None, "550 5.7.0 Virus found: Eicar-Test-Signature", "virus_detected"),
     ("amavis-spam", None, "554 5.7.0 Reject, id=20025-09 - SPAM", "spam_detected"),

@@ -1,9 +1,12 @@
 r"""Diagnostic wording -> reason, one phrase a line.
 
 A row is ``(reason, pattern, note)``: ``pattern`` is a lower-case regular expression searched in
-``"<status> <diagnostic>"`` after lower-casing and collapsing white space (a row may key on the
-status with ``^5\.2\.0 ``); ``note`` names where the wording is
-published or produced (an MTA's source or docs, a provider's help page, an RFC).
+``"<status> <diagnostic>"`` after lower-casing, collapsing white space and joining a multi-line
+reply's lines (:func:`bounced.parse.smtp.join_reply_lines`: a phrase broken across "550-5.1.1"
+lines reads whole); a row may key on the status with ``^5\.2\.0 ``. These rows and the sender
+rows see a URL as its host and fragment (:func:`bounced.parse.smtp.url_hosts`: a help page's
+path is not the reply's words). ``note`` names where the wording is published or produced (an
+MTA's source or docs, a provider's help page, an RFC).
 
 **Row order is the ranking**: the first matching row wins ("mailbox full" before "user unknown"),
 and a reason ranks where its first row stands when a phrase competes with a status code (see
@@ -126,14 +129,16 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     # --- system_error ----------------------------------------------------------------------
     ("system_error", r"system error|internal (?:server )?error|temporary (?:system|local) problem|local error|server (?:error|busy)|mailbox temporarily unavailable|service (?:temporarily )?unavailable|resources temporarily unavailable|try again later|temporarily rejected|could not load|i/o error|configuration error|misconfigur", "Postfix 'temporary local problem', Gmail 421 4.3.0 'Temporary System Problem', qmail 'Resources temporarily unavailable'"),
     ("system_error", r"duplicated message-id|too many related errors|service refused, please try later|service not active|service currently unavailable|system config error|unable to connect (?:to )?\S+ daemon|system incorrectly configured|misconfigured forwarding address|temporary server error\. please try again later|helo / ehlo requires domain address|local delivery failed|delivery to (?:pipe|file) forbidden|lmtp error after|unable to (?:chdir|open|read|write|switch|exec|fork|lock|stat)\b|forwarding loop broken|can't create user output file|interrupted system call|error while being processed|would create a mail loop|loops? back to (?:myself|me)|loop was found in the mail exchanger|queue file write error|no mdb|server is misconfigured|timeout waiting for input|transaction failed", "fml 'Duplicated Message-ID', Orange OFR_505 'Service refused, please try later'"),
-    # --- qmail's lead-in: the remote's own words (any row above) say more ------------------
-    ("user_unknown", r"does not like recipient", "qmail-remote 'X does not like recipient. Remote host said: ...'"),
     # --- expired ---------------------------------------------------------------------------
-    ("expired", r"timed? ?out|time-?out|expired|retry (?:time|timeout)|giving up|could not find a gateway for|not been collected after|failing for a long time|has been frozen|frozen on arrival|could not be delivered (?:for|within)|not (?:been )?delivered within|delivery attempts will continue|has been delayed|delayed|not reachable within|unable to deliver message after|did not respond|not responding|did not accept our requests to connect|failed to deliver to domain|connection refused", "Postfix 'Connection timed out', Sendmail 'Deferred: Connection timed out', OpenSMTPD 'Envelope expired', Exchange 'Message expired'"),
+    ("expired", r"timed? ?out|time-?out|expired|retry (?:time|timeout)|giving up(?! on (?:\d{1,3}\.){3}\d{1,3}\.| on [0-9a-f]*:[0-9a-f:]+\.)|could not find a gateway for|not been collected after|failing for a long time|has been frozen|frozen on arrival|could not be delivered (?:for|within)|not (?:been )?delivered within|delivery attempts will continue|has been delayed|delayed|not reachable within|unable to deliver message after|did not respond|not responding|did not accept our requests to connect|failed to deliver to domain|connection refused", "Postfix 'Connection timed out', Sendmail 'Deferred: Connection timed out', OpenSMTPD 'Envelope expired', Exchange 'Message expired'"),
     # --- mailer_error ----------------------------------------------------------------------
     ("mailer_error", r"\bx-unix\b|mailer error|procmail|pipe to |command (?:died|failed|output)|exit (?:code|status)|unknown mailer error|returned status \d", "Sendmail 'X-Unix; 255' prog mailer, Postfix pipe(8) 'Command died with status'"),
     # --- syntax_error ----------------------------------------------------------------------
     ("syntax_error", r"send hello first|angle-brackets nested too deep|expected word or \W<|domain missing in source-routed address|syntax error|bad sequence of commands|command (?:not recognized|unrecognized|not implemented)|unrecognized command|invalid command|line too long", "RFC 5321 replies 500/501/503 'Syntax error', 'Bad sequence of commands'"),
+    # --- qmail's own lead-in, last: the remote's words after "Remote host said:" (any row above)
+    # say more; qmail-remote.c writes it for any refusal of RCPT TO, and "Giving up on <IP address>."
+    # after it is qmail's framing too, not a queue expiry (the expired row passes over it)
+    ("user_unknown", r"does not like recipient", "qmail-remote 'X does not like recipient. Remote host said: ...'"),
 )
 
 # Machine-readable error identifiers some MTAs put in the diagnostic, and Exchange Online wording

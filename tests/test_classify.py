@@ -168,7 +168,9 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("sendmail-host-unknown", None, "550 Host unknown", "host_unknown"),
     ("qmail-ldap", None, "Unable to contact LDAP server. (#4.4.3)I'm not going to try again; this message has been in the queue too long.", "system_error"),
     ("qmail-queue-too-long", None, "Resources temporarily unavailable. (#4.3.0) I'm not going to try again; this message has been in the queue too long.", "expired"),
-    ("qmail-does-not-like-recipient", None, "192.0.2.1 does not like recipient. Remote host said: 550 go elsewhere Giving up on 192.0.2.1.", "user_unknown"),
+    # qmail's lead-in decides only when the remote's words carry no code (qmail-remote.c writes it for any RCPT refusal)
+    ("qmail-does-not-like-recipient", None, "192.0.2.1 does not like recipient. Giving up on 192.0.2.1.", "user_unknown"),
+    ("qmail-lead-in-gives-way-to-a-bare-reply", None, "192.0.2.1 does not like recipient. Remote host said: 550 go elsewhere Giving up on 192.0.2.1.", "undefined"),
     # qmail-remote.c: its lead-in and "Giving up on <IP>." frame any RCPT refusal; the remote's words decide
     ("qmail-lead-in-gives-way-to-the-reply", None, "192.0.2.1 does not like recipient. Remote host said: 503 5.5.1 Bad sequence of commands Giving up on 192.0.2.1.", "syntax_error"),
     ("filter-spam-or-virus", None, "554 Message contains spam or virus", "spam_detected"),

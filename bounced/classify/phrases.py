@@ -19,7 +19,7 @@ from __future__ import annotations
 
 PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     # --- mailbox_full ----------------------------------------------------------------------
-    ("mailbox_full", r"mailbox (?:is )?full|mailbox_full|full mailbox", "Sendmail/Exchange 'Mailbox Full', MS Exchange STOREDRV 'mailbox full'"),
+    ("mailbox_full", r"mailbox (?:is )?full|mailbox_full|full mailbox|account is full", "Sendmail/Exchange 'Mailbox Full', MS Exchange STOREDRV 'mailbox full', 'Account is full' (yandex.com/support/mail/bounces/other.html)"),
     ("mailbox_full", r"over ?quota|overquota", "Postfix virtual/Dovecot 'over quota', Courier maildrop 'overquota', Orange 'Recipient overquota'"),
     ("mailbox_full", r"quota (?:exceeded|exceed|violation)|exceeded (?:the |his |her |their )?(?:storage |mailbox |disk )?quota", "Dovecot LDA 'Quota exceeded', qmail/vpopmail 'user has exceeded quota'"),
     ("mailbox_full", r"(?:mailbox|maildir|disk|account) (?:\S+ ){0,3}quota", "Exim appendfile 'mailbox quota exceeded', Dovecot 'Mailbox quota', Yahoo 'account is over quota'"),
@@ -33,7 +33,7 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     # --- message_too_big -------------------------------------------------------------------
     ("message_too_big", r"message (?:is )?too (?:large|big)|too big for system|mail (?:is )?too large|email too large", "RFC 3463 X.3.4 text 'Message too big for system', Postfix 'message file too big'"),
     ("message_too_big", r"message size exceeds|(?<!header )size exceeds (?:fixed )?maximum|exceeds? (?:the )?(?:maximum |fixed )?(?:message )?size limit|message size limit", "Postfix 'Message size exceeds fixed limit', Exchange 'message size exceeds fixed maximum message size'"),
-    ("message_too_big", r"message file too big|max(?:imum)? (?:inbound |incoming )?message size|size limit (?:exceeded|reached)|taille limite du message|line limit exceeded", "Postfix 'message file too big', Orange 'Taille limite du message atteinte'"),
+    ("message_too_big", r"message file too big|exceeded mail ?size limit|max(?:imum)? (?:inbound |incoming )?message size|size limit (?:exceeded|reached)|taille limite du message|line limit exceeded", "Postfix 'message file too big', Orange 'Taille limite du message atteinte', NetEase '552 Requested mail action aborted: exceeded mailsize limit' (a size limit behind a 552, not a full mailbox)"),
     # --- exceed_limit ----------------------------------------------------------------------
     ("exceed_limit", r"exceeds? (?:the )?(?:administrative|per-mailbox) limit|message length exceeds administrative limit|exe?ceeded the maximum size the user accepts", "RFC 3463 X.2.3 'Message length exceeds administrative limit'"),
     # --- suspend ---------------------------------------------------------------------------
@@ -135,9 +135,15 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("mailer_error", r"\bx-unix\b|mailer error|procmail|pipe to |command (?:died|failed|output)|exit (?:code|status)|unknown mailer error|returned status \d", "Sendmail 'X-Unix; 255' prog mailer, Postfix pipe(8) 'Command died with status'"),
     # --- syntax_error ----------------------------------------------------------------------
     ("syntax_error", r"send hello first|angle-brackets nested too deep|expected word or \W<|domain missing in source-routed address|syntax error|bad sequence of commands|command (?:not recognized|unrecognized|not implemented)|unrecognized command|invalid command|line too long", "RFC 5321 replies 500/501/503 'Syntax error', 'Bad sequence of commands'"),
-    # --- qmail's own lead-in, last: the remote's words after "Remote host said:" (any row above)
-    # say more; qmail-remote.c writes it for any refusal of RCPT TO, and "Giving up on <IP address>."
-    # after it is qmail's framing too, not a queue expiry (the expired row passes over it)
+)
+
+# A reporting MTA's own lead-in, which decides only when the remote's words carry no reply code, no
+# status code and no phrase of the rows above: qmail-remote.c writes "X does not like recipient.
+# Remote host said: ..." for any refusal of RCPT TO (a 421 as well as a 550), and "Giving up on <IP
+# address>." after it is qmail's framing too, not a queue expiry (the expired row passes over it).
+# Used as a phrase it decided the rows a remote's reply leaves to its code (a '421 Unable to process
+# connection' became user_unknown, hard, only because qmail had quoted it).
+LEAD_IN_ROWS: tuple[tuple[str, str, str], ...] = (
     ("user_unknown", r"does not like recipient", "qmail-remote 'X does not like recipient. Remote host said: ...'"),
 )
 

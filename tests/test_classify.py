@@ -730,6 +730,11 @@ PRECEDENCE_CASES = [
     # (bench/mta_probe.py: Orange's "550 Mail rejete. Mail rejected. OFR_506" was NOW only via Sendmail)
     ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "undefined", Kind.SOFT),
     ("sendmail-5.1.1-bare-reply-same-as-class-only", _found("550 Mail rejected", "5.1.1"), "undefined", Kind.SOFT),
+    # Exim's ": retry timeout exceeded" after the remote's last 4xx reply (deliver.c) is its framing: the
+    # reply decides (Barracuda's documented 421 4.7.1 'Intrusion prevention active for [IP]', found by
+    # bench/mta_probe.py through Exim), and the retries running out only when the reply says nothing
+    ("exim-gave-up-after-remote-reply", _found("421 4.7.1 Intrusion prevention active for [192.0.2.1]: retry timeout exceeded", "4.7.1"), "blocked", Kind.SOFT),
+    ("exim-gave-up-after-vague-reply", _found("451 4.3.0 Temporary failure: retry timeout exceeded", "5.0.0"), "expired", Kind.SOFT),
     ("status-carried-by-the-reply-stays-strong", _found("550 5.1.1 <a@b>... User unknown (spam filter said hi)", "5.1.1"), "user_unknown", Kind.HARD),
     # 4a''. the local delivery agent's reply inside a relay's generic outer one
     ("inner-unknown-user-over-outer-554", _found("554 Service unavailable; local delivery to frank failed: 550 5.1.1 unknown user frank", "5.0.0"), "user_unknown", Kind.HARD),

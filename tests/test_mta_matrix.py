@@ -174,6 +174,9 @@ CASES = [
      "5.7.1", "blocked", Kind.SOFT, "IGNORE"),  # Spectrum 'Understanding email error codes' (receivers.py)
     ("messages-from-ip-not-sent", RCPT, "550 DY-001 (SNT004-MC1F1) Unfortunately, messages from 127.0.0.1 weren't sent.",
      "5.0.0", "blocked", Kind.SOFT, "IGNORE"),  # sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx
+    # Exim appends ": retry timeout exceeded" to the remote's last 4xx when it gives up: the reply decides
+    ("intrusion-prevention-4xx", RCPT, "421 4.7.1 Intrusion prevention active for [127.0.0.1]",
+     "4.7.1", "blocked", Kind.SOFT, "IGNORE"),  # campus.barracuda.com Barracuda Email Security Gateway SMTP error codes
     ("sender-domain-auth-failed", RCPT, "550 5.7.1 AUP#CXSNDR sender domain authentication failed",
      "5.7.1", "auth_failure", Kind.SOFT, "IGNORE"),  # cox.com/residential/support/email-error-codes.html
 ]
@@ -385,6 +388,7 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("opensmtpd", "m365-server-busy"): _EXPIRED,
     ("opensmtpd", "sender-domain-not-found"): _EXPIRED,
     ("opensmtpd", "too-quickly-multiline"): _EXPIRED,
+    ("opensmtpd", "intrusion-prevention-4xx"): _EXPIRED,
     ("opensmtpd", "rackspace-g30"): _EXPIRED,
     ("opensmtpd", "yandex-spam-statistics"): _EXPIRED,
     ("opensmtpd", "yahoo-tss11"): _EXPIRED,

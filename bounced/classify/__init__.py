@@ -281,6 +281,8 @@ _FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
 _SUBJECT_GIVES_WAY = (".5.1", ".5.2", ".5.4", ".5.5")
 
 
+_EXIM_GAVE_UP = "retry timeout exceeded"
+
 # a diagnostic that is a remote's reply with no enhanced code after its reply code
 _BARE_REPLY = re.compile(r"\s*[45]\d\d[ -](?!\s*#?[245]\.\d{1,3}\.\d{1,3})")
 
@@ -534,6 +536,12 @@ def classify(found: Found, fmt: str, senders: frozenset[str] = frozenset()) -> C
     if action == "delayed" and diagnostic and _FINAL_EXPIRY.search(diagnostic):
         action = "failed"  # the queue lifetime ran out: final, whatever the Action says
     status = normalize_status(found.status, diagnostic, found.reply_code)
+    gave_up = diagnostic.endswith(_EXIM_GAVE_UP) and smtp.find_failure_reply(diagnostic) is not None
+    if gave_up:
+        # Exim's own words when it gives up ("421 4.7.1 Intrusion prevention active for [IP]: retry
+        # timeout exceeded", deliver.c; bench/mta_probe.py): the remote's reply says why, and only
+        # when it says nothing is the reason that the retries ran out
+        diagnostic = diagnostic[:-len(_EXIM_GAVE_UP)].rstrip(": ")
     if found.reason == "feedback" and found.feedback_type:
         reason, kind = FEEDBACK.get(found.feedback_type, FEEDBACK["other"])
         return Classification(reason=reason, kind=kind, status=status)
@@ -543,6 +551,8 @@ def classify(found: Found, fmt: str, senders: frozenset[str] = frozenset()) -> C
         reason = "delivered"
     else:
         reason = _reason(found, diagnostic, status, action)
+        if gave_up and reason == "undefined":
+            reason = "expired"
         if reason in _ADDRESS_REASONS and senders and _names_the_sender(reason, found.recipient, diagnostic, senders):
             reason = "rejected"
     reply = (found.reply_code or "").strip() or None

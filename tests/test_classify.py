@@ -1021,6 +1021,8 @@ _SENDMAIL_NOTICE = """   ----- Transcript of session follows -----
 WHOLE_REPLY_CASES = [
     ("completed-from-transcript", "550-5.7.28 Our system has detected an unusual rate of unsolicited mail", _SENDMAIL_NOTICE,
      "550-5.7.28 Our system has detected an unusual rate of unsolicited mail 550 5.7.28 originating from your IP address. - gsmtp"),
+    ("completed-after-deferred", "a@example.net... Deferred: 550-5.7.28 Our system has detected an unusual rate of unsolicited mail", _SENDMAIL_NOTICE,
+     "a@example.net... Deferred: 550-5.7.28 Our system has detected an unusual rate of unsolicited mail 550 5.7.28 originating from your IP address. - gsmtp"),
     ("already-whole", "550 5.7.28 originating from your IP address.", _SENDMAIL_NOTICE, None),
     ("not-in-transcript", "550-5.1.1 The email account", _SENDMAIL_NOTICE, None),
     ("no-transcript", "550-5.7.28 Our system has detected an unusual rate of unsolicited mail", "reason: 550-5.7.28", None),

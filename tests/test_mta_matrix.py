@@ -158,6 +158,8 @@ CASES = [
      "5.7.28", "blocked", Kind.SOFT, "IGNORE"),  # support.google.com/a/answer/3726730
     ("ip-not-authorized-multiline", RCPT, "550-5.7.1 The IP you're using to send mail is not authorized to send 550 5.7.1 email directly to our servers.",
      "5.7.1", "blocked", Kind.SOFT, "IGNORE"),  # support.google.com/a/answer/3726730
+    ("ip-not-in-whitelist-multiline-4xx", RCPT, "421-4.7.0 IP not in whitelist for RCPT domain, closing connection. 421 4.7.0 gsmtp",
+     "4.7.0", "blocked", Kind.SOFT, "IGNORE"),  # support.google.com/a/answer/3726730 (Sendmail: only the "Deferred: 421-..." first line outside its transcript)
     ("too-quickly-multiline", RCPT, "450-4.2.1 The user you are trying to contact is receiving mail at a 450 4.2.1 rate that prevents additional messages from being delivered.",
      "4.2.1", "speeding", Kind.SOFT, "IGNORE"),  # support.google.com/a/answer/3726730
     # a bare reply under Sendmail's Status guessed from the reply code (5.1.1 for 550 at RCPT): the
@@ -389,6 +391,7 @@ EXPECTED_BY_MTA: dict[tuple[str, str], dict[str, object]] = {
     ("opensmtpd", "sender-domain-not-found"): _EXPIRED,
     ("opensmtpd", "too-quickly-multiline"): _EXPIRED,
     ("opensmtpd", "intrusion-prevention-4xx"): _EXPIRED,
+    ("opensmtpd", "ip-not-in-whitelist-multiline-4xx"): _EXPIRED,
     ("opensmtpd", "rackspace-g30"): _EXPIRED,
     ("opensmtpd", "yandex-spam-statistics"): _EXPIRED,
     ("opensmtpd", "yahoo-tss11"): _EXPIRED,

@@ -161,35 +161,44 @@ def join_reply_lines(text: str) -> str:
 
 
 # The first line of a multi-line reply, and nothing after it: "550-5.7.28 Our system has detected"
-_OPENED = re.compile(r"\s*([245]\d\d)-")
+_OPENED = re.compile(r"(?<!\S)([245]\d\d)-(?=\S)")
 _MAX_REPLY_LINES = 40
 
 
-def whole_reply(diagnostic: str, notice: str) -> str | None:
-    """The whole multi-line reply when ``diagnostic`` holds only its first line and the notice's
-    transcript quotes all of it; else None.
+def opens_multiline(diagnostic: str) -> bool:
+    """Whether ``diagnostic`` quotes a reply line that another line should follow ("550-...")."""
+    return _OPENED.search(diagnostic, 0, MAX_SCAN) is not None
 
-    Sendmail 8.17 writes only the first line of a multi-line reply into Diagnostic-Code and its
-    "(reason: ...)" line, and all of them into the transcript ("<<< 550-5.7.28 ... <<< 550 5.7.28
-    originating from your IP address."; seen in its DSNs for a Gmail-style reply, bench/mta_probe.py):
-    the words that decide may be on the lines it left out. The lines are joined with spaces as
-    Postfix joins them, so :func:`join_reply_lines` reads them as one reply."""
-    m = _OPENED.match(diagnostic)
-    if m is None or f"{m.group(1)} " in diagnostic or "<<<" not in notice:
+
+def whole_reply(diagnostic: str, notice: str) -> str | None:
+    """``diagnostic`` with the whole multi-line reply when it holds only the reply's first line and
+    the notice's transcript quotes all of it; else None.
+
+    Sendmail 8.17 writes only the first line of a multi-line reply into Diagnostic-Code, its
+    "(reason: ...)" line and its "<a@b>... Deferred: 421-4.7.0 ..." line, and all of them into the
+    transcript ("<<< 550-5.7.28 ... <<< 550 5.7.28 originating from your IP address."; seen in its
+    DSNs for Gmail-style replies, bench/mta_probe.py): the words that decide may be on the lines it
+    left out. The lines are joined with spaces as Postfix joins them, so :func:`join_reply_lines`
+    reads them as one reply."""
+    m = _OPENED.search(diagnostic, 0, MAX_SCAN)
+    if m is None or "<<<" not in notice:
         return None
-    first = " ".join(diagnostic.split())
+    code = m.group(1)
+    first = " ".join(diagnostic[m.start():].split())
+    if f" {code} " in f" {first} ":
+        return None  # the reply's last line is there already
     lines = notice.splitlines()
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines[:2000]):
         if not line.startswith("<<<") or " ".join(line[3:].split()) != first:
             continue
         reply = [first]
         for nxt in lines[i + 1:i + _MAX_REPLY_LINES]:
             quoted = nxt[3:].strip() if nxt.startswith("<<<") else ""
-            if not quoted.startswith(m.group(1)) or quoted[3:4] not in ("-", " "):
+            if not quoted.startswith(code) or quoted[3:4] not in ("-", " "):
                 break
             reply.append(quoted)
             if quoted[3] == " ":
-                return " ".join(reply)
+                return diagnostic[:m.start()] + " ".join(reply)
         return None
     return None
 

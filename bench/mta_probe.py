@@ -30,7 +30,7 @@ from bounced.parse import parse_message
 from bounced.reasons import SENDER_SIDE
 from tests import mta_instances, test_provider_texts
 from tests.postfix_instance import PostfixInstance, free_port
-from tests.test_mta_matrix import Capture
+from tests.test_mta_matrix import Capture, on_the_wire
 from tests.test_wording_invariance import ROWS, Row, dsn, plain
 
 _CODE = re.compile(r"^([245]\d\d)([ -])(?:(#?[245]\.\d{1,3}\.\d{1,3}) )?")
@@ -72,6 +72,8 @@ class Probe:
         if m.group(2) != "-":
             return self.text
         code, enh = m.group(1), m.group(3)
+        if re.search(rf" {code}[ -]", self.text):  # written joined with its repeated prefixes, as Postfix reports it
+            return on_the_wire(self.text)
         words, lines, line = self.text[m.end():].split(), [], ""
         for w in words:
             if line and len(line) + 1 + len(w) > 60:

@@ -48,7 +48,9 @@ MAX_DEPTH = 20
 _MAX_BOUNDARIES = 64
 _TREE_DEPTH = 32  # deeper parts are kept as text
 _TREE_PARTS = 400
-_BLANK_RUNS = re.compile(rb"\n(?:[ \t]*\n){3,}")
+# four line ends or more with only blanks between: \n(?:[ \t]*\n){3,} unrolled, so that at each
+# line end the engine fails on a plain character class instead of entering a group repeat
+_BLANK_RUNS = re.compile(rb"\n[ \t]*\n[ \t]*\n[ \t]*\n(?:[ \t]*\n)*")
 
 
 def load(raw: bytes) -> Message:
@@ -84,7 +86,9 @@ def load(raw: bytes) -> Message:
         return _headers_only(raw)
 
 
-_IMPLIED_STATUS = re.compile(r"(?im)^content-type:[ \t]*message/((?:global-)?delivery-status|feedback-report)\b")
+# searched in the body with a newline put before it: a literal first character (not ^ under re.M)
+# lets the regex engine skip from line end to line end
+_IMPLIED_STATUS = re.compile(r"\ncontent-type:[ \t]*message/((?:global-)?delivery-status|feedback-report)\b", re.I)
 _PART_HEAD = re.compile(r"(?:[\041-\071\073-\176]+:[^\n]*\n|[ \t][^\n]*\n)*")
 _IMPLIED_WINDOW = 64 * 1024  # where the report part must begin
 _PART_HEAD_MAX = 2048
@@ -104,7 +108,7 @@ def _implied_report(tree: Message, text: str) -> str | None:
     if not isinstance(body, str):
         return None
     body = body[:_IMPLIED_WINDOW]
-    m = _IMPLIED_STATUS.search(body)
+    m = _IMPLIED_STATUS.search("\n" + body)  # at the newline before the line: its start in ``body``
     if not m:
         return None
     line_start = body.rfind("\n--", max(0, m.start() - _PART_HEAD_MAX), m.start()) + 1

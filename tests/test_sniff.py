@@ -1,6 +1,7 @@
 """bounced.parse.sniff: the pre-filters never hide a match of the pattern they guard."""
 from __future__ import annotations
 
+import functools
 import random
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from bounced import mime
 from bounced.parse import smtp
 from bounced.parse.lhost import _common, exchange, exim, generic, postfix
 from bounced.parse.lhost.providers import office365
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, foldable, may_match
 
 GUARDED = {
     "office365-start": (office365._START, office365._START_NEEDLES),
@@ -25,7 +26,8 @@ _DATA = Path(__file__).parent / "data"
 _CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus"
 
 
-def _texts() -> list[str]:
+@functools.cache
+def _all_texts() -> tuple[str, ...]:
     texts = []
     for root in (_DATA, _CORPUS):
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
@@ -35,7 +37,12 @@ def _texts() -> list[str]:
     rnd = random.Random(5)
     # the same texts with letters' case scrambled: re.I must still be caught by the lower-cased test
     texts += ["".join(ch.upper() if rnd.random() < 0.5 else ch for ch in t) for t in texts]
-    return texts
+    return tuple(texts)
+
+
+def _texts() -> list[str]:
+    """Text parts of every sample, and each again with its letters' case scrambled (built once)."""
+    return list(_all_texts())
 
 
 @pytest.mark.parametrize("name", sorted(GUARDED))
@@ -64,3 +71,61 @@ def test_cut_original_header_names_are_needed() -> None:
     for text in _texts():
         if _common._HEADER_START.search(text, 1):
             assert any(name in text for name in _common._HEADER_NAMES), text[:200]
+
+
+def _caseless_patterns() -> dict[str, Caseless]:
+    """Every Caseless pattern the parser modules define (module-level names)."""
+    import sys
+
+    import bounced.parse
+
+    bounced.parse.format_modules()  # imports every format module
+    return {f"{mod_name}.{name}": value for mod_name, mod in sorted(sys.modules.items())
+            if mod_name.startswith("bounced.") for name, value in sorted(vars(mod).items())
+            if isinstance(value, Caseless)}
+
+
+def test_the_parser_uses_caseless_patterns() -> None:
+    assert len(_caseless_patterns()) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(_caseless_patterns()))
+def test_caseless_matches_where_the_re_i_pattern_does(name: str) -> None:
+    """In ASCII text (case scrambled too) the folded search answers the same spans, of the match
+    and of each group, as the case-insensitive pattern; non-ASCII text goes to that pattern."""
+    caseless = _caseless_patterns()[name]
+    texts = _texts()
+    texts += [line for text in texts[:400] for line in text.split("\n")]
+    for text in texts:
+        for got, want in ((caseless.search(text), caseless.pattern.search(text)),
+                          (caseless.match(text), caseless.pattern.match(text))):
+            assert (got is None) == (want is None), (name, text[:200])
+            if got is not None:
+                assert got.regs == want.regs, (name, text[:200])
+
+
+@pytest.mark.parametrize("source", [
+    r"mail delivery|postmaster", r"[a-z]+\.[a-z]{2,}", r"\s*(?:from|to)\b:", r"[!-~]+", r"(?P<addr>\S+@\S+)",
+    r"[ \t\-=*|_>]*+(?:this\ is)", r"[-a]", r"[]a]", r"[^a-z]", r"未達|エラー", r"n[aã]o", r"[\u2022]", r"\x61",
+])
+def test_foldable(source: str) -> None:
+    assert foldable(source)
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param(r"Mail delivery", id="upper-case-letter"),
+    pytest.param(r"[A-Z]", id="upper-case-range"),
+    pytest.param(r"[ -_]", id="range-with-upper-case-only"),
+    pytest.param(r"\x41", id="A-by-number"),
+    pytest.param(r"\101", id="octal"),
+    pytest.param(r"\N{LATIN SMALL LETTER A}", id="named"),
+    pytest.param(r"(?P<Addr>x)", id="group-name"),
+    pytest.param("\u212a", id="kelvin-sign"),
+    pytest.param("\u017f", id="long-s"),
+    pytest.param("[\u0100-\u0200]", id="non-ascii-range"),
+])
+def test_not_foldable(source: str) -> None:
+    """Each of these would miss, in lower-cased ASCII text, a match of the re.I pattern."""
+    assert not foldable(source)
+    with pytest.raises(ValueError):
+        Caseless(source)

@@ -15,7 +15,7 @@ from bounced import mime
 from bounced.model import Found
 from bounced.parse import smtp
 from bounced.parse.fields import html_to_text, unfold
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 
 MAX_TEXT = 64 * 1024
 MAX_LINE = 2048
@@ -30,12 +30,11 @@ SYSTEM_LOCALS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "daemon", "root", "abuse",
      "mail.delivery.system", "mailadmin", "mdaemon", "noreply", "no-reply", "nobody"}
 )
-_BOUNCE_FROM = re.compile(
+_BOUNCE_FROM = Caseless(
     r"mailer-daemon|mail-daemon|postmaster|mail\.delivery\.system|mail delivery|mdaemon|"
     r"delivery subsystem|administrator|daemon|smtp|notification|interscan|bounce|mailer@",
-    re.I,
 )
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = Caseless(
     r"undeliver|undelivered|returned mail|returning message|delivery fail|failure notice|"
     r"delivery status notification|mail delivery|could not be delivered|not delivered|"
     r"delivery problem|delivery error|delivery notification|failed mail|mail error|"
@@ -45,12 +44,12 @@ _BOUNCE_SUBJECT = re.compile(
     r"unzustellbar|nicht zugestellt|non remis|non distribu|non recapitabile|onbestelbaar|"
     r"no se (?:pudo|puede) entregar|no entregado|n[aã]o (?:foi )?entregue|olevererbar|ei voitu toimittaa|"
     r"niedostarczon|nedoru[cč]|配信|送信できません|退信|投递失败",
-    re.I,
 )
 
 # Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
-# it matches after stripping decoration ("----", "|---", "***", "===").
-_CUT_MARKERS = re.compile(
+# it matches after stripping decoration ("----", "|---", "***", "===").  (Case-insensitive, as
+# are the patterns above: sniff.Caseless.)
+_CUT_MARKERS = Caseless(
     r"""\n[ \t\-=*|_>]*+(?:
         this\ is\ a\ copy\ of\ (?:the|your)\ message
       | below\ (?:this|the\ next)\ line\ is\ a\ copy
@@ -74,11 +73,11 @@ _CUT_MARKERS = re.compile(
       | message\ body\ suppressed
       | mensaje\ original
     )""",
-    re.I | re.X,
+    re.X,
 )
 # Header lines that can only belong to the attached original (the report itself never starts a
 # line with them).
-_ATTACHED = re.compile(r"\nContent-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I)
+_ATTACHED = Caseless(r"\ncontent-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
 _HEADER_START = re.compile(r"\n(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
 _HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
                  "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)

@@ -26,11 +26,11 @@ from bounced import mime
 from bounced.model import Found
 from bounced.parse.fields import dsn_fields, status_by_recipient
 from bounced.parse.lhost import _common as c
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 
 FORMAT = "postfix"
 
-_MARKER = re.compile(r"This is the (?:[\w .()/-]{0,60}program|mail system) at host|^[^\S\n]*The [\w .()/-]{0,60}program\s*$", re.M | re.I)
+_MARKER = Caseless(r"this is the (?:[\w .()/-]{0,60}program|mail system) at host|^[^\S\n]*the [\w .()/-]{0,60}program\s*$", re.M)
 _MARKER_NEEDLES = ("this is the ", "program")  # one is in every match (bounced.parse.sniff)
 _PARA = re.compile(
     r"^<(" + c.ADDR_PAT + r")>(?:\s*\(expanded from <?([^>)\s]*)>?\))?:[ \t]*(.*(?:\n(?:[ \t]+\S.*))*)",
@@ -38,7 +38,7 @@ _PARA = re.compile(
 )
 _REMOTE = re.compile(r"\bhost ([\w.-]+)\[", re.I)
 _DELAY = re.compile(r"delayed mail|delivery status notification \(delay\)|not yet been delivered|will be retried", re.I)
-_TRANSCRIPT = re.compile(r"^[^\S\n]*Transcript of session follows", re.M | re.I)
+_TRANSCRIPT = Caseless(r"^[^\S\n]*transcript of session follows", re.M)
 _RCPT = re.compile(r"^[^\S\n]*In:\s+RCPT\s+TO:\s*<(" + c.ADDR_PAT + r")>", re.M | re.I)
 _OUT = re.compile(r"^\s*Out:\s+(\d{3}(?:[ -].*)?)$")
 

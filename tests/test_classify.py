@@ -892,6 +892,22 @@ def test_literal_index_equals_substring_tests():
         assert index.groups_in(text) == {i for i, g in enumerate(groups) if any(a in text for a in g)}, text
 
 
+def test_shared_literal_index_answers_each_table_as_its_own_would():
+    """Tables sharing one index (the phrase and sender tables: one pass per recipient) get each
+    their own groups; literals found in a longer text ending with the text give a superset."""
+    from bounced.classify._literals import LiteralIndex
+
+    tables = [[_anchors_of(r[1]) for r in PHRASE_ROWS] + [("user unknown",)],
+              [_anchors_of(r[1]) for r in SENDER_ROWS] + [("user", "ser"), ()]]
+    shared = LiteralIndex(*tables)
+    alone = [LiteralIndex(t) for t in tables]
+    for text in _all_case_texts() + ["user unknown", "usernknown", "unknown user", ""]:
+        for n, index in enumerate(alone):
+            assert shared.groups_in(text, n) == index.groups_in(text), text
+            wider = shared.literals_in("5.1.1 " + text)
+            assert shared.groups_in(text, n, wider) >= index.groups_in(text), text
+
+
 def _anchors_of(pattern: str) -> tuple[str, ...]:
     from bounced.classify import _anchors
 

@@ -177,12 +177,14 @@ class _Table:
     """A table's runs in order, each with its anchors; or, for a large table, its runs'
     top-level branches in order, each compiled alone with its anchor in a literal index, so only
     branches whose literal occurs are searched (a run's alternation tries every branch at every
-    position of the text)."""
+    position of the text). Large tables share one index (see :func:`_tables`): a table's
+    branches are the groups of the index's table number ``slot``."""
 
     runs: tuple[_Run, ...]
     branches: tuple[tuple[int, str, re.Pattern[str]], ...] = ()  # (first row index, reason, branch)
     unanchored: frozenset[int] = frozenset()  # branches searched whatever the text
     index: LiteralIndex | None = None
+    slot: int = 0
 
 
 def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
@@ -191,26 +193,50 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
     Each run also carries its anchors: a substring test rules a run out far faster than the
     regex engine can, and a run whose patterns have no provable literal is always searched.
     """
-    runs: list[tuple[int, str, list[str]]] = []
-    for index, (reason, pattern, _note) in enumerate(rows):
-        if runs and runs[-1][1] == reason:
-            runs[-1][2].append(pattern)
+    return _tables(rows)[0]
+
+
+def _tables(*row_sets: tuple[tuple[str, str, str], ...]) -> tuple[_Table, ...]:
+    """:func:`_runs` of each row set; the large ones share one literal index, so that one pass
+    over a text finds the present literals of all of them."""
+    split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[str | None]]] = []
+    for rows in row_sets:
+        runs: list[tuple[int, str, list[str]]] = []
+        for index, (reason, pattern, _note) in enumerate(rows):
+            if runs and runs[-1][1] == reason:
+                runs[-1][2].append(pattern)
+            else:
+                runs.append((index, reason, [pattern]))
+        branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
+        split.append((runs, branches, [_branch_anchor(b) for _i, _r, b in branches]))
+    indexed: list[list[tuple[str, ...]]] = []
+    slots: list[int | None] = []
+    for _runs_, _branches, anchors in split:
+        if sum(a is not None for a in anchors) < _INDEXED:
+            slots.append(None)
+            continue
+        slots.append(len(indexed))
+        indexed.append([(a[:_INDEX_PREFIX],) if a else () for a in anchors])
+    index = LiteralIndex(*indexed) if indexed else None
+    tables = []
+    for (runs, branches, anchors), slot in zip(split, slots):
+        if slot is None:
+            tables.append(_Table(tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps))
+                                       for i, r, ps in runs)))
         else:
-            runs.append((index, reason, [pattern]))
-    branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
-    anchors = [_branch_anchor(b) for _i, _r, b in branches]
-    if sum(a is not None for a in anchors) < _INDEXED:
-        return _Table(tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs))
-    return _Table((), tuple((i, r, re.compile(b)) for i, r, b in branches),
-                  frozenset(n for n, a in enumerate(anchors) if a is None),
-                  LiteralIndex([(a[:_INDEX_PREFIX],) if a else () for a in anchors]))
+            tables.append(_Table((), tuple((i, r, re.compile(b)) for i, r, b in branches),
+                                 frozenset(n for n, a in enumerate(anchors) if a is None), index, slot))
+    return tuple(tables)
 
 
-def _first_run(table: _Table, text: str) -> tuple[int, str] | None:
-    """(first row index, reason) of the first run matching ``text``."""
+def _first_run(table: _Table, text: str, literals: list[str] | None = None) -> tuple[int, str] | None:
+    """(first row index, reason) of the first run matching ``text``.
+
+    ``literals``: the table's index's :meth:`~LiteralIndex.literals_in` of ``text`` or of a text
+    that ends with it (a superset: the branches it adds are searched and fail), when known."""
     if table.index is not None:
         branches = table.branches
-        for n in sorted(table.index.groups_in(text) | table.unanchored):
+        for n in sorted(table.index.groups_in(text, table.slot, literals) | table.unanchored):
             index, reason, rx = branches[n]
             if rx.search(text):
                 return index, reason
@@ -228,9 +254,8 @@ def _first_run(table: _Table, text: str) -> tuple[int, str] | None:
 
 
 _NO_RUNS = _Table(())
-_PHRASE_RUNS = _runs(PHRASE_ROWS)
+_PHRASE_RUNS, _SENDER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS)  # both read one text per recipient
 _IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
-_SENDER_RUNS = _runs(SENDER_ROWS)
 _FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _RANK: dict[str, int] = {}
 for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
@@ -332,13 +357,13 @@ def _normalize_text(text: str) -> str:
     return " ".join(text.split()).lower()  # str.split() splits at exactly the characters re's \s matches
 
 
-def match_phrase(text: str) -> tuple[int, str] | None:
+def match_phrase(text: str, literals: list[str] | None = None) -> tuple[int, str] | None:
     """(row index, reason) of the first phrase row matching ``"<status> <diagnostic>"`` (lower-cased).
 
     The index is that of the first row of the matching run; tests use :func:`_row_for` to get the
     exact row.
     """
-    return _first_run(_PHRASE_RUNS, text)
+    return _first_run(_PHRASE_RUNS, text, literals)
 
 
 def _host_receiver(host: str) -> str | None:
@@ -391,14 +416,18 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     identified = _first_run(_IDENTIFIER_RUNS, diagnostic) if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:
         return identified[1]
-    sender = _first_run(_SENDER_RUNS, diagnostic) if diagnostic else None
+    # the phrase and sender tables' literals, found once in the text the phrases are matched
+    # against: it ends with the diagnostic, so they include those of the diagnostic itself
+    literals = _PHRASE_RUNS.index.literals_in(f"{status or ''} {diagnostic}") \
+        if diagnostic and _PHRASE_RUNS.index is not None and _PHRASE_RUNS.index is _SENDER_RUNS.index else None
+    sender = _first_run(_SENDER_RUNS, diagnostic, literals) if diagnostic else None
     if sender is not None:
         return sender[1]
     if said is not None:
         return said
     if identified is not None:
         return identified[1]
-    return _at_stage(_generic_reason(found, diagnostic, status, action), found, status)
+    return _at_stage(_generic_reason(found, diagnostic, status, action, literals), found, status)
 
 
 def _guessed(diagnostic: str) -> bool:
@@ -408,9 +437,10 @@ def _guessed(diagnostic: str) -> bool:
     return smtp.first_failure_status(diagnostic) is None and smtp.find_failure_reply(diagnostic) is not None
 
 
-def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
+def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str,
+                    literals: list[str] | None = None) -> str:
     """Steps 6-8: wording against status codes, then the reply code, then the defaults."""
-    phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
+    phrase = match_phrase(f"{status or ''} {diagnostic}", literals) if diagnostic else None
     reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
     if coded is not None and coded[1] == STRONG and _guessed(diagnostic):

@@ -19,7 +19,7 @@ GUARDED = {
     "postfix-marker": (postfix._MARKER, postfix._MARKER_NEEDLES),
     "exchange-start": (exchange._START, exchange._START_NEEDLES),
     "generic-delay": (generic._DELAY, generic._DELAY_NEEDLES),
-    **{f"smtp-{p.pattern[:12]}": (p, n) for p, n in smtp._PHRASED},
+    **{f"smtp-{p.pattern.pattern[:12]}": (p, n) for p, n in smtp._PHRASED},
     "common-attached": (_common._ATTACHED, ("rfc822",)),
 }
 _DATA = Path(__file__).parent / "data"

@@ -196,9 +196,9 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
     return _tables(rows)[0]
 
 
-def _tables(*row_sets: tuple[tuple[str, str, str], ...]) -> tuple[_Table, ...]:
-    """:func:`_runs` of each row set; the large ones share one literal index, so that one pass
-    over a text finds the present literals of all of them."""
+def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -> tuple[_Table, ...]:
+    """:func:`_runs` of each row set; the large ones (``shared``: all of them) share one literal
+    index, so that one pass over a text finds the present literals of all of them."""
     split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[str | None]]] = []
     for rows in row_sets:
         runs: list[tuple[int, str, list[str]]] = []
@@ -212,7 +212,7 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...]) -> tuple[_Table, ...]:
     indexed: list[list[tuple[str, ...]]] = []
     slots: list[int | None] = []
     for _runs_, _branches, anchors in split:
-        if sum(a is not None for a in anchors) < _INDEXED:
+        if not shared and sum(a is not None for a in anchors) < _INDEXED:
             slots.append(None)
             continue
         slots.append(len(indexed))
@@ -254,8 +254,10 @@ def _first_run(table: _Table, text: str, literals: list[str] | None = None) -> t
 
 
 _NO_RUNS = _Table(())
-_PHRASE_RUNS, _SENDER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS)  # both read one text per recipient
-_IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
+# the tables every recipient's diagnostic is read against: one literal index, one pass (_reason)
+_PHRASE_RUNS, _SENDER_RUNS, _IDENTIFIER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS, IDENTIFIER_ROWS, shared=True)
+_LITERALS = _PHRASE_RUNS.index
+assert _LITERALS is not None and _LITERALS is _SENDER_RUNS.index is _IDENTIFIER_RUNS.index
 _FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _RANK: dict[str, int] = {}
 for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
@@ -413,13 +415,12 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
     if said in SENDER_SIDE:
         return said
-    identified = _first_run(_IDENTIFIER_RUNS, diagnostic) if diagnostic else None
+    # the identifier, sender and phrase tables' literals, found once in the text the phrases are
+    # matched against: it ends with the diagnostic, so they include those of the diagnostic itself
+    literals = _LITERALS.literals_in(f"{status or ''} {diagnostic}") if diagnostic else None
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals) if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:
         return identified[1]
-    # the phrase and sender tables' literals, found once in the text the phrases are matched
-    # against: it ends with the diagnostic, so they include those of the diagnostic itself
-    literals = _PHRASE_RUNS.index.literals_in(f"{status or ''} {diagnostic}") \
-        if diagnostic and _PHRASE_RUNS.index is not None and _PHRASE_RUNS.index is _SENDER_RUNS.index else None
     sender = _first_run(_SENDER_RUNS, diagnostic, literals) if diagnostic else None
     if sender is not None:
         return sender[1]

@@ -91,11 +91,14 @@ def test_the_parser_uses_caseless_patterns() -> None:
 
 @pytest.mark.parametrize("name", sorted(_caseless_patterns()))
 def test_caseless_matches_where_the_re_i_pattern_does(name: str) -> None:
-    """In ASCII text (case scrambled too) the folded search answers the same spans, of the match
-    and of each group, as the case-insensitive pattern; non-ASCII text goes to that pattern."""
+    """The folded search answers the same spans, of the match and of each group, as the
+    case-insensitive pattern: in every sample's text parts (ASCII and not, case scrambled too),
+    their lines, and texts holding the characters re.I folds into ASCII ones."""
     caseless = _caseless_patterns()[name]
     texts = _texts()
     texts += [line for text in texts[:400] for line in text.split("\n")]
+    texts += [t.replace("s", "\u017f").replace("k", "\u212a").replace("i", "\u0131") for t in texts[:200]]
+    texts += ["Undelivered mail returned to sender \u0130", "mailer-daemon@example.com \udce9", "\u212a"]
     for text in texts:
         for got, want in ((caseless.search(text), caseless.pattern.search(text)),
                           (caseless.match(text), caseless.pattern.match(text))):
@@ -129,3 +132,44 @@ def test_not_foldable(source: str) -> None:
     assert not foldable(source)
     with pytest.raises(ValueError):
         Caseless(source)
+
+
+def test_unfoldable_characters_are_all_that_lower_casing_misrepresents() -> None:
+    """Every other character, lower-cased, is one character, of the same kind (word, space,
+    digit) as itself, not an ASCII one unless it is one, and re.I takes it for no ASCII one:
+    what Caseless relies on to search non-ASCII text lower-cased. Over all of Unicode (lone
+    surrogates included: undecodable bytes arrive as such)."""
+    import re
+    import sys
+
+    from bounced.parse import sniff
+
+    word, space, digit = re.compile(r"\w"), re.compile(r"\s"), re.compile(r"\d")
+    ascii_alike = re.compile("[\x00-\x7f]", re.I)
+    found = set()
+    for cp in range(0x80, sys.maxunicode + 1):
+        c = chr(cp)
+        low = c.lower()
+        if (len(low) != 1 or low.isascii() or ascii_alike.match(c)
+                or any(bool(p.match(c)) != bool(p.match(low)) for p in (word, space, digit))):
+            found.add(c)
+    assert found == {c for c in map(chr, range(sys.maxunicode + 1)) if sniff._UNFOLDABLE.match(c)}
+
+
+def test_cut_markers_first_letter_lookahead_hides_no_marker() -> None:
+    """_CUT_MARKERS' lookahead lists the first letter of every alternative: the pattern without it
+    finds the same markers (an alternative added with another first letter fails here)."""
+    import re
+
+    pattern = _common._CUT_MARKERS.pattern
+    plain = re.compile(pattern.pattern.replace("(?=[abcehimorstuy])", "", 1), pattern.flags)
+    assert plain.pattern != pattern.pattern
+    markers = ["This is a copy of the message", "Below this line is a copy", "original message follows",
+               "Message headers follow", "header of the original", "Copy of the message below",
+               "included is a copy", "enclosed is a copy", "attachment is a copy", "start of returned message",
+               "your message reads", "the first 20 lines of", "a summary of the undelivered", "mensaje original",
+               "unsent message below", "message body suppressed", "Returned mail"]
+    for text in _texts() + [f"x\n--- {m} ---\n" for m in markers]:
+        text = "\n" + text
+        got, want = pattern.search(text), plain.search(text)
+        assert (got and got.span()) == (want and want.span()), text[:200]

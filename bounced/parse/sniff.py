@@ -11,8 +11,10 @@ every position of the notice, match or not, and most notices are not its format.
   times faster: the engine compares characters instead of folding the case of each, and a
   literal first character lets it skip ahead.
 
-Non-ASCII text (where Unicode case folding has exceptions such as the long s) always goes to
-the ``re.I`` pattern.
+Unicode case folding has exceptions (the long s, the Kelvin sign, the dotted and dotless i):
+text holding one of them always goes to the ``re.I`` pattern, and so does any non-ASCII text
+for a pattern with non-ASCII characters of its own (``re.I`` knows equivalences such as the
+micro sign and mu that lower-casing does not).
 """
 from __future__ import annotations
 
@@ -36,29 +38,42 @@ def may_match(text: str, needles: tuple[str, ...]) -> bool:
     return False
 
 
-class Caseless:
-    """``re.compile(source, flags | re.I)``, searched in ASCII text as ``source`` without
-    ``re.I`` in the lower-cased text.
+# The characters ``re.I`` takes for ASCII ones, or whose lower case is not one character of the
+# same kind (word, space, digit) as themselves: outside them, lower-casing a text keeps every
+# position and changes no non-ASCII character into an ASCII one or out of its class, so a pattern
+# of ASCII characters matches the lower-cased text where re.I matches the text. (İ ı ſ K; the
+# tests recompute the set over all of Unicode.)
+_UNFOLDABLE = re.compile("[\u0130\u0131\u017f\u212a]")
 
-    Only positions are answered alike: in ASCII text the groups of a match are lower-cased.
+
+class Caseless:
+    """``re.compile(source, flags | re.I)``, searched as ``source`` without ``re.I`` in the
+    lower-cased text when that gives the same answer (ASCII text; non-ASCII text without
+    :data:`_UNFOLDABLE` characters when ``source`` is ASCII).
+
+    Only positions are answered alike: the groups of a folded match are lower-cased.
     ``source`` must pass :func:`foldable` (checked here, so a pattern that does not is an import
     error, not a wrong answer)."""
 
-    __slots__ = ("pattern", "_folded")
+    __slots__ = ("pattern", "_folded", "_ascii")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         if not foldable(source):
             raise ValueError(f"not a lower-case pattern that folds exactly: {source!r}")
         self.pattern = re.compile(source, flags | re.I)
         self._folded = re.compile(source, flags & ~re.I)
+        self._ascii = source.isascii()
+
+    def _folds(self, text: str) -> bool:
+        return text.isascii() or (self._ascii and _UNFOLDABLE.search(text) is None)
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        if text.isascii():
+        if self._folds(text):
             return self._folded.search(text.lower(), pos, endpos)
         return self.pattern.search(text, pos, endpos)
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        if text.isascii():
+        if self._folds(text):
             return self._folded.match(text.lower(), pos, endpos)
         return self.pattern.match(text, pos, endpos)
 

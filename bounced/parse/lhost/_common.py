@@ -50,7 +50,8 @@ _BOUNCE_SUBJECT = Caseless(
 # it matches after stripping decoration ("----", "|---", "***", "===").  (Case-insensitive, as
 # are the patterns above: sniff.Caseless.)
 _CUT_MARKERS = Caseless(
-    r"""\n[ \t\-=*|_>]*+(?:
+    # (the lookahead holds the first letter of every alternative: most lines fail on it at once)
+    r"""\n[ \t\-=*|_>]*+(?=[abcehimorstuy])(?:
         this\ is\ a\ copy\ of\ (?:the|your)\ message
       | below\ (?:this|the\ next)\ line\ is\ a\ copy
       | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)

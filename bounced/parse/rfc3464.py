@@ -255,7 +255,7 @@ def _usable(addr: str | None) -> bool:
 
 
 def _is_recipient_block(block: dict[str, str]) -> bool:
-    return any(k in block for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
+    return "final-recipient" in block or "original-recipient" in block or "x-actual-recipient" in block
 
 
 def extract(msg: Message) -> list[Found] | None:

@@ -67,12 +67,6 @@ def test_generic_error_line_prefilter_is_exact() -> None:
         assert generic._is_error_line(line) == bool(generic._ERR_LINE.search(line)), line
 
 
-def test_cut_original_header_names_are_needed() -> None:
-    for text in _texts():
-        if _common._HEADER_START.search(text, 1):
-            assert any(name in text for name in _common._HEADER_NAMES), text[:200]
-
-
 def _caseless_patterns() -> dict[str, Caseless]:
     """Every Caseless pattern the parser modules define (module-level names)."""
     import sys

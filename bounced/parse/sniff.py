@@ -67,9 +67,11 @@ class Caseless:
     def _folds(self, text: str) -> bool:
         return text.isascii() or (self._ascii and _UNFOLDABLE.search(text) is None)
 
-    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize, *,
+               lowered: str | None = None) -> re.Match[str] | None:
+        """``lowered``: ``text.lower()``, when the caller has it (several patterns read one text)."""
         if self._folds(text):
-            return self._folded.search(text.lower(), pos, endpos)
+            return self._folded.search(text.lower() if lowered is None else lowered, pos, endpos)
         return self.pattern.search(text, pos, endpos)
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:

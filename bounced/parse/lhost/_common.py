@@ -15,7 +15,7 @@ from bounced import mime
 from bounced.model import Found
 from bounced.parse import smtp
 from bounced.parse.fields import html_to_text, unfold
-from bounced.parse.sniff import Caseless, may_match
+from bounced.parse.sniff import Caseless
 
 MAX_TEXT = 64 * 1024
 MAX_LINE = 2048
@@ -80,8 +80,6 @@ _CUT_MARKERS = Caseless(
 # line with them).
 _ATTACHED = Caseless(r"\ncontent-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
 _HEADER_START = re.compile(r"\n(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
-_HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
-                 "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
 
 _SKIP_TYPES = frozenset(
     {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
@@ -153,14 +151,18 @@ def cut_original(text: str) -> str:
     # first character lets the regex engine skip ahead instead of trying every position. In
     # ``nl`` the newline before the line starting at text[i] is nl[i], so positions carry over.
     nl = "\n" + text
+    low = nl.lower()  # read by both case-insensitive patterns
     end = len(text)
-    # the last two patterns only where a literal each of their matches holds occurs (sniff)
-    for pattern, start, needed in ((_CUT_MARKERS, 0, True), (_ATTACHED, 0, may_match(text, ("rfc822",))),
-                                   (_HEADER_START, 1, any(name in text for name in _HEADER_NAMES))):
-        m = pattern.search(nl, start, end + 1) if needed else None
+    m = _CUT_MARKERS.search(nl, 0, end + 1, lowered=low)
+    if m:
+        end = m.start()
+    # only where "rfc822", which every match of it holds, occurs (sniff.may_match's test)
+    if "rfc822" in low or not text.isascii():
+        m = _ATTACHED.search(nl, 0, end + 1, lowered=low)
         if m:
             end = m.start()
-    return text[:end]
+    m = _HEADER_START.search(nl, 1, end + 1)
+    return text[:m.start()] if m else text[:end]
 
 
 def addresses(text: str) -> list[str]:

@@ -120,6 +120,7 @@ def test_foldable(source: str) -> None:
     pytest.param("\u212a", id="kelvin-sign"),
     pytest.param("\u017f", id="long-s"),
     pytest.param("[\u0100-\u0200]", id="non-ascii-range"),
+    pytest.param(r"\u03bc", id="mu-by-number"),  # re.I also takes the micro sign for it
 ])
 def test_not_foldable(source: str) -> None:
     """Each of these would miss, in lower-cased ASCII text, a match of the re.I pattern."""

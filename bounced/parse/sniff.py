@@ -95,11 +95,12 @@ def _folds_to_ascii(ch: str) -> bool:
 
 
 def foldable(source: str) -> bool:
-    """Whether ``source`` without ``re.I`` matches lower-cased ASCII text exactly where it matches
-    the text with ``re.I``: no upper-case letter (``(?P<`` aside), no non-ASCII character that
-    ``re.I`` takes for an ASCII one (the Kelvin sign for k), written out or by its number
-    (``\\x41`` is A; octal and named escapes are refused), and no class range holding upper-case letters without their
-    lower-case ones (``[ -_]`` holds A-Z only) or non-ASCII characters."""
+    """Whether ``source`` without ``re.I`` matches lower-cased text exactly where it matches the
+    text with ``re.I``: no upper-case letter (``(?P<`` aside), no non-ASCII character that
+    ``re.I`` takes for an ASCII one (the Kelvin sign for k), no character with a case written by
+    its number (``\\x41`` is A; ``\\u2022`` is fine; octal and named escapes are refused), and no
+    class range holding upper-case letters without their lower-case ones (``[ -_]`` holds A-Z
+    only) or non-ASCII characters."""
     i, n = 0, len(source)
     in_class = False
     members: list[str | None] = []  # the current class's members (None: an escape like \\w)
@@ -113,8 +114,8 @@ def foldable(source: str) -> bool:
                 if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
                     return False
                 member = chr(int(digits, 16))
-                if (member.isascii() and member.isupper()) or (not member.isascii() and _folds_to_ascii(member)):
-                    return False
+                if member.isascii() and member.isupper() or not member.isascii() and member.lower() != member.upper():
+                    return False  # a non-ASCII one only without a case: the source counts as ASCII (Caseless)
                 i += 2 + width
             elif not nxt or nxt.isdigit() or (nxt.isalpha() and nxt not in _SAFE_ESCAPES):
                 return False

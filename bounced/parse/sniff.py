@@ -85,15 +85,6 @@ _CODE_ESCAPES = {"x": 2, "u": 4, "U": 8}  # hex digits of \\xHH, \\uHHHH, \\UHHH
 _CASE_PAIRS = {c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
-_ASCII = "".join(map(chr, range(128)))
-
-
-def _folds_to_ascii(ch: str) -> bool:
-    """A non-ASCII character that ``re.I`` matches with some ASCII one (the Kelvin sign with k,
-    the long s with s): the folded search would miss it in ASCII text."""
-    return re.search(re.escape(ch), _ASCII, re.I) is not None
-
-
 def foldable(source: str) -> bool:
     """Whether ``source`` without ``re.I`` matches lower-cased text exactly where it matches the
     text with ``re.I``: no upper-case letter (``(?P<`` aside), no non-ASCII character that
@@ -139,7 +130,7 @@ def foldable(source: str) -> bool:
             i = end + 1
             continue
         else:
-            if (ch.isascii() and ch.isupper()) or (not ch.isascii() and _folds_to_ascii(ch)):
+            if (ch.isascii() and ch.isupper()) or _UNFOLDABLE.match(ch):  # (holds what re.I takes for ASCII)
                 return False
             member = ch
             i += 1

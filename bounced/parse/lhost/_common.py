@@ -139,9 +139,11 @@ def _raw_report_text(msg: Message) -> str:
     text = "\n".join(out)[:MAX_TEXT]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) > MAX_LINE and any(len(line) > MAX_LINE for line in text.split("\n")):
-        # no report line is this long; bounding lines bounds every per-line pattern's work
-        text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
+    if len(text) > MAX_LINE:
+        lines = text.split("\n")
+        if max(map(len, lines)) > MAX_LINE:
+            # no report line is this long; bounding lines bounds every per-line pattern's work
+            text = "\n".join(line[:MAX_LINE] for line in lines)
     return text
 
 

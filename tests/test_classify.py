@@ -163,6 +163,8 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("qmail-ldap", None, "Unable to contact LDAP server. (#4.4.3)I'm not going to try again; this message has been in the queue too long.", "system_error"),
     ("qmail-queue-too-long", None, "Resources temporarily unavailable. (#4.3.0) I'm not going to try again; this message has been in the queue too long.", "expired"),
     ("qmail-does-not-like-recipient", None, "192.0.2.1 does not like recipient. Remote host said: 550 go elsewhere Giving up on 192.0.2.1.", "user_unknown"),
+    # qmail-remote.c: its lead-in and "Giving up on <IP>." frame any RCPT refusal; the remote's words decide
+    ("qmail-lead-in-gives-way-to-the-reply", None, "192.0.2.1 does not like recipient. Remote host said: 503 5.5.1 Bad sequence of commands Giving up on 192.0.2.1.", "syntax_error"),
     ("filter-spam-or-virus", None, "554 Message contains spam or virus", "spam_detected"),
     ("clamav-virus", None, "550 5.7.0 Virus found: Eicar-Test-Signature", "virus_detected"),
     ("amavis-spam", None, "554 5.7.0 Reject, id=20025-09 - SPAM", "spam_detected"),
@@ -188,6 +190,13 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("mailbox-storage-exceeded-under-5.1.1", "5.1.1", "552 5.1.1 <a@example.info> Mailbox storage exceeded", "mailbox_full"),
     ("storage-quota-reached-under-5.1.1", "5.1.1", "550 5.1.1 Storage quota for this mailbox has been reached", "mailbox_full"),
     ("barracuda-permanent-failure-blocked", None, "550 permanent failure for one or more recipients (a@example.net:blocked)", "policy_violation"),
+    ("coremail-no-such-user-here", None, "550 local server don't exists that user", "user_unknown"),  # icoremail.vip/support 退信提示
+    ("openfind-invalid-email-address", None, "550 Invalid Email Address", "user_unknown"),  # Openfind Mail2000 FAQ
+    ("emailhost-mailsize-limit", None, "552 exceeded mailsize limit", "message_too_big"),  # emailhost.com.cn 退信 list
+    ("smartermail-domain-size-limit", None, "The domain size limit has been exceeded", "system_full"),  # SmarterTools KB
+    ("xmail-max-attempts", None, "The maximum number of delivery attempts has been reached", "expired"),  # XMail QueueUtils.cpp
+    ("communigate-connection-broken", None, "connection with mx.example.net is broken", "network_error"),  # CommuniGate Pro
+    ("dovecot-sieve-reject", None, "Your message to <a@example.com> was automatically rejected: I do not accept messages from this sender.", "filtered"),  # Dovecot lda-settings.c
 ]
 
 
@@ -251,6 +260,9 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("greylisted-under-5.1.1", "5.1.1", "550 5.1.1 <a@example.info>: Recipient address rejected: Greylisted for 5 minutes", "blocked"),
     ("mimecast-sender-domain-lookup", None, "550 DNS Sender Domain Lookup Failure", "rejected"),
     ("m365-server-busy", "4.7.500", "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS761)", "speeding"),
+    ("coremail-invalid-ip", None, "553 Requested mail action not taken: Invalid IP", "blocked"),  # icoremail.vip/support
+    ("coremail-fake-sender", None, "553 Requested mail action not taken: Fake sender", "rejected"),  # icoremail.vip/support
+    ("emailhost-sending-quota", None, "550 sending quota exceeded", "speeding"),  # emailhost.com.cn 退信 list: the sender's quota
 ]
 
 

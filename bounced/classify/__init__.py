@@ -356,7 +356,10 @@ def _normalize_text(text: str) -> str:
             text = text.encode("ascii").decode("iso2022_jp")
         except (UnicodeError, LookupError):
             pass
-    return " ".join(text.split()).lower()  # str.split() splits at exactly the characters re's \s matches
+    # str.split() splits at exactly the characters re's \s matches; a multi-line reply's repeated
+    # "550-5.1.1" prefixes go, so a phrase broken across its lines reads whole, and so does a
+    # Sendmail transcript's own closing summary, which is not the remote's words
+    return smtp.drop_transcript_summary(smtp.join_reply_lines(" ".join(text.split()).lower()))
 
 
 def match_phrase(text: str, literals: list[str] | None = None) -> tuple[int, str] | None:
@@ -415,20 +418,25 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
     if said in SENDER_SIDE:
         return said
-    # the identifier, sender and phrase tables' literals, found once in the text the phrases are
-    # matched against: it ends with the diagnostic, so they include those of the diagnostic itself
-    literals = _LITERALS.literals_in(f"{status or ''} {diagnostic}") if diagnostic else None
-    identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals) if diagnostic else None
+    # the general tables read the reply's words; a URL's path is a help page's file name
+    # ("/blocklist-faq"), so only its host stays (receivers and identifiers may key on their URLs)
+    words = smtp.url_hosts(diagnostic)
+    # the phrase, sender and identifier tables' literals, found once in the text the phrases are
+    # matched against: it ends with the words, so they include those of the words themselves (and
+    # of the diagnostic, which the identifiers read, when no URL path was taken out of it)
+    literals = _LITERALS.literals_in(f"{status or ''} {words}") if words else None
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals if words == diagnostic else None) \
+        if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:
         return identified[1]
-    sender = _first_run(_SENDER_RUNS, diagnostic, literals) if diagnostic else None
+    sender = _first_run(_SENDER_RUNS, words, literals) if words else None
     if sender is not None:
         return sender[1]
     if said is not None:
         return said
     if identified is not None:
         return identified[1]
-    return _at_stage(_generic_reason(found, diagnostic, status, action, literals), found, status)
+    return _at_stage(_generic_reason(found, words, status, action, literals), found, status)
 
 
 def _guessed(diagnostic: str) -> bool:

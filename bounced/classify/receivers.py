@@ -119,7 +119,7 @@ RECEIVER_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("orange", "message_too_big", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_514\b", "Orange 514 'Taille limite du message atteinte'"),
     ("orange", "blocked", r"(?:ofr|lpn)(?:(?!ofr|lpn)\w)*_630\b", "La Poste 630 'Client host rejected': the sending host is refused"),
     # KDDI au: au.com/support/service/internet/trouble/mail/01/
-    ("kddi", "filtered", r"^(?!.*in reply to rcpt to).*550(?::? :)? user unknown", "KDDI '550 : User unknown' / '550 User unknown' (no address) is the recipient's reception filter"),
+    ("kddi", "filtered", r"^(?!.*in reply to rcpt to).*550[-:]? ?(?::? )?user unknown", "KDDI '550 : User unknown' / '550 User unknown' (no address) is the recipient's reception filter"),
     ("kddi", "user_unknown", r">: user unknown", "KDDI '550 <addr>: User unknown': the address does not exist"),
     # NTT docomo: '550 Unknown user' after DATA is its domain/reception filter
     ("docomo", "filtered", r"^5\.2\.0 .*unknown user", "NTT docomo Status 5.2.0 '550 Unknown user' at DATA: reception filter"),

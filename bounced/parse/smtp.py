@@ -118,6 +118,76 @@ def first_failure_status(text: str) -> str | None:
     return generic
 
 
+# A line of a reply as an MTA quotes it: optional transcript marker ("<<< "), the reply code, "-"
+# on every line but the last of a multi-line reply (RFC 5321 4.2.1), and the enhanced code when
+# the server repeats it on each line (Gmail: "550-5.1.1 ... 550-5.1.1 ... 550 5.1.1 ...").
+_LINE_PREFIX = re.compile(r"(?=[<245])(?<!\S)(?:<<< ?)?([245][0-5]\d)([ -])(?:(#?[245]\.\d{1,3}\.\d{1,3})(?: |$))?")
+
+
+def join_reply_lines(text: str) -> str:
+    """``text`` with the prefixes a multi-line reply repeats on its continuation lines removed,
+    so its words read as the server wrote them: "550-5.1.1 The email account 550-5.1.1 that you
+    tried" -> "550-5.1.1 The email account that you tried".
+
+    Postfix joins the lines with spaces, Exim and Sendmail's transcript ("<<< ") with line breaks;
+    either way a phrase broken across two lines would otherwise carry the code in its middle. A
+    prefix is dropped only inside a reply opened by "NNN-" and only when it repeats that reply's
+    code (and its enhanced code, when the continuation carries one); the line with "NNN " ends
+    the reply. White space is kept as it is. Linear: one pass of a literal-led pattern."""
+    if "-" not in text:
+        return text
+    parts: list[str] = []
+    start = 0
+    open_code: str | None = None
+    open_status: str | None = None
+    for m in _LINE_PREFIX.finditer(text, 0, MAX_SCAN):
+        code, sep, status = m.group(1), m.group(2), m.group(3)
+        if open_code == code and (status is None or status == open_status):
+            parts.append(text[start:m.start()])
+            start = m.end()
+        elif sep == "-":
+            open_code, open_status = code, status
+            continue
+        else:
+            open_code = open_status = None
+            continue
+        if sep == " ":
+            open_code = open_status = None
+    if not parts:
+        return text
+    parts.append(text[start:])
+    return "".join(parts)
+
+
+# Sendmail ends a transcript with its own summary of the exit status (sysexits.c SysExMsg,
+# EX_UNAVAILABLE -> "554 5.0.0 Service unavailable"): a class-only line after the quoted reply.
+_TRANSCRIPT_SUMMARY = re.compile(r"(?<!<<<) [45]\d\d [45]\.0\.0 [^<>]{0,80}$")
+
+
+def drop_transcript_summary(text: str) -> str:
+    """``text`` without the reporting MTA's class-only summary line after a quoted transcript
+    ("<<< 503 5.5.2 Send hello first 554 5.0.0 Service unavailable" -> "<<< 503 5.5.2 Send hello
+    first"): those words are Sendmail's name for its exit status, not the remote's answer."""
+    at = text.rfind("<<< ")
+    if at < 0:
+        return text
+    m = _TRANSCRIPT_SUMMARY.search(text, at)
+    return text[:m.start()] if m else text
+
+
+# A URL in a reply: its host names the server or a help site, its path and query are file names
+# ("/blocklist-faq", "?why=user-unknown") that are not the reply's words.
+# The fragment stays: it is how a help page names the error code ("...php#BL000001").
+_URL = re.compile(r"\b(?:https?|ftp)://([^\s/?#<>\"']*)[^\s#<>\"']*(#[^\s<>\"']*)?", re.I)
+
+
+def url_hosts(text: str) -> str:
+    """``text`` with each URL replaced by its host and fragment: "see
+    https://x.example/blocklist-faq" -> "see x.example", so a help page's file name is not read as
+    the reason."""
+    return _URL.sub(lambda m: m.group(1) + (m.group(2) or ""), text) if "://" in text else text
+
+
 def is_generic(status: str | None) -> bool:
     """A status that names only the class (X.0.0): the diagnostic may know better."""
     return not status or status[1:] == ".0.0"

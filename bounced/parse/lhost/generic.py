@@ -57,12 +57,12 @@ _PHRASE = Caseless(
       | userid
       | errors?
       | (?:full|unknown|invalid|disabled|unavailable|rejected|exist|found|failed|refused|denied)\s*:
-    )\s*[:,=]?\s*[<\[("']?$""",
+    )\s*[:,=]?\s*[<\[("']{0,2}$""",  # two openers: CommuniGate Pro's "Failed to deliver to '<a@b>'"
     re.X,
 )
 _SENDER_CTX = Caseless(
     r"(?:from|sender|envelope-from|return-path|reply-to|sent\s+by|contact|author|originator|errors-to|by|cc|bcc)"
-    r"\s*[:=]?\s*[<\[(\"']?\s*$",
+    r"\s*[:=]?\s*[<\[(\"']{0,2}\s*$",
 )
 _ERR_LINE = Caseless(
     r"(?:^|[\s\[(:])[45]\d\d(?:[\s-]|$)|[245]\.\d{1,3}\.\d{1,3}|said:|reason|because|error|unknown|not (?:found|exist|known|listed)|"
@@ -77,9 +77,10 @@ _ERR_NEEDLES = ("said:", "reason", "because", "error", "unknown", "not", "no suc
 _DELAY = Caseless(
     r"has not yet been delivered|not been delivered yet|this is (?:just )?a warning|warning message only|"
     r"will (?:continue to )?(?:try|attempt|retry|be retried)|attempts will continue|postponed|"
+    r"will be tried again|could not yet be delivered|has been defer+ed|"  # masqmail tpl/warnmsg.tpl
     r"delivery (?:status notification \()?delay|delayed|transient|temporar(?:y|ily) (?:failure|deferred)|still trying",
 )
-_DELAY_NEEDLES = ("delivered", "warning", "will ", "postponed", "delay", "transient", "temporar", "still trying")
+_DELAY_NEEDLES = ("delivered", "warning", "will ", "postponed", "delay", "transient", "temporar", "still trying", "defer")
 # A report must say that something failed; a challenge-response request or a notice from a mail
 # system ("please confirm", "your quarantine summary") names addresses without any of this.
 _FAILURE = Caseless(
@@ -114,6 +115,11 @@ def _is_error_line(text: str) -> bool:
     return _ERR_LINE.search(text) is not None
 
 
+# Addresses listed before this one on a line, each closed by a comma or semicolon ("Intended
+# Recipients: <a@x>, <b@y>", Haraka's outbound.bounce_message joins its recipients with ", ").
+_LISTED = re.compile(r"(?:[<\[(\"']?" + c.ADDR_PAT + r"[>\])\"']?[ \t]*[,;][ \t]*)+(?=[<\[(\"']?$)")
+
+
 def _classify(line: str, start: int, end: int) -> int:
     """0 = not a recipient mention, 3 = follows a reply code, 2 = leads its line, 1 = phrase."""
     before = line[:start]
@@ -124,6 +130,9 @@ def _classify(line: str, start: int, end: int) -> int:
             return 3
         if _LEAD.match(before) and _TRAIL.match(line[end:end + 40]):
             return 2
+        listed = _LISTED.search(before) if "@" in before else None
+        if listed and _LEAD.match(before[:listed.start()] + before[listed.end():]) and _TRAIL.match(line[end:end + 40]):
+            return 2  # one of a list of recipients after a label
     if _PHRASE.search(before[-80:]):
         return 1
     return 0

@@ -15,7 +15,8 @@ Layout::
 
 Quirks: the address list may be missing (V5 writes only the transcript, where
 ``554 <user@example.com>... 550 Host unknown`` names the recipient); "transient non-fatal
-errors" means a delay warning; the best diagnostic is the remote server's ``<<<`` reply in the
+errors" means a delay warning, and "successful delivery notifications" (savemail.c's return receipt,
+sent for NOTIFY=SUCCESS) lists addresses that were delivered; the best diagnostic is the remote server's ``<<<`` reply in the
 transcript block that mentions the recipient, else the "(reason: ...)" line, else the
 transcript line naming it.
 """
@@ -60,6 +61,7 @@ def extract(msg: Message) -> list[Found] | None:
     listed: list[str] = []
     reasons: dict[str, str] = {}
     aliases: dict[str, str] = {}  # recipient -> the address it was expanded from
+    delivered: set[str] = set()  # listed under "had successful delivery notifications"
     transcript = ""
     for i, s in enumerate(sections):
         body = text[s.end(): sections[i + 1].start() if i + 1 < len(sections) else len(text)]
@@ -67,6 +69,7 @@ def extract(msg: Message) -> list[Found] | None:
         if _FATAL.search(title):
             if "transient" in title.lower():
                 action = "delayed"
+            success = "successful" in title.lower()
             last = None
             pipe_or_file = False  # a listed "|program" or "/file" names its address in "(expanded from:)"
             pending_reason = ""
@@ -78,6 +81,8 @@ def extract(msg: Message) -> list[Found] | None:
                 if am and not indented:
                     last = am.group(1)
                     listed.append(last)
+                    if success:
+                        delivered.add(last.lower())
                     pipe_or_file = False
                     trailing = am.group(2).strip().strip("()")
                     if trailing:
@@ -117,7 +122,8 @@ def extract(msg: Message) -> list[Found] | None:
             # e.g. "(reason: 75)" for a program: the transcript carries the mailer's error
             diag = " ".join([diag, *(ln.strip() for ln in transcript.split("\n") if ln.strip())]).strip()
         status, dsn_action = fields.get(key, (None, None))
-        out.append(c.found(r, diag, action=dsn_action or action, status=status, remote_mta=remotes.get(key),
+        mine = "delivered" if key in delivered else action
+        out.append(c.found(r, diag, action=dsn_action or mine, status=status, remote_mta=remotes.get(key),
                            original_recipient=aliases.get(key)))
     return c.dedupe(out) or None
 

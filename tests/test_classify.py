@@ -1000,3 +1000,16 @@ def test_the_recipients_own_address_is_not_the_remotes_words() -> None:
     found = _found("unsolicited-offers@rcpt.example: Envelope expired", "4.4.7", action="delayed",
                    recipient="unsolicited-offers@rcpt.example")
     assert classify(found, "rfc3464").reason == "expired"
+
+
+def test_marker_index_picks_the_first_receiver_whose_marker_occurs():
+    """pick_receiver's one-pass marker lookup answers as testing each receiver's markers in order."""
+    from bounced.classify import _MARKERS
+
+    def in_order(text: str) -> str | None:
+        return next((name for name, markers in _MARKERS if any(m in text for m in markers)), None)
+
+    texts = _all_case_texts() + [" ".join(m for _n, ms in _MARKERS for m in ms)]
+    texts += [f"{a[0]} and {b[-1]}" for _n, a in _MARKERS for _m, b in _MARKERS]
+    for text in texts:
+        assert pick_receiver(None, None, text) == in_order(text), text

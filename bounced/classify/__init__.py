@@ -293,6 +293,8 @@ _RECEIVER_RUNS: dict[str, _Table] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
 _MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+# which receivers' markers a diagnostic holds, in one pass (LiteralIndex) instead of a test per marker
+_MARKER_INDEX = LiteralIndex([markers for _name, markers in _MARKERS])
 _HOST_SUFFIXES: dict[str, str] = {}
 _RECIPIENT_DOMAINS: dict[str, str] = {}
 for _name, _hosts, _domains, _markers, _note in RECEIVERS:
@@ -405,11 +407,8 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
         name = _RECIPIENT_DOMAINS.get(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
         if name:
             return name
-    for name, markers in _MARKERS:
-        for marker in markers:
-            if marker in diagnostic:
-                return name
-    return None
+    marked = _MARKER_INDEX.groups_in(diagnostic)
+    return _MARKERS[min(marked)][0] if marked else None  # the first receiver with a marker in it
 
 
 def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None:

@@ -959,6 +959,22 @@ def test_literal_index_equals_substring_tests():
         assert index.groups_in(text) == {i for i, g in enumerate(groups) if any(a in text for a in g)}, text
 
 
+def test_shared_literal_index_answers_each_table_as_its_own_would():
+    """Tables sharing one index (the phrase and sender tables: one pass per recipient) get each
+    their own groups; literals found in a longer text ending with the text give a superset."""
+    from bounced.classify._literals import LiteralIndex
+
+    tables = [[_anchors_of(r[1]) for r in PHRASE_ROWS] + [("user unknown",)],
+              [_anchors_of(r[1]) for r in SENDER_ROWS] + [("user", "ser"), ()]]
+    shared = LiteralIndex(*tables)
+    alone = [LiteralIndex(t) for t in tables]
+    for text in _all_case_texts() + ["user unknown", "usernknown", "unknown user", ""]:
+        for n, index in enumerate(alone):
+            assert shared.groups_in(text, n) == index.groups_in(text), text
+            wider = shared.literals_in("5.1.1 " + text)
+            assert shared.groups_in(text, n, wider) >= index.groups_in(text), text
+
+
 def _anchors_of(pattern: str) -> tuple[str, ...]:
     from bounced.classify import _anchors
 
@@ -984,3 +1000,16 @@ def test_the_recipients_own_address_is_not_the_remotes_words() -> None:
     found = _found("unsolicited-offers@rcpt.example: Envelope expired", "4.4.7", action="delayed",
                    recipient="unsolicited-offers@rcpt.example")
     assert classify(found, "rfc3464").reason == "expired"
+
+
+def test_marker_index_picks_the_first_receiver_whose_marker_occurs():
+    """pick_receiver's one-pass marker lookup answers as testing each receiver's markers in order."""
+    from bounced.classify import _MARKERS
+
+    def in_order(text: str) -> str | None:
+        return next((name for name, markers in _MARKERS if any(m in text for m in markers)), None)
+
+    texts = _all_case_texts() + [" ".join(m for _n, ms in _MARKERS for m in ms)]
+    texts += [f"{a[0]} and {b[-1]}" for _n, a in _MARKERS for _m, b in _MARKERS]
+    for text in texts:
+        assert pick_receiver(None, None, text) == in_order(text), text

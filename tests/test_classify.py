@@ -197,6 +197,9 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("xmail-max-attempts", None, "The maximum number of delivery attempts has been reached", "expired"),  # XMail QueueUtils.cpp
     ("communigate-connection-broken", None, "connection with mx.example.net is broken", "network_error"),  # CommuniGate Pro
     ("dovecot-sieve-reject", None, "Your message to <a@example.com> was automatically rejected: I do not accept messages from this sender.", "filtered"),  # Dovecot lda-settings.c
+    ("rfc5321-553-mailbox-name-not-allowed", None, "553 Requested action not taken: mailbox name not allowed", "user_unknown"),  # RFC 5321 4.2.2
+    ("postfix-dns-try-again-under-5.1.2", "5.1.2", "Host or domain name not found. Name service error for name=example.info type=MX: Host not found, try again", "network_error"),  # Postfix dns_lookup.c TRY_AGAIN
+    ("zoho-553-relaying-disallowed", None, "553 Relaying disallowed", "no_relaying"),  # Zoho Mail SMTP error codes
 ]
 
 

@@ -28,14 +28,18 @@ Precedence, first decision wins:
    ``QUEUE.Expired``, MSEXCH ``(000C05A6)``: :data:`.phrases.IDENTIFIER_ROWS`);
 6. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
-      higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
+      higher-ranked reason matches; the sender's X.1.7/X.1.8 (RFC 3463 "bad sender's mailbox
+      address syntax", "bad sender's system address") is never overridden by an address reason
+      ("553 5.1.8 Sender address domain does not exist": the address that does not exist is ours) (5.1.1 with "over quota" is a mailbox-full the server
       mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
       remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
       MTA's guess and counts as weak: the remote's words decide;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
-7. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
-   accepted at all) count as a strong code in step 6;
+7. the SMTP reply code (552 -> mailbox_full, 452 -> system_full); RFC 7504's 521/556 (no mail
+   accepted at all) count as a strong code in step 6. 551 and 553 decide nothing alone: MTAs use
+   them for the envelope sender, relaying and login mismatches as much as for a mailbox
+   (:mod:`.replycode`);
 8. ``expired`` for Action delayed, else ``undefined``;
 9. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
    steps 6-8 is corrected by the stage (:mod:`.stages`: anything vague at EHLO -> blocked, at
@@ -294,7 +298,9 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
         return inmesg
     if inmesg.endswith(".0.0"):
         return field
-    if field == "5.1.1" and (".0" in inmesg or inmesg.startswith("5.5.")):
+    # a guessed 5.1.1 stays over a remote's vague 5.5.X, but not over X.5.1 "invalid command"
+    # (RFC 3463 3.6), which no mailbox answer carries (qmail-smtpd "502 unimplemented (#5.5.1)")
+    if field == "5.1.1" and (".0" in inmesg or (inmesg.startswith("5.5.") and inmesg != "5.5.1")):
         return field
     if field in _FIELD_GIVES_WAY or field.startswith("5.3.") or field[1:5] in _SUBJECT_GIVES_WAY:
         return inmesg
@@ -426,6 +432,8 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     if coded is not None and coded[1] == STRONG:
         if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
             return coded[0]
+        if (status or "")[1:] in _SENDER_SUBJECTS and phrase[1] in _ADDRESS_REASONS | _HARD_REASONS:
+            return coded[0]  # the address the words call unknown is the sender's (RFC 3463 X.1.7/8)
         return phrase[1]
     if phrase is not None:
         return phrase[1]
@@ -450,6 +458,7 @@ def _at_stage(reason: str, found: Found, status: str | None) -> str:
 
 
 _ADDRESS_REASONS = frozenset({"user_unknown", "host_unknown", "not_accept"})
+_SENDER_SUBJECTS = frozenset({".1.7", ".1.8"})  # RFC 3463 3.2: the sender's address or system
 
 
 def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, senders: frozenset[str]) -> bool:
@@ -462,6 +471,9 @@ def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, sende
     """
     rcpt = (recipient or "").lower()
     rcpt_domain = rcpt.rpartition("@")[2]
+    # the reporting MTA's own framing names the recipient ("after RCPT TO:<a@b>:", Exim
+    # deliver.c): that is which command was refused, not whose address the reply is about
+    diagnostic = diagnostic.replace(f"rcpt to:<{rcpt}>", " ") if rcpt else diagnostic
     if rcpt and rcpt in diagnostic:
         return False
     if any(s in diagnostic for s in senders):

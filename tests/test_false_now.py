@@ -184,6 +184,18 @@ CASES = [
          "learn.microsoft.com Exchange NDR '500 5.3.3 Unrecognized command'"),
     Case("fml-not-a-member-under-5.1.1", "550 5.1.1 You are not a member of this mailing list", KEEP,
          "fml 'You are not a member of this mailing list' under a sloppy 5.1.1"),
+    Case("sendmail-550-relaying-denied-ip-name-lookup", "550 5.7.1 <a@example.info>... Relaying denied. IP name lookup failed [192.0.2.1]", KEEP,
+         "Sendmail cf/m4/proto.m4 check_rcpt: 'Relaying denied. IP name lookup failed [$&{client_addr}]' (our PTR)"),
+    Case("sendmail-550-relaying-denied-ip-name-forged", "550 5.7.1 <a@example.info>... Relaying denied. IP name possibly forged [192.0.2.1]", KEEP,
+         "Sendmail cf/m4/proto.m4 check_rcpt: 'Relaying denied. IP name possibly forged [$&{client_addr}]'"),
+    Case("rfc3463-554-5.3.2-not-accepting-network-messages", "554 5.3.2 System not accepting network messages", KEEP,
+         "RFC 3463 3.4 X.3.2: 'imminent shutdown, excessive load, or system maintenance': the host, for now, not the address"),
+    Case("rfc7505-550-5.7.27-sender-null-mx", "550 5.7.27 Sender address has null MX", KEEP,
+         "RFC 7505 4.2 / IANA X.7.27 'Sender address has null MX': our envelope sender's domain"),
+    Case("exim-501-sender-must-contain-domain", "501 <news>: sender address must contain a domain", KEEP,
+         "Exim smtp_in.c MAIL FROM: 'sender address must contain a domain'"),
+    Case("sloppy-550-5.1.1-relay-access-denied", "550 5.1.1 <a@example.info>: Relay access denied", KEEP,
+         "Postfix reject_unauth_destination text under a relay's 5.1.1"),
     # --- still being retried ------------------------------------------------------------------
     Case("postfix-450-4.1.1-delayed", "450 4.1.1 <a@example.info>: Recipient address rejected: User unknown in local recipient table", KEEP,
          "Postfix unknown_local_recipient_reject_code 450 (soft_bounce), RFC 3464 2.3.3 Action: delayed: still retried", action="delayed"),
@@ -237,6 +249,12 @@ CASES = [
          "vpopmail vdelivermail.c: 'Sorry, no mailbox here by that name. vpopmail (#5.1.1)'"),
     Case("rfc5321-553-mailbox-name-not-allowed", "553 Requested action not taken: mailbox name not allowed", NOW,
          "RFC 5321 4.2.2 reply 553 text, refused at RCPT"),
+    Case("postfix-nullmx", "Domain example.info does not accept mail (nullMX)", NOW,
+         "Postfix smtp_connect.c RFC 7505 null MX: 'Domain %s does not accept mail (nullMX)' (5.1.0)"),
+    Case("rfc7504-521-does-not-accept-mail", "521 5.3.2 mx.example.info does not accept mail", NOW,
+         "RFC 7504 section 3: 521 'Host does not accept mail'"),
+    Case("postfix-550-5.1.1-with-sender-named", "550 5.1.1 <a@example.info>: Recipient address rejected: User unknown in local recipient table; from=<news@sender.example> to=<a@example.info> proto=ESMTP helo=<mta.sender.example>", NOW,
+         "Postfix smtpd reject log form (from=/to= appended), quoted by some gateways: names our sender too, the recipient is the unknown one"),
 ]
 
 

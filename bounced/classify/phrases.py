@@ -51,7 +51,7 @@ PHRASE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("has_moved", r"recipient no longer on server|no longer (?:at|with) this (?:address|organization|company)|mailbox has moved|user has moved|address has moved", "Exchange/Courier 'recipient no longer on server', RFC 3463 X.1.6 text"),
     ("has_moved", r"user not local; please try|no forwarding address| has been replaced by ", "RFC 5321 reply 551 'User not local; please try <forward-path>', RFC 3463 X.1.6"),
     # --- not_accept ------------------------------------------------------------------------
-    ("not_accept", r"null ?mx|no mx record|(?:host|domain|host/domain) does not accept mail|accepts no mail|not accepting network messages", "RFC 7505 null MX, RFC 7504 reply 556 'domain does not accept mail', Yahoo 'No mx record found for domain'"),
+    ("not_accept", r"null ?mx|no mx record|(?:host|domain|host/domain) does not accept mail|accepts no mail", "RFC 7505 null MX, RFC 7504 reply 556 'domain does not accept mail', Yahoo 'No mx record found for domain'"),
     ("not_accept", r"couldn't find a mail exchanger|no mail ?hosts? for|mail receiving disabled|indicated no smtp service|no host found for existing smtp connection|destination seems? to reject all mails|no mx found for (?:domain|destination)|no route for current request|name server: \.: host not found", "qmail-remote 'Sorry, I couldn't find a mail exchanger or IP address. (#5.4.4)'"),
     # --- security_error: qmail's 'you don't authenticate' names relaying too ----------------
     ("security_error", r"you don't authenticate or the domain isn't in my list", "qmail-smtpd (smtp-auth patch) 553 'sorry, you don't authenticate or the domain isn't in my list of allowed rcpthosts'"),

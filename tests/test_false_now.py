@@ -34,6 +34,8 @@ class Case:
     expected: str
     source: str
     action: str = "failed"
+    rcpt: str = RCPT  # a provider's own host and domain, for its receiver table
+    host: str = HOST
 
 
 CASES = [
@@ -196,6 +198,17 @@ CASES = [
          "Exim smtp_in.c MAIL FROM: 'sender address must contain a domain'"),
     Case("sloppy-550-5.1.1-relay-access-denied", "550 5.1.1 <a@example.info>: Relay access denied", KEEP,
          "Postfix reject_unauth_destination text under a relay's 5.1.1"),
+    # --- a provider's own sender-side 5.1.X, from its own host ------------------------------
+    Case("gmail-553-5.1.7-sender-not-rfc5321", "553-5.1.7 The sender address <news@sender.example> is not a valid RFC 5321 address. - gsmtp", KEEP,
+         "support.google.com/a/answer/3726730: '553 5.1.7 The sender address <address> is not a valid RFC 5321 address'",
+         rcpt="a@gmail.com", host="gmail-smtp-in.l.google.com"),
+    Case("m365-550-5.1.8-bad-outbound-sender", "550 5.1.8 Access denied, bad outbound sender", KEEP,
+         "learn.microsoft.com Exchange Online NDR 5.1.8", rcpt="a@example.com", host="example-com.mail.protection.outlook.com"),
+    Case("m365-550-5.1.90-daily-recipient-limit", "550 5.1.90 Your message can't be sent because you've reached your daily limit for message recipients", KEEP,
+         "learn.microsoft.com Exchange Online NDR 5.1.90", rcpt="a@example.com", host="example-com.mail.protection.outlook.com"),
+    Case("yandex-553-5.7.1-not-owned", "553 5.7.1 Sender address rejected: not owned by auth user.", KEEP,
+         "Yandex SMTP '553 5.7.1 Sender address rejected: not owned by auth user' (yandex.com/support/mail)",
+         rcpt="a@yandex.ru", host="mx.yandex.ru"),
     # --- still being retried ------------------------------------------------------------------
     Case("postfix-450-4.1.1-delayed", "450 4.1.1 <a@example.info>: Recipient address rejected: User unknown in local recipient table", KEEP,
          "Postfix unknown_local_recipient_reject_code 450 (soft_bounce), RFC 3464 2.3.3 Action: delayed: still retried", action="delayed"),
@@ -255,6 +268,11 @@ CASES = [
          "RFC 7504 section 3: 521 'Host does not accept mail'"),
     Case("postfix-550-5.1.1-with-sender-named", "550 5.1.1 <a@example.info>: Recipient address rejected: User unknown in local recipient table; from=<news@sender.example> to=<a@example.info> proto=ESMTP helo=<mta.sender.example>", NOW,
          "Postfix smtpd reject log form (from=/to= appended), quoted by some gateways: names our sender too, the recipient is the unknown one"),
+    Case("gmail-553-5.1.3-recipient-not-rfc5321", "553-5.1.3 The recipient address <a@gmail.com> is not a valid RFC 5321 address. - gsmtp", NOW,
+         "support.google.com/a/answer/3726730: '553 5.1.3 The recipient address <address> is not a valid RFC 5321 address'",
+         rcpt="a@gmail.com", host="gmail-smtp-in.l.google.com"),
+    Case("m365-550-5.4.1-dbeb", "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)", NOW,
+         "learn.microsoft.com Exchange Online NDR 5.4.1 (Directory-Based Edge Blocking)", rcpt="a@example.com", host="example-com.mail.protection.outlook.com"),
 ]
 
 
@@ -275,16 +293,16 @@ def dsn(case: Case, status: str, *, sendmail: bool = False) -> bytes:
     transcript and its own closing "... User unknown" summary line (deliver.c/savemail.c)."""
     if sendmail:
         notice = f"""   ----- The following addresses had permanent fatal errors -----
-<{RCPT}>
+<{case.rcpt}>
     (reason: {case.text})
 
    ----- Transcript of session follows -----
-... while talking to {HOST}.:
->>> RCPT To:<{RCPT}>
+... while talking to {case.host}.:
+>>> RCPT To:<{case.rcpt}>
 <<< {case.text}
-550 5.1.1 <{RCPT}>... User unknown"""
+550 5.1.1 <{case.rcpt}>... User unknown"""
     else:
-        notice = f"<{RCPT}>: host {HOST}[192.0.2.9] said: {case.text} (in reply to RCPT TO command)"
+        notice = f"<{case.rcpt}>: host {case.host}[192.0.2.9] said: {case.text} (in reply to RCPT TO command)"
     return f"""From: MAILER-DAEMON@mta.sender.example
 To: {SENDER}
 Subject: Undelivered Mail Returned to Sender
@@ -301,17 +319,17 @@ Content-Type: message/delivery-status
 
 Reporting-MTA: dns; mta.sender.example
 
-Final-Recipient: rfc822; {RCPT}
+Final-Recipient: rfc822; {case.rcpt}
 Action: {case.action}
 Status: {status}
-Remote-MTA: dns; {HOST}
+Remote-MTA: dns; {case.host}
 Diagnostic-Code: smtp; {case.text}
 
 --B
 Content-Type: message/rfc822
 
 From: {SENDER}
-To: {RCPT}
+To: {case.rcpt}
 Subject: hello
 
 hello
@@ -339,19 +357,19 @@ def exim_notice(case: Case) -> bytes:
     return f"""From: Mail Delivery System <Mailer-Daemon@mta.sender.example>
 To: {SENDER}
 Subject: {subject}
-X-Failed-Recipients: {RCPT}
+X-Failed-Recipients: {case.rcpt}
 
 {lead}
 
-  {RCPT}
-    host {HOST} [192.0.2.9]
-    SMTP error from remote mail server after RCPT TO:<{RCPT}>:
+  {case.rcpt}
+    host {case.host} [192.0.2.9]
+    SMTP error from remote mail server after RCPT TO:<{case.rcpt}>:
     {case.text}
 
 ------ This is a copy of the message, including all the headers. ------
 
 From: {SENDER}
-To: {RCPT}
+To: {case.rcpt}
 Subject: hello
 
 hello
@@ -368,9 +386,9 @@ def envelopes(case: Case) -> dict[str, bytes]:
     }
 
 
-def decision(raw: bytes) -> tuple[str, str, str]:
+def decision(raw: bytes, rcpt: str) -> tuple[str, str, str]:
     """(NOW or KEEP, reason, kind) for the recipient; a notice that yields no recipient keeps."""
-    got = [r for r in parse_message(raw).recipients if r.recipient.lower() == RCPT]
+    got = [r for r in parse_message(raw).recipients if r.recipient.lower() == rcpt]
     if not got:
         return KEEP, "-", "-"
     rec = got[0]
@@ -381,7 +399,7 @@ def decision(raw: bytes) -> tuple[str, str, str]:
 def test_false_now(case: Case) -> None:
     wrong = []
     for how, raw in envelopes(case).items():
-        got, reason, kind = decision(raw)
+        got, reason, kind = decision(raw, case.rcpt)
         if got != case.expected:
             wrong.append(f"{how}: {got} ({reason}, {kind})")
     assert not wrong, f"{case.text!r} expected {case.expected}: " + "; ".join(wrong)
@@ -394,7 +412,7 @@ def audit() -> None:
     for case in CASES:
         for how, raw in envelopes(case).items():
             total += 1
-            got, reason, kind = decision(raw)
+            got, reason, kind = decision(raw, case.rcpt)
             if got != case.expected:
                 print(f"{case.expected:4} {case.id:45} {how:28} -> {got} {reason} {kind}")
                 if case.expected == KEEP:

@@ -209,6 +209,10 @@ CASES = [
     Case("yandex-553-5.7.1-not-owned", "553 5.7.1 Sender address rejected: not owned by auth user.", KEEP,
          "Yandex SMTP '553 5.7.1 Sender address rejected: not owned by auth user' (yandex.com/support/mail)",
          rcpt="a@yandex.ru", host="mx.yandex.ru"),
+    Case("aol-554-rly-sn", "554 RLY:SN", KEEP,
+         "AOL's RLY:SN 'sending using a disallowed AOL.COM screenname as your FROM' (wordtothewise.com/2012/08/aol-bounces-and-false-positives, quoting AOL's error page): our From"),
+    Case("msa-550-sender-not-valid-for-login", "550 5.7.1 Sender address is not valid for your login", KEEP,
+         "RFC 6409 6.1 Sender Validation: a submission server refusing a MAIL FROM the authenticated user may not use"),
     # --- still being retried ------------------------------------------------------------------
     Case("postfix-450-4.1.1-delayed", "450 4.1.1 <a@example.info>: Recipient address rejected: User unknown in local recipient table", KEEP,
          "Postfix unknown_local_recipient_reject_code 450 (soft_bounce), RFC 3464 2.3.3 Action: delayed: still retried", action="delayed"),

@@ -28,12 +28,13 @@ Precedence, first decision wins:
    ``QUEUE.Expired``, MSEXCH ``(000C05A6)``: :data:`.phrases.IDENTIFIER_ROWS`);
 6. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
-      higher-ranked reason matches; the sender's X.1.7/X.1.8 (RFC 3463 "bad sender's mailbox
-      address syntax", "bad sender's system address") is never overridden by an address reason
-      ("553 5.1.8 Sender address domain does not exist": the address that does not exist is ours) (5.1.1 with "over quota" is a mailbox-full the server
-      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
+      higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
+      mislabelled); the sender's X.1.7/X.1.8 (RFC 3463 "bad sender's mailbox address syntax",
+      "bad sender's system address") is never overridden by an address reason ("553 5.1.8
+      Sender address domain does not exist": the address that does not exist is ours). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
       remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
-      MTA's guess and counts as weak: the remote's words decide;
+      MTA's guess and counts as weak: the remote's words decide; an addressing (X.1.X) guess over
+      a reply other than RFC 5321's mailbox answers 550/551/450 ("554 RLY:SN") counts for nothing;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
 7. the SMTP reply code (552 -> mailbox_full, 452 -> system_full); RFC 7504's 521/556 (no mail
@@ -425,7 +426,10 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
     reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
-    if coded is not None and coded[1] == STRONG and _guessed(diagnostic):
+    guessed = _guessed(diagnostic)
+    if coded is not None and guessed and (status or "")[1:4] == ".1." and smtp.find_failure_reply(diagnostic) not in _MAILBOX_REPLIES:
+        coded = None  # an addressing guess over a reply that is no mailbox answer ("554 RLY:SN")
+    if coded is not None and coded[1] == STRONG and guessed:
         coded = (coded[0], WEAK)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
         coded = _REPLY[reply]
@@ -458,6 +462,10 @@ def _at_stage(reason: str, found: Found, status: str | None) -> str:
 
 
 _ADDRESS_REASONS = frozenset({"user_unknown", "host_unknown", "not_accept"})
+# RFC 5321 4.2.2: the replies that can answer "no such mailbox" (550 mailbox unavailable, 551 user
+# not local, and their 450 counterpart); a reporting MTA's X.1.X guessed over another code (554
+# transaction failed, 553, 5.0.0 replies) is its own reading of words it did not understand
+_MAILBOX_REPLIES = frozenset({"550", "551", "450"})
 _SENDER_SUBJECTS = frozenset({".1.7", ".1.8"})  # RFC 3463 3.2: the sender's address or system
 
 

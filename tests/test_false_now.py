@@ -213,6 +213,12 @@ CASES = [
          "AOL's RLY:SN 'sending using a disallowed AOL.COM screenname as your FROM' (wordtothewise.com/2012/08/aol-bounces-and-false-positives, quoting AOL's error page): our From"),
     Case("msa-550-sender-not-valid-for-login", "550 5.7.1 Sender address is not valid for your login", KEEP,
          "RFC 6409 6.1 Sender Validation: a submission server refusing a MAIL FROM the authenticated user may not use"),
+    Case("sender-verify-unable-under-5.1.1", "550 5.1.1 Unable to verify sender address", KEEP,
+         "RFC 5321 3.3 (the reverse-path may be verified) under a sloppy 5.1.1: the sender's address checked"),
+    Case("exim-unrouteable-sender", "550 Unrouteable sender address", KEEP,
+         "Exim verify = sender: the envelope sender's domain does not route (Exim's 'Unrouteable address' for the sender)"),
+    Case("no-mx-for-sender-domain", "550 No MX record found for sender domain", KEEP,
+         "RFC 5321 3.3/5.1: the sender's domain has no mail host; RFC 7505 null-MX reasoning for the reverse path"),
     # --- still being retried ------------------------------------------------------------------
     Case("postfix-450-4.1.1-delayed", "450 4.1.1 <a@example.info>: Recipient address rejected: User unknown in local recipient table", KEEP,
          "Postfix unknown_local_recipient_reject_code 450 (soft_bounce), RFC 3464 2.3.3 Action: delayed: still retried", action="delayed"),

@@ -31,17 +31,21 @@ Precedence, first decision wins:
       higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
       mislabelled); the sender's X.1.7/X.1.8 (RFC 3463 "bad sender's mailbox address syntax",
       "bad sender's system address") is never overridden by an address reason ("553 5.1.8
-      Sender address domain does not exist": the address that does not exist is ours). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
-      remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
-      MTA's guess and counts as weak: the remote's words decide; an addressing (X.1.X) guess over
-      a reply other than RFC 5321's mailbox answers 550/551/450 ("554 RLY:SN") counts for nothing;
+      Sender address domain does not exist": the address that does not exist is ours). Ranks
+      follow the order of :data:`.phrases.PHRASE_ROWS`. A status the remote's reply does not
+      carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting MTA's guess and counts as
+      weak: the remote's words decide; an addressing (X.1.X) guess over a reply other than RFC
+      5321's mailbox answers 550/551/450 ("554 RLY:SN") counts for nothing;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
 7. the SMTP reply code (552 -> mailbox_full, 452 -> system_full); RFC 7504's 521/556 (no mail
-   accepted at all) count as a strong code in step 6. 551 and 553 decide nothing alone: MTAs use
-   them for the envelope sender, relaying and login mismatches as much as for a mailbox
-   (:mod:`.replycode`);
-8. ``expired`` for Action delayed, else ``undefined``;
+   accepted at all) count as a strong code in step 6, unless the words put the refusal on the
+   sender (gateways answer "521 5.7.1 Blocked - see <IP lookup>" to a client they refuse: that
+   host accepts mail, just not from our IP). 551 and 553 decide nothing alone: MTAs use them for
+   the envelope sender, relaying and login mismatches as much as for a mailbox (:mod:`.replycode`);
+8. a reporting MTA's own lead-in (:data:`.phrases.LEAD_IN_ROWS`, qmail's "does not like recipient")
+   when the remote's words gave no code and no phrase; then ``expired`` for Action delayed, else
+   ``undefined``;
 9. when the format knows which SMTP command was refused (``Found.command``), a vague reason from
    steps 6-8 is corrected by the stage (:mod:`.stages`: anything vague at EHLO -> blocked, at
    MAIL FROM -> rejected; an explicit "unknown user" stays one at any stage), unless the status is an X.1.X
@@ -67,7 +71,7 @@ from bounced.reasons import DEFAULT_KINDS, SENDER_SIDE
 
 from ._literals import LiteralIndex
 from .feedback import FEEDBACK
-from .phrases import FINAL_EXPIRY_ROWS, IDENTIFIER_ROWS, PHRASE_ROWS
+from .phrases import FINAL_EXPIRY_ROWS, IDENTIFIER_ROWS, LEAD_IN_ROWS, PHRASE_ROWS
 from .receivers import RECEIVER_ROWS, RECEIVERS
 from .senders import SENDER_ROWS
 from .replycode import REPLY_ROWS
@@ -143,6 +147,12 @@ def _branch_anchor(branch: str) -> str | None:
                     close(branch[i])
             elif depth == 0:
                 close("")
+            continue
+        if ch == "{":  # a counted quantifier ("{0,40}"): its digits are no literal, and it may drop the last character
+            if depth == 0:
+                close(ch)
+            end = branch.find("}", i)
+            i = len(branch) if end < 0 else end + 1
             continue
         if depth == 0 and ch not in _REGEX_META:
             run += ch
@@ -237,6 +247,7 @@ _PHRASE_RUNS = _runs(PHRASE_ROWS)
 _IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
 _SENDER_RUNS = _runs(SENDER_ROWS)
 _FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
+_LEAD_IN = tuple((reason, re.compile(p)) for reason, p, _note in LEAD_IN_ROWS)
 _RANK: dict[str, int] = {}
 for _i, (_reason, _p, _n) in enumerate(PHRASE_ROWS):
     _RANK.setdefault(_reason, _i)
@@ -431,7 +442,8 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
         coded = None  # an addressing guess over a reply that is no mailbox answer ("554 RLY:SN")
     if coded is not None and coded[1] == STRONG and guessed:
         coded = (coded[0], WEAK)
-    if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG:
+    if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG and (
+            phrase is None or phrase[1] not in SENDER_SIDE):
         coded = _REPLY[reply]
     if coded is not None and coded[1] == STRONG:
         if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
@@ -445,6 +457,10 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
         return coded[0]
     if reply in _REPLY:
         return _REPLY[reply][0]
+    if diagnostic and coded is None and not reply and smtp.find_failure_reply(diagnostic) is None:
+        for reason, rx in _LEAD_IN:
+            if rx.search(diagnostic):
+                return reason
     if action == "delayed":
         return "expired"
     return "undefined"

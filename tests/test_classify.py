@@ -205,6 +205,10 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("xmail-max-attempts", None, "The maximum number of delivery attempts has been reached", "expired"),  # XMail QueueUtils.cpp
     ("communigate-connection-broken", None, "connection with mx.example.net is broken", "network_error"),  # CommuniGate Pro
     ("dovecot-sieve-reject", None, "Your message to <a@example.com> was automatically rejected: I do not accept messages from this sender.", "filtered"),  # Dovecot lda-settings.c
+    ("rfc5321-553-mailbox-name-not-allowed", None, "553 Requested action not taken: mailbox name not allowed", "user_unknown"),  # RFC 5321 4.2.2
+    ("postfix-dns-try-again-under-5.1.2", "5.1.2", "Host or domain name not found. Name service error for name=example.info type=MX: Host not found, try again", "network_error"),  # Postfix dns_lookup.c TRY_AGAIN
+    ("zoho-553-relaying-disallowed", None, "553 Relaying disallowed", "no_relaying"),  # Zoho Mail SMTP error codes
+    ("google-groups-no-permission", None, "550 5.7.0 The group you tried to contact (list) may not exist, or you may not have permission to post messages to the group.", "rejected"),  # Google Groups
 ]
 
 
@@ -287,6 +291,9 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("coremail-invalid-ip", None, "553 Requested mail action not taken: Invalid IP", "blocked"),  # icoremail.vip/support
     ("coremail-fake-sender", None, "553 Requested mail action not taken: Fake sender", "rejected"),  # icoremail.vip/support
     ("emailhost-sending-quota", None, "550 sending quota exceeded", "speeding"),  # emailhost.com.cn 退信 list: the sender's quota
+    ("exim-could-not-complete-sender-verify", "5.1.1", "451 Could not complete sender verify", "rejected"),  # Exim ACL verify = sender deferral
+    ("ezmlm-only-subscribers-under-5.1.1", "5.1.1", "Sorry, only subscribers may post. (#5.7.2)", "rejected"),  # ezmlm-issubn
+    ("fml-not-a-member-under-5.1.1", "5.1.1", "550 5.1.1 You are not a member of this mailing list", "rejected"),  # fml, sloppy 5.1.1
 ]
 
 

@@ -29,15 +29,20 @@ Precedence, first decision wins:
 6. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
       higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
-      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
-      remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
-      MTA's guess and counts as weak: the remote's words decide;
+      mislabelled); the sender's X.1.7/X.1.8 (RFC 3463 "bad sender's mailbox address syntax",
+      "bad sender's system address") is never overridden by an address reason ("553 5.1.8
+      Sender address domain does not exist": the address that does not exist is ours). Ranks
+      follow the order of :data:`.phrases.PHRASE_ROWS`. A status the remote's reply does not
+      carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting MTA's guess and counts as
+      weak: the remote's words decide; an addressing (X.1.X) guess over a reply other than RFC
+      5321's mailbox answers 550/551/450 ("554 RLY:SN") counts for nothing;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
-7. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
+7. the SMTP reply code (552 -> mailbox_full, 452 -> system_full); RFC 7504's 521/556 (no mail
    accepted at all) count as a strong code in step 6, unless the words put the refusal on the
    sender (gateways answer "521 5.7.1 Blocked - see <IP lookup>" to a client they refuse: that
-   host accepts mail, just not from our IP);
+   host accepts mail, just not from our IP). 551 and 553 decide nothing alone: MTAs use them for
+   the envelope sender, relaying and login mismatches as much as for a mailbox (:mod:`.replycode`);
 8. a reporting MTA's own lead-in (:data:`.phrases.LEAD_IN_ROWS`, qmail's "does not like recipient")
    when the remote's words gave no code and no phrase; then ``expired`` for Action delayed, else
    ``undefined``;
@@ -334,7 +339,9 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
         return inmesg
     if inmesg.endswith(".0.0"):
         return field
-    if field == "5.1.1" and (".0" in inmesg or inmesg.startswith("5.5.")):
+    # a guessed 5.1.1 stays over a remote's vague 5.5.X, but not over X.5.1 "invalid command"
+    # (RFC 3463 3.6), which no mailbox answer carries (qmail-smtpd "502 unimplemented (#5.5.1)")
+    if field == "5.1.1" and (".0" in inmesg or (inmesg.startswith("5.5.") and inmesg != "5.5.1")):
         return field
     if field in _FIELD_GIVES_WAY or field.startswith("5.3.") or field[1:5] in _SUBJECT_GIVES_WAY:
         return inmesg
@@ -462,7 +469,10 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     phrase = match_phrase(f"{status or ''} {diagnostic}", literals) if diagnostic else None
     reply = (found.reply_code or "").strip()
     coded = _status_reason(status)
-    if coded is not None and coded[1] == STRONG and _guessed(diagnostic):
+    guessed = _guessed(diagnostic)
+    if coded is not None and guessed and (status or "")[1:4] == ".1." and smtp.find_failure_reply(diagnostic) not in _MAILBOX_REPLIES:
+        coded = None  # an addressing guess over a reply that is no mailbox answer ("554 RLY:SN")
+    if coded is not None and coded[1] == STRONG and guessed:
         coded = (coded[0], WEAK)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG and (
             phrase is None or phrase[1] not in SENDER_SIDE):
@@ -470,6 +480,8 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     if coded is not None and coded[1] == STRONG:
         if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
             return coded[0]
+        if (status or "")[1:] in _SENDER_SUBJECTS and phrase[1] in _ADDRESS_REASONS | _HARD_REASONS:
+            return coded[0]  # the address the words call unknown is the sender's (RFC 3463 X.1.7/8)
         return phrase[1]
     if phrase is not None:
         return phrase[1]
@@ -498,6 +510,11 @@ def _at_stage(reason: str, found: Found, status: str | None) -> str:
 
 
 _ADDRESS_REASONS = frozenset({"user_unknown", "host_unknown", "not_accept"})
+# RFC 5321 4.2.2: the replies that can answer "no such mailbox" (550 mailbox unavailable, 551 user
+# not local, and their 450 counterpart); a reporting MTA's X.1.X guessed over another code (554
+# transaction failed, 553, 5.0.0 replies) is its own reading of words it did not understand
+_MAILBOX_REPLIES = frozenset({"550", "551", "450"})
+_SENDER_SUBJECTS = frozenset({".1.7", ".1.8"})  # RFC 3463 3.2: the sender's address or system
 
 
 def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, senders: frozenset[str]) -> bool:
@@ -510,6 +527,9 @@ def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, sende
     """
     rcpt = (recipient or "").lower()
     rcpt_domain = rcpt.rpartition("@")[2]
+    # the reporting MTA's own framing names the recipient ("after RCPT TO:<a@b>:", Exim
+    # deliver.c): that is which command was refused, not whose address the reply is about
+    diagnostic = diagnostic.replace(f"rcpt to:<{rcpt}>", " ") if rcpt else diagnostic
     if rcpt and rcpt in diagnostic:
         return False
     if any(s in diagnostic for s in senders):

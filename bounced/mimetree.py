@@ -91,7 +91,7 @@ class Part(Message):
     def _index(self) -> dict[str, tuple[str, object]]:
         idx = self.__dict__.get("_bounced_index")
         if idx is None:  # the first occurrence of each name: written last when read backwards
-            idx = self.__dict__["_bounced_index"] = {k.lower(): (k, v) for k, v in reversed(self._headers)}
+            idx = self.__dict__["_bounced_index"] = {kv[0].lower(): kv for kv in reversed(self._headers)}
         return idx
 
     def _changed(self) -> None:

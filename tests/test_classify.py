@@ -206,6 +206,10 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("xmail-max-attempts", None, "The maximum number of delivery attempts has been reached", "expired"),  # XMail QueueUtils.cpp
     ("communigate-connection-broken", None, "connection with mx.example.net is broken", "network_error"),  # CommuniGate Pro
     ("dovecot-sieve-reject", None, "Your message to <a@example.com> was automatically rejected: I do not accept messages from this sender.", "filtered"),  # Dovecot lda-settings.c
+    ("rfc5321-553-mailbox-name-not-allowed", None, "553 Requested action not taken: mailbox name not allowed", "user_unknown"),  # RFC 5321 4.2.2
+    ("postfix-dns-try-again-under-5.1.2", "5.1.2", "Host or domain name not found. Name service error for name=example.info type=MX: Host not found, try again", "network_error"),  # Postfix dns_lookup.c TRY_AGAIN
+    ("zoho-553-relaying-disallowed", None, "553 Relaying disallowed", "no_relaying"),  # Zoho Mail SMTP error codes
+    ("google-groups-no-permission", None, "550 5.7.0 The group you tried to contact (list) may not exist, or you may not have permission to post messages to the group.", "rejected"),  # Google Groups
 ]
 
 
@@ -296,6 +300,9 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("godaddy-ib110-ip-temporarily-blocked", None, "554 This IP has been temporarily blocked for attempting to send too many messages containing content judged to be spam by the Internet community. IB110", "blocked"),  # godaddy.com/help/40685, as receivers.py
     ("cox-sender-domain-authentication", "5.7.1", "550 5.7.1 AUP#CXSNDR sender domain authentication failed", "auth_failure"),  # cox.com/residential/support/email-error-codes.html, as receivers.py
     ("icloud-hme1-spf-and-dkim", "5.7.1", "554 5.7.1 [HME1] This message was blocked for failing both SPF and DKIM authentication checks.", "auth_failure"),  # support.apple.com/en-us/102322
+    ("exim-could-not-complete-sender-verify", "5.1.1", "451 Could not complete sender verify", "rejected"),  # Exim ACL verify = sender deferral
+    ("ezmlm-only-subscribers-under-5.1.1", "5.1.1", "Sorry, only subscribers may post. (#5.7.2)", "rejected"),  # ezmlm-issubn
+    ("fml-not-a-member-under-5.1.1", "5.1.1", "550 5.1.1 You are not a member of this mailing list", "rejected"),  # fml, sloppy 5.1.1
 ]
 
 
@@ -981,6 +988,22 @@ def test_literal_index_equals_substring_tests():
         assert index.groups_in(text) == {i for i, g in enumerate(groups) if any(a in text for a in g)}, text
 
 
+def test_shared_literal_index_answers_each_table_as_its_own_would():
+    """Tables sharing one index (the phrase and sender tables: one pass per recipient) get each
+    their own groups; literals found in a longer text ending with the text give a superset."""
+    from bounced.classify._literals import LiteralIndex
+
+    tables = [[_anchors_of(r[1]) for r in PHRASE_ROWS] + [("user unknown",)],
+              [_anchors_of(r[1]) for r in SENDER_ROWS] + [("user", "ser"), ()]]
+    shared = LiteralIndex(*tables)
+    alone = [LiteralIndex(t) for t in tables]
+    for text in _all_case_texts() + ["user unknown", "usernknown", "unknown user", ""]:
+        for n, index in enumerate(alone):
+            assert shared.groups_in(text, n) == index.groups_in(text), text
+            wider = shared.literals_in("5.1.1 " + text)
+            assert shared.groups_in(text, n, wider) >= index.groups_in(text), text
+
+
 def _anchors_of(pattern: str) -> tuple[str, ...]:
     from bounced.classify import _anchors
 
@@ -1032,3 +1055,14 @@ WHOLE_REPLY_CASES = [
 @pytest.mark.parametrize("diagnostic,notice,expected", [c[1:] for c in WHOLE_REPLY_CASES], ids=[c[0] for c in WHOLE_REPLY_CASES])
 def test_whole_reply_from_sendmail_transcript(diagnostic, notice, expected):
     assert whole_reply(diagnostic, notice) == expected
+def test_marker_index_picks_the_first_receiver_whose_marker_occurs():
+    """pick_receiver's one-pass marker lookup answers as testing each receiver's markers in order."""
+    from bounced.classify import _MARKERS
+
+    def in_order(text: str) -> str | None:
+        return next((name for name, markers in _MARKERS if any(m in text for m in markers)), None)
+
+    texts = _all_case_texts() + [" ".join(m for _n, ms in _MARKERS for m in ms)]
+    texts += [f"{a[0]} and {b[-1]}" for _n, a in _MARKERS for _m, b in _MARKERS]
+    for text in texts:
+        assert pick_receiver(None, None, text) == in_order(text), text

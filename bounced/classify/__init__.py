@@ -29,15 +29,20 @@ Precedence, first decision wins:
 6. the diagnostic's wording against the status code:
    a. a *strong* status code (one cause: 5.1.1, 5.2.2, 5.7.26, ...) wins unless a phrase of a
       higher-ranked reason matches (5.1.1 with "over quota" is a mailbox-full the server
-      mislabelled). Ranks follow the order of :data:`.phrases.PHRASE_ROWS`. A status the
-      remote's reply does not carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting
-      MTA's guess and counts as weak: the remote's words decide;
+      mislabelled); the sender's X.1.7/X.1.8 (RFC 3463 "bad sender's mailbox address syntax",
+      "bad sender's system address") is never overridden by an address reason ("553 5.1.8
+      Sender address domain does not exist": the address that does not exist is ours). Ranks
+      follow the order of :data:`.phrases.PHRASE_ROWS`. A status the remote's reply does not
+      carry (a bare "550 ..." under Sendmail's 5.1.1) is the reporting MTA's guess and counts as
+      weak: the remote's words decide; an addressing (X.1.X) guess over a reply other than RFC
+      5321's mailbox answers 550/551/450 ("554 RLY:SN") counts for nothing;
    b. otherwise the first matching phrase row;
    c. otherwise a *weak* status code's reason (5.7.1 -> security_error, 4.4.7 -> expired);
-7. the SMTP reply code (552 -> mailbox_full, 553 -> user_unknown); RFC 7504's 521/556 (no mail
+7. the SMTP reply code (552 -> mailbox_full, 452 -> system_full); RFC 7504's 521/556 (no mail
    accepted at all) count as a strong code in step 6, unless the words put the refusal on the
    sender (gateways answer "521 5.7.1 Blocked - see <IP lookup>" to a client they refuse: that
-   host accepts mail, just not from our IP);
+   host accepts mail, just not from our IP). 551 and 553 decide nothing alone: MTAs use them for
+   the envelope sender, relaying and login mismatches as much as for a mailbox (:mod:`.replycode`);
 8. a reporting MTA's own lead-in (:data:`.phrases.LEAD_IN_ROWS`, qmail's "does not like recipient")
    when the remote's words gave no code and no phrase; then ``expired`` for Action delayed, else
    ``undefined``;
@@ -187,12 +192,14 @@ class _Table:
     """A table's runs in order, each with its anchors; or, for a large table, its runs'
     top-level branches in order, each compiled alone with its anchor in a literal index, so only
     branches whose literal occurs are searched (a run's alternation tries every branch at every
-    position of the text)."""
+    position of the text). Large tables share one index (see :func:`_tables`): a table's
+    branches are the groups of the index's table number ``slot``."""
 
     runs: tuple[_Run, ...]
     branches: tuple[tuple[int, str, re.Pattern[str]], ...] = ()  # (first row index, reason, branch)
     unanchored: frozenset[int] = frozenset()  # branches searched whatever the text
     index: LiteralIndex | None = None
+    slot: int = 0
 
 
 def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
@@ -201,26 +208,50 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
     Each run also carries its anchors: a substring test rules a run out far faster than the
     regex engine can, and a run whose patterns have no provable literal is always searched.
     """
-    runs: list[tuple[int, str, list[str]]] = []
-    for index, (reason, pattern, _note) in enumerate(rows):
-        if runs and runs[-1][1] == reason:
-            runs[-1][2].append(pattern)
+    return _tables(rows)[0]
+
+
+def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -> tuple[_Table, ...]:
+    """:func:`_runs` of each row set; the large ones (``shared``: all of them) share one literal
+    index, so that one pass over a text finds the present literals of all of them."""
+    split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[str | None]]] = []
+    for rows in row_sets:
+        runs: list[tuple[int, str, list[str]]] = []
+        for index, (reason, pattern, _note) in enumerate(rows):
+            if runs and runs[-1][1] == reason:
+                runs[-1][2].append(pattern)
+            else:
+                runs.append((index, reason, [pattern]))
+        branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
+        split.append((runs, branches, [_branch_anchor(b) for _i, _r, b in branches]))
+    indexed: list[list[tuple[str, ...]]] = []
+    slots: list[int | None] = []
+    for _runs_, _branches, anchors in split:
+        if not shared and sum(a is not None for a in anchors) < _INDEXED:
+            slots.append(None)
+            continue
+        slots.append(len(indexed))
+        indexed.append([(a[:_INDEX_PREFIX],) if a else () for a in anchors])
+    index = LiteralIndex(*indexed) if indexed else None
+    tables = []
+    for (runs, branches, anchors), slot in zip(split, slots):
+        if slot is None:
+            tables.append(_Table(tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps))
+                                       for i, r, ps in runs)))
         else:
-            runs.append((index, reason, [pattern]))
-    branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
-    anchors = [_branch_anchor(b) for _i, _r, b in branches]
-    if sum(a is not None for a in anchors) < _INDEXED:
-        return _Table(tuple((i, r, re.compile("|".join(f"(?:{p})" for p in ps)), _anchors(ps)) for i, r, ps in runs))
-    return _Table((), tuple((i, r, re.compile(b)) for i, r, b in branches),
-                  frozenset(n for n, a in enumerate(anchors) if a is None),
-                  LiteralIndex([(a[:_INDEX_PREFIX],) if a else () for a in anchors]))
+            tables.append(_Table((), tuple((i, r, re.compile(b)) for i, r, b in branches),
+                                 frozenset(n for n, a in enumerate(anchors) if a is None), index, slot))
+    return tuple(tables)
 
 
-def _first_run(table: _Table, text: str) -> tuple[int, str] | None:
-    """(first row index, reason) of the first run matching ``text``."""
+def _first_run(table: _Table, text: str, literals: list[str] | None = None) -> tuple[int, str] | None:
+    """(first row index, reason) of the first run matching ``text``.
+
+    ``literals``: the table's index's :meth:`~LiteralIndex.literals_in` of ``text`` or of a text
+    that ends with it (a superset: the branches it adds are searched and fail), when known."""
     if table.index is not None:
         branches = table.branches
-        for n in sorted(table.index.groups_in(text) | table.unanchored):
+        for n in sorted(table.index.groups_in(text, table.slot, literals) | table.unanchored):
             index, reason, rx = branches[n]
             if rx.search(text):
                 return index, reason
@@ -238,9 +269,10 @@ def _first_run(table: _Table, text: str) -> tuple[int, str] | None:
 
 
 _NO_RUNS = _Table(())
-_PHRASE_RUNS = _runs(PHRASE_ROWS)
-_IDENTIFIER_RUNS = _runs(IDENTIFIER_ROWS)
-_SENDER_RUNS = _runs(SENDER_ROWS)
+# the tables every recipient's diagnostic is read against: one literal index, one pass (_reason)
+_PHRASE_RUNS, _SENDER_RUNS, _IDENTIFIER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS, IDENTIFIER_ROWS, shared=True)
+_LITERALS = _PHRASE_RUNS.index
+assert _LITERALS is not None and _LITERALS is _SENDER_RUNS.index is _IDENTIFIER_RUNS.index
 _FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _LEAD_IN = tuple((reason, re.compile(p)) for reason, p, _note in LEAD_IN_ROWS)
 _RANK: dict[str, int] = {}
@@ -266,6 +298,8 @@ _RECEIVER_RUNS: dict[str, _Table] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
 _MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+# which receivers' markers a diagnostic holds, in one pass (LiteralIndex) instead of a test per marker
+_MARKER_INDEX = LiteralIndex([markers for _name, markers in _MARKERS])
 _HOST_SUFFIXES: dict[str, str] = {}
 _RECIPIENT_DOMAINS: dict[str, str] = {}
 for _name, _hosts, _domains, _markers, _note in RECEIVERS:
@@ -316,7 +350,9 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
         return inmesg
     if inmesg.endswith(".0.0"):
         return field
-    if field == "5.1.1" and (".0" in inmesg or inmesg.startswith("5.5.")):
+    # a guessed 5.1.1 stays over a remote's vague 5.5.X, but not over X.5.1 "invalid command"
+    # (RFC 3463 3.6), which no mailbox answer carries (qmail-smtpd "502 unimplemented (#5.5.1)")
+    if field == "5.1.1" and (".0" in inmesg or (inmesg.startswith("5.5.") and inmesg != "5.5.1")):
         return field
     if field in _FIELD_GIVES_WAY or field.startswith("5.3.") or field[1:5] in _SUBJECT_GIVES_WAY:
         return inmesg
@@ -357,13 +393,13 @@ def _normalize_text(text: str) -> str:
     return smtp.drop_transcript_summary(smtp.join_reply_lines(" ".join(text.split()).lower()))
 
 
-def match_phrase(text: str) -> tuple[int, str] | None:
+def match_phrase(text: str, literals: list[str] | None = None) -> tuple[int, str] | None:
     """(row index, reason) of the first phrase row matching ``"<status> <diagnostic>"`` (lower-cased).
 
     The index is that of the first row of the matching run; tests use :func:`_row_for` to get the
     exact row.
     """
-    return _first_run(_PHRASE_RUNS, text)
+    return _first_run(_PHRASE_RUNS, text, literals)
 
 
 def _host_receiver(host: str) -> str | None:
@@ -389,11 +425,8 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
         name = _RECIPIENT_DOMAINS.get(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
         if name:
             return name
-    for name, markers in _MARKERS:
-        for marker in markers:
-            if marker in diagnostic:
-                return name
-    return None
+    marked = _MARKER_INDEX.groups_in(diagnostic)
+    return _MARKERS[min(marked)][0] if marked else None  # the first receiver with a marker in it
 
 
 def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None:
@@ -413,20 +446,25 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
     if said in SENDER_SIDE:
         return said
-    identified = _first_run(_IDENTIFIER_RUNS, diagnostic) if diagnostic else None
-    if identified is not None and identified[1] in SENDER_SIDE:
-        return identified[1]
     # the general tables read the reply's words; a URL's path is a help page's file name
     # ("/blocklist-faq"), so only its host stays (receivers and identifiers may key on their URLs)
     words = smtp.url_hosts(diagnostic)
-    sender = _first_run(_SENDER_RUNS, words) if words else None
+    # the phrase, sender and identifier tables' literals, found once in the text the phrases are
+    # matched against: it ends with the words, so they include those of the words themselves (and
+    # of the diagnostic, which the identifiers read, when no URL path was taken out of it)
+    literals = _LITERALS.literals_in(f"{status or ''} {words}") if words else None
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals if words == diagnostic else None) \
+        if diagnostic else None
+    if identified is not None and identified[1] in SENDER_SIDE:
+        return identified[1]
+    sender = _first_run(_SENDER_RUNS, words, literals) if words else None
     if sender is not None:
         return sender[1]
     if said is not None:
         return said
     if identified is not None:
         return identified[1]
-    return _at_stage(_generic_reason(found, words, status, action), found, status)
+    return _at_stage(_generic_reason(found, words, status, action, literals), found, status)
 
 
 def _guessed(diagnostic: str) -> bool:
@@ -436,9 +474,10 @@ def _guessed(diagnostic: str) -> bool:
     return smtp.first_failure_status(diagnostic) is None and smtp.find_failure_reply(diagnostic) is not None
 
 
-def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
+def _generic_reason(found: Found, diagnostic: str, status: str | None, action: str,
+                    literals: list[str] | None = None) -> str:
     """Steps 6-8: wording against status codes, then the reply code, then the defaults."""
-    phrase = match_phrase(f"{status or ''} {diagnostic}") if diagnostic else None
+    phrase = match_phrase(f"{status or ''} {diagnostic}", literals) if diagnostic else None
     reply = (found.reply_code or "").strip()
     # a status the reporting MTA derived from the reply code and the command tells only the class:
     # Sendmail's 5.1.1 for a bare 550 at RCPT says no more than "550" (usersmtp.c), so the reply
@@ -450,6 +489,8 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     if coded is not None and coded[1] == STRONG:
         if phrase is None or _RANK.get(coded[0], _LAST) <= phrase[0]:
             return coded[0]
+        if (status or "")[1:] in _SENDER_SUBJECTS and phrase[1] in _ADDRESS_REASONS | _HARD_REASONS:
+            return coded[0]  # the address the words call unknown is the sender's (RFC 3463 X.1.7/8)
         return phrase[1]
     if phrase is not None:
         return phrase[1]
@@ -478,6 +519,7 @@ def _at_stage(reason: str, found: Found, status: str | None) -> str:
 
 
 _ADDRESS_REASONS = frozenset({"user_unknown", "host_unknown", "not_accept"})
+_SENDER_SUBJECTS = frozenset({".1.7", ".1.8"})  # RFC 3463 3.2: the sender's address or system
 
 
 def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, senders: frozenset[str]) -> bool:
@@ -490,6 +532,9 @@ def _names_the_sender(reason: str, recipient: str | None, diagnostic: str, sende
     """
     rcpt = (recipient or "").lower()
     rcpt_domain = rcpt.rpartition("@")[2]
+    # the reporting MTA's own framing names the recipient ("after RCPT TO:<a@b>:", Exim
+    # deliver.c): that is which command was refused, not whose address the reply is about
+    diagnostic = diagnostic.replace(f"rcpt to:<{rcpt}>", " ") if rcpt else diagnostic
     if rcpt and rcpt in diagnostic:
         return False
     if any(s in diagnostic for s in senders):

@@ -36,27 +36,37 @@ def _trie_pattern(words: Sequence[str]) -> str:
 
 
 class LiteralIndex:
-    """Maps a text to the indices of the groups (of literals) that have a literal in it."""
+    """Maps a text to the indices of the groups (of literals) that have a literal in it; several
+    tables of groups may share one index (one pass over a text serves them all)."""
 
     __slots__ = ("_finder", "_groups_of")
 
-    def __init__(self, groups: Sequence[Sequence[str]]) -> None:
-        words = sorted({w for g in groups for w in g})
+    def __init__(self, *tables: Sequence[Sequence[str]]) -> None:
+        words = sorted({w for groups in tables for g in groups for w in g})
         if not words or min(map(len, words)) == 0:
             raise ValueError("literals must be non-empty")
         self._finder = re.compile(f"(?=({_trie_pattern(words)}))")
-        holders: dict[str, set[int]] = {}
-        for i, g in enumerate(groups):
-            for w in g:
-                holders.setdefault(w, set()).add(i)
-        # a found literal proves present every group holding it or one of its prefixes
-        self._groups_of: dict[str, frozenset[int]] = {
-            w: frozenset().union(*(holders.get(w[:k], ()) for k in range(1, len(w) + 1))) for w in words}
+        self._groups_of: list[dict[str, frozenset[int]]] = []
+        for groups in tables:
+            holders: dict[str, set[int]] = {}
+            for i, g in enumerate(groups):
+                for w in g:
+                    holders.setdefault(w, set()).add(i)
+            # a found literal proves present every group holding it or one of its prefixes
+            self._groups_of.append({w: frozenset().union(*(holders.get(w[:k], ()) for k in range(1, len(w) + 1)))
+                                    for w in words})
 
-    def groups_in(self, text: str) -> frozenset[int]:
-        """Indices of the groups with at least one literal occurring in ``text``."""
-        found = self._finder.findall(text)
+    def literals_in(self, text: str) -> list[str]:
+        """The longest literal at each position of ``text`` where one starts (what
+        :meth:`groups_in` reads)."""
+        return self._finder.findall(text)
+
+    def groups_in(self, text: str, table: int = 0, literals: list[str] | None = None) -> frozenset[int]:
+        """Indices of the groups of ``table`` with at least one literal occurring in ``text``.
+
+        ``literals``: :meth:`literals_in` of ``text``, when known."""
+        found = self._finder.findall(text) if literals is None else literals
         if not found:
             return frozenset()
-        groups_of = self._groups_of
+        groups_of = self._groups_of[table]
         return frozenset().union(*[groups_of[w] for w in set(found)])

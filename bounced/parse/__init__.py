@@ -36,7 +36,7 @@ from types import ModuleType
 
 from bounced import mime
 from bounced.model import Found, Kind, ParseResult, RecipientResult
-from bounced.parse import smtp
+from bounced.parse import signals, smtp, verp  # small, and read for every message
 
 __all__ = ["ParseOptions", "parse_message", "format_modules"]
 
@@ -172,7 +172,7 @@ def _parse_tree(raw: bytes, msg: Message, options: ParseOptions, envelope_rcpt: 
     errors: list[str] = []
     fmt, founds = _run_modules(msg, errors)
 
-    from bounced.parse import arf, fallback, signals, verp  # small; imported here to keep startup lean
+    from bounced.parse import arf, fallback  # imported here to keep startup lean
 
     resolved = [f for f in founds if f.recipient]
     verp_rcpt = None
@@ -238,8 +238,6 @@ def _attached_notice(msg: Message) -> Message | None:
     direct attachment of a multipart message that is no report itself, and only one that is a
     report or comes from a mail system (a real bounce's returned original is our own mail, whose
     subject may well say "delivery notification", so the subject does not count); one level."""
-    from bounced.parse import signals
-
     if not msg.is_multipart() or mime.content_type(msg) == "multipart/report":
         return None
     children = msg.get_payload()
@@ -257,8 +255,6 @@ def _attached_notice(msg: Message) -> Message | None:
 
 def _from_a_mail_system(msg: Message) -> bool:
     """A delivery report, or a null return path or mail system's From (MAILER-DAEMON, ...)."""
-    from bounced.parse import signals
-
     if mime.content_type(msg) == "multipart/report" and mime.param(msg, "report-type").lower().endswith("delivery-status"):
         return True
     return signals.null_or_daemon_sender(msg)
@@ -269,8 +265,6 @@ def _sent_by_a_person(msg: Message) -> bool:
     (as itself only if the attachment names no recipient). A mail system's message that attaches a notice (a bounce of a bounce, a postmaster
     mailbox forwarding) is read both ways, and as its attachment when that names every
     recipient the message itself was found to name."""
-    from bounced.parse import signals
-
     return not signals.null_or_daemon_sender(msg)
 
 

@@ -161,11 +161,14 @@ def unfold(text: str) -> str:
     return " ".join(text.split())  # str.split() splits at exactly the characters re's \s matches
 
 
+_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*")
+
+
 def split_type(value: str) -> tuple[str, str]:
     """``'rfc822; a@b'`` -> ``('rfc822', 'a@b')``; a value without a type -> ``('', value)``."""
     head, sep, rest = value.partition(";")
     head = head.strip()
-    if sep and head and len(head) <= 20 and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.+\-]*", head):
+    if sep and head and len(head) <= 20 and _TYPE.fullmatch(head):
         return head.lower(), rest.strip()
     return "", value.strip()
 

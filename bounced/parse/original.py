@@ -22,7 +22,9 @@ STANDARD = ("Message-ID", "From", "To", "Subject", "Date")
 # a header line an original starts with (used to find an inline-quoted copy)
 _HEADER_LINE = re.compile(r"^[ \t>|]{0,4}([A-Za-z][A-Za-z0-9-]{1,60}):[ \t]", re.M)
 _KEY_FIELDS = {"message-id", "from"}
-_KEY_LINE = re.compile(r"^[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]", re.M)
+# searched in the text with a newline put before it: starting with the newline before its line
+# (not ^ under re.M), the pattern lets the regex engine skip from newline to newline
+_KEY_LINE = re.compile(r"\n[ \t>|]{0,4}(?:Message-I[Dd]|From|FROM|Message-id|MESSAGE-ID):[ \t]")
 _KEY_NEEDLES = ("From:", "FROM:", "Message-I", "Message-id", "MESSAGE-ID")  # one is in every match of _KEY_LINE
 _OTHER_FIELDS = {"date", "subject", "to", "received", "return-path", "mime-version", "content-type"}
 MAX_INLINE = 64 * 1024
@@ -144,7 +146,7 @@ def inline_headers(text: str) -> dict[str, str] | None:
     Message-ID or From and at least one other typical field."""
     if not any(needle in text for needle in _KEY_NEEDLES):
         return None
-    first = _KEY_LINE.search(text)
+    first = _KEY_LINE.search("\n" + text)  # at the newline before the line: its start in ``text``
     if first is None:
         return None
     # start a little before the first Message-ID/From line: the run may begin with Received

@@ -29,6 +29,7 @@ from bounced import mime
 from bounced.model import Found
 from bounced.parse import fields, smtp
 from bounced.parse.lhost import _common
+from bounced.parse.sniff import Caseless
 
 FORMAT = "rfc3464"
 
@@ -79,12 +80,14 @@ def _mislabelled_status(report: Message) -> Message | None:
     second = children[1]
     if mime.content_type(second) not in _MISLABELLED_TYPES:
         return None
-    if _RCPT_FIELD.search(mime.part_text(second)[:65536]):
+    if _RCPT_FIELD.search("\n" + mime.part_text(second)[:65536]):
         return second
     return None
 
 
-_RCPT_FIELD = re.compile(r"(?im)^(?:final|original)-recipient\s*:")
+# searched in the text with a newline put before it: starting with the newline before its line
+# (not ^ under re.M), the pattern lets the regex engine skip from line end to line end
+_RCPT_FIELD = Caseless(r"\n(?:final|original)-recipient\s*:")
 _MISLABELLED_TYPES = _HUMAN_TYPES | {"text/rfc822-headers"}
 
 
@@ -257,7 +260,7 @@ def _usable(addr: str | None) -> bool:
 
 
 def _is_recipient_block(block: dict[str, str]) -> bool:
-    return any(k in block for k in ("final-recipient", "original-recipient", "x-actual-recipient"))
+    return "final-recipient" in block or "original-recipient" in block or "x-actual-recipient" in block
 
 
 def extract(msg: Message) -> list[Found] | None:

@@ -10,16 +10,16 @@ import re
 from email.message import Message
 
 from bounced import mime
+from bounced.parse.sniff import Caseless
 
 # the sender of a bounce: the null path or a mail system's own mailbox
-_DAEMON_FROM = re.compile(
+_DAEMON_FROM = Caseless(
     r"mailer-daemon|mail-daemon|mailer_daemon|postmaster|mail delivery (?:sub)?system|mail\.delivery|"
     r"mail administrator|mdaemon|\bbounce|smtp gateway|message delivery|nondeliverable|"
     r"microsoftexchange[0-9a-f]{8,}|\bdaemon@|mailadmin|mail-notify|mailer@|mail-router",
-    re.I,
 )
 # subjects that only failure and delay notices use (several languages)
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = Caseless(
     r"undeliver|undelivered|returned mail|returned to sender|return(?:ing)? message|delivery fail|"
     r"failure notice|delivery status notification|mail delivery|could not be delivered|"
     r"not (?:be )?delivered|delivery problem|delivery error|delivery notification|failed mail|"
@@ -28,7 +28,6 @@ _BOUNCE_SUBJECT = re.compile(
     r"delayed mail|delivery (?:delay|warning)|warning: could not send|message status|"
     r"mail could not|rejected:|unzustellbar|nicht zustellbar|non remis|non recapitabile|"
     r"no se puede entregar|onbestelbaar|未達|エラー|配信不能|退信|退回",
-    re.I,
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless
 
 # RFC 3463: class.subject.detail; not inside a word, an IP address or a version string ("192.0.2.5",
 # "4.80", "8.14.4/8.14.4", "ID-5.1.1"), except right after a multi-line reply's code ("550-5.7.1").
@@ -266,13 +266,13 @@ def last_attempt_codes(diagnostic: str) -> tuple[str, str] | None:
 # --- the SMTP command a reply answered ------------------------------------------------------
 # Postfix "(in reply to end of DATA command)", Exim "SMTP error from remote mail server after
 # RCPT TO:<a@b>", Sendmail transcripts ">>> DATA" followed by "<<< 550 ...".
-_IN_REPLY = re.compile(r"in\s+reply\s+to\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|helo|ehlo|lhlo|starttls)\s+command",
-                       re.I)
-_AFTER = re.compile(r"(?:error|failure|refused|rejected)[^\n]{0,60}?\bafter\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|"
-                    r"initial\s+connection|helo|ehlo|lhlo|starttls)\b", re.I)
+# (case-insensitive: sniff.Caseless; the command is read lower-cased)
+_IN_REPLY = Caseless(r"in\s+reply\s+to\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|helo|ehlo|lhlo|starttls)\s+command")
+_AFTER = Caseless(r"(?:error|failure|refused|rejected)[^\n]{0,60}?\bafter\s+(end\s+of\s+data|data|rcpt\s+to|mail\s+from|"
+                  r"initial\s+connection|helo|ehlo|lhlo|starttls)\b")
 _TRANSCRIPT = re.compile(r"^>>>[ \t]*([A-Za-z]{4})[^\n]*\n(?:(?:<<<|>>>)[ \t]*[^\n]*\n){0,20}?<<<[ \t]*([45]\d\d)", re.M)
 # Postfix smtp(8): "host X[ip] refused to talk to me: 554 ..." is its report of a refused greeting
-_GREETING = re.compile(r"refused\s+to\s+talk\s+to\s+me()", re.I)
+_GREETING = Caseless(r"refused\s+to\s+talk\s+to\s+me()")
 # each pattern with the literals one of which every match of it contains (see bounced.parse.sniff)
 _PHRASED = ((_IN_REPLY, ("reply",)), (_AFTER, ("after",)), (_GREETING, ("talk",)))
 _COMMANDS = {"end of data": "DATA", "data": "DATA", "rcpt to": "RCPT", "mail from": "MAIL", "helo": "HELO",
@@ -284,8 +284,9 @@ def find_command(text: str) -> str | None:
     """The SMTP command a failure reply in ``text`` answered (DATA, RCPT, MAIL, HELO, EHLO,
     STARTTLS, CONN for the greeting), or None when the text does not say."""
     text = text[:MAX_SCAN]
+    low = text.lower() if text.isascii() else None  # may_match's test, the text lower-cased once
     for pattern, needles in _PHRASED:
-        m = pattern.search(text) if may_match(text, needles) else None
+        m = pattern.search(text) if low is None or any(n in low for n in needles) else None
         if m:
             return _COMMANDS.get(" ".join(m.group(1).lower().split()))
     m = _TRANSCRIPT.search(text) if ">>>" in text else None

@@ -15,7 +15,7 @@ from bounced import mime
 from bounced.model import Found
 from bounced.parse import smtp
 from bounced.parse.fields import html_to_text, unfold
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless
 
 MAX_TEXT = 64 * 1024
 MAX_LINE = 2048
@@ -30,12 +30,11 @@ SYSTEM_LOCALS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "daemon", "root", "abuse",
      "mail.delivery.system", "mailadmin", "mdaemon", "noreply", "no-reply", "nobody"}
 )
-_BOUNCE_FROM = re.compile(
+_BOUNCE_FROM = Caseless(
     r"mailer-daemon|mail-daemon|postmaster|mail\.delivery\.system|mail delivery|mdaemon|"
     r"delivery subsystem|administrator|daemon|smtp|notification|interscan|bounce|mailer@",
-    re.I,
 )
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = Caseless(
     r"undeliver|undelivered|returned mail|returning message|delivery fail|failure notice|"
     r"delivery status notification|mail delivery|could not be delivered|not delivered|"
     r"delivery problem|delivery error|delivery notification|failed mail|mail error|"
@@ -45,13 +44,14 @@ _BOUNCE_SUBJECT = re.compile(
     r"unzustellbar|nicht zugestellt|non remis|non distribu|non recapitabile|onbestelbaar|"
     r"no se (?:pudo|puede) entregar|no entregado|n[aã]o (?:foi )?entregue|olevererbar|ei voitu toimittaa|"
     r"niedostarczon|nedoru[cč]|配信|送信できません|退信|投递失败",
-    re.I,
 )
 
 # Where the copy of the returned original starts, as MTAs announce it.  A line is a marker when
-# it matches after stripping decoration ("----", "|---", "***", "===").
-_CUT_MARKERS = re.compile(
-    r"""\n[ \t\-=*|_>]*+(?:
+# it matches after stripping decoration ("----", "|---", "***", "===").  (Case-insensitive, as
+# are the patterns above: sniff.Caseless.)
+_CUT_MARKERS = Caseless(
+    # (the lookahead holds the first letter of every alternative: most lines fail on it at once)
+    r"""\n[ \t\-=*|_>]*+(?=[abcehimorstuy])(?:
         this\ is\ a\ copy\ of\ (?:the|your)\ message
       | below\ (?:this|the\ next)\ line\ is\ a\ copy
       | (?:original|returned|unsent|undelivered)\ (?:message|mail)\b(?!\ (?:was|is|has|to|could)\b)
@@ -74,14 +74,12 @@ _CUT_MARKERS = re.compile(
       | message\ body\ suppressed
       | mensaje\ original
     )""",
-    re.I | re.X,
+    re.X,
 )
 # Header lines that can only belong to the attached original (the report itself never starts a
 # line with them).
-_ATTACHED = re.compile(r"\nContent-Type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)", re.I)
+_ATTACHED = Caseless(r"\ncontent-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
 _HEADER_START = re.compile(r"\n(?:Received|Return-Path|Return-path|DKIM-Signature|Message-I[Dd]|X-Original-To|Delivered-To):[ \t]")
-_HEADER_NAMES = ("Received:", "Return-Path:", "Return-path:", "DKIM-Signature:", "Message-I", "X-Original-To:",
-                 "Delivered-To:")  # one is in every match of _HEADER_START (case-sensitive)
 
 _SKIP_TYPES = frozenset(
     {"message/rfc822", "message/rfc822-headers", "text/rfc822-headers", "message/delivery-status",
@@ -141,9 +139,11 @@ def _raw_report_text(msg: Message) -> str:
     text = "\n".join(out)[:MAX_TEXT]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) > MAX_LINE and any(len(line) > MAX_LINE for line in text.split("\n")):
-        # no report line is this long; bounding lines bounds every per-line pattern's work
-        text = "\n".join(line[:MAX_LINE] for line in text.split("\n"))
+    if len(text) > MAX_LINE:
+        lines = text.split("\n")
+        if max(map(len, lines)) > MAX_LINE:
+            # no report line is this long; bounding lines bounds every per-line pattern's work
+            text = "\n".join(line[:MAX_LINE] for line in lines)
     return text
 
 
@@ -153,14 +153,18 @@ def cut_original(text: str) -> str:
     # first character lets the regex engine skip ahead instead of trying every position. In
     # ``nl`` the newline before the line starting at text[i] is nl[i], so positions carry over.
     nl = "\n" + text
+    low = nl.lower()  # read by both case-insensitive patterns
     end = len(text)
-    # the last two patterns only where a literal each of their matches holds occurs (sniff)
-    for pattern, start, needed in ((_CUT_MARKERS, 0, True), (_ATTACHED, 0, may_match(text, ("rfc822",))),
-                                   (_HEADER_START, 1, any(name in text for name in _HEADER_NAMES))):
-        m = pattern.search(nl, start, end + 1) if needed else None
+    m = _CUT_MARKERS.search(nl, 0, end + 1, lowered=low)
+    if m:
+        end = m.start()
+    # only where "rfc822", which every match of it holds, occurs (sniff.may_match's test)
+    if "rfc822" in low or not text.isascii():
+        m = _ATTACHED.search(nl, 0, end + 1, lowered=low)
         if m:
             end = m.start()
-    return text[:end]
+    m = _HEADER_START.search(nl, 1, end + 1)
+    return text[:m.start()] if m else text[:end]
 
 
 def addresses(text: str) -> list[str]:

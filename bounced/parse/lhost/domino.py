@@ -27,13 +27,14 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
+from bounced.parse.sniff import Caseless
 
 FORMAT = "domino"
 
 _NOT_DELIVERED = re.compile(r"^[^\S\n]*was not delivered to:?\s*$", re.I | re.M)
 _BECAUSE = re.compile(r"^[^\S\n]*because:?\s*$", re.I | re.M)
-_NOTES_START = re.compile(r"^-+\s*Failure Reasons\s*-+\s*$", re.I | re.M)
-_NOTES_END = re.compile(r"^-+\s*Returned Message\s*-+\s*$", re.I | re.M)
+_NOTES_START = Caseless(r"^-+\s*failure reasons\s*-+\s*$", re.M)
+_NOTES_END = Caseless(r"^-+\s*returned message\s*-+\s*$", re.M)
 _TO = re.compile(r"^To:[ \t]*([^\n]*)", re.M | re.I)
 _SUBJECT_REASON = re.compile(r"^DELIVERY[ _]FAILURE:\s*(.*)$", re.I)
 

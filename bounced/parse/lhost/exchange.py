@@ -27,14 +27,13 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 
 FORMAT = "exchange"
 
-_START = re.compile(
+_START = Caseless(
     r"did not reach the following recipient|following recipient\(s\) (?:cannot|could not) be reached|"
-    r"Delivery has failed to these recipients|could not be delivered to the following recipients?",
-    re.I,
+    r"delivery has failed to these recipients|could not be delivered to the following recipients?",
 )
 _START_NEEDLES = ("following recipient", "delivery has failed")  # one is in every match (bounced.parse.sniff)
 _RCPT = re.compile(
@@ -43,9 +42,9 @@ _RCPT = re.compile(
     re.I,
 )
 # The administrators' section, in English or French (Exchange localises it with the NDR).
-_ADMIN = re.compile(
-    r"^[ \t]*(?:Diagnostic information for administrators|Informations de diagnostic pour les administrateurs)",
-    re.I | re.M,
+_ADMIN = Caseless(
+    r"^[ \t]*(?:diagnostic information for administrators|informations de diagnostic pour les administrateurs)",
+    re.M,
 )
 _REMOTE_RETURNED = re.compile(
     r"Remote Server (?:at [^\n']{0,120}? )?returned '([^'\n]*)'|^[ \t]*(#\d{3}[ -][^\n]*?)[ \t]*(?:##[^\n]*)?$",
@@ -67,10 +66,14 @@ def extract(msg: Message) -> list[Found] | None:
     if c.has_dsn_recipients(msg):
         return None
     text = c.report_text(msg)
-    start = (_START.search(text) if may_match(text, _START_NEEDLES) else None) or _ADMIN.search(text)
-    if start is None:
-        return None
-    body = text[text.find("\n", start.end()) + 1:] if start.re is _START else text[start.start():]
+    start = _START.search(text) if may_match(text, _START_NEEDLES) else None
+    if start is not None:
+        body = text[text.find("\n", start.end()) + 1:]
+    else:
+        start = _ADMIN.search(text)
+        if start is None:
+            return None
+        body = text[start.start():]
     admin = _ADMIN.search(body)
     listing = body[: admin.start()] if admin else body
     recipients: list[tuple[str, list[str]]] = []

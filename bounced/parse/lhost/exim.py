@@ -29,24 +29,23 @@ from email.message import Message
 from bounced import mime
 from bounced.model import Found
 from bounced.parse.lhost import _common as c
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 
 FORMAT = "exim"
 
-_MARKER = re.compile(
-    r"This message was created automatically by mail delivery|"
+_MARKER = Caseless(
+    r"this message was created automatically by mail delivery|"
     r"could not be delivered to one or more|has not yet been delivered|"
     r"following address(?:\(es\)|es)? failed",
-    re.I,
 )
 # one is in every match of _MARKER (bounced.parse.sniff)
 _MARKER_NEEDLES = ("this message was created automatically", "could not be delivered to one or more",
                    "has not yet been delivered", "following address")
-_START = re.compile(
+_START = Caseless(
     r"(?:address(?:\(es\)|es)?\s+failed|address failed|has not yet been delivered is|"
     r"not yet been delivered to the following addresses|"
     r"following address(?:\(es\)|es)? (?:failed|have not yet been delivered))[ \t]*+:?[ \t]*+$",
-    re.I | re.M,
+    re.M,
 )
 _ADDR_LINE = re.compile(r"^[ \t]{0,3}<?(" + c.ADDR_PAT + r")>?:?(?:[ \t]+(.*))?$")
 _BARE = re.compile(r"^[ \t]{1,3}([\w.+=-]+):?\s*$")
@@ -55,11 +54,10 @@ _BARE = re.compile(r"^[ \t]{1,3}([\w.+=-]+):?\s*$")
 _UNDISCLOSED = re.compile(r"^[ \t]{1,3}(?:an undisclosed address|pipe to |save to |file )", re.I)
 _GENERATED = re.compile(r"\(?(?:ultimately )?generated (?:from|by)\s+<?(" + c.ADDR_PAT + r")>?\)?", re.I)
 _HOST = re.compile(r"\bhost:?\s+([\w.-]+\.[a-z]{2,})\b", re.I)
-_DELAY = re.compile(r"has not yet been delivered|delayed|not yet been delivered", re.I)
-_END = re.compile(
-    r"^(?:No action is required|Delivery attempts will continue|If you|Included is a copy|"
-    r"Please |For further|To find out|The message identifier|Eventually the mail)",
-    re.I,
+_DELAY = Caseless(r"has not yet been delivered|delayed|not yet been delivered")
+_END = Caseless(
+    r"^(?:no action is required|delivery attempts will continue|if you|included is a copy|"
+    r"please |for further|to find out|the message identifier|eventually the mail)",
 )
 
 

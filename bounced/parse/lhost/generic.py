@@ -28,23 +28,22 @@ from bounced.model import Found
 from bounced.parse import smtp
 from bounced.parse.fields import dsn_fields, status_by_recipient
 from bounced.parse.lhost import _common as c
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 
 FORMAT = "generic"
 
-_LEAD = re.compile(
+_LEAD = Caseless(
     r"""^[\s\-*>|#=+~.\u2022]*+(?:\d{1,3}[.)]\s*)?
     (?:(?:failed|final|intended|original|invalid|unknown|bad|rejected|x-actual)?[\s-]*
        (?:recipient(?:\(s\))?|recipients|addressee|address(?:\(es\))?|undeliverable\ address|error-for|
           unknown\ user|user|mailbox|rcpt|e-?mail)\s*(?:address\s*)?[:=])?
-    [<\[("'\s]*(?:SMTP:|rfc822;\s*|utf-8;\s*)?$""",
-    re.I | re.X,
+    [<\[("'\s]*(?:smtp:|rfc822;\s*|utf-8;\s*)?$""",
+    re.X,
 )
-_CODE_LEAD = re.compile(
+_CODE_LEAD = Caseless(
     r"^(?:<<<|>>>|received\s*>>>|[-*\s])*+[45]\d\d[\s-]+(?:[245]\.\d{1,3}\.\d{1,3}\s+)?(?:\S+\s+){0,3}?[<\[(\"']?$",
-    re.I,
 )
-_PHRASE = re.compile(
+_PHRASE = Caseless(
     r"""(?:
         (?:deliver(?:ed|y)?|sent|send|sending|reach|reached|transmit(?:ted)?|forward(?:ed)?|relay(?:ed)?)
             \s+(?:[\w'-]+\s+){0,4}?to
@@ -59,56 +58,52 @@ _PHRASE = re.compile(
       | errors?
       | (?:full|unknown|invalid|disabled|unavailable|rejected|exist|found|failed|refused|denied)\s*:
     )\s*[:,=]?\s*[<\[("']{0,2}$""",  # two openers: CommuniGate Pro's "Failed to deliver to '<a@b>'"
-    re.I | re.X,
+    re.X,
 )
-_SENDER_CTX = re.compile(
+_SENDER_CTX = Caseless(
     r"(?:from|sender|envelope-from|return-path|reply-to|sent\s+by|contact|author|originator|errors-to|by|cc|bcc)"
     r"\s*[:=]?\s*[<\[(\"']{0,2}\s*$",
-    re.I,
 )
-_ERR_LINE = re.compile(
+_ERR_LINE = Caseless(
     r"(?:^|[\s\[(:])[45]\d\d(?:[\s-]|$)|[245]\.\d{1,3}\.\d{1,3}|said:|reason|because|error|unknown|not (?:found|exist|known|listed)|"
     r"no such|full|quota|reject|denied|refused|invalid|disabled|exceed|expired|timed? ?out|blocked|"
     r"not accept|unavailable|spam|virus|policy|too (?:large|big|many)|loop|hop count|no mailbox|"
     r"does not|doesn't|isn't|couldn't|could not|unable|failed|failure",
-    re.I,
 )
 # the words of _ERR_LINE's non-numeric alternatives: one is in every match not holding a 2, 4 or 5
 _ERR_NEEDLES = ("said:", "reason", "because", "error", "unknown", "not", "no such", "full", "quota", "reject",
                 "denied", "refused", "invalid", "disabled", "exceed", "expired", "out", "blocked", "unavailable",
                 "spam", "virus", "policy", "too ", "loop", "hop count", "no mailbox", "n't", "unable", "fail")
-_DELAY = re.compile(
+_DELAY = Caseless(
     r"has not yet been delivered|not been delivered yet|this is (?:just )?a warning|warning message only|"
     r"will (?:continue to )?(?:try|attempt|retry|be retried)|attempts will continue|postponed|"
     r"will be tried again|could not yet be delivered|has been defer+ed|"  # masqmail tpl/warnmsg.tpl
     r"delivery (?:status notification \()?delay|delayed|transient|temporar(?:y|ily) (?:failure|deferred)|still trying",
-    re.I,
 )
 _DELAY_NEEDLES = ("delivered", "warning", "will ", "postponed", "delay", "transient", "temporar", "still trying", "defer")
 # A report must say that something failed; a challenge-response request or a notice from a mail
 # system ("please confirm", "your quarantine summary") names addresses without any of this.
-_FAILURE = re.compile(
+_FAILURE = Caseless(
     r"could not|couldn't|cannot|can't|unable to|was not|wasn't|has not|not been|did not|didn't|failed|"
     r"failure|undeliver|not deliver|rejected|returned|permanent|temporar|delay|error|bounced|not reach|"
     r"unknown|not known|no such|does not exist|doesn't exist|over quota|quota|full mailbox|mailbox (?:is )?full|"
     r"problem|postponed|not accepted|no longer|invalid|[45]\d\d[ -][245]\.",
-    re.I,
 )
-_PERMANENT = re.compile(r"permanent|given up|giving up|not going to try again|failed permanently|fatal", re.I)
+_PERMANENT = Caseless(r"permanent|given up|giving up|not going to try again|failed permanently|fatal")
 _REMOTE = re.compile(r"\b(?:host|server|mx)\s+(?=[\w.-]*[a-z])([a-z0-9][\w-]*(?:\.[\w-]+)+)(?:\s*\[|\s*\(|:)", re.I)
-_ORIGINAL_DETAIL = re.compile(r"^\s*(?:subject|date|sent|cc|from|to)\s*:", re.I)
+_ORIGINAL_DETAIL = Caseless(r"^\s*(?:subject|date|sent|cc|from|to)\s*:")
 _MAX_BLOCK_LINES = 8
 
 
 # What may follow an address that opens a line, for it to be a recipient line rather than a
 # wrapped sentence ("mike@example.edu fails, try ...").
-_TRAIL = re.compile(
+_TRAIL = Caseless(
     r"""^[>\]"')]*\s*(?:$|[:;,]|\.{2,}|\.\s*$|-\s|\(|\[|<|\d{3}\b|[245]\.\d|
         (?:on|is|was|has|does|doesn't|did|could|cannot|can't|user|mailbox|account|address|unknown|not|no|
            failed|rejected|error|invalid|refused|denied|blocked|bounced|unavailable|unreachable|disabled|
            suspended|inactive|expired|deferred|delayed|permanent(?:ly)?|temporar(?:y|ily)|reason|status|host|
            quota|over|too|delivery|because|returned|domain|smtp)\b)""",
-    re.I | re.X,
+    re.X,
 )
 
 

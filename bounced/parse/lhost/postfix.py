@@ -26,11 +26,11 @@ from bounced import mime
 from bounced.model import Found
 from bounced.parse.fields import dsn_fields, status_by_recipient
 from bounced.parse.lhost import _common as c
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 
 FORMAT = "postfix"
 
-_MARKER = re.compile(r"This is the (?:[\w .()/-]{0,60}program|mail system) at host|^[^\S\n]*The [\w .()/-]{0,60}program\s*$", re.M | re.I)
+_MARKER = Caseless(r"this is the (?:[\w .()/-]{0,60}program|mail system) at host|^[^\S\n]*the [\w .()/-]{0,60}program\s*$", re.M)
 _MARKER_NEEDLES = ("this is the ", "program")  # one is in every match (bounced.parse.sniff)
 _PARA = re.compile(
     r"^<(" + c.ADDR_PAT + r")>(?:\s*\(expanded from <?([^>)\s]*)>?\))?:[ \t]*(.*(?:\n(?:[ \t]+\S.*))*)",
@@ -38,7 +38,9 @@ _PARA = re.compile(
 )
 _REMOTE = re.compile(r"\bhost ([\w.-]+)\[", re.I)
 _DELAY = re.compile(r"delayed mail|delivery status notification \(delay\)|not yet been delivered|will be retried", re.I)
-_TRANSCRIPT = re.compile(r"^[^\S\n]*Transcript of session follows", re.M | re.I)
+# searched in the text with a newline put before it: starting with the newline before its line
+# (not ^ under re.M), the pattern lets the regex engine skip from line end to line end
+_TRANSCRIPT = Caseless(r"\n[^\S\n]*transcript of session follows")
 _RCPT = re.compile(r"^[^\S\n]*In:\s+RCPT\s+TO:\s*<(" + c.ADDR_PAT + r")>", re.M | re.I)
 _OUT = re.compile(r"^\s*Out:\s+(\d{3}(?:[ -].*)?)$")
 
@@ -48,7 +50,7 @@ def extract(msg: Message) -> list[Found] | None:
         return None
     subject = mime.header(msg, "Subject")
     text = c.report_text(msg)
-    if subject.startswith("Postfix SMTP server") or (_TRANSCRIPT.search(text) and _RCPT.search(text)):
+    if subject.startswith("Postfix SMTP server") or (_TRANSCRIPT.search("\n" + text) and _RCPT.search(text)):
         return _transcript(text)
     marked = bool(may_match(text, _MARKER_NEEDLES) and _MARKER.search(text))
     if not (marked or subject.lower().startswith("undelivered mail returned to sender")):

@@ -17,7 +17,7 @@ from email.message import Message
 
 from bounced import mime
 from bounced.model import Found
-from bounced.parse.sniff import may_match
+from bounced.parse.sniff import Caseless, may_match
 from bounced.parse import fields, smtp
 
 from . import _text
@@ -25,8 +25,8 @@ from . import _text
 FORMAT = "office365"
 _CLOUD_DOMAINS = ("onmicrosoft.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "office365.com")
 _GENERATING = re.compile(r"^[^\S\n]*Generating server:\s*(\S+)", re.M)
-_START = re.compile(r"Delivery has failed to these recipients or groups:|Your message to \S+ couldn.t be delivered|"
-                    r"rejected your message to the following e-?mail addresses:", re.I)
+_START = Caseless(r"delivery has failed to these recipients or groups:|your message to \S+ couldn.t be delivered|"
+                  r"rejected your message to the following e-?mail addresses:")
 _START_NEEDLES = ("delivery has failed", "your message to ", "rejected your message")  # one is in every match
 _CLOUD_HEADERS = ("x-ms-exchange-crosstenant", "x-ms-exchange-message-is-ndr", "x-microsoft-antispam-prvs",
                   "x-exchange-antispam-report")

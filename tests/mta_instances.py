@@ -200,7 +200,7 @@ class OpenSMTPD:
     PACKAGES = ("opensmtpd",)
     TTL = "8s"
 
-    def __init__(self, routes: dict[str, int]) -> None:
+    def __init__(self, routes: dict[str, int], ttl: str | None = None) -> None:
         self.root = debian_root("opensmtpd", self.PACKAGES)
         self.ns = Namespace("bounced-opensmtpd-", users=["opensmtpd", "opensmtpq"],
                             tmpfs=["/var/spool", "/var/lib", "/run"], mkdirs=["/var/lib/opensmtpd/empty"])
@@ -209,7 +209,7 @@ class OpenSMTPD:
                           f'match from any for domain "{domain}" action "to_{i}"\n'
                           for i, (domain, port) in enumerate(routes.items()))
         self.config = self.ns.dir / "smtpd.conf"
-        self.config.write_text(f"queue ttl {self.TTL}\nlisten on 127.0.0.1 port {self.port} hostname mta.sender.test\n"
+        self.config.write_text(f"queue ttl {ttl or self.TTL}\nlisten on 127.0.0.1 port {self.port} hostname mta.sender.test\n"
                                + actions)
         self.config.chmod(0o600)
         self.log = self.ns.dir / "smtpd.log"

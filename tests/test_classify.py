@@ -21,6 +21,7 @@ from bounced.classify.replycode import REPLY_ROWS
 from bounced.classify.stages import STAGE_ROWS
 from bounced.classify.status import STATUS_ROWS, STRONG, WEAK
 from bounced.model import Found, Kind
+from bounced.parse.smtp import whole_reply
 from bounced.reasons import REASONS
 
 
@@ -291,6 +292,14 @@ SENDER_CASES: list[tuple[str, str | None, str, str]] = [
     ("coremail-invalid-ip", None, "553 Requested mail action not taken: Invalid IP", "blocked"),  # icoremail.vip/support
     ("coremail-fake-sender", None, "553 Requested mail action not taken: Fake sender", "rejected"),  # icoremail.vip/support
     ("emailhost-sending-quota", None, "550 sending quota exceeded", "speeding"),  # emailhost.com.cn 退信 list: the sender's quota
+    # bench/mta_probe.py: replies only the providers' own tables decided, from an unnamed host
+    ("gmail-unsolicited-from-your-ip", "5.7.1", "550-5.7.1 Our system has detected an unusual rate of unsolicited mail originating from your IP address.", "blocked"),  # support.google.com/a/answer/3726730
+    ("gmail-ip-not-authorized", "5.7.1", "550-5.7.1 The IP you're using to send mail is not authorized to send email directly to our servers.", "blocked"),  # support.google.com/a/answer/3726730
+    ("outlook-dy-001-messages-from-ip", None, "550 DY-001 (SNT004-MC1F1) Unfortunately, messages from 192.0.2.1 weren't sent.", "blocked"),  # sendersupport.olc.protection.outlook.com/pm/troubleshooting.aspx
+    ("spectrum-ip-has-been-blocked", "5.7.1", "554 5.7.1 AUP#I-1000 Your IP address has been blocked", "blocked"),  # Spectrum "Understanding email error codes" (spectrumbusiness.net), as receivers.py
+    ("godaddy-ib110-ip-temporarily-blocked", None, "554 This IP has been temporarily blocked for attempting to send too many messages containing content judged to be spam by the Internet community. IB110", "blocked"),  # godaddy.com/help/40685, as receivers.py
+    ("cox-sender-domain-authentication", "5.7.1", "550 5.7.1 AUP#CXSNDR sender domain authentication failed", "auth_failure"),  # cox.com/residential/support/email-error-codes.html, as receivers.py
+    ("icloud-hme1-spf-and-dkim", "5.7.1", "554 5.7.1 [HME1] This message was blocked for failing both SPF and DKIM authentication checks.", "auth_failure"),  # support.apple.com/en-us/102322
     ("exim-could-not-complete-sender-verify", "5.1.1", "451 Could not complete sender verify", "rejected"),  # Exim ACL verify = sender deferral
     ("ezmlm-only-subscribers-under-5.1.1", "5.1.1", "Sorry, only subscribers may post. (#5.7.2)", "rejected"),  # ezmlm-issubn
     ("fml-not-a-member-under-5.1.1", "5.1.1", "550 5.1.1 You are not a member of this mailing list", "rejected"),  # fml, sloppy 5.1.1
@@ -723,7 +732,16 @@ PRECEDENCE_CASES = [
     # 4a'. a status the remote's bare reply does not carry is the reporting MTA's guess
     ("sendmail-5.1.1-over-bare-spam-reply", _found("550 Message rejected as spam by content filter", "5.1.1"), "spam_detected", Kind.SOFT),
     ("sendmail-5.1.1-over-bare-quota-reply", _found("550 Mailbox quota usage exceeded", "5.1.1"), "mailbox_full", Kind.SOFT),
-    ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "user_unknown", Kind.HARD),
+    # Sendmail derives 5.1.1 from "550 at RCPT" alone (usersmtp.c): it says no more than the reply
+    # code, so a reply whose words say nothing is decided as under Postfix's or OpenSMTPD's 5.0.0
+    # (bench/mta_probe.py: Orange's "550 Mail rejete. Mail rejected. OFR_506" was NOW only via Sendmail)
+    ("sendmail-5.1.1-bare-reply-saying-nothing-more", _found("550 Requested action not taken", "5.1.1"), "undefined", Kind.SOFT),
+    ("sendmail-5.1.1-bare-reply-same-as-class-only", _found("550 Mail rejected", "5.1.1"), "undefined", Kind.SOFT),
+    # Exim's ": retry timeout exceeded" after the remote's last 4xx reply (deliver.c) is its framing: the
+    # reply decides (Barracuda's documented 421 4.7.1 'Intrusion prevention active for [IP]', found by
+    # bench/mta_probe.py through Exim), and the retries running out only when the reply says nothing
+    ("exim-gave-up-after-remote-reply", _found("421 4.7.1 Intrusion prevention active for [192.0.2.1]: retry timeout exceeded", "4.7.1"), "blocked", Kind.SOFT),
+    ("exim-gave-up-after-vague-reply", _found("451 4.3.0 Temporary failure: retry timeout exceeded", "5.0.0"), "expired", Kind.SOFT),
     ("status-carried-by-the-reply-stays-strong", _found("550 5.1.1 <a@b>... User unknown (spam filter said hi)", "5.1.1"), "user_unknown", Kind.HARD),
     # 4a''. the local delivery agent's reply inside a relay's generic outer one
     ("inner-unknown-user-over-outer-554", _found("554 Service unavailable; local delivery to frank failed: 550 5.1.1 unknown user frank", "5.0.0"), "user_unknown", Kind.HARD),
@@ -797,6 +815,10 @@ STATUS_CASES = [
     ("transcript-2xx-ignored", None, "250 2.0.0 Ok ... 451 4.3.0 Error", None, "4.3.0"),
     ("generic-outer-reply-passed-over", None, "554 5.0.0 Service unavailable; local delivery failed: 550 5.1.1 unknown user", "554", "5.1.1"),
     ("nothing", None, "550 nope", "550", None),
+    # Sendmail 8.17 writes 5.1.3 for any 553 at RCPT; the remote's own qmail-style code comes later
+    # in its reply (bench/mta_probe.py, MessageLabs' documented "553 Stray linefeeds in message (#5.6.2)")
+    ("bare-reply-own-code-over-guessed-field", "5.1.3", "553 Stray linefeeds in message (#5.6.2)", "553", "5.6.2"),
+    ("reply-code-and-enhanced-code-keep-the-field", "5.2.2", "550 5.1.1 user unknown", "550", "5.2.2"),
     ("garbage-field", "n/a", "", None, None),
 ]
 
@@ -1009,6 +1031,30 @@ def test_the_recipients_own_address_is_not_the_remotes_words() -> None:
     assert classify(found, "rfc3464").reason == "expired"
 
 
+# --------------------------------------------------------------------------------------------
+# Sendmail's Diagnostic-Code holds only the first line of a multi-line reply; its transcript holds all
+# --------------------------------------------------------------------------------------------
+_SENDMAIL_NOTICE = """   ----- Transcript of session follows -----
+... while talking to [127.0.0.1]:
+>>> RCPT To:<a@example.net>
+<<< 550-5.7.28 Our system has detected an unusual rate of unsolicited mail
+<<< 550 5.7.28 originating from your IP address. - gsmtp
+550 5.1.1 a@example.net... User unknown
+"""
+WHOLE_REPLY_CASES = [
+    ("completed-from-transcript", "550-5.7.28 Our system has detected an unusual rate of unsolicited mail", _SENDMAIL_NOTICE,
+     "550-5.7.28 Our system has detected an unusual rate of unsolicited mail 550 5.7.28 originating from your IP address. - gsmtp"),
+    ("completed-after-deferred", "a@example.net... Deferred: 550-5.7.28 Our system has detected an unusual rate of unsolicited mail", _SENDMAIL_NOTICE,
+     "a@example.net... Deferred: 550-5.7.28 Our system has detected an unusual rate of unsolicited mail 550 5.7.28 originating from your IP address. - gsmtp"),
+    ("already-whole", "550 5.7.28 originating from your IP address.", _SENDMAIL_NOTICE, None),
+    ("not-in-transcript", "550-5.1.1 The email account", _SENDMAIL_NOTICE, None),
+    ("no-transcript", "550-5.7.28 Our system has detected an unusual rate of unsolicited mail", "reason: 550-5.7.28", None),
+]
+
+
+@pytest.mark.parametrize("diagnostic,notice,expected", [c[1:] for c in WHOLE_REPLY_CASES], ids=[c[0] for c in WHOLE_REPLY_CASES])
+def test_whole_reply_from_sendmail_transcript(diagnostic, notice, expected):
+    assert whole_reply(diagnostic, notice) == expected
 def test_marker_index_picks_the_first_receiver_whose_marker_occurs():
     """pick_receiver's one-pass marker lookup answers as testing each receiver's markers in order."""
     from bounced.classify import _MARKERS

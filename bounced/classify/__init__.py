@@ -315,6 +315,12 @@ _FIELD_GIVES_WAY = ("4.4.7", "4.7.0", "5.1.1")
 _SUBJECT_GIVES_WAY = (".5.1", ".5.2", ".5.4", ".5.5")
 
 
+_EXIM_GAVE_UP = "retry timeout exceeded"
+
+# a diagnostic that is a remote's reply with no enhanced code after its reply code
+_BARE_REPLY = re.compile(r"\s*[45]\d\d[ -](?!\s*#?[245]\.\d{1,3}\.\d{1,3})")
+
+
 def normalize_status(status: str | None, diagnostic: str = "", reply_code: str | None = None) -> str | None:
     """The enhanced status code to report: the Status field's code, or the diagnostic's.
 
@@ -335,6 +341,11 @@ def normalize_status(status: str | None, diagnostic: str = "", reply_code: str |
         return inmesg if first == inmesg[0] else field
     if field.endswith(".0.0"):
         return field if inmesg.endswith(".0.0") else inmesg
+    if _BARE_REPLY.match(diagnostic):
+        # the reply opens without an enhanced code, so the field is the reporting MTA's guess from
+        # the reply code (Sendmail's 5.1.3 for a 553 at RCPT), and the code the remote wrote later
+        # in its reply (qmail's "553 Stray linefeeds in message (#5.6.2)") is its own
+        return inmesg
     if ".0" in field and ".0" not in inmesg:
         return inmesg
     if inmesg.endswith(".0.0"):
@@ -468,12 +479,10 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     """Steps 6-8: wording against status codes, then the reply code, then the defaults."""
     phrase = match_phrase(f"{status or ''} {diagnostic}", literals) if diagnostic else None
     reply = (found.reply_code or "").strip()
-    coded = _status_reason(status)
-    guessed = _guessed(diagnostic)
-    if coded is not None and guessed and (status or "")[1:4] == ".1." and smtp.find_failure_reply(diagnostic) not in _MAILBOX_REPLIES:
-        coded = None  # an addressing guess over a reply that is no mailbox answer ("554 RLY:SN")
-    if coded is not None and coded[1] == STRONG and guessed:
-        coded = (coded[0], WEAK)
+    # a status the reporting MTA derived from the reply code and the command tells only the class:
+    # Sendmail's 5.1.1 for a bare 550 at RCPT says no more than "550" (usersmtp.c), so the reply
+    # code and the remote's words decide as under OpenSMTPD's class-only 5.0.0
+    coded = _status_reason(f"{status[0]}.0.0" if status and _guessed(diagnostic) else status)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG and (
             phrase is None or phrase[1] not in SENDER_SIDE):
         coded = _REPLY[reply]
@@ -510,10 +519,6 @@ def _at_stage(reason: str, found: Found, status: str | None) -> str:
 
 
 _ADDRESS_REASONS = frozenset({"user_unknown", "host_unknown", "not_accept"})
-# RFC 5321 4.2.2: the replies that can answer "no such mailbox" (550 mailbox unavailable, 551 user
-# not local, and their 450 counterpart); a reporting MTA's X.1.X guessed over another code (554
-# transaction failed, 553, 5.0.0 replies) is its own reading of words it did not understand
-_MAILBOX_REPLIES = frozenset({"550", "551", "450"})
 _SENDER_SUBJECTS = frozenset({".1.7", ".1.8"})  # RFC 3463 3.2: the sender's address or system
 
 
@@ -576,6 +581,12 @@ def classify(found: Found, fmt: str, senders: frozenset[str] = frozenset()) -> C
     if action == "delayed" and diagnostic and _FINAL_EXPIRY.search(diagnostic):
         action = "failed"  # the queue lifetime ran out: final, whatever the Action says
     status = normalize_status(found.status, diagnostic, found.reply_code)
+    gave_up = diagnostic.endswith(_EXIM_GAVE_UP) and smtp.find_failure_reply(diagnostic) is not None
+    if gave_up:
+        # Exim's own words when it gives up ("421 4.7.1 Intrusion prevention active for [IP]: retry
+        # timeout exceeded", deliver.c; bench/mta_probe.py): the remote's reply says why, and only
+        # when it says nothing is the reason that the retries ran out
+        diagnostic = diagnostic[:-len(_EXIM_GAVE_UP)].rstrip(": ")
     if found.reason == "feedback" and found.feedback_type:
         reason, kind = FEEDBACK.get(found.feedback_type, FEEDBACK["other"])
         return Classification(reason=reason, kind=kind, status=status)
@@ -585,6 +596,8 @@ def classify(found: Found, fmt: str, senders: frozenset[str] = frozenset()) -> C
         reason = "delivered"
     else:
         reason = _reason(found, diagnostic, status, action)
+        if gave_up and reason == "undefined":
+            reason = "expired"
         if reason in _ADDRESS_REASONS and senders and _names_the_sender(reason, found.recipient, diagnostic, senders):
             reason = "rejected"
     reply = (found.reply_code or "").strip() or None

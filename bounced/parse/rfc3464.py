@@ -213,6 +213,8 @@ def recipient_found(block: dict[str, str], per_message: dict[str, str], human: C
     status_field = block.get("status", "")
     if not diagnostic or (dtype in _SMTP_TYPES and _success_only(diagnostic) and status_field.strip()[:1] in ("4", "5")):
         diagnostic = _context(human(), recipient) or diagnostic  # the notice is decoded only when needed
+    if dtype in _SMTP_TYPES and (whole := smtp.whole_reply(diagnostic, human()) if smtp.opens_multiline(diagnostic) else None):
+        diagnostic = whole
     codes = smtp.find_codes(diagnostic) if dtype in _SMTP_TYPES else smtp.Codes(None, smtp.find_status(diagnostic))
     status = smtp.find_status(status_field)
     if status is None:

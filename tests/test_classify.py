@@ -631,6 +631,21 @@ def test_receiver_picked_by_host_domain_and_marker():
     assert pick_receiver("mx.notgoogle.com", None, "") is None
 
 
+_LOCAL_PART_MARKERS = sorted({m for _n, _h, _d, markers, _note in RECEIVERS for m in markers
+                              if re.fullmatch(r"[a-z0-9._-]+", m)})
+
+
+@pytest.mark.parametrize("marker", _LOCAL_PART_MARKERS)
+def test_a_marker_in_the_recipients_own_address_picks_no_receiver(marker):
+    """Quoting the recipient ("550 5.1.1 <mimecast-fan@...>: ...") is not the provider's words: a
+    marker spelled by the address must not switch to that provider's table."""
+    plain, marked = "fan@example.net", f"{marker}-fan@example.net"
+    for _id, _remote, _rcpt, diagnostic, _e in RECEIVER_CASES:
+        got = classify(_found(f"550 5.0.0 <{marked}>: {diagnostic}", recipient=marked, remote="mx.example.net"), "rfc3464")
+        want = classify(_found(f"550 5.0.0 <{plain}>: {diagnostic}", recipient=plain, remote="mx.example.net"), "rfc3464")
+        assert (got.reason, got.kind) == (want.reason, want.kind), (marker, diagnostic)
+
+
 # --------------------------------------------------------------------------------------------
 # status and reply-code tables
 # --------------------------------------------------------------------------------------------

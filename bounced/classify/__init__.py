@@ -438,11 +438,12 @@ def match_receiver(name: str, status: str | None, diagnostic: str) -> str | None
 # --- the decision ---------------------------------------------------------------------------------
 
 def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> str:
-    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
     # the recipient's address is not the remote's words: "spam-trap@", "dmarc@", "unsolicited-x@"
-    # (OpenSMTPD prefixes every diagnostic with it) must not match a phrase
+    # (OpenSMTPD prefixes every diagnostic with it) must not match a phrase, nor "mimecast-fan@" or
+    # "gsmtp@" a provider's marker
     rcpt = (found.recipient or "").lower()
     diagnostic = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic
+    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
     said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
     if said in SENDER_SIDE:
         return said

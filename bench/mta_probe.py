@@ -174,21 +174,6 @@ def wait(capture: Capture, ps: list[Probe], seconds: float) -> None:
         time.sleep(0.5)
 
 
-class _Sendmail(mta_instances.Sendmail):
-    """The matrix's Sendmail, but the queue run that returns what was deferred is one per message:
-    in a single run, the first 421 marks the host down and every later message to it is returned
-    "Deferred" without an attempt, so without the remote's reply (real Sendmail behaviour, but an
-    artefact of making every deferral expire in the same run)."""
-
-    def send(self, messages: list[tuple[str, list[str], bytes]]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda m: self._run("-odi", "-oi", "-f", m[0], *m[1], data=m[2]), messages))
-        time.sleep(1.5)
-        with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda m: self._run(f"-qR{m[1][0]}"), messages))
-
-
 def run(mta: str, ps: list[Probe], seconds: float) -> dict[str, bytes]:
     by_tag = {p.tag: p for p in ps}
     with remote(by_tag) as (routes, capture):
@@ -213,7 +198,7 @@ def run(mta: str, ps: list[Probe], seconds: float) -> dict[str, bytes]:
             finally:
                 inst.stop()
         else:
-            inst = (mta_instances.Exim if mta == "exim" else _Sendmail)(routes)
+            inst = (mta_instances.Exim if mta == "exim" else mta_instances.Sendmail)(routes)
             try:
                 inst.send(messages(ps))
                 wait(capture, ps, seconds)

@@ -287,12 +287,18 @@ class Sendmail:
         self.transcripts.append(r.stdout + r.stderr)  # sendmail exits 67/69 for a refused recipient: not an error here
 
     def send(self, messages: list[tuple[str, list[str], bytes]]) -> None:
-        """Each (envelope sender, recipients, message) by its own sendmail, four at a time; then one
-        queue run after the one-second queue return time returns what was deferred."""
+        """Each (envelope sender, recipients, message) by its own sendmail, four at a time; then,
+        after the one-second queue return time, a queue run per message (``-qR<its first
+        recipient>``) returns what was deferred. One run for all would not do: in a single run the
+        first 421 marks the host down and every later message to it comes back "Deferred" without
+        an attempt, so without the remote's reply (real Sendmail behaviour, but an artefact of
+        making every deferral expire in the same run), and which comes first depends on queue
+        order."""
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda m: self._run("-odi", "-oi", "-f", m[0], *m[1], data=m[2]), messages))
         time.sleep(1.5)
-        self._run("-q")
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda m: self._run(f"-qR{m[1][0]}"), messages))
 
     def maillog(self) -> str:
         return b"\n".join(self.transcripts).decode(errors="replace")[-6000:]

@@ -63,6 +63,7 @@ an address that does not exist); not_accept is hard for 5.X.X/5XX or no code and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bounced.model import Found, Kind
@@ -211,9 +212,11 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
     return _tables(rows)[0]
 
 
-def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -> tuple[_Table, ...]:
+def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False,
+            also: Sequence[Sequence[str]] = ()) -> tuple[_Table, ...]:
     """:func:`_runs` of each row set; the large ones (``shared``: all of them) share one literal
-    index, so that one pass over a text finds the present literals of all of them."""
+    index, so that one pass over a text finds the present literals of all of them. ``also``:
+    groups of whole literals the index holds as its last table (the receivers' markers)."""
     split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[str | None]]] = []
     for rows in row_sets:
         runs: list[tuple[int, str, list[str]]] = []
@@ -232,6 +235,8 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -
             continue
         slots.append(len(indexed))
         indexed.append([(a[:_INDEX_PREFIX],) if a else () for a in anchors])
+    if also:
+        indexed.append([tuple(g) for g in also])
     index = LiteralIndex(*indexed) if indexed else None
     tables = []
     for (runs, branches, anchors), slot in zip(split, slots):
@@ -269,10 +274,17 @@ def _first_run(table: _Table, text: str, literals: list[str] | None = None) -> t
 
 
 _NO_RUNS = _Table(())
-# the tables every recipient's diagnostic is read against: one literal index, one pass (_reason)
-_PHRASE_RUNS, _SENDER_RUNS, _IDENTIFIER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS, IDENTIFIER_ROWS, shared=True)
+_MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+# the tables every recipient's diagnostic is read against, and the receivers' markers (whole
+# strings, table _MARKER_SLOT): one literal index, one pass (_reason, pick_receiver)
+_PHRASE_RUNS, _SENDER_RUNS, _IDENTIFIER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS, IDENTIFIER_ROWS, shared=True,
+                                                       also=[markers for _name, markers in _MARKERS])
 _LITERALS = _PHRASE_RUNS.index
 assert _LITERALS is not None and _LITERALS is _SENDER_RUNS.index is _IDENTIFIER_RUNS.index
+_MARKER_SLOT = 3
+# no marker starts with a character of the "<status> " that _reason's literals are found in
+# front of the diagnostic: so those literals give the diagnostic's markers exactly
+assert all(m[:1] not in "0123456789. " for _name, markers in _MARKERS for m in markers)
 _FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _LEAD_IN = tuple((reason, re.compile(p)) for reason, p, _note in LEAD_IN_ROWS)
 _RANK: dict[str, int] = {}
@@ -297,9 +309,6 @@ _REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason,
 _RECEIVER_RUNS: dict[str, _Table] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
-_MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
-# which receivers' markers a diagnostic holds, in one pass (LiteralIndex) instead of a test per marker
-_MARKER_INDEX = LiteralIndex([markers for _name, markers in _MARKERS])
 _HOST_SUFFIXES: dict[str, str] = {}
 _RECIPIENT_DOMAINS: dict[str, str] = {}
 for _name, _hosts, _domains, _markers, _note in RECEIVERS:
@@ -412,8 +421,12 @@ def _host_receiver(host: str) -> str | None:
     return None
 
 
-def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str) -> str | None:
-    """The provider whose table applies: by remote MTA host, then recipient domain, then markers."""
+def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str,
+                  literals: list[str] | None = None) -> str | None:
+    """The provider whose table applies: by remote MTA host, then recipient domain, then markers.
+
+    ``literals``: the shared index's :meth:`~LiteralIndex.literals_in` of ``diagnostic`` or of
+    ``"<status> " + diagnostic``, when known (one pass serves the markers and the phrases)."""
     if remote_mta:
         tokens = remote_mta.lower().split(";", 1)[-1].split()
         host = tokens[0].strip("[]<>()").rstrip(".") if tokens else ""
@@ -425,7 +438,8 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
         name = _RECIPIENT_DOMAINS.get(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
         if name:
             return name
-    marked = _MARKER_INDEX.groups_in(diagnostic)
+    # which receivers' markers the diagnostic holds, in one pass instead of a test per marker
+    marked = _LITERALS.groups_in(diagnostic, _MARKER_SLOT, literals)
     return _MARKERS[min(marked)][0] if marked else None  # the first receiver with a marker in it
 
 
@@ -443,17 +457,19 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     # "gsmtp@" a provider's marker
     rcpt = (found.recipient or "").lower()
     diagnostic = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic
-    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
-    said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
-    if said in SENDER_SIDE:
-        return said
     # the general tables read the reply's words; a URL's path is a help page's file name
     # ("/blocklist-faq"), so only its host stays (receivers and identifiers may key on their URLs)
     words = smtp.url_hosts(diagnostic)
     # the phrase, sender and identifier tables' literals, found once in the text the phrases are
     # matched against: it ends with the words, so they include those of the words themselves (and
-    # of the diagnostic, which the identifiers read, when no URL path was taken out of it)
+    # of the diagnostic, which the identifiers and the markers read, when no URL path was taken
+    # out of it)
     literals = _LITERALS.literals_in(f"{status or ''} {words}") if words else None
+    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic,
+                             literals if words == diagnostic else None)
+    said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
+    if said in SENDER_SIDE:
+        return said
     identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals if words == diagnostic else None) \
         if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:

@@ -169,15 +169,58 @@ def _branch_anchor(branch: str) -> str | None:
     return best if len(best) >= 3 else None
 
 
+def _branch_anchors(branch: str) -> tuple[str, ...] | None:
+    """Literals one of which every match of ``branch`` contains: its :func:`_branch_anchor`, else
+    the alternatives of its first group at depth 0 that is not optional and holds only plain
+    literals of 3 characters or more ("(?:helo|ehlo)\\b.{0,40}..." -> "helo", "ehlo"), so that a
+    branch opening with a choice of words is searched only when one of them occurs."""
+    anchor = _branch_anchor(branch)
+    if anchor is not None:
+        return (anchor,)
+    depth, in_class, i = 0, False, 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == ")":
+            depth -= 1
+        elif ch == "(":
+            if depth == 0:
+                end, inner_depth, j = -1, 0, i
+                while j < len(branch):  # its closing parenthesis
+                    if branch[j] == "\\":
+                        j += 2
+                        continue
+                    inner_depth += {"(": 1, ")": -1}.get(branch[j], 0)
+                    if inner_depth == 0:
+                        end = j
+                        break
+                    j += 1
+                inner = branch[i + 1:end]
+                inner = inner[2:] if inner.startswith("?:") else inner
+                alternatives = inner.split("|")
+                if end > 0 and branch[end + 1:end + 2] not in _QUANTIFIERS and not inner.startswith("?") and all(
+                        len(a) >= 3 and not _REGEX_META.intersection(a) for a in alternatives):
+                    return tuple(alternatives)
+            depth += 1
+        i += 1
+    return None
+
+
 def _anchors(patterns: list[str]) -> tuple[str, ...] | None:
     """Literals one of which every match of the patterns contains, or None when a branch has none."""
     found: list[str] = []
     for pattern in patterns:
         for branch in _top_branches(pattern):
-            anchor = _branch_anchor(branch)
-            if anchor is None:
+            anchors = _branch_anchors(branch)
+            if anchors is None:
                 return None
-            found.append(anchor)
+            found.extend(anchors)
     return tuple(dict.fromkeys(found))
 
 
@@ -217,7 +260,7 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False,
     """:func:`_runs` of each row set; the large ones (``shared``: all of them) share one literal
     index, so that one pass over a text finds the present literals of all of them. ``also``:
     groups of whole literals the index holds as its last table (the receivers' markers)."""
-    split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[str | None]]] = []
+    split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[tuple[str, ...] | None]]] = []
     for rows in row_sets:
         runs: list[tuple[int, str, list[str]]] = []
         for index, (reason, pattern, _note) in enumerate(rows):
@@ -226,7 +269,7 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False,
             else:
                 runs.append((index, reason, [pattern]))
         branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
-        split.append((runs, branches, [_branch_anchor(b) for _i, _r, b in branches]))
+        split.append((runs, branches, [_branch_anchors(b) for _i, _r, b in branches]))
     indexed: list[list[tuple[str, ...]]] = []
     slots: list[int | None] = []
     for _runs_, _branches, anchors in split:
@@ -234,7 +277,7 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False,
             slots.append(None)
             continue
         slots.append(len(indexed))
-        indexed.append([(a[:_INDEX_PREFIX],) if a else () for a in anchors])
+        indexed.append([tuple(dict.fromkeys(a[:_INDEX_PREFIX] for a in alts)) if alts else () for alts in anchors])
     if also:
         indexed.append([tuple(g) for g in also])
     index = LiteralIndex(*indexed) if indexed else None

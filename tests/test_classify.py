@@ -955,6 +955,11 @@ ANCHOR_CASES = [
     (r"[a-z]{2,24} does not exist", (" does not exist",)),
     (r"(?:user|recipient) not found|ab", None),  # "ab" proves nothing: the run is always searched
     (r"\d{3} blocked", (" blocked",)),
+    # no literal run of 3: a group of plain words every match takes one of
+    (r"\b(?:helo|ehlo)\b.{0,40}(?:invalid|rejected)", ("helo", "ehlo")),
+    (r"\d{1,3}(?:\.\d{1,3}){3} (?:is )?(?:blocked|banned)\b", ("blocked", "banned")),  # quantified groups prove nothing
+    (r"(?:ab|user) x", None),  # "ab" is too short to look for
+    (r"(?<!x)(?:no|none) [a-z]+", None),
 ]
 
 
@@ -1026,16 +1031,20 @@ def _anchors_of(pattern: str) -> tuple[str, ...]:
 
 
 def test_branch_anchors_never_hide_a_match():
-    """The phrase table is searched branch by branch, each only when its own anchor occurs: every
-    top-level branch's anchor must be in every text that branch matches."""
-    from bounced.classify import _branch_anchor, _top_branches
+    """The phrase, sender and identifier tables are searched branch by branch, each only when one
+    of its own anchors occurs: one of every top-level branch's anchors must be in every text that
+    branch matches."""
+    from bounced.classify import _branch_anchor, _branch_anchors, _top_branches
 
     for text in _all_case_texts():
-        for _reason, pattern, _note in PHRASE_ROWS:
+        for _reason, pattern, _note in PHRASE_ROWS + SENDER_ROWS + IDENTIFIER_ROWS:
             for branch in _top_branches(pattern):
                 anchor = _branch_anchor(branch)
                 if anchor is not None and re.search(branch, text):
                     assert anchor in text, (branch, anchor, text)
+                anchors = _branch_anchors(branch)
+                if anchors is not None and re.search(branch, text):
+                    assert any(a in text for a in anchors), (branch, anchors, text)
 
 
 def test_the_recipients_own_address_is_not_the_remotes_words() -> None:

@@ -63,6 +63,7 @@ an address that does not exist); not_accept is hard for 5.X.X/5XX or no code and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bounced.model import Found, Kind
@@ -168,15 +169,58 @@ def _branch_anchor(branch: str) -> str | None:
     return best if len(best) >= 3 else None
 
 
+def _branch_anchors(branch: str) -> tuple[str, ...] | None:
+    """Literals one of which every match of ``branch`` contains: its :func:`_branch_anchor`, else
+    the alternatives of its first group at depth 0 that is not optional and holds only plain
+    literals of 3 characters or more ("(?:helo|ehlo)\\b.{0,40}..." -> "helo", "ehlo"), so that a
+    branch opening with a choice of words is searched only when one of them occurs."""
+    anchor = _branch_anchor(branch)
+    if anchor is not None:
+        return (anchor,)
+    depth, in_class, i = 0, False, 0
+    while i < len(branch):
+        ch = branch[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == ")":
+            depth -= 1
+        elif ch == "(":
+            if depth == 0:
+                end, inner_depth, j = -1, 0, i
+                while j < len(branch):  # its closing parenthesis
+                    if branch[j] == "\\":
+                        j += 2
+                        continue
+                    inner_depth += {"(": 1, ")": -1}.get(branch[j], 0)
+                    if inner_depth == 0:
+                        end = j
+                        break
+                    j += 1
+                inner = branch[i + 1:end]
+                inner = inner[2:] if inner.startswith("?:") else inner
+                alternatives = inner.split("|")
+                if end > 0 and branch[end + 1:end + 2] not in _QUANTIFIERS and not inner.startswith("?") and all(
+                        len(a) >= 3 and not _REGEX_META.intersection(a) for a in alternatives):
+                    return tuple(alternatives)
+            depth += 1
+        i += 1
+    return None
+
+
 def _anchors(patterns: list[str]) -> tuple[str, ...] | None:
     """Literals one of which every match of the patterns contains, or None when a branch has none."""
     found: list[str] = []
     for pattern in patterns:
         for branch in _top_branches(pattern):
-            anchor = _branch_anchor(branch)
-            if anchor is None:
+            anchors = _branch_anchors(branch)
+            if anchors is None:
                 return None
-            found.append(anchor)
+            found.extend(anchors)
     return tuple(dict.fromkeys(found))
 
 
@@ -211,10 +255,12 @@ def _runs(rows: tuple[tuple[str, str, str], ...]) -> _Table:
     return _tables(rows)[0]
 
 
-def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -> tuple[_Table, ...]:
+def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False,
+            also: Sequence[Sequence[str]] = ()) -> tuple[_Table, ...]:
     """:func:`_runs` of each row set; the large ones (``shared``: all of them) share one literal
-    index, so that one pass over a text finds the present literals of all of them."""
-    split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[str | None]]] = []
+    index, so that one pass over a text finds the present literals of all of them. ``also``:
+    groups of whole literals the index holds as its last table (the receivers' markers)."""
+    split: list[tuple[list[tuple[int, str, list[str]]], list[tuple[int, str, str]], list[tuple[str, ...] | None]]] = []
     for rows in row_sets:
         runs: list[tuple[int, str, list[str]]] = []
         for index, (reason, pattern, _note) in enumerate(rows):
@@ -223,7 +269,7 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -
             else:
                 runs.append((index, reason, [pattern]))
         branches = [(i, r, b) for i, r, ps in runs for p in ps for b in _top_branches(p)]
-        split.append((runs, branches, [_branch_anchor(b) for _i, _r, b in branches]))
+        split.append((runs, branches, [_branch_anchors(b) for _i, _r, b in branches]))
     indexed: list[list[tuple[str, ...]]] = []
     slots: list[int | None] = []
     for _runs_, _branches, anchors in split:
@@ -231,7 +277,9 @@ def _tables(*row_sets: tuple[tuple[str, str, str], ...], shared: bool = False) -
             slots.append(None)
             continue
         slots.append(len(indexed))
-        indexed.append([(a[:_INDEX_PREFIX],) if a else () for a in anchors])
+        indexed.append([tuple(dict.fromkeys(a[:_INDEX_PREFIX] for a in alts)) if alts else () for alts in anchors])
+    if also:
+        indexed.append([tuple(g) for g in also])
     index = LiteralIndex(*indexed) if indexed else None
     tables = []
     for (runs, branches, anchors), slot in zip(split, slots):
@@ -269,10 +317,17 @@ def _first_run(table: _Table, text: str, literals: list[str] | None = None) -> t
 
 
 _NO_RUNS = _Table(())
-# the tables every recipient's diagnostic is read against: one literal index, one pass (_reason)
-_PHRASE_RUNS, _SENDER_RUNS, _IDENTIFIER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS, IDENTIFIER_ROWS, shared=True)
+_MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
+# the tables every recipient's diagnostic is read against, and the receivers' markers (whole
+# strings, table _MARKER_SLOT): one literal index, one pass (_reason, pick_receiver)
+_PHRASE_RUNS, _SENDER_RUNS, _IDENTIFIER_RUNS = _tables(PHRASE_ROWS, SENDER_ROWS, IDENTIFIER_ROWS, shared=True,
+                                                       also=[markers for _name, markers in _MARKERS])
 _LITERALS = _PHRASE_RUNS.index
 assert _LITERALS is not None and _LITERALS is _SENDER_RUNS.index is _IDENTIFIER_RUNS.index
+_MARKER_SLOT = 3
+# no marker starts with a character of the "<status> " that _reason's literals are found in
+# front of the diagnostic: so those literals give the diagnostic's markers exactly
+assert all(m[:1] not in "0123456789. " for _name, markers in _MARKERS for m in markers)
 _FINAL_EXPIRY = re.compile("|".join(f"(?:{p})" for p, _note in FINAL_EXPIRY_ROWS))
 _LEAD_IN = tuple((reason, re.compile(p)) for reason, p, _note in LEAD_IN_ROWS)
 _RANK: dict[str, int] = {}
@@ -297,9 +352,6 @@ _REPLY: dict[str, tuple[str, str]] = {code: (reason, strength) for code, reason,
 _RECEIVER_RUNS: dict[str, _Table] = {}
 for _name, *_rest in RECEIVERS:
     _RECEIVER_RUNS[_name] = _runs(tuple((r, p, n) for rn, r, p, n in RECEIVER_ROWS if rn == _name))
-_MARKERS = tuple((name, markers) for name, _hosts, _domains, markers, _note in RECEIVERS if markers)
-# which receivers' markers a diagnostic holds, in one pass (LiteralIndex) instead of a test per marker
-_MARKER_INDEX = LiteralIndex([markers for _name, markers in _MARKERS])
 _HOST_SUFFIXES: dict[str, str] = {}
 _RECIPIENT_DOMAINS: dict[str, str] = {}
 for _name, _hosts, _domains, _markers, _note in RECEIVERS:
@@ -412,8 +464,12 @@ def _host_receiver(host: str) -> str | None:
     return None
 
 
-def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str) -> str | None:
-    """The provider whose table applies: by remote MTA host, then recipient domain, then markers."""
+def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str,
+                  literals: list[str] | None = None) -> str | None:
+    """The provider whose table applies: by remote MTA host, then recipient domain, then markers.
+
+    ``literals``: the shared index's :meth:`~LiteralIndex.literals_in` of ``diagnostic`` or of
+    ``"<status> " + diagnostic``, when known (one pass serves the markers and the phrases)."""
     if remote_mta:
         tokens = remote_mta.lower().split(";", 1)[-1].split()
         host = tokens[0].strip("[]<>()").rstrip(".") if tokens else ""
@@ -425,7 +481,8 @@ def pick_receiver(remote_mta: str | None, recipient: str | None, diagnostic: str
         name = _RECIPIENT_DOMAINS.get(recipient.rsplit("@", 1)[1].strip().strip(">").lower())
         if name:
             return name
-    marked = _MARKER_INDEX.groups_in(diagnostic)
+    # which receivers' markers the diagnostic holds, in one pass instead of a test per marker
+    marked = _LITERALS.groups_in(diagnostic, _MARKER_SLOT, literals)
     return _MARKERS[min(marked)][0] if marked else None  # the first receiver with a marker in it
 
 
@@ -443,17 +500,19 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     # "gsmtp@" a provider's marker
     rcpt = (found.recipient or "").lower()
     diagnostic = diagnostic.replace(rcpt, " ") if rcpt and rcpt in diagnostic else diagnostic
-    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic)
-    said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
-    if said in SENDER_SIDE:
-        return said
     # the general tables read the reply's words; a URL's path is a help page's file name
     # ("/blocklist-faq"), so only its host stays (receivers and identifiers may key on their URLs)
     words = smtp.url_hosts(diagnostic)
     # the phrase, sender and identifier tables' literals, found once in the text the phrases are
     # matched against: it ends with the words, so they include those of the words themselves (and
-    # of the diagnostic, which the identifiers read, when no URL path was taken out of it)
+    # of the diagnostic, which the identifiers and the markers read, when no URL path was taken
+    # out of it)
     literals = _LITERALS.literals_in(f"{status or ''} {words}") if words else None
+    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic,
+                             literals if words == diagnostic else None)
+    said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
+    if said in SENDER_SIDE:
+        return said
     identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals if words == diagnostic else None) \
         if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:

@@ -161,13 +161,25 @@ def join_reply_lines(text: str) -> str:
 
 
 # The first line of a multi-line reply, and nothing after it: "550-5.7.28 Our system has detected"
-_OPENED = re.compile(r"(?<!\S)([245]\d\d)-(?=\S)")
+_OPENED = re.compile(r"(?=[245]\d\d-)(?<!\S)([245]\d\d)-(?=\S)")
 _MAX_REPLY_LINES = 40
 
 
+def _unfinished(diagnostic: str) -> tuple[re.Match[str], str] | None:
+    """The opening "550-" of a multi-line reply ``diagnostic`` quotes without its last line, and
+    the text from there with its white space collapsed; None when there is none."""
+    m = _OPENED.search(diagnostic, 0, MAX_SCAN)
+    if m is None:
+        return None
+    first = " ".join(diagnostic[m.start():].split())
+    return None if f" {m.group(1)} " in f" {first} " else (m, first)
+
+
 def opens_multiline(diagnostic: str) -> bool:
-    """Whether ``diagnostic`` quotes a reply line that another line should follow ("550-...")."""
-    return _OPENED.search(diagnostic, 0, MAX_SCAN) is not None
+    """Whether ``diagnostic`` quotes a reply line that another line should follow ("550-...") and
+    not the reply's last line ("550 ..."): whether :func:`whole_reply` may find more (the caller
+    decodes the notice only then)."""
+    return _unfinished(diagnostic) is not None
 
 
 def whole_reply(diagnostic: str, notice: str) -> str | None:
@@ -180,13 +192,11 @@ def whole_reply(diagnostic: str, notice: str) -> str | None:
     DSNs for Gmail-style replies, bench/mta_probe.py): the words that decide may be on the lines it
     left out. The lines are joined with spaces as Postfix joins them, so :func:`join_reply_lines`
     reads them as one reply."""
-    m = _OPENED.search(diagnostic, 0, MAX_SCAN)
-    if m is None or "<<<" not in notice:
+    unfinished = _unfinished(diagnostic)  # None too when the reply's last line is there already
+    if unfinished is None or "<<<" not in notice:
         return None
+    m, first = unfinished
     code = m.group(1)
-    first = " ".join(diagnostic[m.start():].split())
-    if f" {code} " in f" {first} ":
-        return None  # the reply's last line is there already
     lines = notice.splitlines()
     for i, line in enumerate(lines[:2000]):
         if not line.startswith("<<<") or " ".join(line[3:].split()) != first:

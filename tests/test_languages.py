@@ -21,6 +21,44 @@ WEBDE, MX = "mx-ha.web.de", "mx.example.net"
 CASES = [
     # German: Adobe Campaign's (German) bounce-qualification docs give "550 Benutzer unbekannt" as an ISP's reply
     ("de-550-benutzer-unbekannt", "a@example.de", MX, "550 Benutzer unbekannt", NOW),
+    # Adobe Campaign Classic 'Using MX servers' (experienceleague.adobe.com/docs/campaign-classic/using/installing-campaign-classic/
+    # additional-configurations/using-mx-servers.html, ?lang=fr/es/it/pt-BR/ja/ko/nl/de): the localised editions give an ISP's
+    # "550 User unknown" in the page's language, and its bounce examples (user unknown, user quota exceeded, inactive mailbox)
+    ("adobe-fr-550-utilisateur-inconnu", "a@example.fr", MX, "550 Utilisateur inconnu", NOW),
+    ("adobe-es-550-usuario-desconocido", "a@example.es", MX, "550 Usuario desconocido", NOW),
+    ("adobe-pt-550-usuario-desconhecido", "a@example.com.br", MX, "550 Usuário desconhecido", NOW),
+    ("adobe-it-550-utente-sconosciuto", "a@example.it", MX, "550 Utente sconosciuto", NOW),
+    ("adobe-nl-550-gebruiker-onbekend", "a@example.nl", MX, "550 Gebruiker Onbekend", NOW),
+    ("adobe-ja-550-user-unknown", "a@example.jp", MX, "550 ユーザーが不明", NOW),
+    ("adobe-ko-550-user-unknown", "a@example.kr", MX, "550 사용자 알 수 없음", NOW),
+    ("adobe-de-5.1.1-ist-unbekannt", "a@example.de", MX, "550 5.1.1 ... Benutzer ist unbekannt {mx003}", NOW),
+    ("adobe-de-5.2.2-quote", "a@example.de", MX, "550 5.2.2 Benutzerquote überschritten", COUNT),
+    ("adobe-de-5.7.1-inaktiv", "a@example.de", MX, "550 5.7.1 : Anschrift des Empfängers abgelehnt: Inaktive MailBox, nicht länger als 6 Monate gefüllt", COUNT),
+    ("adobe-fr-5.1.1-est-inconnu", "a@example.fr", MX, "550 5.1.1 ... L'utilisateur est inconnu {mx003}", NOW),
+    ("adobe-fr-5.2.2-quota", "a@example.fr", MX, "550 5.2.2 Dépassement du quota d'utilisateurs", COUNT),
+    ("adobe-fr-5.7.1-inactive", "a@example.fr", MX, "550 5.7.1 : adresse du destinataire refusée : boîte aux lettres inactive, non affichée pendant plus de 6 mois", COUNT),
+    ("adobe-es-5.1.1-desconocido", "a@example.es", MX, "550 5.1.1 ... Usuario desconocido {mx003}", NOW),
+    ("adobe-es-5.2.2-cuota", "a@example.es", MX, "550 5.2.2 Se ha superado la cuota de usuario", COUNT),
+    ("adobe-es-5.7.1-inactivo", "a@example.es", MX, "550 5.7.1 : Dirección del destinatario rechazada: buzón inactivo, no reaparecido durante más de 6 meses", COUNT),
+    ("adobe-it-5.1.1-sconosciuto", "a@example.it", MX, "550 5.1.1 ... Utente sconosciuto {mx003}", NOW),
+    ("adobe-it-5.2.2-quota", "a@example.it", MX, "550 5.2.2 Superata la quota degli utenti", COUNT),
+    ("adobe-it-5.7.1-inattiva", "a@example.it", MX, "550 5.7.1 : Indirizzo destinatario rifiutato: MailBox inattiva, non in poping per più di 6 mesi", COUNT),
+    ("adobe-pt-5.1.1-desconhecido", "a@example.com.br", MX, "550 5.1.1 ... O usuário é desconhecido {mx003}", NOW),
+    ("adobe-pt-5.2.2-cota", "a@example.com.br", MX, "550 5.2.2 Cota de usuário excedida", COUNT),
+    ("adobe-pt-5.7.1-inativa", "a@example.com.br", MX, "550 5.7.1 : Endereço do destinatário rejeitado: Caixa de Correio Inativa, não publicada por mais de 6 meses", COUNT),
+    ("adobe-ja-5.1.1-unknown-user", "a@example.jp", MX, "550 5.1.1 ...不明なユーザー {mx003}", NOW),
+    ("adobe-ja-5.2.2-quota", "a@example.jp", MX, "550 5.2.2 ユーザークォータ超過", COUNT),
+    ("adobe-ja-5.7.1-inactive", "a@example.jp", MX, "550 5.7.1：受信者アドレスが拒否されました：非アクティブなメールボックスで、6 か月以上ポッピングされていない", COUNT),
+    ("adobe-ko-5.1.1-unknown-user", "a@example.kr", MX, "550 5.1.1 ... 사용자를 알 수 없습니다. {mx003}", NOW),
+    ("adobe-ko-5.2.2-quota", "a@example.kr", MX, "550 5.2.2 사용자 할당량 초과", COUNT),
+    ("adobe-ko-5.7.1-inactive", "a@example.kr", MX, "550 5.7.1 : 수신자 주소 거부됨: 비활성 MailBox, 6개월 이상 포핑되지 않음", COUNT),
+    ("adobe-nl-5.1.1-is-onbekend", "a@example.nl", MX, "550 5.1.1 ... Gebruiker is onbekend {mx003}", NOW),
+    ("adobe-nl-5.2.2-quotum", "a@example.nl", MX, "550 5.2.2 Gebruikerquotum overschreden", COUNT),
+    ("adobe-nl-5.7.1-inactive", "a@example.nl", MX, "550 5.7.1 : Ontvangen adres: Inactive MailBox, niet langer dan 6 maanden opgevuld", COUNT),
+    # small servers' own RCPT replies (code corpus): an Italian Java SMTP server's NO_SUCH_USER constant
+    # "550 Utente inesistente nel dominio <domain>", a Portuguese Python one's '550 Usuário não encontrado no PlainPost'
+    ("it-550-utente-inesistente-nel-dominio", "a@example.it", MX, "550 Utente inesistente nel dominio example.it", NOW),
+    ("pt-550-usuario-nao-encontrado", "a@example.com.br", MX, "550 Usuário não encontrado no PlainPost", NOW),
     # web.de's replies as listed by sitepackage.de/service/dokumentation/auswertung/typische-fehlermeldungen-bei-unzustellbarkeit.html
     ("webde-550-benutzer-nicht-bekannt", "a@web.de", WEBDE, "550 Benutzer nicht bekannt/User unknown", NOW),
     ("webde-550-benutzer-nicht-bekannt-de", "a@web.de", WEBDE, "550 Benutzer nicht bekannt", NOW),  # the German half alone
@@ -57,6 +95,11 @@ KEEP = [
     ("fr-550-expediteur-inconnu", "a@example.fr", MX, "550 Expéditeur inconnu"),
     ("fr-550-domaine-expediteur-inconnu", "a@example.fr", MX, "550 Domaine de l'expéditeur inconnu"),
     ("fr-550-adresse-expediteur-nexiste-pas", "a@example.fr", MX, "550 L'adresse de l'expéditeur n'existe pas"),
+    ("nl-550-afzender-onbekend", "a@example.nl", MX, "550 Afzender onbekend"),  # afzender: the sender
+    ("pt-553-remetente-desconhecido", "a@example.com.br", MX, "553 Remetente desconhecido"),  # remetente: the sender
+    ("ja-553-sender-unknown", "a@example.jp", MX, "553 送信者が不明です"),  # 送信者: the sender
+    ("ja-451-host-unknown", "a@example.jp", MX, "451 ホストが不明です"),
+    ("ko-553-sender-unknown", "a@example.kr", MX, "553 발신자를 알 수 없습니다"),  # 발신자: the sender
     ("zh-553-sender-not-exist", "a@example.cn", MX, "553 发件人不存在"),  # 发件人: the sender
     ("zh-451-host-not-found", "a@example.cn", MX, "451 主机不存在，请稍后重试"),
 ]

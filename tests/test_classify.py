@@ -100,6 +100,11 @@ PHRASE_CASES: list[tuple[str, str | None, str, str]] = [
     ("recipient-not-accepted-for-spam", None, "554 Recipient not accepted: message identified as spam", "spam_detected"),
     ("recipient-not-accepted-alone", None, "550 Recipient not accepted", "user_unknown"),
     ("german-mailbox-full", None, "552 5.2.2 Postfach voll", "mailbox_full"),
+    ("webde-speichervolumen", None, "550 Benutzer hat das Speichervolumen ueberschritten.", "mailbox_full"),  # web.de (sitepackage.de typische-fehlermeldungen-bei-unzustellbarkeit)
+    ("chinese-recipient-not-exist", None, "550 收件人不存在", "user_unknown"),  # a Java SMTP server's RCPT reply (code corpus)
+    ("portuguese-user-unknown", None, "550 Usuário desconhecido", "user_unknown"),  # Adobe Campaign 'Using MX servers' (pt-BR)
+    ("adobe-inactive-mailbox-de", "5.7.1", "550 5.7.1 : Anschrift des Empfängers abgelehnt: Inaktive MailBox, nicht länger als 6 Monate gefüllt", "suspend"),  # Adobe Campaign 'Using MX servers' (de)
+    ("chinese-dormant-account", None, "550 用户由于长时间未登录处于休眠状态。", "suspend"),  # Chinese webmail 退信原因 (mysdqq.cn news-1981)
     ("french-mailbox-full", None, "552 Boite aux lettres pleine", "mailbox_full"),
     ("misspelt-user-unknow", None, "550 User unknow", "user_unknown"),
     ("misspelt-unkown-recipient", None, "550 5.1.1 Unkown recipient", "user_unknown"),

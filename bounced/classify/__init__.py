@@ -508,13 +508,12 @@ def _reason(found: Found, diagnostic: str, status: str | None, action: str) -> s
     # of the diagnostic, which the identifiers and the markers read, when no URL path was taken
     # out of it)
     literals = _LITERALS.literals_in(f"{status or ''} {words}") if words else None
-    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic,
-                             literals if words == diagnostic else None)
+    of_diagnostic = literals if words == diagnostic else None
+    receiver = pick_receiver(found.remote_mta, found.recipient, diagnostic, of_diagnostic)
     said = match_receiver(receiver, status, diagnostic) if receiver is not None else None
     if said in SENDER_SIDE:
         return said
-    identified = _first_run(_IDENTIFIER_RUNS, diagnostic, literals if words == diagnostic else None) \
-        if diagnostic else None
+    identified = _first_run(_IDENTIFIER_RUNS, diagnostic, of_diagnostic) if diagnostic else None
     if identified is not None and identified[1] in SENDER_SIDE:
         return identified[1]
     sender = _first_run(_SENDER_RUNS, words, literals) if words else None
@@ -542,7 +541,9 @@ def _generic_reason(found: Found, diagnostic: str, status: str | None, action: s
     # a status the reporting MTA derived from the reply code and the command tells only the class:
     # Sendmail's 5.1.1 for a bare 550 at RCPT says no more than "550" (usersmtp.c), so the reply
     # code and the remote's words decide as under OpenSMTPD's class-only 5.0.0
-    coded = _status_reason(f"{status[0]}.0.0" if status and _guessed(diagnostic) else status)
+    # (an X.0.0 is class-only already: no need to ask)
+    coded = _status_reason(f"{status[0]}.0.0" if status and not status.endswith(".0.0") and _guessed(diagnostic)
+                           else status)
     if (coded is None or coded[1] != STRONG) and _REPLY.get(reply, ("", ""))[1] == STRONG and (
             phrase is None or phrase[1] not in SENDER_SIDE):
         coded = _REPLY[reply]
